@@ -1,0 +1,164 @@
+/** Domain types shared by every surface. Dates are `Date`; ids are integers assigned by storage. */
+
+export const FEATURE_TYPES = ['string', 'integer', 'boolean', 'date'] as const;
+export type FeatureType = (typeof FEATURE_TYPES)[number];
+/** A feature value as stored: dates are ISO-8601 strings. */
+export type FeatureValue = string | number | boolean;
+
+export interface FeatureField {
+  name: string;
+  type: FeatureType;
+  isRequired: boolean;
+  defaultValue: FeatureValue | null;
+}
+
+export const EXPIRATION_BASES = ['CREATION', 'FIRST_ACTIVATION'] as const;
+export type ExpirationBasis = (typeof EXPIRATION_BASES)[number];
+
+/** Operating systems a named user may be restricted to (LimeLM's numbering, 0 = any). */
+export const PLATFORMS = ['any', 'windows', 'macos', 'linux', 'bsd'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+export interface Product {
+  id: number;
+  name: string;
+  code: string | null;
+  createdAt: Date;
+}
+
+/** The settings a license inherits from its policy unless it overrides them. */
+export interface LicenseRules {
+  /** 0 = unlimited. */
+  maxMachines: number;
+  /** -1 = unlimited. */
+  maxDeactivations: number;
+  isFloating: boolean;
+  leaseSeconds: number;
+  maxOverdraft: number;
+  allowVm: boolean;
+}
+
+export interface Policy extends LicenseRules {
+  id: number;
+  productId: number;
+  name: string;
+  /** Key lifetime; null = perpetual. */
+  durationSeconds: number | null;
+  expirationBasis: ExpirationBasis;
+  /** Each activation is valid this long from its first activation; null = as long as the license. */
+  activationValiditySeconds: number | null;
+  isTrial: boolean;
+  /** Apps may use the license key itself as credential for validate/activate/heartbeat/deactivate. */
+  allowLicenseAuth: boolean;
+  /** Pattern of generated keys: `X` is a random character, anything else is kept. */
+  keyFormat: string;
+  featureFields: FeatureField[];
+  createdAt: Date;
+}
+
+export interface NamedUser {
+  username: string;
+  platform: Platform;
+}
+
+export interface License {
+  id: number;
+  key: string;
+  policyId: number;
+  /** Every product the key unlocks; the policy's product is first. */
+  productIds: number[];
+  customerId: number | null;
+  email: string | null;
+  notes: string | null;
+  alias: string | null;
+  expiresAt: Date | null;
+  firstActivatedAt: Date | null;
+  isSuspended: boolean;
+  revokedAt: Date | null;
+  /** Overrides of the policy's rules; null inherits. */
+  overrides: { [K in keyof LicenseRules]: LicenseRules[K] | null };
+  isCleanable: boolean;
+  activationCount: number;
+  deactivationCount: number;
+  resetCount: number;
+  features: Record<string, FeatureValue>;
+  tags: string[];
+  /** Fingerprints that may activate even when every seat is taken. */
+  allowedMachines: string[];
+  namedUsers: NamedUser[];
+  createdAt: Date;
+  updatedAt: Date;
+  lastValidatedAt: Date | null;
+}
+
+export interface Machine {
+  id: number;
+  licenseId: number;
+  fingerprint: string;
+  name: string | null;
+  ip: string | null;
+  platform: string | null;
+  isVm: boolean;
+  username: string | null;
+  createdAt: Date;
+  lastSeenAt: Date;
+  /** Floating leases only: the seat is free again after this instant unless refreshed. */
+  leaseExpiresAt: Date | null;
+  isOverdraft: boolean;
+  /** Per-activation validity; null = as long as the license. */
+  expiresAt: Date | null;
+  deactivatedAt: Date | null;
+}
+
+export interface Customer {
+  id: number;
+  name: string;
+  email: string | null;
+  company: string | null;
+  createdAt: Date;
+}
+
+export const DATA_OBJECT_OWNERS = ['license', 'machine', 'product'] as const;
+export type DataObjectOwner = (typeof DATA_OBJECT_OWNERS)[number];
+
+export interface DataObject {
+  id: number;
+  ownerType: DataObjectOwner;
+  ownerId: number;
+  name: string;
+  intValue: number;
+  stringValue: string;
+}
+
+export interface DomainEvent {
+  id: number;
+  type: string;
+  licenseId: number | null;
+  productId: number | null;
+  machineId: number | null;
+  tokenId: number | null;
+  code: string | null;
+  ip: string | null;
+  data: Record<string, unknown>;
+  createdAt: Date;
+}
+
+/** A license's effective rules: its overrides over its policy's values. */
+export function effectiveRules(license: License, policy: Policy): LicenseRules {
+  const o = license.overrides;
+  return {
+    maxMachines: o.maxMachines ?? policy.maxMachines,
+    maxDeactivations: o.maxDeactivations ?? policy.maxDeactivations,
+    isFloating: o.isFloating ?? policy.isFloating,
+    leaseSeconds: o.leaseSeconds ?? policy.leaseSeconds,
+    maxOverdraft: o.maxOverdraft ?? policy.maxOverdraft,
+    allowVm: o.allowVm ?? policy.allowVm,
+  };
+}
+
+/** A machine holds a seat while it is not deactivated, its lease (if any) runs and its validity lasts. */
+export function holdsSeat(machine: Machine, now: Date): boolean {
+  if (machine.deactivatedAt) return false;
+  if (machine.leaseExpiresAt && machine.leaseExpiresAt <= now) return false;
+  return true;
+}

@@ -1,0 +1,206 @@
+import type { NewMachine } from './decide-activation.js';
+import type {
+  Customer,
+  DataObject,
+  DataObjectOwner,
+  DomainEvent,
+  FeatureField,
+  FeatureValue,
+  License,
+  Machine,
+  NamedUser,
+  Policy,
+  Product,
+} from './model.js';
+import type { SigningAlgorithm, SigningKeyRecord } from './signing-keys.js';
+
+/** What core needs from storage. Storage implements it on SQLite and PostgreSQL alike. */
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass back as `after` for the next page. Null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface ProductRepository {
+  insert(input: { name: string; code: string | null; createdAt: Date }): Promise<Product>;
+  findById(id: number): Promise<Product | null>;
+  list(input: { after: number | null; limit: number }): Promise<Product[]>;
+  update(id: number, changes: Partial<Pick<Product, 'name' | 'code'>>): Promise<Product | null>;
+  delete(id: number): Promise<boolean>;
+}
+
+export type NewPolicy = Omit<Policy, 'id'>;
+export interface PolicyRepository {
+  insert(input: NewPolicy): Promise<Policy>;
+  findById(id: number): Promise<Policy | null>;
+  list(input: { productId: number | null; after: number | null; limit: number }): Promise<Policy[]>;
+  update(
+    id: number,
+    changes: Partial<Omit<Policy, 'id' | 'productId' | 'createdAt'>>,
+  ): Promise<Policy | null>;
+  delete(id: number): Promise<boolean>;
+  countLicenses(id: number): Promise<number>;
+}
+
+export type NewLicense = Omit<License, 'id'>;
+export interface LicenseFilter {
+  productId?: number | undefined;
+  policyId?: number | undefined;
+  customerId?: number | undefined;
+  email?: string | undefined;
+  tag?: string | undefined;
+  /** Matches keys that start with this text. */
+  keyPrefix?: string | undefined;
+  status?: 'active' | 'suspended' | 'revoked' | 'expired' | undefined;
+}
+
+export interface LicenseRepository {
+  insert(input: NewLicense): Promise<License>;
+  findById(id: number): Promise<License | null>;
+  findByKey(key: string): Promise<License | null>;
+  /** Reads the license and, on PostgreSQL, locks its row until the transaction ends (SQLite locks the file). */
+  lockById(id: number): Promise<License | null>;
+  list(filter: LicenseFilter, input: { after: number | null; limit: number; now: Date }): Promise<License[]>;
+  update(id: number, changes: Partial<Omit<License, 'id' | 'createdAt'>>): Promise<License>;
+  delete(id: number): Promise<boolean>;
+  /** Bookkeeping after validations, batched off the response path. */
+  touchValidated(ids: number[], at: Date): Promise<void>;
+}
+
+export interface MachineRepository {
+  insert(input: NewMachine): Promise<Machine>;
+  replace(id: number, input: NewMachine): Promise<Machine>;
+  findById(id: number): Promise<Machine | null>;
+  /** Machines of the license that are not deactivated. */
+  listActive(licenseId: number): Promise<Machine[]>;
+  list(input: {
+    licenseId: number | null;
+    includeDeactivated: boolean;
+    after: number | null;
+    limit: number;
+  }): Promise<Machine[]>;
+  touch(
+    id: number,
+    changes: { lastSeenAt: Date; leaseExpiresAt?: Date | null; ip?: string | null },
+  ): Promise<Machine>;
+  deactivate(id: number, at: Date): Promise<void>;
+  deactivateAll(licenseId: number, at: Date): Promise<number>;
+}
+
+export interface CustomerRepository {
+  insert(input: Omit<Customer, 'id'>): Promise<Customer>;
+  findById(id: number): Promise<Customer | null>;
+  list(input: { email: string | null; after: number | null; limit: number }): Promise<Customer[]>;
+  update(id: number, changes: Partial<Omit<Customer, 'id' | 'createdAt'>>): Promise<Customer | null>;
+  delete(id: number): Promise<boolean>;
+}
+
+export interface DataObjectRepository {
+  insert(input: Omit<DataObject, 'id'>): Promise<DataObject>;
+  findById(id: number): Promise<DataObject | null>;
+  list(owner: { ownerType: DataObjectOwner; ownerId: number }): Promise<DataObject[]>;
+  update(
+    id: number,
+    changes: Partial<Pick<DataObject, 'name' | 'intValue' | 'stringValue'>>,
+  ): Promise<DataObject>;
+  /**
+   * Adds `delta` to the integer value in one conditional statement, so concurrent increments never pass the
+   * bound. Returns null when the result would leave [min, max].
+   */
+  addToInt(
+    id: number,
+    delta: number,
+    bounds: { min: number | null; max: number | null },
+  ): Promise<DataObject | null>;
+  delete(id: number): Promise<boolean>;
+  /** Deletes the data objects of a license and of all its machines. */
+  deleteOfLicense(licenseId: number): Promise<void>;
+}
+
+export interface EventFilter {
+  type?: string | undefined;
+  licenseId?: number | undefined;
+  productId?: number | undefined;
+  machineId?: number | undefined;
+  since?: Date | undefined;
+  until?: Date | undefined;
+}
+export interface EventRepository {
+  append(event: Omit<DomainEvent, 'id'>): Promise<void>;
+  appendMany(events: Omit<DomainEvent, 'id'>[]): Promise<void>;
+  list(filter: EventFilter, input: { before: number | null; limit: number }): Promise<DomainEvent[]>;
+}
+
+export interface ApiTokenRecord {
+  id: number;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  productIds: number[];
+  licenseId: number | null;
+  ipAllowlist: string[];
+  bindToFirstIp: boolean;
+  boundIp: string | null;
+  /** `env` for the token set by KEYWARD_ADMIN_TOKEN, `bootstrap` for the generated first one. */
+  source: 'api' | 'env' | 'bootstrap';
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+export interface TokenRepository {
+  insert(input: Omit<ApiTokenRecord, 'id'> & { secretHash: string }): Promise<ApiTokenRecord>;
+  findByHash(secretHash: string): Promise<(ApiTokenRecord & { secretHash: string }) | null>;
+  findById(id: number): Promise<ApiTokenRecord | null>;
+  list(input: { includeRevoked: boolean }): Promise<ApiTokenRecord[]>;
+  revoke(id: number, at: Date): Promise<boolean>;
+  /** Binds a bind-to-first-IP token; false when another request bound it first. */
+  bindIp(id: number, ip: string): Promise<boolean>;
+  countActive(): Promise<number>;
+}
+
+export interface SigningKeyRepository {
+  list(): Promise<SigningKeyRecord[]>;
+  /** Inserts unless a key of this algorithm exists; returns the one that is stored. */
+  insertIfMissing(input: Omit<SigningKeyRecord, 'id'>): Promise<SigningKeyRecord>;
+  find(algorithm: SigningAlgorithm): Promise<SigningKeyRecord | null>;
+}
+
+export interface IdempotencyRecord {
+  requestHash: string;
+  statusCode: number | null;
+  responseBody: string | null;
+  createdAt: Date;
+}
+export interface IdempotencyRepository {
+  /** Claims the key; returns the existing record instead when someone claimed it before. */
+  claim(scope: string, key: string, requestHash: string, at: Date): Promise<IdempotencyRecord | null>;
+  complete(scope: string, key: string, statusCode: number, responseBody: string): Promise<void>;
+  release(scope: string, key: string): Promise<void>;
+  deleteOlderThan(at: Date): Promise<number>;
+}
+
+export interface Repositories {
+  products: ProductRepository;
+  policies: PolicyRepository;
+  licenses: LicenseRepository;
+  machines: MachineRepository;
+  customers: CustomerRepository;
+  dataObjects: DataObjectRepository;
+  events: EventRepository;
+  tokens: TokenRepository;
+  signingKeys: SigningKeyRepository;
+  idempotency: IdempotencyRepository;
+}
+
+export interface Store extends Repositories {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** One write transaction: all or nothing. Limits stay exact because writers of a license serialize. */
+  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  /** Cheap round trip for readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type { FeatureField, FeatureValue, NamedUser };

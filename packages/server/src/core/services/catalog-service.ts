@@ -1,0 +1,178 @@
+import type { Actor } from '../actor.js';
+import type { Clock } from '../clock.js';
+import { DomainError } from '../domain-error.js';
+import { coerceFeatureValue } from '../feature-values.js';
+import { DEFAULT_KEY_FORMAT, randomSlotCount } from '../license-key.js';
+import type { ExpirationBasis, FeatureField, Policy, Product } from '../model.js';
+import type { Store } from '../ports.js';
+import { newEvent } from '../record-event.js';
+import { stripUndefined } from '../strip-undefined.js';
+
+export interface PolicyInput {
+  name?: string;
+  maxMachines?: number;
+  maxDeactivations?: number;
+  isFloating?: boolean;
+  leaseSeconds?: number;
+  maxOverdraft?: number;
+  allowVm?: boolean;
+  durationSeconds?: number | null;
+  expirationBasis?: ExpirationBasis;
+  activationValiditySeconds?: number | null;
+  isTrial?: boolean;
+  allowLicenseAuth?: boolean;
+  keyFormat?: string;
+  featureFields?: FeatureField[];
+}
+
+export const POLICY_DEFAULTS = {
+  maxMachines: 1,
+  maxDeactivations: -1,
+  isFloating: false,
+  leaseSeconds: 900,
+  maxOverdraft: 0,
+  allowVm: true,
+  durationSeconds: null,
+  expirationBasis: 'CREATION',
+  activationValiditySeconds: null,
+  isTrial: false,
+  allowLicenseAuth: true,
+  keyFormat: DEFAULT_KEY_FORMAT,
+  featureFields: [],
+} as const satisfies Omit<Required<PolicyInput>, 'name'>;
+
+function checkPolicy(policy: Omit<Policy, 'id' | 'productId' | 'createdAt'>): void {
+  const fail = (field: string, message: string): never => {
+    throw new DomainError('INVALID_INPUT', message, { field });
+  };
+  if (randomSlotCount(policy.keyFormat) < 16) fail('keyFormat', 'keyFormat needs at least 16 X placeholders');
+  if (policy.maxDeactivations < -1) fail('maxDeactivations', 'maxDeactivations is -1 (unlimited) or more');
+  if (policy.isFloating && policy.leaseSeconds < 1)
+    fail('leaseSeconds', 'a floating policy needs leaseSeconds');
+  const names = new Set<string>();
+  for (const field of policy.featureFields) {
+    if (names.has(field.name)) fail('featureFields', `feature "${field.name}" is defined twice`);
+    names.add(field.name);
+    if (field.defaultValue !== null) field.defaultValue = coerceFeatureValue(field, field.defaultValue);
+  }
+}
+
+/** Products and their policies. */
+export class CatalogService {
+  constructor(private readonly deps: { store: Store; clock: Clock }) {}
+
+  async createProduct(actor: Actor, input: { name: string; code?: string | null }): Promise<Product> {
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (tx) => {
+      const product = await tx.products.insert({
+        name: input.name,
+        code: input.code ?? null,
+        createdAt: now,
+      });
+      await tx.events.append(
+        newEvent('product.created', actor, now, { productId: product.id }, { name: product.name }),
+      );
+      return product;
+    });
+  }
+
+  async getProduct(id: number): Promise<Product> {
+    const product = await this.deps.store.products.findById(id);
+    if (!product) throw new DomainError('NOT_FOUND', `product ${id} does not exist`);
+    return product;
+  }
+
+  listProducts(page: { after: number | null; limit: number }): Promise<Product[]> {
+    return this.deps.store.products.list(page);
+  }
+
+  async updateProduct(
+    actor: Actor,
+    id: number,
+    changes: { name?: string; code?: string | null },
+  ): Promise<Product> {
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (tx) => {
+      const product = await tx.products.update(id, changes);
+      if (!product) throw new DomainError('NOT_FOUND', `product ${id} does not exist`);
+      await tx.events.append(newEvent('product.updated', actor, now, { productId: id }, { changes }));
+      return product;
+    });
+  }
+
+  async deleteProduct(actor: Actor, id: number): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.deps.store.transaction(async (tx) => {
+      if (!(await tx.products.findById(id)))
+        throw new DomainError('NOT_FOUND', `product ${id} does not exist`);
+      const policies = await tx.policies.list({ productId: id, after: null, limit: 1 });
+      if (policies.length > 0) throw new DomainError('CONFLICT', 'delete the policies of the product first');
+      await tx.products.delete(id);
+      await tx.events.append(newEvent('product.deleted', actor, now, { productId: id }));
+    });
+  }
+
+  async createPolicy(
+    actor: Actor,
+    input: PolicyInput & { productId: number; name: string },
+  ): Promise<Policy> {
+    const now = this.deps.clock.now();
+    const values = { ...POLICY_DEFAULTS, featureFields: [], ...stripUndefined(input) };
+    checkPolicy(values);
+    return this.deps.store.transaction(async (tx) => {
+      if (!(await tx.products.findById(input.productId))) {
+        throw new DomainError('NOT_FOUND', `product ${input.productId} does not exist`, {
+          field: 'productId',
+        });
+      }
+      const policy = await tx.policies.insert({ ...values, productId: input.productId, createdAt: now });
+      await tx.events.append(
+        newEvent('policy.created', actor, now, { productId: policy.productId }, { policyId: policy.id }),
+      );
+      return policy;
+    });
+  }
+
+  async getPolicy(id: number): Promise<Policy> {
+    const policy = await this.deps.store.policies.findById(id);
+    if (!policy) throw new DomainError('NOT_FOUND', `policy ${id} does not exist`);
+    return policy;
+  }
+
+  listPolicies(query: { productId: number | null; after: number | null; limit: number }): Promise<Policy[]> {
+    return this.deps.store.policies.list(query);
+  }
+
+  async updatePolicy(actor: Actor, id: number, changes: PolicyInput): Promise<Policy> {
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (tx) => {
+      const current = await tx.policies.findById(id);
+      if (!current) throw new DomainError('NOT_FOUND', `policy ${id} does not exist`);
+      const next = { ...current, ...stripUndefined(changes) };
+      checkPolicy(next);
+      const policy = await tx.policies.update(id, {
+        ...stripUndefined(changes),
+        featureFields: next.featureFields,
+      });
+      await tx.events.append(
+        newEvent('policy.updated', actor, now, { productId: current.productId }, { policyId: id, changes }),
+      );
+      return policy as Policy;
+    });
+  }
+
+  async deletePolicy(actor: Actor, id: number): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.deps.store.transaction(async (tx) => {
+      const policy = await tx.policies.findById(id);
+      if (!policy) throw new DomainError('NOT_FOUND', `policy ${id} does not exist`);
+      if ((await tx.policies.countLicenses(id)) > 0) {
+        throw new DomainError('CONFLICT', 'the policy still has licenses; delete or move them first');
+      }
+      await tx.policies.delete(id);
+      await tx.events.append(
+        newEvent('policy.deleted', actor, now, { productId: policy.productId }, { policyId: id }),
+      );
+    });
+  }
+}

@@ -1,0 +1,135 @@
+import type { Actor } from '../actor.js';
+import type { Clock } from '../clock.js';
+import { DomainError } from '../domain-error.js';
+import type { DataObject, DataObjectOwner } from '../model.js';
+import type { Repositories, Store } from '../ports.js';
+import { newEvent } from '../record-event.js';
+
+/** What an owner belongs to, so callers can check a credential's locks against it. */
+export interface OwnerReach {
+  licenseId: number | null;
+  productIds: number[];
+}
+
+export const MAX_DATA_OBJECTS_PER_OWNER = 100;
+
+/** Named integer/string values attached to a license, a machine or a product. */
+export class DataObjectService {
+  constructor(private readonly deps: { store: Store; clock: Clock }) {}
+
+  async reach(
+    ownerType: DataObjectOwner,
+    ownerId: number,
+    repos: Repositories = this.deps.store,
+  ): Promise<OwnerReach> {
+    const missing = () =>
+      new DomainError('NOT_FOUND', `${ownerType} ${ownerId} does not exist`, { field: 'ownerId' });
+    if (ownerType === 'product') {
+      if (!(await repos.products.findById(ownerId))) throw missing();
+      return { licenseId: null, productIds: [ownerId] };
+    }
+    const licenseId = ownerType === 'license' ? ownerId : (await repos.machines.findById(ownerId))?.licenseId;
+    const license = licenseId === undefined ? null : await repos.licenses.findById(licenseId);
+    if (!license) throw missing();
+    return { licenseId: license.id, productIds: license.productIds };
+  }
+
+  async get(id: number): Promise<{ object: DataObject; reach: OwnerReach }> {
+    const object = await this.deps.store.dataObjects.findById(id);
+    if (!object) throw new DomainError('NOT_FOUND', `data object ${id} does not exist`);
+    return { object, reach: await this.reach(object.ownerType, object.ownerId) };
+  }
+
+  list(ownerType: DataObjectOwner, ownerId: number): Promise<DataObject[]> {
+    return this.deps.store.dataObjects.list({ ownerType, ownerId });
+  }
+
+  async create(actor: Actor, input: Omit<DataObject, 'id'>): Promise<DataObject> {
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (tx) => {
+      const reach = await this.reach(input.ownerType, input.ownerId, tx);
+      const existing = await tx.dataObjects.list({ ownerType: input.ownerType, ownerId: input.ownerId });
+      if (existing.some((o) => o.name === input.name)) {
+        throw new DomainError(
+          'CONFLICT',
+          `a data object named "${input.name}" exists on this ${input.ownerType}`,
+        );
+      }
+      if (existing.length >= MAX_DATA_OBJECTS_PER_OWNER) {
+        throw new DomainError(
+          'CONFLICT',
+          `an owner holds at most ${MAX_DATA_OBJECTS_PER_OWNER} data objects`,
+        );
+      }
+      const object = await tx.dataObjects.insert(input);
+      await tx.events.append(
+        newEvent(
+          'data_object.created',
+          actor,
+          now,
+          { licenseId: reach.licenseId, productId: reach.productIds[0] },
+          {
+            dataObjectId: object.id,
+            name: object.name,
+          },
+        ),
+      );
+      return object;
+    });
+  }
+
+  async update(
+    actor: Actor,
+    id: number,
+    changes: Partial<Pick<DataObject, 'name' | 'intValue' | 'stringValue'>>,
+  ): Promise<DataObject> {
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (tx) => {
+      const current = await tx.dataObjects.findById(id);
+      if (!current) throw new DomainError('NOT_FOUND', `data object ${id} does not exist`);
+      if (changes.name !== undefined && changes.name !== current.name) {
+        const siblings = await tx.dataObjects.list({
+          ownerType: current.ownerType,
+          ownerId: current.ownerId,
+        });
+        if (siblings.some((o) => o.name === changes.name)) {
+          throw new DomainError(
+            'CONFLICT',
+            `a data object named "${changes.name}" exists on this ${current.ownerType}`,
+          );
+        }
+      }
+      const object = await tx.dataObjects.update(id, changes);
+      await tx.events.append(newEvent('data_object.updated', actor, now, {}, { dataObjectId: id, changes }));
+      return object;
+    });
+  }
+
+  /** Adds to the integer value atomically; refuses when the result would leave the given bounds. */
+  async add(
+    actor: Actor,
+    id: number,
+    delta: number,
+    bounds: { min: number | null; max: number | null },
+  ): Promise<DataObject> {
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (tx) => {
+      if (!(await tx.dataObjects.findById(id)))
+        throw new DomainError('NOT_FOUND', `data object ${id} does not exist`);
+      const object = await tx.dataObjects.addToInt(id, delta, bounds);
+      if (!object)
+        throw new DomainError('CONFLICT', 'the change would take the value out of its bounds', { ...bounds });
+      await tx.events.append(newEvent('data_object.changed', actor, now, {}, { dataObjectId: id, delta }));
+      return object;
+    });
+  }
+
+  async delete(actor: Actor, id: number): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.deps.store.transaction(async (tx) => {
+      if (!(await tx.dataObjects.delete(id)))
+        throw new DomainError('NOT_FOUND', `data object ${id} does not exist`);
+      await tx.events.append(newEvent('data_object.deleted', actor, now, {}, { dataObjectId: id }));
+    });
+  }
+}

@@ -1,0 +1,277 @@
+import type { Actor } from '../actor.js';
+import type { Clock } from '../clock.js';
+import { DomainError } from '../domain-error.js';
+import { resolveFeatures } from '../feature-values.js';
+import { generateLicenseKey } from '../license-key.js';
+import type { License, LicenseRules, NamedUser, Policy } from '../model.js';
+import type { LicenseFilter, NewLicense, Repositories, Store } from '../ports.js';
+import { newEvent } from '../record-event.js';
+import { stripUndefined } from '../strip-undefined.js';
+
+export interface LicenseInput {
+  /** A key to keep (imports); generated from the policy's format when absent. */
+  key?: string;
+  /** Products unlocked besides the policy's own. */
+  extraProductIds?: number[];
+  customerId?: number | null;
+  email?: string | null;
+  notes?: string | null;
+  alias?: string | null;
+  /** Overrides the lifetime the policy gives. */
+  expiresAt?: Date | null;
+  overrides?: Partial<{ [K in keyof LicenseRules]: LicenseRules[K] | null }>;
+  isCleanable?: boolean;
+  isSuspended?: boolean;
+  features?: Record<string, unknown>;
+  tags?: string[];
+  allowedMachines?: string[];
+  namedUsers?: NamedUser[];
+}
+
+export type LicenseChanges = Omit<LicenseInput, 'key' | 'isSuspended'> & { policyId?: number };
+
+export const MAX_BATCH = 1000;
+const NO_OVERRIDES = {
+  maxMachines: null,
+  maxDeactivations: null,
+  isFloating: null,
+  leaseSeconds: null,
+  maxOverdraft: null,
+  allowVm: null,
+};
+
+function normalizeEmail(email: string | null | undefined): string | null | undefined {
+  return typeof email === 'string' ? email.trim().toLowerCase() : email;
+}
+
+function uniqueStrings(values: string[]): string[] {
+  return [...new Set(values.map((v) => v.trim()).filter((v) => v !== ''))];
+}
+
+function expiryFromPolicy(policy: Policy, now: Date): Date | null {
+  if (policy.durationSeconds === null || policy.expirationBasis !== 'CREATION') return null;
+  return new Date(now.getTime() + policy.durationSeconds * 1000);
+}
+
+/** Creating, reading and changing licenses. Activation lives in MachineService. */
+export class LicenseService {
+  constructor(private readonly deps: { store: Store; clock: Clock }) {}
+
+  async create(actor: Actor, policyId: number, input: LicenseInput): Promise<License> {
+    const [license] = await this.createMany(actor, policyId, [input]);
+    return license as License;
+  }
+
+  /** All or nothing: one transaction for the whole batch. */
+  async createMany(actor: Actor, policyId: number, inputs: LicenseInput[]): Promise<License[]> {
+    if (inputs.length === 0 || inputs.length > MAX_BATCH) {
+      throw new DomainError('INVALID_INPUT', `a batch holds 1 to ${MAX_BATCH} licenses`, { field: 'count' });
+    }
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (tx) => {
+      const policy = await tx.policies.findById(policyId);
+      if (!policy)
+        throw new DomainError('NOT_FOUND', `policy ${policyId} does not exist`, { field: 'policyId' });
+      const created: License[] = [];
+      for (const input of inputs) {
+        const license = await tx.licenses.insert(await this.buildLicense(tx, policy, input, now));
+        created.push(license);
+        await tx.events.append(
+          newEvent('license.created', actor, now, { licenseId: license.id, productId: policy.productId }),
+        );
+      }
+      return created;
+    });
+  }
+
+  private async buildLicense(
+    tx: Repositories,
+    policy: Policy,
+    input: LicenseInput,
+    now: Date,
+  ): Promise<NewLicense> {
+    const productIds = [
+      policy.productId,
+      ...(input.extraProductIds ?? []).filter((id) => id !== policy.productId),
+    ];
+    await this.assertProductsExist(tx, productIds);
+    if (input.customerId != null) await this.assertCustomerExists(tx, input.customerId);
+    return {
+      key: input.key ?? generateLicenseKey(policy.keyFormat),
+      policyId: policy.id,
+      productIds: [...new Set(productIds)],
+      customerId: input.customerId ?? null,
+      email: normalizeEmail(input.email) ?? null,
+      notes: input.notes ?? null,
+      alias: input.alias ?? null,
+      expiresAt: input.expiresAt !== undefined ? input.expiresAt : expiryFromPolicy(policy, now),
+      firstActivatedAt: null,
+      isSuspended: input.isSuspended ?? false,
+      revokedAt: null,
+      overrides: { ...NO_OVERRIDES, ...stripUndefined(input.overrides ?? {}) },
+      isCleanable: input.isCleanable ?? false,
+      activationCount: 0,
+      deactivationCount: 0,
+      resetCount: 0,
+      features: resolveFeatures(policy.featureFields, input.features ?? {}),
+      tags: uniqueStrings(input.tags ?? []),
+      allowedMachines: uniqueStrings(input.allowedMachines ?? []),
+      namedUsers: input.namedUsers ?? [],
+      createdAt: now,
+      updatedAt: now,
+      lastValidatedAt: null,
+    };
+  }
+
+  private async assertProductsExist(tx: Repositories, ids: number[]): Promise<void> {
+    for (const id of new Set(ids)) {
+      if (!(await tx.products.findById(id))) {
+        throw new DomainError('NOT_FOUND', `product ${id} does not exist`, { field: 'productIds' });
+      }
+    }
+  }
+
+  private async assertCustomerExists(tx: Repositories, id: number): Promise<void> {
+    if (!(await tx.customers.findById(id))) {
+      throw new DomainError('NOT_FOUND', `customer ${id} does not exist`, { field: 'customerId' });
+    }
+  }
+
+  async get(id: number): Promise<License> {
+    const license = await this.deps.store.licenses.findById(id);
+    if (!license) throw new DomainError('LICENSE_NOT_FOUND', `license ${id} does not exist`);
+    return license;
+  }
+
+  async getByKey(key: string): Promise<License> {
+    const license = await this.deps.store.licenses.findByKey(key);
+    if (!license) throw new DomainError('LICENSE_NOT_FOUND', 'no license has this key');
+    return license;
+  }
+
+  list(filter: LicenseFilter, page: { after: number | null; limit: number }): Promise<License[]> {
+    return this.deps.store.licenses.list(
+      { ...filter, email: normalizeEmail(filter.email) ?? undefined },
+      { ...page, now: this.deps.clock.now() },
+    );
+  }
+
+  /** Runs a change on a locked license and records it as one event. */
+  private async change(
+    actor: Actor,
+    id: number,
+    type: string,
+    work: (tx: Repositories, license: License, policy: Policy, now: Date) => Promise<Partial<License>>,
+  ): Promise<License> {
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (tx) => {
+      const license = await tx.licenses.lockById(id);
+      if (!license) throw new DomainError('LICENSE_NOT_FOUND', `license ${id} does not exist`);
+      const policy = (await tx.policies.findById(license.policyId)) as Policy;
+      const changes = await work(tx, license, policy, now);
+      const updated = await tx.licenses.update(id, { ...changes, updatedAt: now });
+      await tx.events.append(
+        newEvent(
+          type,
+          actor,
+          now,
+          { licenseId: id, productId: policy.productId },
+          { changes: describe(changes) },
+        ),
+      );
+      return updated;
+    });
+  }
+
+  update(actor: Actor, id: number, input: LicenseChanges): Promise<License> {
+    return this.change(actor, id, 'license.updated', async (tx, license, current) => {
+      const policy = input.policyId !== undefined ? await tx.policies.findById(input.policyId) : current;
+      if (!policy)
+        throw new DomainError('NOT_FOUND', `policy ${input.policyId} does not exist`, { field: 'policyId' });
+      const changes: Partial<License> = stripUndefined({
+        policyId: input.policyId,
+        customerId: input.customerId,
+        email: normalizeEmail(input.email),
+        notes: input.notes,
+        alias: input.alias,
+        expiresAt: input.expiresAt,
+        isCleanable: input.isCleanable,
+        namedUsers: input.namedUsers,
+        tags: input.tags && uniqueStrings(input.tags),
+        allowedMachines: input.allowedMachines && uniqueStrings(input.allowedMachines),
+      });
+      if (input.customerId != null) await this.assertCustomerExists(tx, input.customerId);
+      if (input.extraProductIds !== undefined || input.policyId !== undefined) {
+        const extras = input.extraProductIds ?? license.productIds.slice(1);
+        const productIds = [...new Set([policy.productId, ...extras])];
+        await this.assertProductsExist(tx, productIds);
+        changes.productIds = productIds;
+      }
+      if (input.overrides) changes.overrides = { ...license.overrides, ...stripUndefined(input.overrides) };
+      if (input.features || input.policyId !== undefined) {
+        changes.features = resolveFeatures(policy.featureFields, input.features ?? {}, license.features);
+      }
+      return changes;
+    });
+  }
+
+  suspend(actor: Actor, id: number): Promise<License> {
+    return this.change(actor, id, 'license.suspended', async () => ({ isSuspended: true }));
+  }
+
+  reinstate(actor: Actor, id: number): Promise<License> {
+    return this.change(actor, id, 'license.reinstated', async () => ({ isSuspended: false }));
+  }
+
+  /** Revocation is final: a revoked key never validates again. */
+  revoke(actor: Actor, id: number): Promise<License> {
+    return this.change(actor, id, 'license.revoked', async (_tx, license, _policy, now) => {
+      if (license.revokedAt) throw new DomainError('CONFLICT', 'the license is already revoked');
+      return { revokedAt: now };
+    });
+  }
+
+  /** Moves the expiry `seconds` later, counting from the current expiry, or from now if it already passed. */
+  extend(actor: Actor, id: number, input: { seconds?: number; expiresAt?: Date }): Promise<License> {
+    return this.change(actor, id, 'license.extended', async (_tx, license, _policy, now) => {
+      if (input.expiresAt) return { expiresAt: input.expiresAt };
+      if (input.seconds === undefined) {
+        throw new DomainError('INVALID_INPUT', 'give seconds or expiresAt', { field: 'seconds' });
+      }
+      const base = license.expiresAt && license.expiresAt > now ? license.expiresAt : now;
+      return { expiresAt: new Date(base.getTime() + input.seconds * 1000) };
+    });
+  }
+
+  /** Frees every seat without touching the deactivation counter. */
+  reset(actor: Actor, id: number): Promise<License> {
+    return this.change(actor, id, 'license.reset', async (tx, license, _policy, now) => {
+      await tx.machines.deactivateAll(id, now);
+      return { activationCount: 0, resetCount: license.resetCount + 1 };
+    });
+  }
+
+  async delete(actor: Actor, id: number): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.deps.store.transaction(async (tx) => {
+      const license = await tx.licenses.lockById(id);
+      if (!license) throw new DomainError('LICENSE_NOT_FOUND', `license ${id} does not exist`);
+      // Data objects are attached by owner type and id, without foreign keys, so they go explicitly.
+      await tx.dataObjects.deleteOfLicense(id);
+      await tx.licenses.delete(id);
+      await tx.events.append(
+        newEvent('license.deleted', actor, now, { licenseId: id, productId: license.productIds[0] ?? null }),
+      );
+    });
+  }
+}
+
+/** Event payloads name what changed without copying secrets or whole feature maps. */
+function describe(changes: Partial<License>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(changes)) {
+    if (name === 'updatedAt') continue;
+    out[name] = value instanceof Date ? value.toISOString() : value;
+  }
+  return out;
+}

@@ -1,0 +1,224 @@
+import type { Actor } from '../actor.js';
+import type { BookkeepingQueue } from '../bookkeeping-queue.js';
+import type { Clock } from '../clock.js';
+import { type ActivationRequest, decideActivation, decideDeactivation } from '../decide-activation.js';
+import { DomainError, isDomainError } from '../domain-error.js';
+import type { License, Machine, Policy } from '../model.js';
+import { effectiveRules } from '../model.js';
+import type { Repositories, Store } from '../ports.js';
+import { newEvent } from '../record-event.js';
+
+export interface ActivationResult {
+  machine: Machine;
+  license: License;
+  /** False when the fingerprint already held a seat and nothing was consumed. */
+  isNew: boolean;
+}
+
+interface LockedLicense {
+  license: License;
+  policy: Policy;
+  machines: Machine[];
+}
+
+/** Activation, heartbeat and deactivation: everything that takes or frees a seat. */
+export class MachineService {
+  constructor(private readonly deps: { store: Store; clock: Clock; bookkeeping: BookkeepingQueue }) {}
+
+  /**
+   * Locks the license for the rest of the transaction, then frees seats whose floating lease lapsed so the
+   * count the decision sees is the true one.
+   */
+  private async lock(tx: Repositories, licenseId: number, actor: Actor, now: Date): Promise<LockedLicense> {
+    const license = await tx.licenses.lockById(licenseId);
+    if (!license) throw new DomainError('LICENSE_NOT_FOUND', 'no license has this key');
+    const policy = (await tx.policies.findById(license.policyId)) as Policy;
+    const machines: Machine[] = [];
+    for (const machine of await tx.machines.listActive(licenseId)) {
+      if (machine.leaseExpiresAt && machine.leaseExpiresAt <= now) {
+        await tx.machines.deactivate(machine.id, machine.leaseExpiresAt);
+        await tx.events.append(
+          newEvent('machine.lease_expired', actor, now, {
+            licenseId,
+            productId: policy.productId,
+            machineId: machine.id,
+          }),
+        );
+      } else machines.push(machine);
+    }
+    return { license, policy, machines };
+  }
+
+  async activate(actor: Actor, licenseId: number, request: ActivationRequest): Promise<ActivationResult> {
+    const now = this.deps.clock.now();
+    try {
+      return await this.deps.store.transaction(async (tx) => {
+        const { license, policy, machines } = await this.lock(tx, licenseId, actor, now);
+        const decision = decideActivation({ license, policy, machines, request, now });
+        const subject = { licenseId, productId: policy.productId };
+        if (decision.kind === 'existing') {
+          const machine = await tx.machines.touch(decision.machine.id, {
+            lastSeenAt: now,
+            leaseExpiresAt: decision.leaseExpiresAt,
+            ip: request.ip ?? decision.machine.ip,
+          });
+          await tx.events.append(
+            newEvent(
+              'machine.activated',
+              actor,
+              now,
+              { ...subject, machineId: machine.id },
+              { isNew: false },
+            ),
+          );
+          return { machine, license, isNew: false };
+        }
+        const machine = decision.revive
+          ? await tx.machines.replace(decision.revive.id, decision.machine)
+          : await tx.machines.insert(decision.machine);
+        const updated = await tx.licenses.update(licenseId, {
+          ...decision.licenseChanges,
+          activationCount: license.activationCount + 1,
+          updatedAt: now,
+        });
+        await tx.events.append(
+          newEvent(
+            'machine.activated',
+            actor,
+            now,
+            { ...subject, machineId: machine.id },
+            { isNew: true, fingerprint: machine.fingerprint, isOverdraft: machine.isOverdraft },
+          ),
+        );
+        return { machine, license: updated, isNew: true };
+      });
+    } catch (error) {
+      if (isDomainError(error) && error.code !== 'LICENSE_NOT_FOUND') {
+        this.deps.bookkeeping.record(
+          newEvent(
+            'machine.activation_refused',
+            actor,
+            now,
+            { licenseId, code: error.code },
+            { fingerprint: request.fingerprint },
+          ),
+          { touchLicense: false },
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** Keeps a machine alive; a floating lease is renewed, or re-taken if it lapsed and a seat is free. */
+  async heartbeat(
+    actor: Actor,
+    machineId: number,
+    options: { leaseSeconds?: number } = {},
+  ): Promise<Machine> {
+    const now = this.deps.clock.now();
+    const found = await this.deps.store.machines.findById(machineId);
+    if (!found || found.deactivatedAt)
+      throw new DomainError('MACHINE_NOT_FOUND', `machine ${machineId} is not active`);
+    return this.deps.store.transaction(async (tx) => {
+      const { license, policy, machines } = await this.lock(tx, found.licenseId, actor, now);
+      const machine = (await tx.machines.findById(machineId)) as Machine;
+      const rules = effectiveRules(license, policy);
+      if (!machine.leaseExpiresAt) {
+        if (machine.deactivatedAt)
+          throw new DomainError('MACHINE_NOT_FOUND', `machine ${machineId} is not active`);
+        return tx.machines.touch(machineId, { lastSeenAt: now });
+      }
+      const leaseSeconds = options.leaseSeconds ?? rules.leaseSeconds;
+      const decision = decideActivation({
+        license,
+        policy,
+        machines,
+        now,
+        request: {
+          fingerprint: machine.fingerprint,
+          name: machine.name,
+          ip: machine.ip,
+          platform: machine.platform,
+          isVm: machine.isVm,
+          username: machine.username,
+          lease: { seconds: leaseSeconds, maxOverdraft: rules.maxOverdraft },
+        },
+      });
+      if (decision.kind === 'existing') {
+        return tx.machines.touch(machineId, { lastSeenAt: now, leaseExpiresAt: decision.leaseExpiresAt });
+      }
+      // The lease lapsed and was reclaimed above; the machine takes a seat again as a fresh lease.
+      const revived = await tx.machines.insert(decision.machine);
+      await tx.events.append(
+        newEvent(
+          'machine.activated',
+          actor,
+          now,
+          {
+            licenseId: license.id,
+            productId: policy.productId,
+            machineId: revived.id,
+          },
+          { isNew: true, revivedFrom: machineId },
+        ),
+      );
+      return revived;
+    });
+  }
+
+  async deactivate(actor: Actor, machineId: number): Promise<void> {
+    const now = this.deps.clock.now();
+    const found = await this.deps.store.machines.findById(machineId);
+    if (!found || found.deactivatedAt)
+      throw new DomainError('MACHINE_NOT_FOUND', `machine ${machineId} is not active`);
+    await this.deps.store.transaction(async (tx) => {
+      const license = await tx.licenses.lockById(found.licenseId);
+      const machine = await tx.machines.findById(machineId);
+      if (!license || !machine || machine.deactivatedAt) {
+        throw new DomainError('MACHINE_NOT_FOUND', `machine ${machineId} is not active`);
+      }
+      const policy = (await tx.policies.findById(license.policyId)) as Policy;
+      const { countsTowardLimit } = decideDeactivation({ license, policy, machine });
+      await tx.machines.deactivate(machineId, now);
+      if (countsTowardLimit) {
+        await tx.licenses.update(license.id, {
+          deactivationCount: license.deactivationCount + 1,
+          updatedAt: now,
+        });
+      }
+      await tx.events.append(
+        newEvent(
+          'machine.deactivated',
+          actor,
+          now,
+          { licenseId: license.id, productId: policy.productId, machineId },
+          { fingerprint: machine.fingerprint, countsTowardLimit },
+        ),
+      );
+    });
+  }
+
+  async get(id: number): Promise<Machine> {
+    const machine = await this.deps.store.machines.findById(id);
+    if (!machine) throw new DomainError('MACHINE_NOT_FOUND', `machine ${id} does not exist`);
+    return machine;
+  }
+
+  list(query: {
+    licenseId: number | null;
+    includeDeactivated: boolean;
+    after: number | null;
+    limit: number;
+  }) {
+    return this.deps.store.machines.list(query);
+  }
+
+  /** Finds the live machine of a license by fingerprint, for clients that only know their fingerprint. */
+  async findByFingerprint(licenseId: number, fingerprint: string): Promise<Machine> {
+    const machine = (await this.deps.store.machines.listActive(licenseId)).find(
+      (m) => m.fingerprint === fingerprint,
+    );
+    if (!machine) throw new DomainError('MACHINE_NOT_FOUND', 'no active machine has this fingerprint');
+    return machine;
+  }
+}

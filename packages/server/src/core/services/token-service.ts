@@ -1,0 +1,212 @@
+import { BlockList, isIP } from 'node:net';
+import type { Actor } from '../actor.js';
+import type { Clock } from '../clock.js';
+import { DomainError } from '../domain-error.js';
+import type { ApiTokenRecord, Store } from '../ports.js';
+import type { Principal } from '../principal.js';
+import { newEvent } from '../record-event.js';
+import { hasScope, SCOPES, type Scope } from '../scopes.js';
+import { generateTokenSecret, hashToken, tokenPrefix } from '../secrets.js';
+
+export interface TokenInput {
+  name: string;
+  scopes: string[];
+  productIds?: number[];
+  licenseId?: number | null;
+  ipAllowlist?: string[];
+  bindToFirstIp?: boolean;
+  expiresAt?: Date | null;
+}
+
+/** Accepts addresses and CIDR ranges, IPv4 and IPv6; throws INVALID_INPUT naming the bad entry. */
+export function parseAllowlist(entries: string[]): BlockList {
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [address = '', bits] = entry.trim().split('/');
+    const family = isIP(address);
+    const prefix = bits === undefined ? undefined : Number(bits);
+    const maxBits = family === 6 ? 128 : 32;
+    if (
+      family === 0 ||
+      (prefix !== undefined && !(Number.isInteger(prefix) && prefix >= 0 && prefix <= maxBits))
+    ) {
+      throw new DomainError('INVALID_INPUT', `"${entry}" is not an IP address or CIDR range`, {
+        field: 'ipAllowlist',
+      });
+    }
+    const type = family === 6 ? 'ipv6' : 'ipv4';
+    if (prefix === undefined) list.addAddress(address, type);
+    else list.addSubnet(address, prefix, type);
+  }
+  return list;
+}
+
+function ipAllowed(allowlist: string[], ip: string): boolean {
+  const family = isIP(ip);
+  if (family === 0) return false;
+  const list = parseAllowlist(allowlist);
+  // IPv4 clients reached over an IPv6 socket show up as ::ffff:a.b.c.d.
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
+  return (
+    list.check(ip, family === 6 ? 'ipv6' : 'ipv4') || (mapped !== undefined && list.check(mapped, 'ipv4'))
+  );
+}
+
+/** API tokens: issued once in the clear, stored only as a hash, checked on every request. */
+export class TokenService {
+  constructor(private readonly deps: { store: Store; clock: Clock }) {}
+
+  async authenticate(secret: string, ip: string): Promise<ApiTokenRecord> {
+    const token = await this.deps.store.tokens.findByHash(hashToken(secret));
+    const now = this.deps.clock.now();
+    if (!token || token.revokedAt || (token.expiresAt && token.expiresAt <= now)) {
+      throw new DomainError('UNAUTHENTICATED', 'the token is unknown, revoked or expired');
+    }
+    if (token.ipAllowlist.length > 0 && !ipAllowed(token.ipAllowlist, ip)) {
+      throw new DomainError('FORBIDDEN', 'this token may not be used from this address');
+    }
+    if (token.bindToFirstIp) {
+      if (token.boundIp === null && (await this.deps.store.tokens.bindIp(token.id, ip)))
+        return { ...token, boundIp: ip };
+      const bound = token.boundIp ?? (await this.deps.store.tokens.findById(token.id))?.boundIp;
+      if (bound !== ip) throw new DomainError('FORBIDDEN', 'this token is bound to another address');
+    }
+    const { secretHash: _omit, ...record } = token;
+    return record;
+  }
+
+  /** A token can only hand out what its creator holds: no wider scopes, no looser locks. */
+  async create(
+    actor: Actor,
+    creator: Principal,
+    input: TokenInput,
+  ): Promise<{ token: ApiTokenRecord; secret: string }> {
+    if (creator.kind !== 'token') throw new DomainError('FORBIDDEN', 'only API tokens may create tokens');
+    const unknown = input.scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
+    if (unknown.length > 0 || input.scopes.length === 0) {
+      throw new DomainError('INVALID_INPUT', `unknown or missing scopes: ${unknown.join(', ') || '(none)'}`, {
+        field: 'scopes',
+      });
+    }
+    const parent = creator.token;
+    const wider = input.scopes.filter((s) => !hasScope(parent.scopes, s as Scope));
+    if (wider.length > 0)
+      throw new DomainError('FORBIDDEN', `cannot grant scopes you lack: ${wider.join(', ')}`);
+    const productIds = input.productIds ?? parent.productIds;
+    if (
+      parent.productIds.length > 0 &&
+      (productIds.length === 0 || productIds.some((id) => !parent.productIds.includes(id)))
+    ) {
+      throw new DomainError('FORBIDDEN', 'cannot grant products outside your own product lock');
+    }
+    const licenseId = input.licenseId ?? parent.licenseId;
+    if (parent.licenseId !== null && licenseId !== parent.licenseId) {
+      throw new DomainError('FORBIDDEN', 'cannot grant licenses outside your own license lock');
+    }
+    parseAllowlist(input.ipAllowlist ?? []);
+    const now = this.deps.clock.now();
+    if (input.expiresAt && input.expiresAt <= now) {
+      throw new DomainError('INVALID_INPUT', 'expiresAt must be in the future', { field: 'expiresAt' });
+    }
+    const { token: secret, prefix } = generateTokenSecret();
+    return this.deps.store.transaction(async (tx) => {
+      for (const id of productIds) {
+        if (!(await tx.products.findById(id)))
+          throw new DomainError('NOT_FOUND', `product ${id} does not exist`);
+      }
+      if (licenseId !== null && !(await tx.licenses.findById(licenseId))) {
+        throw new DomainError('NOT_FOUND', `license ${licenseId} does not exist`);
+      }
+      const token = await tx.tokens.insert({
+        name: input.name,
+        prefix: `kw_${prefix}`,
+        secretHash: hashToken(secret),
+        scopes: [...new Set(input.scopes)],
+        productIds,
+        licenseId,
+        ipAllowlist: input.ipAllowlist ?? [],
+        bindToFirstIp: input.bindToFirstIp ?? false,
+        boundIp: null,
+        source: 'api',
+        expiresAt: input.expiresAt ?? null,
+        revokedAt: null,
+        createdAt: now,
+        lastUsedAt: null,
+      });
+      await tx.events.append(
+        newEvent('token.created', actor, now, {}, { tokenId: token.id, name: token.name }),
+      );
+      return { token, secret };
+    });
+  }
+
+  list(includeRevoked: boolean): Promise<ApiTokenRecord[]> {
+    return this.deps.store.tokens.list({ includeRevoked });
+  }
+
+  async revoke(actor: Actor, id: number): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.deps.store.transaction(async (tx) => {
+      if (!(await tx.tokens.revoke(id, now)))
+        throw new DomainError('NOT_FOUND', `token ${id} does not exist or is revoked`);
+      await tx.events.append(newEvent('token.revoked', actor, now, {}, { tokenId: id }));
+    });
+  }
+
+  /**
+   * Start-up: the token named by KEYWARD_ADMIN_TOKEN is always a full-access token (a changed value replaces
+   * the previous one); without it, the very first start generates one admin token and returns it to print.
+   */
+  async ensureAdminToken(envToken: string | null): Promise<{ generated: string | null }> {
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (tx) => {
+      const tokens = await tx.tokens.list({ includeRevoked: true });
+      if (envToken !== null) {
+        const hash = hashToken(envToken);
+        const existing = await tx.tokens.findByHash(hash);
+        if (existing?.revokedAt)
+          throw new Error('KEYWARD_ADMIN_TOKEN names a revoked token; choose a new value');
+        for (const token of tokens) {
+          if (token.source === 'env' && !token.revokedAt && token.id !== existing?.id)
+            await tx.tokens.revoke(token.id, now);
+        }
+        if (!existing)
+          await tx.tokens.insert(
+            adminToken('admin (KEYWARD_ADMIN_TOKEN)', 'env', tokenPrefix(envToken), hash, now),
+          );
+        return { generated: null };
+      }
+      if (tokens.length > 0) return { generated: null };
+      const { token, prefix } = generateTokenSecret();
+      await tx.tokens.insert(
+        adminToken('admin (first start)', 'bootstrap', `kw_${prefix}`, hashToken(token), now),
+      );
+      return { generated: token };
+    });
+  }
+}
+
+function adminToken(
+  name: string,
+  source: 'env' | 'bootstrap',
+  prefix: string,
+  secretHash: string,
+  now: Date,
+) {
+  return {
+    name,
+    prefix,
+    secretHash,
+    scopes: ['*'],
+    productIds: [],
+    licenseId: null,
+    ipAllowlist: [],
+    bindToFirstIp: false,
+    boundIp: null,
+    source,
+    expiresAt: null,
+    revokedAt: null,
+    createdAt: now,
+    lastUsedAt: null,
+  };
+}

@@ -1,0 +1,56 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+
+export const SIGNING_ALGORITHMS = ['ed25519', 'rsa-2048'] as const;
+export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
+
+export interface SigningKeyRecord {
+  id: number;
+  algorithm: SigningAlgorithm;
+  publicKeyPem: string;
+  /** PKCS#8 PEM sealed by SecretBox; never stored or logged in the clear. */
+  sealedPrivateKey: string;
+  createdAt: Date;
+}
+
+export function generateSigningKeyPair(algorithm: SigningAlgorithm): {
+  publicKeyPem: string;
+  privateKeyPem: string;
+} {
+  const pair =
+    algorithm === 'ed25519'
+      ? generateKeyPairSync('ed25519')
+      : generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 0x10001 });
+  return {
+    publicKeyPem: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    privateKeyPem: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
+}
+
+/** The RSA public key as .NET's `RSAKeyValue` XML, the form Cryptolens apps embed. */
+export function rsaPublicKeyXml(publicKeyPem: string): string {
+  const jwk = createPublicKey(publicKeyPem).export({ format: 'jwk' });
+  if (!jwk.n || !jwk.e) throw new Error('not an RSA public key');
+  const b64 = (value: string) => Buffer.from(value, 'base64url').toString('base64');
+  return `<RSAKeyValue><Modulus>${b64(jwk.n)}</Modulus><Exponent>${b64(jwk.e)}</Exponent></RSAKeyValue>`;
+}
+
+/** Signs bytes with the server's keys. Private keys are parsed once and kept in memory only. */
+export class Signer {
+  private readonly ed25519: KeyObject;
+  private readonly rsa: KeyObject;
+
+  constructor(privateKeysPem: Record<SigningAlgorithm, string>) {
+    this.ed25519 = createPrivateKey(privateKeysPem.ed25519);
+    this.rsa = createPrivateKey(privateKeysPem['rsa-2048']);
+  }
+
+  /** Ed25519 signature, base64. */
+  signEd25519(data: Buffer | string): string {
+    return sign(null, typeof data === 'string' ? Buffer.from(data) : data, this.ed25519).toString('base64');
+  }
+
+  /** RSA PKCS#1 v1.5 with SHA-256, base64. */
+  signRsaSha256(data: Buffer | string): string {
+    return sign('sha256', typeof data === 'string' ? Buffer.from(data) : data, this.rsa).toString('base64');
+  }
+}

@@ -1,0 +1,56 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Customer } from '../../core/model.js';
+import type { CustomerRepository } from '../../core/ports.js';
+import { fromMillis } from '../columns.js';
+import type { CustomersTable, Database } from '../schema.js';
+
+const toCustomer = (row: Selectable<CustomersTable>): Customer => ({
+  id: row.id,
+  name: row.name,
+  email: row.email,
+  company: row.company,
+  createdAt: fromMillis(row.created_at),
+});
+
+export function customerRepository(db: Kysely<Database>): CustomerRepository {
+  return {
+    async insert(input) {
+      const row = await db
+        .insertInto('customers')
+        .values({
+          name: input.name,
+          email: input.email,
+          company: input.company,
+          created_at: input.createdAt.getTime(),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toCustomer(row);
+    },
+    async findById(id) {
+      const row = await db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toCustomer(row) : null;
+    },
+    async list({ email, after, limit }) {
+      let query = db.selectFrom('customers').selectAll().orderBy('id').limit(limit);
+      if (email !== null) query = query.where('email', '=', email);
+      if (after !== null) query = query.where('id', '>', after);
+      return (await query.execute()).map(toCustomer);
+    },
+    async update(id, changes) {
+      const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+      if (Object.keys(set).length === 0) return this.findById(id);
+      const row = await db
+        .updateTable('customers')
+        .set(set)
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      return row ? toCustomer(row) : null;
+    },
+    async delete(id) {
+      const result = await db.deleteFrom('customers').where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { DomainEvent } from '../../core/model.js';
+import type { EventRepository } from '../../core/ports.js';
+import { fromJson, fromMillis } from '../columns.js';
+import type { Database, EventsTable } from '../schema.js';
+
+const toEvent = (row: Selectable<EventsTable>): DomainEvent => ({
+  id: Number(row.id),
+  type: row.type,
+  licenseId: row.license_id,
+  productId: row.product_id,
+  machineId: row.machine_id,
+  tokenId: row.token_id,
+  code: row.code,
+  ip: row.ip,
+  data: fromJson<Record<string, unknown>>(row.data),
+  createdAt: fromMillis(row.created_at),
+});
+
+const toRow = (e: Omit<DomainEvent, 'id'>) => ({
+  type: e.type,
+  license_id: e.licenseId,
+  product_id: e.productId,
+  machine_id: e.machineId,
+  token_id: e.tokenId,
+  code: e.code,
+  ip: e.ip,
+  data: JSON.stringify(e.data),
+  created_at: e.createdAt.getTime(),
+});
+
+export function eventRepository(db: Kysely<Database>): EventRepository {
+  return {
+    async append(event) {
+      await db.insertInto('events').values(toRow(event)).execute();
+    },
+    async appendMany(events) {
+      if (events.length > 0) await db.insertInto('events').values(events.map(toRow)).execute();
+    },
+    async list(filter, { before, limit }) {
+      let query = db.selectFrom('events').selectAll().orderBy('id', 'desc').limit(limit);
+      if (before !== null) query = query.where('id', '<', before);
+      if (filter.type !== undefined) query = query.where('type', '=', filter.type);
+      if (filter.licenseId !== undefined) query = query.where('license_id', '=', filter.licenseId);
+      if (filter.productId !== undefined) query = query.where('product_id', '=', filter.productId);
+      if (filter.machineId !== undefined) query = query.where('machine_id', '=', filter.machineId);
+      if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since.getTime());
+      if (filter.until !== undefined) query = query.where('created_at', '<', filter.until.getTime());
+      return (await query.execute()).map(toEvent);
+    },
+  };
+}

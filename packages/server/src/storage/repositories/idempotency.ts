@@ -1,0 +1,54 @@
+import type { Kysely } from 'kysely';
+import type { IdempotencyRepository } from '../../core/ports.js';
+import { fromMillis } from '../columns.js';
+import type { Database } from '../schema.js';
+
+export function idempotencyRepository(db: Kysely<Database>): IdempotencyRepository {
+  return {
+    async claim(scope, key, requestHash, at) {
+      const inserted = await db
+        .insertInto('idempotency_keys')
+        .values({
+          scope,
+          key,
+          request_hash: requestHash,
+          status_code: null,
+          response_body: null,
+          created_at: at.getTime(),
+        })
+        .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return null;
+      const row = await db
+        .selectFrom('idempotency_keys')
+        .selectAll()
+        .where('scope', '=', scope)
+        .where('key', '=', key)
+        .executeTakeFirstOrThrow();
+      return {
+        requestHash: row.request_hash,
+        statusCode: row.status_code,
+        responseBody: row.response_body,
+        createdAt: fromMillis(row.created_at),
+      };
+    },
+    async complete(scope, key, statusCode, responseBody) {
+      await db
+        .updateTable('idempotency_keys')
+        .set({ status_code: statusCode, response_body: responseBody })
+        .where('scope', '=', scope)
+        .where('key', '=', key)
+        .execute();
+    },
+    async release(scope, key) {
+      await db.deleteFrom('idempotency_keys').where('scope', '=', scope).where('key', '=', key).execute();
+    },
+    async deleteOlderThan(at) {
+      const result = await db
+        .deleteFrom('idempotency_keys')
+        .where('created_at', '<', at.getTime())
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}

@@ -1,0 +1,197 @@
+import type { Kysely, Selectable, Updateable } from 'kysely';
+import type { FeatureValue, License, NamedUser } from '../../core/model.js';
+import type { LicenseFilter, LicenseRepository, NewLicense } from '../../core/ports.js';
+import {
+  columnsFor,
+  fromFlag,
+  fromFlagOrNull,
+  fromJson,
+  fromMillis,
+  fromMillisOrNull,
+  toFlag,
+  toFlagOrNull,
+  toJson,
+  toMillisOrNull,
+} from '../columns.js';
+import type { Database, LicensesTable } from '../schema.js';
+
+export const toLicense = (row: Selectable<LicensesTable>): License => ({
+  id: row.id,
+  key: row.key,
+  policyId: row.policy_id,
+  productIds: fromJson<number[]>(row.product_ids),
+  customerId: row.customer_id,
+  email: row.email,
+  notes: row.notes,
+  alias: row.alias,
+  expiresAt: fromMillisOrNull(row.expires_at),
+  firstActivatedAt: fromMillisOrNull(row.first_activated_at),
+  isSuspended: fromFlag(row.is_suspended),
+  revokedAt: fromMillisOrNull(row.revoked_at),
+  overrides: {
+    maxMachines: row.max_machines,
+    maxDeactivations: row.max_deactivations,
+    isFloating: fromFlagOrNull(row.is_floating),
+    leaseSeconds: row.lease_seconds,
+    maxOverdraft: row.max_overdraft,
+    allowVm: fromFlagOrNull(row.allow_vm),
+  },
+  isCleanable: fromFlag(row.is_cleanable),
+  activationCount: row.activation_count,
+  deactivationCount: row.deactivation_count,
+  resetCount: row.reset_count,
+  features: fromJson<Record<string, FeatureValue>>(row.features),
+  tags: fromJson<string[]>(row.tags),
+  allowedMachines: fromJson<string[]>(row.allowed_machines),
+  namedUsers: fromJson<NamedUser[]>(row.named_users),
+  createdAt: fromMillis(row.created_at),
+  updatedAt: fromMillis(row.updated_at),
+  lastValidatedAt: fromMillisOrNull(row.last_validated_at),
+});
+
+type LicenseChanges = Partial<Omit<License, 'id' | 'createdAt'>>;
+type Row = Updateable<LicensesTable>;
+const licenseColumns: {
+  [K in keyof LicenseChanges]?: (value: Exclude<LicenseChanges[K], undefined>) => Row;
+} = {
+  key: (v) => ({ key: v }),
+  policyId: (v) => ({ policy_id: v }),
+  productIds: (v) => ({ product_ids: toJson(v), product_id: v[0] as number }),
+  customerId: (v) => ({ customer_id: v }),
+  email: (v) => ({ email: v }),
+  notes: (v) => ({ notes: v }),
+  alias: (v) => ({ alias: v }),
+  expiresAt: (v) => ({ expires_at: toMillisOrNull(v) }),
+  firstActivatedAt: (v) => ({ first_activated_at: toMillisOrNull(v) }),
+  isSuspended: (v) => ({ is_suspended: toFlag(v) }),
+  revokedAt: (v) => ({ revoked_at: toMillisOrNull(v) }),
+  overrides: (o) => ({
+    max_machines: o.maxMachines,
+    max_deactivations: o.maxDeactivations,
+    is_floating: toFlagOrNull(o.isFloating),
+    lease_seconds: o.leaseSeconds,
+    max_overdraft: o.maxOverdraft,
+    allow_vm: toFlagOrNull(o.allowVm),
+  }),
+  isCleanable: (v) => ({ is_cleanable: toFlag(v) }),
+  activationCount: (v) => ({ activation_count: v }),
+  deactivationCount: (v) => ({ deactivation_count: v }),
+  resetCount: (v) => ({ reset_count: v }),
+  features: (v) => ({ features: toJson(v) }),
+  tags: (v) => ({ tags: toJson(v) }),
+  allowedMachines: (v) => ({ allowed_machines: toJson(v) }),
+  namedUsers: (v) => ({ named_users: toJson(v) }),
+  updatedAt: (v) => ({ updated_at: v.getTime() }),
+  lastValidatedAt: (v) => ({ last_validated_at: toMillisOrNull(v) }),
+};
+
+export function licenseRepository(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): LicenseRepository {
+  async function writeIndexes(id: number, license: Pick<License, 'productIds' | 'tags'>, replace: boolean) {
+    if (replace) {
+      await db.deleteFrom('license_products').where('license_id', '=', id).execute();
+      await db.deleteFrom('license_tags').where('license_id', '=', id).execute();
+    }
+    await db
+      .insertInto('license_products')
+      .values(license.productIds.map((productId) => ({ license_id: id, product_id: productId })))
+      .execute();
+    if (license.tags.length > 0) {
+      await db
+        .insertInto('license_tags')
+        .values(license.tags.map((tag) => ({ license_id: id, tag })))
+        .execute();
+    }
+  }
+
+  return {
+    async insert(input: NewLicense) {
+      const values = columnsFor<LicenseChanges, Row>(input, licenseColumns) as Required<Row>;
+      const row = await db
+        .insertInto('licenses')
+        .values({ ...values, id: undefined, created_at: input.createdAt.getTime() } as never)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await writeIndexes(row.id, input, false);
+      return toLicense(row);
+    },
+    async findById(id) {
+      const row = await db.selectFrom('licenses').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toLicense(row) : null;
+    },
+    async findByKey(key) {
+      const row = await db.selectFrom('licenses').selectAll().where('key', '=', key).executeTakeFirst();
+      return row ? toLicense(row) : null;
+    },
+    async lockById(id) {
+      let query = db.selectFrom('licenses').selectAll().where('id', '=', id);
+      if (dialect === 'postgres') query = query.forUpdate();
+      const row = await query.executeTakeFirst();
+      return row ? toLicense(row) : null;
+    },
+    async list(filter: LicenseFilter, { after, limit, now }) {
+      let query = db.selectFrom('licenses').selectAll('licenses').orderBy('licenses.id', 'desc').limit(limit);
+      if (after !== null) query = query.where('licenses.id', '<', after);
+      if (filter.productId !== undefined) {
+        const productId = filter.productId;
+        query = query.where('licenses.id', 'in', (eb) =>
+          eb.selectFrom('license_products').select('license_id').where('product_id', '=', productId),
+        );
+      }
+      if (filter.tag !== undefined) {
+        const tag = filter.tag;
+        query = query.where('licenses.id', 'in', (eb) =>
+          eb.selectFrom('license_tags').select('license_id').where('tag', '=', tag),
+        );
+      }
+      if (filter.policyId !== undefined) query = query.where('policy_id', '=', filter.policyId);
+      if (filter.customerId !== undefined) query = query.where('customer_id', '=', filter.customerId);
+      if (filter.email !== undefined) query = query.where('email', '=', filter.email);
+      if (filter.keyPrefix !== undefined && filter.keyPrefix !== '') {
+        // A range instead of LIKE: it uses the key index and is case-sensitive on both databases.
+        query = query.where('key', '>=', filter.keyPrefix).where('key', '<', `${filter.keyPrefix}\u{10FFFF}`);
+      }
+      const t = now.getTime();
+      switch (filter.status) {
+        case 'suspended':
+          query = query.where('is_suspended', '=', 1);
+          break;
+        case 'revoked':
+          query = query.where('revoked_at', 'is not', null);
+          break;
+        case 'expired':
+          query = query.where('expires_at', '<=', t);
+          break;
+        case 'active':
+          query = query
+            .where('is_suspended', '=', 0)
+            .where('revoked_at', 'is', null)
+            .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', t)]));
+          break;
+      }
+      return (await query.execute()).map(toLicense);
+    },
+    async update(id, changes) {
+      const set = columnsFor<LicenseChanges, Row>(changes, licenseColumns);
+      const row = await db
+        .updateTable('licenses')
+        .set(set)
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      if (changes.productIds || changes.tags) await writeIndexes(id, toLicense(row), true);
+      return toLicense(row);
+    },
+    async delete(id) {
+      const result = await db.deleteFrom('licenses').where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+    async touchValidated(ids, at) {
+      if (ids.length === 0) return;
+      await db
+        .updateTable('licenses')
+        .set({ last_validated_at: at.getTime() })
+        .where('id', 'in', ids)
+        .execute();
+    },
+  };
+}

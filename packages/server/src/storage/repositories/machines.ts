@@ -1,0 +1,105 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { NewMachine } from '../../core/decide-activation.js';
+import type { Machine } from '../../core/model.js';
+import type { MachineRepository } from '../../core/ports.js';
+import { fromFlag, fromMillis, fromMillisOrNull, toFlag, toMillisOrNull } from '../columns.js';
+import type { Database, MachinesTable } from '../schema.js';
+
+export const toMachine = (row: Selectable<MachinesTable>): Machine => ({
+  id: row.id,
+  licenseId: row.license_id,
+  fingerprint: row.fingerprint,
+  name: row.name,
+  ip: row.ip,
+  platform: row.platform,
+  isVm: fromFlag(row.is_vm),
+  username: row.username,
+  createdAt: fromMillis(row.created_at),
+  lastSeenAt: fromMillis(row.last_seen_at),
+  leaseExpiresAt: fromMillisOrNull(row.lease_expires_at),
+  isOverdraft: fromFlag(row.is_overdraft),
+  expiresAt: fromMillisOrNull(row.expires_at),
+  deactivatedAt: fromMillisOrNull(row.deactivated_at),
+});
+
+const toRow = (m: NewMachine) => ({
+  license_id: m.licenseId,
+  fingerprint: m.fingerprint,
+  name: m.name,
+  ip: m.ip,
+  platform: m.platform,
+  is_vm: toFlag(m.isVm),
+  username: m.username,
+  created_at: m.createdAt.getTime(),
+  last_seen_at: m.lastSeenAt.getTime(),
+  lease_expires_at: toMillisOrNull(m.leaseExpiresAt),
+  is_overdraft: toFlag(m.isOverdraft),
+  expires_at: toMillisOrNull(m.expiresAt),
+  deactivated_at: toMillisOrNull(m.deactivatedAt),
+});
+
+export function machineRepository(db: Kysely<Database>): MachineRepository {
+  return {
+    async insert(input) {
+      return toMachine(
+        await db.insertInto('machines').values(toRow(input)).returningAll().executeTakeFirstOrThrow(),
+      );
+    },
+    async replace(id, input) {
+      const row = await db
+        .updateTable('machines')
+        .set(toRow(input))
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toMachine(row);
+    },
+    async findById(id) {
+      const row = await db.selectFrom('machines').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toMachine(row) : null;
+    },
+    async listActive(licenseId) {
+      const rows = await db
+        .selectFrom('machines')
+        .selectAll()
+        .where('license_id', '=', licenseId)
+        .where('deactivated_at', 'is', null)
+        .orderBy('id')
+        .execute();
+      return rows.map(toMachine);
+    },
+    async list({ licenseId, includeDeactivated, after, limit }) {
+      let query = db.selectFrom('machines').selectAll().orderBy('id').limit(limit);
+      if (licenseId !== null) query = query.where('license_id', '=', licenseId);
+      if (!includeDeactivated) query = query.where('deactivated_at', 'is', null);
+      if (after !== null) query = query.where('id', '>', after);
+      return (await query.execute()).map(toMachine);
+    },
+    async touch(id, changes) {
+      const set: { last_seen_at: number; lease_expires_at?: number | null; ip?: string | null } = {
+        last_seen_at: changes.lastSeenAt.getTime(),
+      };
+      if (changes.leaseExpiresAt !== undefined) set.lease_expires_at = toMillisOrNull(changes.leaseExpiresAt);
+      if (changes.ip !== undefined) set.ip = changes.ip;
+      const row = await db
+        .updateTable('machines')
+        .set(set)
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toMachine(row);
+    },
+    async deactivate(id, at) {
+      await db.updateTable('machines').set({ deactivated_at: at.getTime() }).where('id', '=', id).execute();
+    },
+    async deactivateAll(licenseId, at) {
+      const result = await db
+        .updateTable('machines')
+        .set({ deactivated_at: at.getTime() })
+        .where('license_id', '=', licenseId)
+        .where('deactivated_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+  };
+}

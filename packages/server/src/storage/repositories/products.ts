@@ -1,0 +1,48 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Product } from '../../core/model.js';
+import type { ProductRepository } from '../../core/ports.js';
+import { fromMillis } from '../columns.js';
+import type { Database, ProductsTable } from '../schema.js';
+
+const toProduct = (row: Selectable<ProductsTable>): Product => ({
+  id: row.id,
+  name: row.name,
+  code: row.code,
+  createdAt: fromMillis(row.created_at),
+});
+
+export function productRepository(db: Kysely<Database>): ProductRepository {
+  return {
+    async insert(input) {
+      const row = await db
+        .insertInto('products')
+        .values({ name: input.name, code: input.code, created_at: input.createdAt.getTime() })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toProduct(row);
+    },
+    async findById(id) {
+      const row = await db.selectFrom('products').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toProduct(row) : null;
+    },
+    async list({ after, limit }) {
+      let query = db.selectFrom('products').selectAll().orderBy('id').limit(limit);
+      if (after !== null) query = query.where('id', '>', after);
+      return (await query.execute()).map(toProduct);
+    },
+    async update(id, changes) {
+      if (Object.keys(changes).length === 0) return this.findById(id);
+      const row = await db
+        .updateTable('products')
+        .set(changes)
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      return row ? toProduct(row) : null;
+    },
+    async delete(id) {
+      const result = await db.deleteFrom('products').where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { ApiTokenRecord, TokenRepository } from '../../core/ports.js';
+import {
+  fromFlag,
+  fromJson,
+  fromMillis,
+  fromMillisOrNull,
+  toFlag,
+  toJson,
+  toMillisOrNull,
+} from '../columns.js';
+import type { ApiTokensTable, Database } from '../schema.js';
+
+const toToken = (row: Selectable<ApiTokensTable>): ApiTokenRecord => ({
+  id: row.id,
+  name: row.name,
+  prefix: row.prefix,
+  scopes: fromJson<string[]>(row.scopes),
+  productIds: fromJson<number[]>(row.product_ids),
+  licenseId: row.license_id,
+  ipAllowlist: fromJson<string[]>(row.ip_allowlist),
+  bindToFirstIp: fromFlag(row.bind_to_first_ip),
+  boundIp: row.bound_ip,
+  source: row.source as ApiTokenRecord['source'],
+  expiresAt: fromMillisOrNull(row.expires_at),
+  revokedAt: fromMillisOrNull(row.revoked_at),
+  createdAt: fromMillis(row.created_at),
+  lastUsedAt: fromMillisOrNull(row.last_used_at),
+});
+
+export function tokenRepository(db: Kysely<Database>): TokenRepository {
+  return {
+    async insert(input) {
+      const row = await db
+        .insertInto('api_tokens')
+        .values({
+          name: input.name,
+          prefix: input.prefix,
+          secret_hash: input.secretHash,
+          scopes: toJson(input.scopes),
+          product_ids: toJson(input.productIds),
+          license_id: input.licenseId,
+          ip_allowlist: toJson(input.ipAllowlist),
+          bind_to_first_ip: toFlag(input.bindToFirstIp),
+          bound_ip: input.boundIp,
+          source: input.source,
+          expires_at: toMillisOrNull(input.expiresAt),
+          revoked_at: toMillisOrNull(input.revokedAt),
+          created_at: input.createdAt.getTime(),
+          last_used_at: toMillisOrNull(input.lastUsedAt),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toToken(row);
+    },
+    async findByHash(secretHash) {
+      const row = await db
+        .selectFrom('api_tokens')
+        .selectAll()
+        .where('secret_hash', '=', secretHash)
+        .executeTakeFirst();
+      return row ? { ...toToken(row), secretHash: row.secret_hash } : null;
+    },
+    async findById(id) {
+      const row = await db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toToken(row) : null;
+    },
+    async list({ includeRevoked }) {
+      let query = db.selectFrom('api_tokens').selectAll().orderBy('id');
+      if (!includeRevoked) query = query.where('revoked_at', 'is', null);
+      return (await query.execute()).map(toToken);
+    },
+    async revoke(id, at) {
+      const result = await db
+        .updateTable('api_tokens')
+        .set({ revoked_at: at.getTime() })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+    async bindIp(id, ip) {
+      const result = await db
+        .updateTable('api_tokens')
+        .set({ bound_ip: ip })
+        .where('id', '=', id)
+        .where('bound_ip', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+    async countActive() {
+      const row = await db
+        .selectFrom('api_tokens')
+        .select((eb) => eb.fn.countAll<number>().as('count'))
+        .where('revoked_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      return Number(row.count);
+    },
+  };
+}
