@@ -1,6 +1,8 @@
+import { addCalendarPeriod } from './calendar-period.js';
 import { DomainError } from './domain-error.js';
 import type { License, Machine, Platform, Policy } from './model.js';
-import { effectiveRules, holdsSeat } from './model.js';
+import { effectiveRules, holdsSeat, isFloatingMachine } from './model.js';
+import { platformFromText } from './platform.js';
 
 export interface ActivationRequest {
   fingerprint: string;
@@ -14,10 +16,27 @@ export interface ActivationRequest {
   productId?: number | undefined;
   /**
    * A floating lease asked for by the caller (Cryptolens passes the interval per request). When absent the
-   * license's own rules decide whether the seat is floating.
+   * license's own rules decide whether the seat is floating; null asks for a node-locked seat whatever they say.
    */
-  lease?: { seconds: number; maxOverdraft: number } | undefined;
+  lease?: { seconds: number; maxOverdraft: number } | null | undefined;
+  /**
+   * The app enforces expiry itself (Cryptolens apps read the signed expiry date), so an expired license still
+   * activates; suspension and revocation are refused as always.
+   */
+  isExpiryAdvisory?: boolean | undefined;
+  /**
+   * False: a node-locked activation of a license without a seat limit is admitted without recording the
+   * machine (Cryptolens: MaxNoOfMachines 0 switches node-locking off). Default true.
+   */
+  recordsUnlimitedMachines?: boolean | undefined;
 }
+
+/**
+ * When a license with trial activation restarts its term: at every new machine (the default) or only at the
+ * very first activation (a product's `cryptolens_trialactivation` data object reading `first_activation`).
+ */
+export type TrialActivationMode = 'each_new_machine' | 'first_activation';
+export const TRIAL_ACTIVATION_SETTING = 'cryptolens_trialactivation';
 
 export type NewMachine = Omit<Machine, 'id'>;
 
@@ -30,7 +49,9 @@ export type ActivationDecision =
       machine: NewMachine;
       revive: Machine | null;
       licenseChanges: { firstActivatedAt?: Date; expiresAt?: Date };
-    };
+    }
+  /** Admitted without a seat: no limit applies and the caller asked not to record such machines. */
+  | { kind: 'unrecorded' };
 
 export interface ActivationInput {
   license: License;
@@ -39,13 +60,14 @@ export interface ActivationInput {
   machines: Machine[];
   request: ActivationRequest;
   now: Date;
+  trialActivationMode?: TrialActivationMode | undefined;
 }
 
 function assertLicenseUsable(license: License, request: ActivationRequest, now: Date): void {
   if (license.revokedAt && license.revokedAt <= now)
     throw new DomainError('LICENSE_REVOKED', 'the license has been revoked');
   if (license.isSuspended) throw new DomainError('LICENSE_SUSPENDED', 'the license is suspended');
-  if (license.expiresAt && license.expiresAt <= now)
+  if (!request.isExpiryAdvisory && license.expiresAt && license.expiresAt <= now)
     throw new DomainError('LICENSE_EXPIRED', 'the license has expired');
   if (request.productId !== undefined && !license.productIds.includes(request.productId)) {
     throw new DomainError('PRODUCT_MISMATCH', 'the license does not unlock this product');
@@ -55,10 +77,12 @@ function assertLicenseUsable(license: License, request: ActivationRequest, now: 
 function assertUserAllowed(license: License, request: ActivationRequest): void {
   if (license.namedUsers.length === 0) return;
   const username = request.username?.toLowerCase();
+  // Apps that report only their operating system (`platform: "Windows 11"`) are held to platform rules too.
+  const platform = request.userPlatform ?? platformFromText(request.platform);
   const allowed = license.namedUsers.some(
     (u) =>
       u.username.toLowerCase() === username &&
-      (u.platform === 'any' || request.userPlatform === undefined || u.platform === request.userPlatform),
+      (u.platform === 'any' || platform === undefined || platform === 'any' || u.platform === platform),
   );
   if (!allowed) {
     throw new DomainError('USERNAME_NOT_ALLOWED', 'this user may not use the license', {
@@ -71,9 +95,17 @@ function addSeconds(date: Date, seconds: number): Date {
   return new Date(date.getTime() + seconds * 1000);
 }
 
+/** A new activation's own validity: the license's calendar period wins over the policy's seconds. */
+function activationExpiry(license: License, policy: Policy, now: Date): Date | null {
+  if (license.activationPeriod) return addCalendarPeriod(now, license.activationPeriod);
+  if (policy.activationValiditySeconds !== null) return addSeconds(now, policy.activationValiditySeconds);
+  return null;
+}
+
 /**
  * Decides whether a machine may take a seat on a license. Pure: the caller runs it inside a transaction that
  * holds the license's lock and persists the decision, which is what keeps limits exact under concurrency.
+ * Floating leases and node-locked seats are separate pools, each limited by the license's seat limit.
  */
 export function decideActivation({
   license,
@@ -81,15 +113,17 @@ export function decideActivation({
   machines,
   request,
   now,
+  trialActivationMode = 'each_new_machine',
 }: ActivationInput): ActivationDecision {
   assertLicenseUsable(license, request, now);
   const rules = effectiveRules(license, policy);
-  const isFloating = request.lease !== undefined || rules.isFloating;
+  const isFloating = request.lease === undefined ? rules.isFloating : request.lease !== null;
   const leaseSeconds = request.lease?.seconds ?? rules.leaseSeconds;
   const maxOverdraft = request.lease?.maxOverdraft ?? rules.maxOverdraft;
   const leaseExpiresAt = isFloating ? addSeconds(now, leaseSeconds) : null;
+  const pool = machines.filter((m) => isFloatingMachine(m) === isFloating);
 
-  const current = machines.find((m) => m.fingerprint === request.fingerprint && !m.deactivatedAt);
+  const current = pool.find((m) => m.fingerprint === request.fingerprint && !m.deactivatedAt);
   if (current?.expiresAt && current.expiresAt <= now) {
     throw new DomainError('LICENSE_EXPIRED', "this machine's activation has expired");
   }
@@ -99,8 +133,11 @@ export function decideActivation({
     throw new DomainError('VM_NOT_ALLOWED', 'the license may not be used inside a virtual machine');
   }
   assertUserAllowed(license, request);
+  if (!isFloating && rules.maxMachines === 0 && request.recordsUnlimitedMachines === false) {
+    return { kind: 'unrecorded' };
+  }
 
-  const seatHolders = machines.filter((m) => m !== current && holdsSeat(m, now));
+  const seatHolders = pool.filter((m) => m !== current && holdsSeat(m, now));
   const isPrioritized = license.allowedMachines.includes(request.fingerprint);
   let isOverdraft = false;
   if (rules.maxMachines > 0 && seatHolders.length >= rules.maxMachines && !isPrioritized) {
@@ -123,6 +160,12 @@ export function decideActivation({
       licenseChanges.expiresAt = addSeconds(now, policy.durationSeconds);
     }
   }
+  // Trial activation: the new machine starts a fresh term, unless the product restarts only the first time.
+  if (license.hasTrialActivation && license.termSeconds != null && rules.maxMachines > 0) {
+    if (trialActivationMode === 'each_new_machine' || !license.firstActivatedAt) {
+      licenseChanges.expiresAt = addSeconds(now, license.termSeconds);
+    }
+  }
   return {
     kind: 'new',
     revive: current ?? null,
@@ -139,11 +182,7 @@ export function decideActivation({
       lastSeenAt: now,
       leaseExpiresAt,
       isOverdraft,
-      expiresAt:
-        current?.expiresAt ??
-        (policy.activationValiditySeconds !== null
-          ? addSeconds(now, policy.activationValiditySeconds)
-          : null),
+      expiresAt: current?.expiresAt ?? activationExpiry(license, policy, now),
       deactivatedAt: null,
     },
   };

@@ -1,5 +1,5 @@
 import type { FeatureValue, License, Machine, Policy } from './model.js';
-import { effectiveRules, holdsSeat } from './model.js';
+import { effectiveRules, holdsSeat, isFloatingMachine } from './model.js';
 import type { ValidationCode, ValidationOutcome } from './validation-codes.js';
 import { VALIDATION_CODES } from './validation-codes.js';
 
@@ -50,7 +50,9 @@ export function evaluateLicense({
   if (license.expiresAt && license.expiresAt <= now) return outcome(false, 'EXPIRED');
 
   for (const name of scope.features ?? []) {
-    const value = license.features[name] ?? policy.featureFields.find((f) => f.name === name)?.defaultValue;
+    // Own properties only: a name like "constructor" must not find Object.prototype's member.
+    const own = Object.hasOwn(license.features, name) ? license.features[name] : undefined;
+    const value = own ?? policy.featureFields.find((f) => f.name === name)?.defaultValue;
     if (!isTruthyFeature(value))
       return outcome(false, 'FEATURE_MISSING', `the license lacks the feature "${name}"`);
   }
@@ -64,10 +66,16 @@ export function evaluateLicense({
   }
 
   const rules = effectiveRules(license, policy);
-  if (rules.maxMachines > 0 && seatHolders.length > rules.maxMachines) {
-    const allowance = rules.isFloating ? rules.maxOverdraft : 0;
+  // Node-locked seats and floating leases are separate pools, each held to the seat limit.
+  const floating = seatHolders.filter(isFloatingMachine);
+  const nodeLockedCount = seatHolders.length - floating.length;
+  if (rules.maxMachines > 0 && Math.max(nodeLockedCount, floating.length) > rules.maxMachines) {
+    // Overdraft seats were granted on purpose: by the rules, or by the caller that asked for the lease.
+    const granted = floating.filter((m) => m.isOverdraft).length;
+    const allowance = Math.max(rules.isFloating ? rules.maxOverdraft : 0, granted);
     // Inside the overdraft allowance the license stays usable, but the caller learns it is over its limit.
-    return outcome(seatHolders.length <= rules.maxMachines + allowance, 'TOO_MANY_MACHINES');
+    const isUsable = nodeLockedCount <= rules.maxMachines && floating.length <= rules.maxMachines + allowance;
+    return outcome(isUsable, 'TOO_MANY_MACHINES');
   }
   return outcome(true, 'VALID');
 }

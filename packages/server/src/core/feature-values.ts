@@ -3,6 +3,14 @@ import type { FeatureField, FeatureValue } from './model.js';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
+/** `Date` rolls 2026-02-30 over to March 2; a feature date must name a day that exists. */
+function isCalendarDate(raw: string): boolean {
+  const [year = 0, month = 0, day = 0] = raw.slice(0, 10).split('-').map(Number);
+  const probe = new Date(0);
+  probe.setUTCFullYear(year, month - 1, day);
+  return probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day;
+}
+
 function invalid(field: FeatureField, raw: unknown): never {
   throw new DomainError('FEATURE_INVALID', `feature "${field.name}" expects a ${field.type}`, {
     feature: field.name,
@@ -29,9 +37,11 @@ export function coerceFeatureValue(field: FeatureField, raw: unknown): FeatureVa
       if (raw === 'false' || raw === '0' || raw === 0) return false;
       return invalid(field, raw);
     case 'date': {
-      if (typeof raw !== 'string' || !ISO_DATE.test(raw)) return invalid(field, raw);
-      const date = new Date(raw);
-      if (Number.isNaN(date.getTime())) return invalid(field, raw);
+      const match = typeof raw === 'string' ? ISO_DATE.exec(raw) : null;
+      if (typeof raw !== 'string' || !match) return invalid(field, raw);
+      // A date-time without an offset is UTC like a bare date, not the server's local time.
+      const date = new Date(match[1] !== undefined && match[4] === undefined ? `${raw}Z` : raw);
+      if (Number.isNaN(date.getTime()) || !isCalendarDate(raw)) return invalid(field, raw);
       return date.toISOString();
     }
   }
@@ -49,14 +59,19 @@ export function resolveFeatures(
   const result: Record<string, FeatureValue> = { ...existing };
   for (const [name, raw] of Object.entries(given)) {
     const field = fields.find((f) => f.name === name);
-    if (!field) throw new DomainError('FEATURE_INVALID', `unknown feature "${name}"`, { feature: name });
+    if (!field)
+      throw new DomainError('FEATURE_INVALID', `unknown feature "${name}"`, {
+        feature: name,
+        reason: 'UNKNOWN',
+      });
     if (raw === null) delete result[name];
     else result[name] = coerceFeatureValue(field, raw);
   }
   for (const field of fields) {
-    if (field.isRequired && result[field.name] === undefined && field.defaultValue === null) {
+    if (field.isRequired && !Object.hasOwn(result, field.name) && field.defaultValue === null) {
       throw new DomainError('FEATURE_INVALID', `feature "${field.name}" is required`, {
         feature: field.name,
+        reason: 'REQUIRED',
       });
     }
   }

@@ -1,15 +1,29 @@
 import { BookkeepingQueue } from './bookkeeping-queue.js';
 import type { Clock } from './clock.js';
+import { MaintenanceMode } from './maintenance-mode.js';
 import type { Store } from './ports.js';
 import type { SecretBox } from './secrets.js';
 import { CatalogService } from './services/catalog-service.js';
 import { CustomerService } from './services/customer-service.js';
 import { DataObjectService } from './services/data-object-service.js';
+import { FeatureFieldService } from './services/feature-field-service.js';
+import { KeyIssuingService } from './services/key-issuing-service.js';
+import { LicenseCleanupService } from './services/license-cleanup-service.js';
+import { LicenseSearchService } from './services/license-search-service.js';
 import { LicenseService } from './services/license-service.js';
+import { LicenseTagService } from './services/license-tag-service.js';
+import { LicenseTemplateService } from './services/license-template-service.js';
 import { MachineService } from './services/machine-service.js';
+import { MessageService } from './services/message-service.js';
+import { OfflineService } from './services/offline-service.js';
+import { ProductSetupService } from './services/product-setup-service.js';
+import { ResellerService } from './services/reseller-service.js';
 import { SigningKeyService } from './services/signing-key-service.js';
+import { TokenLimitService } from './services/token-limit-service.js';
 import { TokenService } from './services/token-service.js';
+import { TrialService } from './services/trial-service.js';
 import { ValidationService } from './services/validation-service.js';
+import { VerifiedTrialService } from './services/verified-trial-service.js';
 
 /** The domain, assembled: every surface (native API, dialects, CLI) works through this one object. */
 export interface Keyward {
@@ -24,6 +38,23 @@ export interface Keyward {
   tokens: TokenService;
   signingKeys: SigningKeyService;
   bookkeeping: BookkeepingQueue;
+  resellers: ResellerService;
+  licenseTemplates: LicenseTemplateService;
+  messages: MessageService;
+  trials: TrialService;
+  /** Keys of a kind (single- or multi-activation) for products, without naming a policy. */
+  keyIssuing: KeyIssuingService;
+  /** Deletes cleanable licenses once due; the server runs it periodically. */
+  licenseCleanup: LicenseCleanupService;
+  /** Server-wide maintenance switch: while on, API requests are refused as UNAVAILABLE. */
+  maintenance: MaintenanceMode;
+  tokenLimits: TokenLimitService;
+  verifiedTrials: VerifiedTrialService;
+  featureFields: FeatureFieldService;
+  licenseSearch: LicenseSearchService;
+  offline: OfflineService;
+  productSetup: ProductSetupService;
+  licenseTags: LicenseTagService;
 }
 
 export function createKeyward(deps: {
@@ -32,6 +63,8 @@ export function createKeyward(deps: {
   secretBox: SecretBox;
   onBackgroundError: (error: unknown) => void;
   bookkeepingIntervalMs?: number;
+  /** Start in maintenance mode (KEYWARD_MAINTENANCE). */
+  maintenance?: boolean;
 }): Keyward {
   const { store, clock } = deps;
   const bookkeeping = new BookkeepingQueue(store, {
@@ -39,17 +72,37 @@ export function createKeyward(deps: {
     maxBatch: 500,
     onError: deps.onBackgroundError,
   });
+  const catalog = new CatalogService({ store, clock });
+  const licenses = new LicenseService({ store, clock });
+  const signingKeys = new SigningKeyService({ store, clock, secretBox: deps.secretBox });
+  const signer = () => signingKeys.getSigner();
+  const machines = new MachineService({ store, clock, bookkeeping });
+  const verifiedTrials = new VerifiedTrialService({ store, clock, signer });
   return {
+    keyIssuing: new KeyIssuingService({ store, clock, licenses }),
+    licenseCleanup: new LicenseCleanupService({ store, clock }),
+    maintenance: new MaintenanceMode(deps.maintenance ?? false),
+    tokenLimits: new TokenLimitService({ store, clock }),
+    verifiedTrials,
+    featureFields: new FeatureFieldService({ store, clock }),
+    licenseSearch: new LicenseSearchService({ store }),
+    offline: new OfflineService({ store, clock, machines, verifiedTrials, signer }),
+    productSetup: new ProductSetupService({ store, clock }),
+    licenseTags: new LicenseTagService({ store, clock }),
     store,
     clock,
     bookkeeping,
-    catalog: new CatalogService({ store, clock }),
-    licenses: new LicenseService({ store, clock }),
-    machines: new MachineService({ store, clock, bookkeeping }),
+    catalog,
+    licenses,
+    resellers: new ResellerService({ store, clock }),
+    licenseTemplates: new LicenseTemplateService({ store, clock, licenses }),
+    messages: new MessageService({ store, clock }),
+    trials: new TrialService({ store, clock, catalog, licenses }),
+    machines,
     validation: new ValidationService({ store, clock, bookkeeping }),
     customers: new CustomerService({ store, clock }),
     dataObjects: new DataObjectService({ store, clock }),
     tokens: new TokenService({ store, clock }),
-    signingKeys: new SigningKeyService({ store, clock, secretBox: deps.secretBox }),
+    signingKeys,
   };
 }

@@ -1,5 +1,7 @@
 /** Domain types shared by every surface. Dates are `Date`; ids are integers assigned by storage. */
 
+import type { CalendarPeriod } from './calendar-period.js';
+
 export const FEATURE_TYPES = ['string', 'integer', 'boolean', 'date'] as const;
 export type FeatureType = (typeof FEATURE_TYPES)[number];
 /** A feature value as stored: dates are ISO-8601 strings. */
@@ -89,6 +91,20 @@ export interface License {
   createdAt: Date;
   updatedAt: Date;
   lastValidatedAt: Date | null;
+  /** The length of one term of the license (Cryptolens' Period); absent when never set. */
+  termSeconds?: number | null;
+  /** Each activation of a new machine restarts the term: expiry = now + termSeconds (trial activation). */
+  hasTrialActivation?: boolean;
+  /** The machine a per-machine trial key was issued to: one trial per product and machine. */
+  trialFingerprint?: string | null;
+  resellerId?: number | null;
+  /**
+   * Each machine's activation is valid this calendar period from that machine's first activation (a month is
+   * a calendar month); wins over the policy's activationValiditySeconds. Absent when never set.
+   */
+  activationPeriod?: CalendarPeriod | null;
+  /** The lifetime the key was issued with, counted from its creation; `expiresAt` was set from it. */
+  termPeriod?: CalendarPeriod | null;
 }
 
 export interface Machine {
@@ -116,6 +132,8 @@ export interface Customer {
   email: string | null;
   company: string | null;
   createdAt: Date;
+  /** Absent when empty. */
+  notes?: string | null;
 }
 
 export const DATA_OBJECT_OWNERS = ['license', 'machine', 'product'] as const;
@@ -141,6 +159,46 @@ export interface DomainEvent {
   ip: string | null;
   data: Record<string, unknown>;
   createdAt: Date;
+}
+
+/** Who sells a vendor's licenses on its behalf; licenses may name one. */
+export interface Reseller {
+  id: number;
+  name: string;
+  url: string | null;
+  email: string | null;
+  phone: string | null;
+  description: string | null;
+  createdAt: Date;
+}
+
+/** A recipe for licenses: a policy plus the license settings every license made from it gets. */
+export interface LicenseTemplate {
+  id: number;
+  name: string;
+  policyId: number;
+  /** Lifetime of the licenses made from it; null gives what the policy gives. */
+  durationSeconds: number | null;
+  /** Seat limit override; null inherits the policy's. */
+  maxMachines: number | null;
+  features: Record<string, FeatureValue>;
+  notes: string | null;
+  allowedMachines: string[];
+  hasTrialActivation: boolean;
+  createdAt: Date;
+}
+
+/** A note a vendor broadcasts to its apps, e.g. "version 2 is out", read by channel. */
+export interface Message {
+  id: number;
+  channel: string;
+  content: string;
+  createdAt: Date;
+}
+
+/** Floating seats hold a lease; node-locked seats do not. The two pools are counted separately. */
+export function isFloatingMachine(machine: Pick<Machine, 'leaseExpiresAt'>): boolean {
+  return machine.leaseExpiresAt !== null;
 }
 
 /** A license's effective rules: its overrides over its policy's values. */

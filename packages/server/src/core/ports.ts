@@ -1,4 +1,6 @@
 import type { NewMachine } from './decide-activation.js';
+import type { ExtraRepositories } from './extra-ports.js';
+import type { LifecycleRepositories } from './lifecycle-ports.js';
 import type {
   Customer,
   DataObject,
@@ -7,10 +9,13 @@ import type {
   FeatureField,
   FeatureValue,
   License,
+  LicenseTemplate,
   Machine,
+  Message,
   NamedUser,
   Policy,
   Product,
+  Reseller,
 } from './model.js';
 import type { SigningAlgorithm, SigningKeyRecord } from './signing-keys.js';
 
@@ -66,6 +71,8 @@ export interface LicenseRepository {
   delete(id: number): Promise<boolean>;
   /** Bookkeeping after validations, batched off the response path. */
   touchValidated(ids: number[], at: Date): Promise<void>;
+  /** The per-machine trial key of a product, if one was issued to this fingerprint. */
+  findTrial(productId: number, fingerprint: string): Promise<License | null>;
 }
 
 export interface MachineRepository {
@@ -93,6 +100,36 @@ export interface CustomerRepository {
   findById(id: number): Promise<Customer | null>;
   list(input: { email: string | null; after: number | null; limit: number }): Promise<Customer[]>;
   update(id: number, changes: Partial<Omit<Customer, 'id' | 'createdAt'>>): Promise<Customer | null>;
+  delete(id: number): Promise<boolean>;
+  /** Customer secrets are kept only as a hash; null clears it. */
+  setSecretHash(id: number, secretHash: string | null): Promise<boolean>;
+  findBySecretHash(secretHash: string): Promise<Customer | null>;
+}
+
+export interface ResellerRepository {
+  insert(input: Omit<Reseller, 'id'>): Promise<Reseller>;
+  findById(id: number): Promise<Reseller | null>;
+  list(input: { after: number | null; limit: number }): Promise<Reseller[]>;
+  update(id: number, changes: Partial<Omit<Reseller, 'id' | 'createdAt'>>): Promise<Reseller | null>;
+  delete(id: number): Promise<boolean>;
+}
+
+export interface LicenseTemplateRepository {
+  insert(input: Omit<LicenseTemplate, 'id'>): Promise<LicenseTemplate>;
+  findById(id: number): Promise<LicenseTemplate | null>;
+  list(input: { policyId: number | null; after: number | null; limit: number }): Promise<LicenseTemplate[]>;
+  update(
+    id: number,
+    changes: Partial<Omit<LicenseTemplate, 'id' | 'createdAt'>>,
+  ): Promise<LicenseTemplate | null>;
+  delete(id: number): Promise<boolean>;
+}
+
+export interface MessageRepository {
+  insert(input: Omit<Message, 'id'>): Promise<Message>;
+  findById(id: number): Promise<Message | null>;
+  /** Newest first; `channel` null means every channel; only messages created strictly after `after`. */
+  list(input: { channel: string | null; after: Date | null; limit: number }): Promise<Message[]>;
   delete(id: number): Promise<boolean>;
 }
 
@@ -148,6 +185,20 @@ export interface ApiTokenRecord {
   revokedAt: Date | null;
   createdAt: Date;
   lastUsedAt: Date | null;
+  /** Dialect methods (Cryptolens `key/activate`, lower case) the token may call; absent = every method. */
+  methodLock?: string[] | null;
+  /** Cryptolens' feature lock: a number each Cryptolens method reads its own way; absent = 0. */
+  featureLock?: number | null;
+  /** May exchange itself for a token locked to one license (Cryptolens key lock -1, auth/KeyLock). */
+  canIssueLicenseTokens?: boolean;
+  /** At most this many client addresses may use the token (LimeLM's API key device lock); absent = any. */
+  maxClientAddresses?: number | null;
+  /** Seats the token may grant to licenses it creates or raises, in total (a reseller's plan); absent = any. */
+  activationAllowance?: number | null;
+  /** Seats granted so far against the allowance. */
+  activationsGranted?: number;
+  /** A dormant token still reads but may not change anything. */
+  isDormant?: boolean;
 }
 export interface TokenRepository {
   insert(input: Omit<ApiTokenRecord, 'id'> & { secretHash: string }): Promise<ApiTokenRecord>;
@@ -181,7 +232,7 @@ export interface IdempotencyRepository {
   deleteOlderThan(at: Date): Promise<number>;
 }
 
-export interface Repositories {
+export interface Repositories extends ExtraRepositories, LifecycleRepositories {
   products: ProductRepository;
   policies: PolicyRepository;
   licenses: LicenseRepository;
@@ -192,6 +243,9 @@ export interface Repositories {
   tokens: TokenRepository;
   signingKeys: SigningKeyRepository;
   idempotency: IdempotencyRepository;
+  resellers: ResellerRepository;
+  licenseTemplates: LicenseTemplateRepository;
+  messages: MessageRepository;
 }
 
 export interface Store extends Repositories {

@@ -2,6 +2,7 @@ import { DomainError } from './domain-error.js';
 import type { License } from './model.js';
 import type { ApiTokenRecord } from './ports.js';
 import { hasScope, type Scope } from './scopes.js';
+import { dormantRefusal } from './token-limits.js';
 
 /** Who is calling: an API token, or an app holding only its license key. */
 export type Principal = { kind: 'token'; token: ApiTokenRecord } | { kind: 'license'; license: License };
@@ -14,6 +15,9 @@ export function assertScope(principal: Principal, scope: Scope): void {
   if (principal.kind === 'token' && !hasScope(principal.token.scopes, scope)) {
     throw new DomainError('FORBIDDEN', `this token lacks the scope ${scope}`, { scope });
   }
+  // A dormant token keeps reading (LimeLM's dormant account) but every changing scope is refused.
+  if (principal.kind === 'token' && principal.token.isDormant && scope.endsWith(':write'))
+    throw dormantRefusal();
 }
 
 /** A token locked to products or to one license, or a license credential, reaches only what it is locked to. */
@@ -50,3 +54,45 @@ export function assertNotLicenseLocked(principal: Principal): void {
     throw new DomainError('FORBIDDEN', 'this credential is locked to one license');
   }
 }
+
+/** Resources that span products (customers, tokens, events without a filter) need an unlocked token. */
+export function assertUnrestricted(principal: Principal): void {
+  assertNotLicenseLocked(principal);
+  if (principal.kind === 'token' && principal.token.productIds.length > 0) {
+    throw new DomainError('FORBIDDEN', 'this token is locked to products');
+  }
+}
+
+/** Data objects and events reach a license (and its products) or only products. */
+export function assertReach(
+  principal: Principal,
+  reach: { licenseId: number | null; productIds: number[] },
+): void {
+  if (reach.licenseId !== null) {
+    assertLicenseAccess(principal, { id: reach.licenseId, productIds: reach.productIds });
+    return;
+  }
+  assertNotLicenseLocked(principal);
+  for (const id of reach.productIds) assertProductAccess(principal, id);
+}
+
+/** Whoever operates the server host itself (the command line): full rights, no token behind it. */
+export const operatorPrincipal: Principal = {
+  kind: 'token',
+  token: {
+    id: 0,
+    name: 'operator',
+    prefix: '',
+    scopes: ['*'],
+    productIds: [],
+    licenseId: null,
+    ipAllowlist: [],
+    bindToFirstIp: false,
+    boundIp: null,
+    source: 'env',
+    expiresAt: null,
+    revokedAt: null,
+    createdAt: new Date(0),
+    lastUsedAt: null,
+  },
+};

@@ -17,6 +17,8 @@ export const SCOPES = [
   'events:read',
   'tokens:read',
   'tokens:write',
+  'messages:read',
+  'messages:write',
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];

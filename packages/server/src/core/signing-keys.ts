@@ -53,4 +53,9 @@ export class Signer {
   signRsaSha256(data: Buffer | string): string {
     return sign('sha256', typeof data === 'string' ? Buffer.from(data) : data, this.rsa).toString('base64');
   }
+
+  /** RSA PKCS#1 v1.5 with SHA-512, base64 (Cryptolens signs license metadata this way). */
+  signRsaSha512(data: Buffer | string): string {
+    return sign('sha512', typeof data === 'string' ? Buffer.from(data) : data, this.rsa).toString('base64');
+  }
 }

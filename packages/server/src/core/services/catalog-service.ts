@@ -41,7 +41,7 @@ export const POLICY_DEFAULTS = {
   featureFields: [],
 } as const satisfies Omit<Required<PolicyInput>, 'name'>;
 
-function checkPolicy(policy: Omit<Policy, 'id' | 'productId' | 'createdAt'>): void {
+export function checkPolicy(policy: Omit<Policy, 'id' | 'productId' | 'createdAt'>): void {
   const fail = (field: string, message: string): never => {
     throw new DomainError('INVALID_INPUT', message, { field });
   };
@@ -136,6 +136,18 @@ export class CatalogService {
   async getPolicy(id: number): Promise<Policy> {
     const policy = await this.deps.store.policies.findById(id);
     if (!policy) throw new DomainError('NOT_FOUND', `policy ${id} does not exist`);
+    return policy;
+  }
+
+  /**
+   * The policy a license gets when a caller names only its product (Cryptolens knows no policies): the oldest
+   * policy of the kind asked for — trial or not — else the product's oldest policy.
+   */
+  async defaultPolicy(productId: number, kind: 'regular' | 'trial' = 'regular'): Promise<Policy> {
+    const policies = await this.deps.store.policies.list({ productId, after: null, limit: 1000 });
+    const policy = policies.find((p) => p.isTrial === (kind === 'trial')) ?? policies[0];
+    if (!policy)
+      throw new DomainError('NOT_FOUND', `product ${productId} has no policy`, { field: 'productId' });
     return policy;
   }
 

@@ -1,15 +1,18 @@
+import { randomBytes } from 'node:crypto';
 import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
-import type { Customer } from '../model.js';
-import type { Store } from '../ports.js';
+import type { Customer, License } from '../model.js';
+import type { Repositories, Store } from '../ports.js';
 import { newEvent } from '../record-event.js';
+import { hashToken } from '../secrets.js';
 import { stripUndefined } from '../strip-undefined.js';
 
 export interface CustomerInput {
   name?: string;
   email?: string | null;
   company?: string | null;
+  notes?: string | null;
 }
 
 const normalize = (input: CustomerInput) =>
@@ -24,8 +27,14 @@ export class CustomerService {
   async create(actor: Actor, input: CustomerInput & { name: string }): Promise<Customer> {
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
-      const { email = null, company = null } = normalize(input);
-      const customer = await tx.customers.insert({ name: input.name, email, company, createdAt: now });
+      const { email = null, company = null, notes = null } = normalize(input);
+      const customer = await tx.customers.insert({
+        name: input.name,
+        email,
+        company,
+        createdAt: now,
+        ...(notes !== null ? { notes } : {}),
+      });
       await tx.events.append(newEvent('customer.created', actor, now, {}, { customerId: customer.id }));
       return customer;
     });
@@ -49,6 +58,65 @@ export class CustomerService {
       await tx.events.append(newEvent('customer.updated', actor, now, {}, { customerId: id }));
       return customer;
     });
+  }
+
+  /**
+   * Inside a transaction that just created `licenses`: gives them a customer made from `input`, or — with
+   * `reuseByEmail` — the oldest customer that has the same email. Creating licenses for a new customer
+   * (Cryptolens' CreateKey with NewCustomer) is then one all-or-nothing write.
+   */
+  async assignToNewLicenses(
+    tx: Repositories,
+    actor: Actor,
+    now: Date,
+    licenses: License[],
+    input: CustomerInput & { name: string; reuseByEmail: boolean },
+  ): Promise<{ customer: Customer; licenses: License[] }> {
+    const { email = null, company = null, notes = null } = normalize(input);
+    const reused =
+      input.reuseByEmail && email !== null
+        ? ((await tx.customers.list({ email, after: null, limit: 1 }))[0] ?? null)
+        : null;
+    const customer =
+      reused ??
+      (await tx.customers.insert({
+        name: input.name,
+        email,
+        company,
+        createdAt: now,
+        ...(notes !== null ? { notes } : {}),
+      }));
+    if (!reused) {
+      await tx.events.append(newEvent('customer.created', actor, now, {}, { customerId: customer.id }));
+    }
+    const updated: License[] = [];
+    for (const license of licenses) {
+      updated.push(await tx.licenses.update(license.id, { customerId: customer.id, updatedAt: now }));
+    }
+    return { customer, licenses: updated };
+  }
+
+  /**
+   * Gives the customer a new secret (for Cryptolens' GetCustomerLicensesBySecret), replacing any old one. The
+   * secret is in the answer once and kept only as a hash.
+   */
+  async issueSecret(actor: Actor, id: number): Promise<string> {
+    const secret = randomBytes(24).toString('base64url');
+    const now = this.deps.clock.now();
+    await this.deps.store.transaction(async (tx) => {
+      if (!(await tx.customers.setSecretHash(id, hashToken(secret)))) {
+        throw new DomainError('NOT_FOUND', `customer ${id} does not exist`);
+      }
+      await tx.events.append(newEvent('customer.secret_issued', actor, now, {}, { customerId: id }));
+    });
+    return secret;
+  }
+
+  async getBySecret(secret: string): Promise<Customer> {
+    const customer =
+      secret === '' ? null : await this.deps.store.customers.findBySecretHash(hashToken(secret));
+    if (!customer) throw new DomainError('NOT_FOUND', 'no customer has this secret');
+    return customer;
   }
 
   /** Licenses of a deleted customer stay; they just lose their customer. */

@@ -1,12 +1,16 @@
 import type { Actor } from '../actor.js';
+import { addCalendarPeriod, type CalendarPeriod, checkCalendarPeriod } from '../calendar-period.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
+import { withRelativeDefaults } from '../feature-defaults.js';
 import { resolveFeatures } from '../feature-values.js';
+import { checkLicenseChange, type LicenseChangeGuards } from '../license-change-checks.js';
 import { generateLicenseKey } from '../license-key.js';
 import type { License, LicenseRules, NamedUser, Policy } from '../model.js';
 import type { LicenseFilter, NewLicense, Repositories, Store } from '../ports.js';
 import { newEvent } from '../record-event.js';
 import { stripUndefined } from '../strip-undefined.js';
+import { grantSeats } from '../token-limits.js';
 
 export interface LicenseInput {
   /** A key to keep (imports); generated from the policy's format when absent. */
@@ -26,9 +30,21 @@ export interface LicenseInput {
   tags?: string[];
   allowedMachines?: string[];
   namedUsers?: NamedUser[];
+  /** The length of one term (Cryptolens' Period); trial activation restarts it. */
+  termSeconds?: number | null;
+  hasTrialActivation?: boolean;
+  resellerId?: number | null;
+  /** Set only by TrialService: the machine a per-machine trial key belongs to. */
+  trialFingerprint?: string;
+  /** Each activation is valid this calendar period from the machine's first activation. */
+  activationPeriod?: CalendarPeriod;
+  /** The key's lifetime from creation; sets `expiresAt` unless that is given too. */
+  termPeriod?: CalendarPeriod;
 }
 
-export type LicenseChanges = Omit<LicenseInput, 'key' | 'isSuspended'> & { policyId?: number };
+export type LicenseChanges = Omit<LicenseInput, 'key' | 'isSuspended' | 'trialFingerprint'> & {
+  policyId?: number;
+};
 
 export const MAX_BATCH = 1000;
 const NO_OVERRIDES = {
@@ -48,6 +64,16 @@ function uniqueStrings(values: string[]): string[] {
   return [...new Set(values.map((v) => v.trim()).filter((v) => v !== ''))];
 }
 
+/** Calendar periods of a new license, checked; absent when not given so other licenses read back unchanged. */
+function periodsOf(input: LicenseInput): Pick<License, 'activationPeriod' | 'termPeriod'> {
+  return {
+    ...(input.activationPeriod
+      ? { activationPeriod: checkCalendarPeriod(input.activationPeriod, 'activationPeriod') }
+      : {}),
+    ...(input.termPeriod ? { termPeriod: checkCalendarPeriod(input.termPeriod, 'termPeriod') } : {}),
+  };
+}
+
 function expiryFromPolicy(policy: Policy, now: Date): Date | null {
   if (policy.durationSeconds === null || policy.expirationBasis !== 'CREATION') return null;
   return new Date(now.getTime() + policy.durationSeconds * 1000);
@@ -62,8 +88,16 @@ export class LicenseService {
     return license as License;
   }
 
-  /** All or nothing: one transaction for the whole batch. */
-  async createMany(actor: Actor, policyId: number, inputs: LicenseInput[]): Promise<License[]> {
+  /**
+   * All or nothing: one transaction for the whole batch. `within` runs in that transaction after the inserts,
+   * for use cases that create more alongside (a trial key's first machine).
+   */
+  async createMany(
+    actor: Actor,
+    policyId: number,
+    inputs: LicenseInput[],
+    within?: (tx: Repositories, created: License[], policy: Policy, now: Date) => Promise<License[]>,
+  ): Promise<License[]> {
     if (inputs.length === 0 || inputs.length > MAX_BATCH) {
       throw new DomainError('INVALID_INPUT', `a batch holds 1 to ${MAX_BATCH} licenses`, { field: 'count' });
     }
@@ -80,7 +114,12 @@ export class LicenseService {
           newEvent('license.created', actor, now, { licenseId: license.id, productId: policy.productId }),
         );
       }
-      return created;
+      await grantSeats(
+        tx,
+        actor.tokenId,
+        created.map((l) => l.overrides.maxMachines ?? policy.maxMachines),
+      );
+      return within ? within(tx, created, policy, now) : created;
     });
   }
 
@@ -96,7 +135,13 @@ export class LicenseService {
     ];
     await this.assertProductsExist(tx, productIds);
     if (input.customerId != null) await this.assertCustomerExists(tx, input.customerId);
+    if (input.resellerId != null) await this.assertResellerExists(tx, input.resellerId);
     return {
+      ...(input.termSeconds != null ? { termSeconds: input.termSeconds } : {}),
+      ...(input.hasTrialActivation ? { hasTrialActivation: true } : {}),
+      ...(input.resellerId != null ? { resellerId: input.resellerId } : {}),
+      ...(input.trialFingerprint !== undefined ? { trialFingerprint: input.trialFingerprint } : {}),
+      ...periodsOf(input),
       key: input.key ?? generateLicenseKey(policy.keyFormat),
       policyId: policy.id,
       productIds: [...new Set(productIds)],
@@ -104,7 +149,12 @@ export class LicenseService {
       email: normalizeEmail(input.email) ?? null,
       notes: input.notes ?? null,
       alias: input.alias ?? null,
-      expiresAt: input.expiresAt !== undefined ? input.expiresAt : expiryFromPolicy(policy, now),
+      expiresAt:
+        input.expiresAt !== undefined
+          ? input.expiresAt
+          : input.termPeriod
+            ? addCalendarPeriod(now, input.termPeriod)
+            : expiryFromPolicy(policy, now),
       firstActivatedAt: null,
       isSuspended: input.isSuspended ?? false,
       revokedAt: null,
@@ -113,7 +163,10 @@ export class LicenseService {
       activationCount: 0,
       deactivationCount: 0,
       resetCount: 0,
-      features: resolveFeatures(policy.featureFields, input.features ?? {}),
+      features: resolveFeatures(
+        policy.featureFields,
+        await withRelativeDefaults(tx, policy, input.features ?? {}, now),
+      ),
       tags: uniqueStrings(input.tags ?? []),
       allowedMachines: uniqueStrings(input.allowedMachines ?? []),
       namedUsers: input.namedUsers ?? [],
@@ -128,6 +181,12 @@ export class LicenseService {
       if (!(await tx.products.findById(id))) {
         throw new DomainError('NOT_FOUND', `product ${id} does not exist`, { field: 'productIds' });
       }
+    }
+  }
+
+  private async assertResellerExists(tx: Repositories, id: number): Promise<void> {
+    if (!(await tx.resellers.findById(id))) {
+      throw new DomainError('NOT_FOUND', `reseller ${id} does not exist`, { field: 'resellerId' });
     }
   }
 
@@ -183,8 +242,14 @@ export class LicenseService {
     });
   }
 
-  update(actor: Actor, id: number, input: LicenseChanges): Promise<License> {
-    return this.change(actor, id, 'license.updated', async (tx, license, current) => {
+  /** `guards` asks for stricter rules than the native API's (see license-change-checks.ts). */
+  update(
+    actor: Actor,
+    id: number,
+    input: LicenseChanges,
+    guards: LicenseChangeGuards = {},
+  ): Promise<License> {
+    return this.change(actor, id, 'license.updated', async (tx, license, current, now) => {
       const policy = input.policyId !== undefined ? await tx.policies.findById(input.policyId) : current;
       if (!policy)
         throw new DomainError('NOT_FOUND', `policy ${input.policyId} does not exist`, { field: 'policyId' });
@@ -199,8 +264,12 @@ export class LicenseService {
         namedUsers: input.namedUsers,
         tags: input.tags && uniqueStrings(input.tags),
         allowedMachines: input.allowedMachines && uniqueStrings(input.allowedMachines),
+        termSeconds: input.termSeconds,
+        hasTrialActivation: input.hasTrialActivation,
+        resellerId: input.resellerId,
       });
       if (input.customerId != null) await this.assertCustomerExists(tx, input.customerId);
+      if (input.resellerId != null) await this.assertResellerExists(tx, input.resellerId);
       if (input.extraProductIds !== undefined || input.policyId !== undefined) {
         const extras = input.extraProductIds ?? license.productIds.slice(1);
         const productIds = [...new Set([policy.productId, ...extras])];
@@ -211,6 +280,7 @@ export class LicenseService {
       if (input.features || input.policyId !== undefined) {
         changes.features = resolveFeatures(policy.featureFields, input.features ?? {}, license.features);
       }
+      await checkLicenseChange({ tx, actor, license, before: current, after: policy, changes, guards, now });
       return changes;
     });
   }

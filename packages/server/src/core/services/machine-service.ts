@@ -1,10 +1,16 @@
 import type { Actor } from '../actor.js';
 import type { BookkeepingQueue } from '../bookkeeping-queue.js';
 import type { Clock } from '../clock.js';
-import { type ActivationRequest, decideActivation, decideDeactivation } from '../decide-activation.js';
+import {
+  type ActivationRequest,
+  decideActivation,
+  decideDeactivation,
+  TRIAL_ACTIVATION_SETTING,
+  type TrialActivationMode,
+} from '../decide-activation.js';
 import { DomainError, isDomainError } from '../domain-error.js';
 import type { License, Machine, Policy } from '../model.js';
-import { effectiveRules } from '../model.js';
+import { effectiveRules, isFloatingMachine } from '../model.js';
 import type { Repositories, Store } from '../ports.js';
 import { newEvent } from '../record-event.js';
 
@@ -15,10 +21,29 @@ export interface ActivationResult {
   isNew: boolean;
 }
 
+/** An activation that may have been admitted without a seat (`machine` null); see `recordsUnlimitedMachines`. */
+export type SeatResult = ActivationResult | { machine: null; license: License; isNew: false };
+
+export type SeatPool = 'floating' | 'node-locked';
+
 interface LockedLicense {
   license: License;
   policy: Policy;
   machines: Machine[];
+}
+
+/** Reads the product-wide trial activation setting; only licenses with trial activation need it. */
+async function trialActivationModeOf(
+  tx: Repositories,
+  license: License,
+  productId: number,
+): Promise<TrialActivationMode> {
+  if (!license.hasTrialActivation) return 'each_new_machine';
+  const objects = await tx.dataObjects.list({ ownerType: 'product', ownerId: productId });
+  const setting = objects.find((o) => o.name === TRIAL_ACTIVATION_SETTING);
+  return setting?.stringValue.trim().toLowerCase() === 'first_activation'
+    ? 'first_activation'
+    : 'each_new_machine';
 }
 
 /** Activation, heartbeat and deactivation: everything that takes or frees a seat. */
@@ -50,12 +75,30 @@ export class MachineService {
   }
 
   async activate(actor: Actor, licenseId: number, request: ActivationRequest): Promise<ActivationResult> {
+    const result = await this.activateSeat(actor, licenseId, { ...request, recordsUnlimitedMachines: true });
+    if (!result.machine) throw new Error('an activation that records machines returned none');
+    return result;
+  }
+
+  /** Like `activate`, for callers that may ask not to record machines of unlimited licenses. */
+  async activateSeat(actor: Actor, licenseId: number, request: ActivationRequest): Promise<SeatResult> {
     const now = this.deps.clock.now();
     try {
-      return await this.deps.store.transaction(async (tx) => {
+      return await this.deps.store.transaction(async (tx): Promise<SeatResult> => {
         const { license, policy, machines } = await this.lock(tx, licenseId, actor, now);
-        const decision = decideActivation({ license, policy, machines, request, now });
+        const trialActivationMode = await trialActivationModeOf(tx, license, policy.productId);
+        const decision = decideActivation({ license, policy, machines, request, now, trialActivationMode });
         const subject = { licenseId, productId: policy.productId };
+        if (decision.kind === 'unrecorded') {
+          await tx.events.append(
+            newEvent('machine.activated', actor, now, subject, {
+              isNew: false,
+              isRecorded: false,
+              fingerprint: request.fingerprint,
+            }),
+          );
+          return { machine: null, license, isNew: false };
+        }
         if (decision.kind === 'existing') {
           const machine = await tx.machines.touch(decision.machine.id, {
             lastSeenAt: now,
@@ -147,6 +190,7 @@ export class MachineService {
       if (decision.kind === 'existing') {
         return tx.machines.touch(machineId, { lastSeenAt: now, leaseExpiresAt: decision.leaseExpiresAt });
       }
+      if (decision.kind === 'unrecorded') throw new Error('a floating lease is always recorded');
       // The lease lapsed and was reclaimed above; the machine takes a seat again as a fresh lease.
       const revived = await tx.machines.insert(decision.machine);
       await tx.events.append(
@@ -198,6 +242,56 @@ export class MachineService {
     });
   }
 
+  /**
+   * Gives back the seat a fingerprint holds in one pool, for protocols that name machines only by fingerprint
+   * (Cryptolens). `refuseWhenBlocked`: a suspended or revoked license may not free seats. `allowMissing`: a
+   * fingerprint without a live seat is no error (Cryptolens releases floating leases that way); the answer
+   * says whether a seat was freed.
+   */
+  async deactivateFingerprint(
+    actor: Actor,
+    licenseId: number,
+    fingerprint: string,
+    options: { pool: SeatPool; refuseWhenBlocked: boolean; allowMissing: boolean },
+  ): Promise<boolean> {
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (tx) => {
+      const license = await tx.licenses.lockById(licenseId);
+      if (!license) throw new DomainError('LICENSE_NOT_FOUND', 'no license has this key');
+      if (options.refuseWhenBlocked) {
+        if (license.revokedAt && license.revokedAt <= now)
+          throw new DomainError('LICENSE_REVOKED', 'the license has been revoked');
+        if (license.isSuspended) throw new DomainError('LICENSE_SUSPENDED', 'the license is suspended');
+      }
+      const machine = (await tx.machines.listActive(licenseId)).find(
+        (m) => m.fingerprint === fingerprint && isFloatingMachine(m) === (options.pool === 'floating'),
+      );
+      if (!machine) {
+        if (options.allowMissing) return false;
+        throw new DomainError('MACHINE_NOT_FOUND', 'no active machine has this fingerprint');
+      }
+      const policy = (await tx.policies.findById(license.policyId)) as Policy;
+      const { countsTowardLimit } = decideDeactivation({ license, policy, machine });
+      await tx.machines.deactivate(machine.id, now);
+      if (countsTowardLimit) {
+        await tx.licenses.update(license.id, {
+          deactivationCount: license.deactivationCount + 1,
+          updatedAt: now,
+        });
+      }
+      await tx.events.append(
+        newEvent(
+          'machine.deactivated',
+          actor,
+          now,
+          { licenseId: license.id, productId: policy.productId, machineId: machine.id },
+          { fingerprint: machine.fingerprint, countsTowardLimit },
+        ),
+      );
+      return true;
+    });
+  }
+
   async get(id: number): Promise<Machine> {
     const machine = await this.deps.store.machines.findById(id);
     if (!machine) throw new DomainError('MACHINE_NOT_FOUND', `machine ${id} does not exist`);
@@ -213,10 +307,15 @@ export class MachineService {
     return this.deps.store.machines.list(query);
   }
 
-  /** Finds the live machine of a license by fingerprint, for clients that only know their fingerprint. */
-  async findByFingerprint(licenseId: number, fingerprint: string): Promise<Machine> {
+  /**
+   * Finds the live machine of a license by fingerprint, for clients that only know their fingerprint. A
+   * fingerprint may hold a node-locked seat and a floating lease at once; `pool` picks one.
+   */
+  async findByFingerprint(licenseId: number, fingerprint: string, pool?: SeatPool): Promise<Machine> {
     const machine = (await this.deps.store.machines.listActive(licenseId)).find(
-      (m) => m.fingerprint === fingerprint,
+      (m) =>
+        m.fingerprint === fingerprint &&
+        (pool === undefined || isFloatingMachine(m) === (pool === 'floating')),
     );
     if (!machine) throw new DomainError('MACHINE_NOT_FOUND', 'no active machine has this fingerprint');
     return machine;

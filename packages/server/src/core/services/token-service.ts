@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
@@ -7,6 +8,7 @@ import type { Principal } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { hasScope, SCOPES, type Scope } from '../scopes.js';
 import { generateTokenSecret, hashToken, tokenPrefix } from '../secrets.js';
+import { admitClientAddress, applyTokenLimits, inheritTokenLimits } from '../token-limits.js';
 
 export interface TokenInput {
   name: string;
@@ -16,18 +18,81 @@ export interface TokenInput {
   ipAllowlist?: string[];
   bindToFirstIp?: boolean;
   expiresAt?: Date | null;
+  /** Dialect methods the token may call (`key/activate`); null or absent inherits the creator's lock. */
+  methodLock?: string[] | null;
+  /** Cryptolens' feature lock; null or absent inherits the creator's. */
+  featureLock?: number | null;
+  canIssueLicenseTokens?: boolean;
+  /** Client addresses, seat allowance, dormant flag (token-limits.ts); absent inherits the creator's. */
+  maxClientAddresses?: number | null;
+  activationAllowance?: number | null;
+  isDormant?: boolean;
+}
+
+const METHOD_NAME = /^[a-z][a-z0-9]*\/[a-z][a-z0-9]*$/;
+const MAX_LOCKED_METHODS = 200;
+
+function normalizeMethodLock(lock: string[]): string[] {
+  const names = [...new Set(lock.map((name) => name.trim().toLowerCase()))];
+  const bad = names.find((name) => !METHOD_NAME.test(name));
+  if (bad !== undefined || names.length > MAX_LOCKED_METHODS) {
+    throw new DomainError(
+      'INVALID_INPUT',
+      bad !== undefined
+        ? `"${bad.slice(0, 50)}" is not a method name like key/activate`
+        : `a method lock names at most ${MAX_LOCKED_METHODS} methods`,
+      { field: 'methodLock' },
+    );
+  }
+  return names;
+}
+
+/** Only what the creator holds: a narrower or equal method lock, the same feature lock, key locking if held. */
+function inheritDialectLocks(parent: ApiTokenRecord, input: TokenInput, licenseId: number | null) {
+  const methodLock = input.methodLock ? normalizeMethodLock(input.methodLock) : (parent.methodLock ?? null);
+  if (parent.methodLock && (!methodLock || methodLock.some((m) => !parent.methodLock?.includes(m)))) {
+    throw new DomainError('FORBIDDEN', 'cannot grant methods outside your own method lock');
+  }
+  const featureLock = input.featureLock ?? parent.featureLock ?? null;
+  if (featureLock !== null && (!Number.isSafeInteger(featureLock) || featureLock < 0)) {
+    throw new DomainError('INVALID_INPUT', 'featureLock is a whole number, 0 or more', {
+      field: 'featureLock',
+    });
+  }
+  if (parent.featureLock && featureLock !== parent.featureLock) {
+    throw new DomainError('FORBIDDEN', 'cannot change the feature lock you hold');
+  }
+  const canIssueLicenseTokens = input.canIssueLicenseTokens ?? false;
+  if (canIssueLicenseTokens) {
+    if (licenseId !== null) {
+      throw new DomainError('INVALID_INPUT', 'a token locked to a license cannot issue license tokens', {
+        field: 'canIssueLicenseTokens',
+      });
+    }
+    const isUnlocked = parent.scopes.includes('*') && parent.licenseId === null;
+    if (!parent.canIssueLicenseTokens && !isUnlocked) {
+      throw new DomainError('FORBIDDEN', 'cannot grant license token issuing you lack');
+    }
+  }
+  return {
+    ...(methodLock ? { methodLock } : {}),
+    ...(featureLock ? { featureLock } : {}),
+    ...(canIssueLicenseTokens ? { canIssueLicenseTokens } : {}),
+  };
 }
 
 /** Accepts addresses and CIDR ranges, IPv4 and IPv6; throws INVALID_INPUT naming the bad entry. */
 export function parseAllowlist(entries: string[]): BlockList {
   const list = new BlockList();
   for (const entry of entries) {
-    const [address = '', bits] = entry.trim().split('/');
+    const [address = '', bits, ...extra] = entry.trim().split('/');
     const family = isIP(address);
-    const prefix = bits === undefined ? undefined : Number(bits);
+    // Decimal digits only: Number('') is 0, which would turn a typo like "10.0.0.1/" into "every address".
+    const prefix = bits === undefined ? undefined : /^\d{1,3}$/.test(bits) ? Number(bits) : Number.NaN;
     const maxBits = family === 6 ? 128 : 32;
     if (
       family === 0 ||
+      extra.length > 0 ||
       (prefix !== undefined && !(Number.isInteger(prefix) && prefix >= 0 && prefix <= maxBits))
     ) {
       throw new DomainError('INVALID_INPUT', `"${entry}" is not an IP address or CIDR range`, {
@@ -66,12 +131,16 @@ export class TokenService {
       throw new DomainError('FORBIDDEN', 'this token may not be used from this address');
     }
     if (token.bindToFirstIp) {
-      if (token.boundIp === null && (await this.deps.store.tokens.bindIp(token.id, ip)))
-        return { ...token, boundIp: ip };
+      if (token.boundIp === null && (await this.deps.store.tokens.bindIp(token.id, ip))) {
+        const { secretHash: _omit, ...record } = token;
+        await admitClientAddress(this.deps, record, ip);
+        return { ...record, boundIp: ip };
+      }
       const bound = token.boundIp ?? (await this.deps.store.tokens.findById(token.id))?.boundIp;
       if (bound !== ip) throw new DomainError('FORBIDDEN', 'this token is bound to another address');
     }
     const { secretHash: _omit, ...record } = token;
+    await admitClientAddress(this.deps, record, ip);
     return record;
   }
 
@@ -104,6 +173,8 @@ export class TokenService {
       throw new DomainError('FORBIDDEN', 'cannot grant licenses outside your own license lock');
     }
     parseAllowlist(input.ipAllowlist ?? []);
+    const dialectLocks = inheritDialectLocks(parent, input, licenseId);
+    const limits = inheritTokenLimits(parent, input);
     const now = this.deps.clock.now();
     if (input.expiresAt && input.expiresAt <= now) {
       throw new DomainError('INVALID_INPUT', 'expiresAt must be in the future', { field: 'expiresAt' });
@@ -132,12 +203,92 @@ export class TokenService {
         revokedAt: null,
         createdAt: now,
         lastUsedAt: null,
+        ...dialectLocks,
       });
+      const limited = await applyTokenLimits(tx, parent, token, limits);
       await tx.events.append(
         newEvent('token.created', actor, now, {}, { tokenId: token.id, name: token.name }),
       );
-      return { token, secret };
+      return { token: limited, secret };
     });
+  }
+
+  /**
+   * Exchanges a token allowed to issue license tokens for one locked to a single license with the same scopes
+   * and locks (Cryptolens auth/KeyLock). The secret is derived from the presented secret and the license, so
+   * apps asking on every start get the same token back instead of piling up new ones; a revoked one stays
+   * revoked.
+   */
+  async issueLicenseToken(
+    actor: Actor,
+    parent: ApiTokenRecord,
+    parentSecret: string,
+    licenseId: number,
+  ): Promise<{ token: ApiTokenRecord; secret: string }> {
+    if (!parent.canIssueLicenseTokens || parent.licenseId !== null) {
+      throw new DomainError('FORBIDDEN', 'this token may not issue license tokens');
+    }
+    const mac = createHmac('sha256', parentSecret).update(`keyward:license-token:${licenseId}`).digest();
+    const prefix = mac.subarray(0, 4).toString('hex');
+    const secret = `kw_${prefix}_${mac.subarray(4, 28).toString('base64url')}`;
+    const secretHash = hashToken(secret);
+    const now = this.deps.clock.now();
+    const existing = async () => {
+      const found = await this.deps.store.tokens.findByHash(secretHash);
+      if (!found) return null;
+      if (found.revokedAt || (found.expiresAt && found.expiresAt <= now)) {
+        throw new DomainError('FORBIDDEN', 'the token for this license was revoked or has expired');
+      }
+      const { secretHash: _omit, ...token } = found;
+      return { token, secret };
+    };
+    const known = await existing();
+    if (known) return known;
+    try {
+      return await this.deps.store.transaction(async (tx) => {
+        const license = await tx.licenses.findById(licenseId);
+        if (!license) throw new DomainError('LICENSE_NOT_FOUND', `license ${licenseId} does not exist`);
+        if (
+          parent.productIds.length > 0 &&
+          !license.productIds.some((id) => parent.productIds.includes(id))
+        ) {
+          throw new DomainError('FORBIDDEN', 'cannot grant licenses outside your own product lock');
+        }
+        const token = await tx.tokens.insert({
+          name: `license ${licenseId} (issued by token ${parent.id})`,
+          prefix: `kw_${prefix}`,
+          secretHash,
+          scopes: parent.scopes,
+          productIds: parent.productIds,
+          licenseId,
+          ipAllowlist: parent.ipAllowlist,
+          bindToFirstIp: parent.bindToFirstIp,
+          boundIp: null,
+          source: 'api',
+          expiresAt: parent.expiresAt,
+          revokedAt: null,
+          createdAt: now,
+          lastUsedAt: null,
+          ...(parent.methodLock ? { methodLock: parent.methodLock } : {}),
+          ...(parent.featureLock ? { featureLock: parent.featureLock } : {}),
+        });
+        await tx.events.append(
+          newEvent(
+            'token.created',
+            actor,
+            now,
+            { licenseId },
+            { tokenId: token.id, name: token.name, issuedBy: parent.id },
+          ),
+        );
+        return { token, secret };
+      });
+    } catch (error) {
+      // Two first requests raced: the unique secret hash let one insert win; answer with its token.
+      const raced = await existing();
+      if (raced) return raced;
+      throw error;
+    }
   }
 
   list(includeRevoked: boolean): Promise<ApiTokenRecord[]> {

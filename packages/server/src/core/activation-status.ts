@@ -1,0 +1,35 @@
+import type { License, Machine } from './model.js';
+
+/** Where one activation of a license stands, for surfaces that list a key's devices with their state. */
+export interface ActivationStatus {
+  /** When the activation stops working: its own validity or the license's expiry, whichever comes first. */
+  expiresAt: Date | null;
+  isExpired: boolean;
+  /** Still registered (not deactivated or reset away) and not expired. */
+  isActive: boolean;
+}
+
+export function isLicenseExpired(license: Pick<License, 'expiresAt'>, now: Date): boolean {
+  return license.expiresAt !== null && license.expiresAt <= now;
+}
+
+function earliest(a: Date | null, b: Date | null): Date | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a <= b ? a : b;
+}
+
+/**
+ * The same rules evaluateLicense applies to a fingerprint: an activation ends with its own validity and with
+ * the license's expiry. Suspension is the license's state, not the activation's, so it is not folded in here.
+ */
+export function activationStatus(
+  license: Pick<License, 'expiresAt'>,
+  machine: Pick<Machine, 'expiresAt' | 'deactivatedAt' | 'leaseExpiresAt'>,
+  now: Date,
+): ActivationStatus {
+  const expiresAt = earliest(machine.expiresAt, license.expiresAt);
+  const isExpired = expiresAt !== null && expiresAt <= now;
+  const leaseLapsed = machine.leaseExpiresAt !== null && machine.leaseExpiresAt <= now;
+  return { expiresAt, isExpired, isActive: machine.deactivatedAt === null && !isExpired && !leaseLapsed };
+}

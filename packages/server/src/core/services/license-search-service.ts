@@ -1,0 +1,33 @@
+import type { LicenseSearchCriteria, Paged } from '../extra-ports.js';
+import type { License } from '../model.js';
+import type { Store } from '../ports.js';
+
+const SCAN_CHUNK = 500;
+
+/**
+ * Back-office search over licenses: the criteria the database can index (policy, product, e-mail and tag
+ * patterns, creation time) run in SQL; an optional `keep` filter (e.g. on feature values, whose encoding is
+ * per surface) runs over the SQL matches in chunks, and the page is cut from what it keeps.
+ */
+export class LicenseSearchService {
+  constructor(private readonly deps: { store: Store }) {}
+
+  async search(
+    criteria: LicenseSearchCriteria,
+    page: { offset: number; limit: number },
+    keep?: (license: License) => boolean,
+  ): Promise<Paged<License>> {
+    const repository = this.deps.store.licenseSearch;
+    if (!keep) return repository.search(criteria, page);
+    const items: License[] = [];
+    let total = 0;
+    for (let offset = 0; ; offset += SCAN_CHUNK) {
+      const chunk = await repository.search(criteria, { offset, limit: SCAN_CHUNK });
+      for (const license of chunk.items.filter(keep)) {
+        if (total >= page.offset && items.length < page.limit) items.push(license);
+        total += 1;
+      }
+      if (chunk.items.length < SCAN_CHUNK) return { total, items };
+    }
+  }
+}

@@ -1,0 +1,160 @@
+import type { Actor } from '../actor.js';
+import type { Clock } from '../clock.js';
+import { DomainError } from '../domain-error.js';
+import { resolveFeatures } from '../feature-values.js';
+import type { License, LicenseTemplate } from '../model.js';
+import type { Store } from '../ports.js';
+import { newEvent } from '../record-event.js';
+import { stripUndefined } from '../strip-undefined.js';
+import type { LicenseService } from './license-service.js';
+
+export interface LicenseTemplateInput {
+  name?: string;
+  policyId?: number;
+  durationSeconds?: number | null;
+  maxMachines?: number | null;
+  features?: Record<string, unknown>;
+  notes?: string | null;
+  allowedMachines?: string[];
+  hasTrialActivation?: boolean;
+}
+
+function check(template: Omit<LicenseTemplate, 'id' | 'createdAt'>): void {
+  const fail = (field: string, message: string): never => {
+    throw new DomainError('INVALID_INPUT', message, { field });
+  };
+  if (
+    template.durationSeconds !== null &&
+    !(Number.isSafeInteger(template.durationSeconds) && template.durationSeconds > 0)
+  )
+    fail('durationSeconds', 'durationSeconds is a whole number of seconds above 0, or null');
+  if (
+    template.maxMachines !== null &&
+    !(Number.isSafeInteger(template.maxMachines) && template.maxMachines >= 0)
+  )
+    fail('maxMachines', 'maxMachines is 0 (unlimited) or more, or null');
+}
+
+/**
+ * License templates: a policy plus the settings every license made from the template gets, so a shop or a
+ * Cryptolens app (CreateKeyFromTemplate) can mint a license by naming one number.
+ */
+export class LicenseTemplateService {
+  constructor(private readonly deps: { store: Store; clock: Clock; licenses: LicenseService }) {}
+
+  async create(
+    actor: Actor,
+    input: LicenseTemplateInput & { name: string; policyId: number },
+  ): Promise<LicenseTemplate> {
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (tx) => {
+      const policy = await tx.policies.findById(input.policyId);
+      if (!policy)
+        throw new DomainError('NOT_FOUND', `policy ${input.policyId} does not exist`, { field: 'policyId' });
+      const values = {
+        name: input.name,
+        policyId: input.policyId,
+        durationSeconds: input.durationSeconds ?? null,
+        maxMachines: input.maxMachines ?? null,
+        features: resolveFeatures(policy.featureFields, input.features ?? {}),
+        notes: input.notes ?? null,
+        allowedMachines: [
+          ...new Set((input.allowedMachines ?? []).map((m) => m.trim()).filter((m) => m !== '')),
+        ],
+        hasTrialActivation: input.hasTrialActivation ?? false,
+      };
+      check(values);
+      const template = await tx.licenseTemplates.insert({ ...values, createdAt: now });
+      await tx.events.append(
+        newEvent(
+          'license_template.created',
+          actor,
+          now,
+          { productId: policy.productId },
+          { templateId: template.id },
+        ),
+      );
+      return template;
+    });
+  }
+
+  async get(id: number): Promise<LicenseTemplate> {
+    const template = await this.deps.store.licenseTemplates.findById(id);
+    if (!template) throw new DomainError('NOT_FOUND', `license template ${id} does not exist`);
+    return template;
+  }
+
+  /** The product a template's licenses belong to, for credential checks. */
+  async productOf(template: LicenseTemplate): Promise<number> {
+    const policy = await this.deps.store.policies.findById(template.policyId);
+    if (!policy) throw new DomainError('NOT_FOUND', `policy ${template.policyId} does not exist`);
+    return policy.productId;
+  }
+
+  list(query: { policyId: number | null; after: number | null; limit: number }): Promise<LicenseTemplate[]> {
+    return this.deps.store.licenseTemplates.list(query);
+  }
+
+  async update(actor: Actor, id: number, changes: LicenseTemplateInput): Promise<LicenseTemplate> {
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (tx) => {
+      const current = await tx.licenseTemplates.findById(id);
+      if (!current) throw new DomainError('NOT_FOUND', `license template ${id} does not exist`);
+      const policyId = changes.policyId ?? current.policyId;
+      const policy = await tx.policies.findById(policyId);
+      if (!policy)
+        throw new DomainError('NOT_FOUND', `policy ${policyId} does not exist`, { field: 'policyId' });
+      const next = {
+        ...current,
+        ...stripUndefined(changes),
+        features:
+          changes.features !== undefined || changes.policyId !== undefined
+            ? resolveFeatures(
+                policy.featureFields,
+                changes.features ?? {},
+                changes.features ? {} : current.features,
+              )
+            : current.features,
+        allowedMachines:
+          changes.allowedMachines !== undefined
+            ? [...new Set(changes.allowedMachines.map((m) => m.trim()).filter((m) => m !== ''))]
+            : current.allowedMachines,
+      };
+      check(next);
+      const { id: _id, createdAt: _createdAt, ...values } = next;
+      const template = (await tx.licenseTemplates.update(id, values)) as LicenseTemplate;
+      await tx.events.append(
+        newEvent('license_template.updated', actor, now, { productId: policy.productId }, { templateId: id }),
+      );
+      return template;
+    });
+  }
+
+  async delete(actor: Actor, id: number): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.deps.store.transaction(async (tx) => {
+      if (!(await tx.licenseTemplates.delete(id)))
+        throw new DomainError('NOT_FOUND', `license template ${id} does not exist`);
+      await tx.events.append(newEvent('license_template.deleted', actor, now, {}, { templateId: id }));
+    });
+  }
+
+  /** Mints one license from the template. */
+  async createLicense(actor: Actor, templateId: number): Promise<License> {
+    const template = await this.get(templateId);
+    const now = this.deps.clock.now();
+    return this.deps.licenses.create(actor, template.policyId, {
+      ...(template.durationSeconds !== null
+        ? {
+            expiresAt: new Date(now.getTime() + template.durationSeconds * 1000),
+            termSeconds: template.durationSeconds,
+          }
+        : {}),
+      ...(template.maxMachines !== null ? { overrides: { maxMachines: template.maxMachines } } : {}),
+      features: template.features,
+      notes: template.notes,
+      allowedMachines: template.allowedMachines,
+      hasTrialActivation: template.hasTrialActivation,
+    });
+  }
+}
