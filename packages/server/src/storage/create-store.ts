@@ -5,13 +5,24 @@ import { type DatabaseLocation, type OpenDatabase, openDatabase } from './open-d
 import { customerRepository } from './repositories/customers.js';
 import { dataObjectRepository } from './repositories/data-objects.js';
 import { eventRepository } from './repositories/events.js';
+import { featureFieldDetailsRepository } from './repositories/feature-field-details.js';
 import { idempotencyRepository } from './repositories/idempotency.js';
+import { licenseCleanupRepository } from './repositories/license-cleanup.js';
+import { licenseSearchRepository } from './repositories/license-search.js';
+import { licenseTemplateRepository } from './repositories/license-templates.js';
 import { licenseRepository } from './repositories/licenses.js';
 import { machineRepository } from './repositories/machines.js';
+import { managedPolicyRepository } from './repositories/managed-policies.js';
+import { messageRepository } from './repositories/messages.js';
 import { policyRepository } from './repositories/policies.js';
+import { policyProfileRepository } from './repositories/policy-profiles.js';
 import { productRepository } from './repositories/products.js';
+import { resellerRepository } from './repositories/resellers.js';
 import { signingKeyRepository } from './repositories/signing-keys.js';
+import { tokenLimitRepository } from './repositories/token-limits.js';
 import { tokenRepository } from './repositories/tokens.js';
+import { trialExtensionRepository } from './repositories/trial-extensions.js';
+import { verifiedTrialRepository } from './repositories/verified-trials.js';
 import type { Database } from './schema.js';
 
 function repositoriesOver(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Repositories {
@@ -19,6 +30,8 @@ function repositoriesOver(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'):
     products: productRepository(db),
     policies: policyRepository(db),
     licenses: licenseRepository(db, dialect),
+    managedPolicies: managedPolicyRepository(db),
+    licenseCleanup: licenseCleanupRepository(db, dialect),
     machines: machineRepository(db),
     customers: customerRepository(db),
     dataObjects: dataObjectRepository(db),
@@ -26,6 +39,15 @@ function repositoriesOver(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'):
     tokens: tokenRepository(db),
     signingKeys: signingKeyRepository(db),
     idempotency: idempotencyRepository(db),
+    tokenLimits: tokenLimitRepository(db, dialect),
+    policyProfiles: policyProfileRepository(db),
+    verifiedTrials: verifiedTrialRepository(db),
+    trialExtensions: trialExtensionRepository(db),
+    featureFieldDetails: featureFieldDetailsRepository(db, dialect),
+    licenseSearch: licenseSearchRepository(db),
+    resellers: resellerRepository(db),
+    licenseTemplates: licenseTemplateRepository(db),
+    messages: messageRepository(db),
   };
 }
 

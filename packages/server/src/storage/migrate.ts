@@ -1,5 +1,8 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import * as initial from './migrations/001-initial.js';
+import * as cryptolens from './migrations/002-cryptolens.js';
+import * as limelm from './migrations/003-limelm.js';
+import * as authtool from './migrations/004-authtool.js';
 
 type Dialect = 'sqlite' | 'postgres';
 
@@ -7,14 +10,30 @@ type Dialect = 'sqlite' | 'postgres';
 function provider(dialect: Dialect): MigrationProvider {
   const all: Record<string, Migration> = {
     '001-initial': { up: (db) => initial.up(db, dialect) },
+    '002-cryptolens': { up: (db) => cryptolens.up(db, dialect) },
+    '003-limelm': { up: (db) => limelm.up(db, dialect) },
+    '004-authtool': { up: (db) => authtool.up(db, dialect) },
   };
   return { getMigrations: async () => all };
 }
 
 /** Brings the schema up to date; safe to run from several processes at once (Kysely locks the table). */
 export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: provider(dialect) });
+  // Unless told the schema, Kysely takes its bookkeeping tables in any schema of the database for its own, so a
+  // second Keyward (or test store) in a neighbouring PostgreSQL schema would never create them and then fail.
+  const migrationTableSchema = dialect === 'postgres' ? await currentSchema(db) : null;
+  const migrator = new Migrator({
+    db,
+    provider: provider(dialect),
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** The schema unqualified names resolve to: the first existing one of the connection's search_path. */
+async function currentSchema(db: Kysely<unknown>): Promise<string | null> {
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+  return rows[0]?.schema ?? null;
 }

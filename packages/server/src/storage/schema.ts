@@ -1,4 +1,6 @@
 import type { Generated } from 'kysely';
+import type { ExtraTables } from './extra-schema.js';
+import type { LifecycleTables } from './lifecycle-schema.js';
 
 /**
  * Table types shared by both databases. Instants are integer milliseconds since the epoch and booleans are
@@ -40,6 +42,8 @@ export interface CustomersTable {
   email: string | null;
   company: string | null;
   created_at: Millis;
+  notes: string | null;
+  secret_hash: string | null;
 }
 
 export interface LicensesTable {
@@ -75,6 +79,13 @@ export interface LicensesTable {
   created_at: Millis;
   updated_at: Millis;
   last_validated_at: Millis | null;
+  term_seconds: number | null;
+  has_trial_activation: Generated<Flag>;
+  trial_fingerprint: string | null;
+  reseller_id: number | null;
+  /** Calendar periods as `7 day` (migration 004). */
+  activation_period: string | null;
+  term_period: string | null;
 }
 
 export interface LicenseProductsTable {
@@ -142,6 +153,14 @@ export interface ApiTokensTable {
   revoked_at: Millis | null;
   created_at: Millis;
   last_used_at: Millis | null;
+  /** JSON array of lower-case dialect method names, or null for every method. */
+  method_lock: string | null;
+  feature_lock: number | null;
+  can_issue_license_tokens: Generated<Flag>;
+  max_client_addresses: number | null;
+  activation_allowance: number | null;
+  activations_granted: Generated<number>;
+  is_dormant: Generated<Flag>;
 }
 
 export interface SigningKeysTable {
@@ -161,7 +180,37 @@ export interface IdempotencyKeysTable {
   created_at: Millis;
 }
 
-export interface Database {
+export interface ResellersTable {
+  id: Generated<number>;
+  name: string;
+  url: string | null;
+  email: string | null;
+  phone: string | null;
+  description: string | null;
+  created_at: Millis;
+}
+
+export interface LicenseTemplatesTable {
+  id: Generated<number>;
+  name: string;
+  policy_id: number;
+  duration_seconds: number | null;
+  max_machines: number | null;
+  features: string;
+  notes: string | null;
+  allowed_machines: string;
+  has_trial_activation: Flag;
+  created_at: Millis;
+}
+
+export interface MessagesTable {
+  id: Generated<number>;
+  channel: string;
+  content: string;
+  created_at: Millis;
+}
+
+export interface Database extends ExtraTables, LifecycleTables {
   products: ProductsTable;
   policies: PoliciesTable;
   customers: CustomersTable;
@@ -174,4 +223,7 @@ export interface Database {
   api_tokens: ApiTokensTable;
   signing_keys: SigningKeysTable;
   idempotency_keys: IdempotencyKeysTable;
+  resellers: ResellersTable;
+  license_templates: LicenseTemplatesTable;
+  messages: MessagesTable;
 }

@@ -47,9 +47,13 @@ export async function createPostgresSchemaUrl(): Promise<{ url: string; drop: ()
 
 export type TestDialect = 'sqlite' | 'postgres';
 
-/** A migrated, empty store; `dispose` closes it and removes its data. */
+/**
+ * A migrated, empty store; `dispose` closes it and removes its data. `poolSize` sets the PostgreSQL pool, so
+ * concurrency tests can make transactions really race (SQLite has one connection either way).
+ */
 export async function createTestStore(
   dialect: TestDialect,
+  options: { poolSize?: number } = {},
 ): Promise<KeywardStore & { dispose(): Promise<void> }> {
   if (dialect === 'sqlite') {
     const store = createStore({ kind: 'sqlite', path: ':memory:' });
@@ -57,8 +61,14 @@ export async function createTestStore(
     return Object.assign(store, { dispose: () => store.close() });
   }
   const { url, drop } = await createPostgresSchemaUrl();
-  const store = createStore({ kind: 'postgres', url });
-  await store.migrate();
+  const store = createStore({ kind: 'postgres', url }, options);
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close();
+    await drop();
+    throw error;
+  }
   return Object.assign(store, {
     dispose: async () => {
       await store.close();

@@ -10,6 +10,7 @@ const toCustomer = (row: Selectable<CustomersTable>): Customer => ({
   email: row.email,
   company: row.company,
   createdAt: fromMillis(row.created_at),
+  ...(row.notes !== null ? { notes: row.notes } : {}),
 });
 
 export function customerRepository(db: Kysely<Database>): CustomerRepository {
@@ -22,6 +23,7 @@ export function customerRepository(db: Kysely<Database>): CustomerRepository {
           email: input.email,
           company: input.company,
           created_at: input.createdAt.getTime(),
+          notes: input.notes ?? null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -51,6 +53,22 @@ export function customerRepository(db: Kysely<Database>): CustomerRepository {
     async delete(id) {
       const result = await db.deleteFrom('customers').where('id', '=', id).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
+    },
+    async setSecretHash(id, secretHash) {
+      const result = await db
+        .updateTable('customers')
+        .set({ secret_hash: secretHash })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+    async findBySecretHash(secretHash) {
+      const row = await db
+        .selectFrom('customers')
+        .selectAll()
+        .where('secret_hash', '=', secretHash)
+        .executeTakeFirst();
+      return row ? toCustomer(row) : null;
     },
   };
 }

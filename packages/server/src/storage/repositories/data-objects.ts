@@ -47,6 +47,12 @@ export function dataObjectRepository(db: Kysely<Database>): DataObjectRepository
       if (changes.name !== undefined) set.name = changes.name;
       if (changes.intValue !== undefined) set.int_value = changes.intValue;
       if (changes.stringValue !== undefined) set.string_value = changes.stringValue;
+      // An empty change (PATCH with `{}`) would compile to `update … set where`, a syntax error.
+      if (Object.keys(set).length === 0) {
+        return toDataObject(
+          await db.selectFrom('data_objects').selectAll().where('id', '=', id).executeTakeFirstOrThrow(),
+        );
+      }
       const row = await db
         .updateTable('data_objects')
         .set(set)

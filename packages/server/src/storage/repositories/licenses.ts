@@ -1,4 +1,5 @@
-import type { Kysely, Selectable, Updateable } from 'kysely';
+import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
+import { periodFromText, periodToText } from '../../core/calendar-period.js';
 import type { FeatureValue, License, NamedUser } from '../../core/model.js';
 import type { LicenseFilter, LicenseRepository, NewLicense } from '../../core/ports.js';
 import {
@@ -47,6 +48,13 @@ export const toLicense = (row: Selectable<LicensesTable>): License => ({
   createdAt: fromMillis(row.created_at),
   updatedAt: fromMillis(row.updated_at),
   lastValidatedAt: fromMillisOrNull(row.last_validated_at),
+  // Cryptolens-era settings appear only when set, so other licenses read back exactly as they were written.
+  ...(row.term_seconds !== null ? { termSeconds: Number(row.term_seconds) } : {}),
+  ...(fromFlag(row.has_trial_activation) ? { hasTrialActivation: true } : {}),
+  ...(row.trial_fingerprint !== null ? { trialFingerprint: row.trial_fingerprint } : {}),
+  ...(row.reseller_id !== null ? { resellerId: row.reseller_id } : {}),
+  ...(row.activation_period !== null ? { activationPeriod: periodFromText(row.activation_period) } : {}),
+  ...(row.term_period !== null ? { termPeriod: periodFromText(row.term_period) } : {}),
 });
 
 type LicenseChanges = Partial<Omit<License, 'id' | 'createdAt'>>;
@@ -83,6 +91,12 @@ const licenseColumns: {
   namedUsers: (v) => ({ named_users: toJson(v) }),
   updatedAt: (v) => ({ updated_at: v.getTime() }),
   lastValidatedAt: (v) => ({ last_validated_at: toMillisOrNull(v) }),
+  termSeconds: (v) => ({ term_seconds: v }),
+  hasTrialActivation: (v) => ({ has_trial_activation: toFlag(v) }),
+  trialFingerprint: (v) => ({ trial_fingerprint: v }),
+  resellerId: (v) => ({ reseller_id: v }),
+  activationPeriod: (v) => ({ activation_period: v === null ? null : periodToText(v) }),
+  termPeriod: (v) => ({ term_period: v === null ? null : periodToText(v) }),
 };
 
 export function licenseRepository(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): LicenseRepository {
@@ -147,8 +161,11 @@ export function licenseRepository(db: Kysely<Database>, dialect: 'sqlite' | 'pos
       if (filter.customerId !== undefined) query = query.where('customer_id', '=', filter.customerId);
       if (filter.email !== undefined) query = query.where('email', '=', filter.email);
       if (filter.keyPrefix !== undefined && filter.keyPrefix !== '') {
-        // A range instead of LIKE: it uses the key index and is case-sensitive on both databases.
-        query = query.where('key', '>=', filter.keyPrefix).where('key', '<', `${filter.keyPrefix}\u{10FFFF}`);
+        // A range instead of LIKE, so `_` and `%` are plain characters. It must compare code points: under a
+        // linguistic PostgreSQL collation (e.g. en_US) 'abcd-1' lies between 'ABCD-' and 'ABCD-\u{10FFFF}'.
+        const key =
+          dialect === 'postgres' ? sql<string>`${sql.ref('key')} collate "C"` : sql.ref<string>('key');
+        query = query.where(key, '>=', filter.keyPrefix).where(key, '<', `${filter.keyPrefix}\u{10FFFF}`);
       }
       const t = now.getTime();
       switch (filter.status) {
@@ -192,6 +209,15 @@ export function licenseRepository(db: Kysely<Database>, dialect: 'sqlite' | 'pos
         .set({ last_validated_at: at.getTime() })
         .where('id', 'in', ids)
         .execute();
+    },
+    async findTrial(productId, fingerprint) {
+      const row = await db
+        .selectFrom('licenses')
+        .selectAll()
+        .where('product_id', '=', productId)
+        .where('trial_fingerprint', '=', fingerprint)
+        .executeTakeFirst();
+      return row ? toLicense(row) : null;
     },
   };
 }

@@ -31,10 +31,12 @@ export function productRepository(db: Kysely<Database>): ProductRepository {
       return (await query.execute()).map(toProduct);
     },
     async update(id, changes) {
-      if (Object.keys(changes).length === 0) return this.findById(id);
+      // A key present but undefined must not reach the SQL: `update … set where` is a syntax error.
+      const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+      if (Object.keys(set).length === 0) return this.findById(id);
       const row = await db
         .updateTable('products')
-        .set(changes)
+        .set(set)
         .where('id', '=', id)
         .returningAll()
         .executeTakeFirst();

@@ -26,6 +26,18 @@ const toToken = (row: Selectable<ApiTokensTable>): ApiTokenRecord => ({
   revokedAt: fromMillisOrNull(row.revoked_at),
   createdAt: fromMillis(row.created_at),
   lastUsedAt: fromMillisOrNull(row.last_used_at),
+  // Dialect locks appear only when set, so a token without them reads back exactly as it was written.
+  ...(row.method_lock !== null ? { methodLock: fromJson<string[]>(row.method_lock) } : {}),
+  ...(row.feature_lock !== null ? { featureLock: row.feature_lock } : {}),
+  ...(fromFlag(row.can_issue_license_tokens) ? { canIssueLicenseTokens: true } : {}),
+  ...(row.max_client_addresses !== null ? { maxClientAddresses: row.max_client_addresses } : {}),
+  ...(row.activation_allowance !== null
+    ? {
+        activationAllowance: Number(row.activation_allowance),
+        activationsGranted: Number(row.activations_granted),
+      }
+    : {}),
+  ...(fromFlag(row.is_dormant) ? { isDormant: true } : {}),
 });
 
 export function tokenRepository(db: Kysely<Database>): TokenRepository {
@@ -48,6 +60,9 @@ export function tokenRepository(db: Kysely<Database>): TokenRepository {
           revoked_at: toMillisOrNull(input.revokedAt),
           created_at: input.createdAt.getTime(),
           last_used_at: toMillisOrNull(input.lastUsedAt),
+          method_lock: input.methodLock ? toJson(input.methodLock) : null,
+          feature_lock: input.featureLock ?? null,
+          can_issue_license_tokens: toFlag(input.canIssueLicenseTokens ?? false),
         })
         .returningAll()
         .executeTakeFirstOrThrow();

@@ -1,0 +1,44 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Message } from '../../core/model.js';
+import type { MessageRepository } from '../../core/ports.js';
+import { fromMillis } from '../columns.js';
+import type { Database, MessagesTable } from '../schema.js';
+
+const toMessage = (row: Selectable<MessagesTable>): Message => ({
+  id: row.id,
+  channel: row.channel,
+  content: row.content,
+  createdAt: fromMillis(row.created_at),
+});
+
+export function messageRepository(db: Kysely<Database>): MessageRepository {
+  return {
+    async insert(input) {
+      const row = await db
+        .insertInto('messages')
+        .values({ channel: input.channel, content: input.content, created_at: input.createdAt.getTime() })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toMessage(row);
+    },
+    async findById(id) {
+      const row = await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toMessage(row) : null;
+    },
+    async list({ channel, after, limit }) {
+      let query = db
+        .selectFrom('messages')
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit);
+      if (channel !== null) query = query.where('channel', '=', channel);
+      if (after !== null) query = query.where('created_at', '>', after.getTime());
+      return (await query.execute()).map(toMessage);
+    },
+    async delete(id) {
+      const result = await db.deleteFrom('messages').where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+  };
+}
