@@ -1,0 +1,147 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isDomainError } from '../../../core/domain-error.js';
+import type { Keyward } from '../../../core/keyward.js';
+import { assertScope } from '../../../core/principal.js';
+import type { App } from '../../fastify-context.js';
+import { isUnavailable } from '../../plugins/error-handler.js';
+import { MethodContext } from './context.js';
+import { type ErrorContext, LIMELM_ERRORS, type LimeLmError, toLimeLmError } from './errors.js';
+import { LIMELM_METHODS } from './methods/index.js';
+import { formatOf, sendFailure, sendSuccess } from './respond.js';
+import { emptyParams, type FormParams, parseForm, parseFormInto } from './transport/form-params.js';
+import { Params } from './transport/params.js';
+
+export interface LimelmOptions {
+  /**
+   * The vendor's documented rule: POST with a form body only, else 168. Off by default, because real
+   * clients send parameters in the query string and use GET (spec §1.1).
+   */
+  strictTransport?: boolean;
+}
+
+/** LimeLM's request bodies are small forms; generate with many features stays far below this. */
+const BODY_LIMIT_BYTES = 1024 * 1024;
+
+function queryOf(request: FastifyRequest): string {
+  const url = request.raw.url ?? '';
+  const mark = url.indexOf('?');
+  return mark === -1 ? '' : url.slice(mark + 1);
+}
+
+/** Query string first, then the body: a parameter in both takes the body's value (PHP's $_REQUEST order). */
+function paramsOf(request: FastifyRequest): FormParams {
+  const params = parseForm(queryOf(request));
+  const body = request.body as FormParams | undefined;
+  if (body && typeof body === 'object' && 'scalars' in body) {
+    for (const [name, value] of Object.entries(body.scalars)) params.scalars[name] = value;
+    for (const [name, values] of Object.entries(body.lists)) params.lists[name] = values;
+    for (const name of body.order) if (!params.order.includes(name)) params.order.push(name);
+  }
+  return params;
+}
+
+/**
+ * The LimeLM web API dialect (README.md): one endpoint, `method=limelm.*` dispatch, `api_key` carrying a
+ * Keyward token, answers in LimeLM's XML or JSON envelopes with HTTP 200 even for failures.
+ */
+export async function limelmApi(app: App, keyward: Keyward, options: LimelmOptions = {}): Promise<void> {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
+    if (/^multipart\//i.test(request.headers['content-type'] ?? '')) {
+      done(LIMELM_ERRORS.invalidParameter('send the parameters form-encoded, not as multipart/form-data'));
+      return;
+    }
+    done(null, parseFormInto(emptyParams(), (body as Buffer).toString('utf8')));
+  });
+
+  const fail = (request: FastifyRequest, reply: FastifyReply, error: LimeLmError, status = 200) => {
+    const body = request.body as FormParams | undefined;
+    const params = body && 'scalars' in body ? paramsOf(request) : parseForm(queryOf(request));
+    return sendFailure(reply, formatOf(params), error, status);
+  };
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const known = toLimeLmError(error);
+    if (known) return fail(request, reply, known);
+    if (isUnavailable(error))
+      return fail(request, reply, LIMELM_ERRORS.unavailable('the database is unreachable'));
+    const status = error.statusCode ?? 500;
+    if (status === 429) return fail(request, reply, LIMELM_ERRORS.unavailable(error.message));
+    if (status >= 400 && status < 500)
+      return fail(request, reply, LIMELM_ERRORS.invalidParameter(error.message));
+    request.log.error({ err: error }, 'unhandled error');
+    return fail(
+      request,
+      reply,
+      LIMELM_ERRORS.unavailable(`internal error; quote request id ${request.id} when reporting it`),
+      500,
+    );
+  });
+  app.setNotFoundHandler((request, reply) =>
+    fail(
+      request,
+      reply,
+      LIMELM_ERRORS.invalidParameter('no LimeLM web API here; use the /api/rest/ endpoint'),
+    ),
+  );
+
+  // Maintenance mode (142) is refused before this runs, by the app-wide hook (plugins/maintenance.ts).
+  const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+    const form = paramsOf(request);
+    const format = formatOf(form);
+    let errors: ErrorContext = {};
+    try {
+      const isPost = request.method === 'POST';
+      if (request.method !== 'GET' && !isPost) throw LIMELM_ERRORS.postOnly();
+      if (options.strictTransport && (!isPost || queryOf(request) !== '')) throw LIMELM_ERRORS.postOnly();
+      const params = new Params(form);
+      const apiKey = params.text('api_key');
+      if (apiKey === undefined) throw LIMELM_ERRORS.invalidApiKey();
+      const token = await keyward.tokens.authenticate(apiKey, request.ip).catch((error: unknown) => {
+        // The native IP allow-list and bind-to-first-IP are address locks too: LimeLM's 164.
+        if (isDomainError(error) && error.code === 'FORBIDDEN' && error.details.reason === undefined)
+          throw LIMELM_ERRORS.addressRefused(error.message);
+        throw error;
+      });
+      const methodName = params.text('method') ?? '';
+      const method = LIMELM_METHODS[methodName];
+      if (!method || !Object.hasOwn(LIMELM_METHODS, methodName))
+        throw LIMELM_ERRORS.methodNotFound(methodName);
+      // A token's method lock (POST /v1/tokens `methodLock`) names methods as `group/method`, lower case.
+      const lockName = methodName
+        .replace(/^limelm\./, '')
+        .replace('.', '/')
+        .toLowerCase();
+      if (token.methodLock && !token.methodLock.includes(lockName))
+        throw LIMELM_ERRORS.invalidApiKey(`this key is locked to other methods than ${lockName}`);
+      errors = method.errors ?? {};
+      for (const scope of method.scopes) assertScope({ kind: 'token', token }, scope);
+      const actor = { tokenId: token.id, ip: request.ip, via: 'limelm' };
+      const payload = await method.run(new MethodContext(keyward, token, params, actor));
+      return sendSuccess(reply, format, payload);
+    } catch (error) {
+      const known = toLimeLmError(error, errors);
+      if (known) return sendFailure(reply, format, known);
+      throw error;
+    }
+  };
+
+  // Under a prefix, '/' answers both /api/rest/ and /api/rest (Fastify's prefixTrailingSlash 'both').
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    url: '/',
+    config: { auth: 'public' },
+    schema: { hide: true },
+    handler: handle,
+  });
+}
+
+/** Where LimeLM clients are pointed: the vendor's path, and the same under /limelm for shared hosts. */
+export const LIMELM_PREFIXES = ['/api/rest', '/limelm/api/rest'] as const;
+
+/** Mounts the dialect at each of its prefixes, each an encapsulated plugin with its own parsers and errors. */
+export async function limelmDialect(app: App, keyward: Keyward, options: LimelmOptions = {}): Promise<void> {
+  for (const prefix of LIMELM_PREFIXES) {
+    await app.register(async (scope) => limelmApi(scope as App, keyward, options), { prefix });
+  }
+}
