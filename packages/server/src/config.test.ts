@@ -1,0 +1,58 @@
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+const SECRET = 'a-secret-of-at-least-thirty-two-characters';
+
+describe('loadConfig', () => {
+  const dir = () => mkdtempSync(join(tmpdir(), 'keyward-config-'));
+
+  it('defaults to port 8080 and a SQLite file under ./data', () => {
+    const config = loadConfig({ KEYWARD_SECRET: SECRET });
+    expect(config.port).toBe(8080);
+    expect(config.database).toEqual({ kind: 'sqlite', path: join(process.cwd(), 'data/keyward.sqlite') });
+    expect(config.adminToken).toBeNull();
+    expect(config.logLevel).toBe('info');
+  });
+
+  it.each([
+    ['postgres://u@h:5432/db', { kind: 'postgres', url: 'postgres://u@h:5432/db' }],
+    ['postgresql://u@h/db', { kind: 'postgres', url: 'postgresql://u@h/db' }],
+    ['sqlite:/tmp/x.db', { kind: 'sqlite', path: '/tmp/x.db' }],
+    ['/var/lib/keyward.db', { kind: 'sqlite', path: '/var/lib/keyward.db' }],
+  ])('reads DATABASE_URL %s', (url, expected) => {
+    expect(loadConfig({ DATABASE_URL: url, KEYWARD_SECRET: SECRET }).database).toEqual(expected);
+  });
+
+  it.each([
+    [{ DATABASE_URL: 'mysql://h/db', KEYWARD_SECRET: SECRET }, /unsupported database/],
+    [{ PORT: 'eighty', KEYWARD_SECRET: SECRET }, /PORT/],
+    [{ PORT: '70000', KEYWARD_SECRET: SECRET }, /PORT/],
+    [{ KEYWARD_SECRET: 'short' }, /at least 32/],
+    [{ DATABASE_URL: 'postgres://h/db' }, /required with PostgreSQL/],
+    [{ LOG_LEVEL: 'loud', KEYWARD_SECRET: SECRET }, /LOG_LEVEL/],
+    [{ RATE_LIMIT_PER_IP: '-1', KEYWARD_SECRET: SECRET }, /RATE_LIMIT_PER_IP/],
+  ])('refuses %o', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('generates the secret beside an embedded database once, readable only by its owner', () => {
+    const path = join(dir(), 'sub', 'keyward.sqlite');
+    const first = loadConfig({ DATABASE_URL: path }).secret;
+    const file = join(path, '..', 'keyward.secret');
+    expect(existsSync(file)).toBe(true);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(loadConfig({ DATABASE_URL: path }).secret).toBe(first);
+    expect(readFileSync(file, 'utf8').trim()).toBe(first);
+  });
+
+  it('keeps KEYWARD_ADMIN_TOKEN exactly', () => {
+    expect(loadConfig({ KEYWARD_SECRET: SECRET, KEYWARD_ADMIN_TOKEN: 'my-token' }).adminToken).toBe(
+      'my-token',
+    );
+  });
+});

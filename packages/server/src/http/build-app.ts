@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import Fastify, { type FastifyServerOptions, LogController } from 'fastify';
+import type { Keyward } from '../core/keyward.js';
+import { authToolApi } from './dialects/authtool/authtool-api.js';
+import { CRYPTOLENS_PREFIX, cryptolensDialect } from './dialects/cryptolens/plugin.js';
+import { type LimelmOptions, limelmDialect } from './dialects/limelm/limelm-api.js';
+import type { App } from './fastify-context.js';
+import { nativeApi } from './native/native-api.js';
+import { opsRoutes } from './ops-routes.js';
+import { registerAuthentication } from './plugins/authenticate.js';
+import { frameworkErrors, registerErrorHandler } from './plugins/error-handler.js';
+import { registerIdempotency } from './plugins/idempotency.js';
+import { registerMaintenanceMode } from './plugins/maintenance.js';
+import { type RateLimitOptions, registerRateLimits } from './plugins/rate-limits.js';
+import { registerRequestLogging } from './plugins/request-logging.js';
+import { registerResponseSigning } from './plugins/sign-responses.js';
+import { registerStorableText } from './plugins/storable-text.js';
+
+export interface AppOptions {
+  keyward: Keyward;
+  logger: FastifyServerOptions['logger'];
+  rateLimit: RateLimitOptions;
+  trustProxy: boolean;
+  /** Largest request body accepted; batches of 1000 licenses fit. */
+  bodyLimitBytes?: number;
+  version?: string;
+  /** The LimeLM dialect's transport strictness (KEYWARD_LIMELM_STRICT). */
+  limelm?: LimelmOptions;
+}
+
+// ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+function makeAjv(options: { coerceTypes: boolean }): Ajv {
+  const ajv = addFormats(
+    new Ajv({
+      coerceTypes: options.coerceTypes,
+      removeAdditional: false,
+      useDefaults: true,
+      allErrors: false,
+      strict: false,
+    }),
+  );
+  // RFC 3339 allows a leap second (…T23:59:60Z) that a JavaScript Date cannot hold: it would reach the
+  // database as NaN. Only instants a Date can represent are valid.
+  const rfc3339 = ajv.formats['date-time'] as { validate: (value: string) => boolean };
+  ajv.addFormat('date-time', {
+    type: 'string',
+    validate: (value: string) => rfc3339.validate(value) && !Number.isNaN(Date.parse(value)),
+  });
+  return ajv;
+}
+
+/**
+ * Assembles the HTTP application; never listens, so tests drive it with `inject`. Bodies are validated
+ * strictly (no coercion, unknown fields refused); query strings and path parameters are text on the wire,
+ * so they are coerced to the schema's types.
+ */
+export async function buildApp(options: AppOptions): Promise<App> {
+  const { keyward } = options;
+  const app = Fastify({
+    logger: options.logger,
+    // Requests are logged once, by route pattern, in request-logging.ts: raw URLs can hold keys.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    trustProxy: options.trustProxy,
+    bodyLimit: options.bodyLimitBytes ?? 4 * 1024 * 1024,
+    routerOptions: { maxParamLength: 500 },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    frameworkErrors,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const strict = makeAjv({ coerceTypes: false });
+  const lenient = makeAjv({ coerceTypes: true });
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? strict : lenient).compile(schema as object),
+  );
+
+  // Action routes take optional bodies: an absent body validates as {} so a bare `curl -X POST` works.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
+  });
+  registerErrorHandler(app);
+  registerStorableText(app);
+  registerRequestLogging(app);
+  registerMaintenanceMode(app, keyward);
+  registerAuthentication(app, keyward, '/v1');
+  registerIdempotency(app, keyward);
+  registerResponseSigning(app, keyward);
+  await app.register(helmet, { global: true });
+  await registerRateLimits(app, options.rateLimit);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Keyward API',
+        version: options.version ?? '1',
+        description:
+          'Native API of the Keyward licensing server. Authenticate with `Authorization: Bearer <token>`; ' +
+          'apps may use `Authorization: License <key>` on validate, activate, heartbeat and deactivate when ' +
+          'the policy allows it.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          licenseKey: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'License <key>' },
+        },
+      },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  app.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(async (ops) => opsRoutes(ops as App, keyward));
+  await app.register(async (v1) => nativeApi(v1 as App, keyward), { prefix: '/v1' });
+  await app.register(async (at) => authToolApi(at as App, keyward), { prefix: '/public/v1' });
+  await app.register(async (c) => cryptolensDialect(c as App, keyward), { prefix: CRYPTOLENS_PREFIX });
+  await app.register(async (limelm) => limelmDialect(limelm as App, keyward, options.limelm));
+  return app;
+}

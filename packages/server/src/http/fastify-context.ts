@@ -1,0 +1,38 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import type { Principal } from '../core/principal.js';
+import type { Scope } from '../core/scopes.js';
+
+/**
+ * What a route demands of its caller. `public` routes need nothing; otherwise a bearer token with the scope,
+ * or — where `license` is set — the license key itself (`Authorization: License <key>`) if its policy allows.
+ * `optional` lets a route see the principal if one is given and decide itself when none is.
+ */
+export type AuthRequirement = 'public' | { scope: Scope; license?: boolean; optional?: boolean };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: AuthRequirement;
+    /** Creating writes: an `Idempotency-Key` header makes a retry answer with the first response. */
+    idempotent?: boolean;
+    /** Sign the response body (Ed25519) into the `Keyward-Signature` header. */
+    signed?: boolean;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;

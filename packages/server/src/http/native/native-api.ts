@@ -1,0 +1,36 @@
+import type { Keyward } from '../../core/keyward.js';
+import type { App } from '../fastify-context.js';
+import { customerRoutes } from './routes/customers.js';
+import { dataObjectRoutes } from './routes/data-objects.js';
+import { eventRoutes } from './routes/events.js';
+import { licenseTemplateRoutes } from './routes/license-templates.js';
+import { licenseRoutes } from './routes/licenses.js';
+import { machineRoutes } from './routes/machines.js';
+import { policyRoutes } from './routes/policies.js';
+import { productRoutes } from './routes/products.js';
+import { resellerRoutes } from './routes/resellers.js';
+import { signingKeyRoutes } from './routes/signing-keys.js';
+import { tokenLimitRoutes } from './routes/token-limits.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { validationRoutes } from './routes/validation.js';
+
+/** The native API v1, mounted under /v1. */
+export async function nativeApi(app: App, keyward: Keyward): Promise<void> {
+  for (const routes of [
+    productRoutes,
+    policyRoutes,
+    customerRoutes,
+    licenseRoutes,
+    validationRoutes,
+    machineRoutes,
+    dataObjectRoutes,
+    eventRoutes,
+    tokenRoutes,
+    tokenLimitRoutes,
+    signingKeyRoutes,
+    licenseTemplateRoutes,
+    resellerRoutes,
+  ]) {
+    routes(app, keyward);
+  }
+}

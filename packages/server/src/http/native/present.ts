@@ -1,0 +1,84 @@
+import type {
+  Customer,
+  DataObject,
+  DomainEvent,
+  License,
+  Machine,
+  Policy,
+  Product,
+} from '../../core/model.js';
+import type { ApiTokenRecord } from '../../core/ports.js';
+import type { PublicSigningKey } from '../../core/services/signing-key-service.js';
+
+/** Domain objects as the native API shows them: ISO-8601 instants, no secrets. */
+
+const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
+
+export const presentProduct = (p: Product) => ({ ...p, createdAt: p.createdAt.toISOString() });
+
+export const presentPolicy = (p: Policy) => ({ ...p, createdAt: p.createdAt.toISOString() });
+
+export const presentCustomer = (c: Customer) => ({ ...c, createdAt: c.createdAt.toISOString() });
+
+export function licenseStatus(license: License, now: Date): 'active' | 'suspended' | 'revoked' | 'expired' {
+  if (license.revokedAt) return 'revoked';
+  if (license.isSuspended) return 'suspended';
+  if (license.expiresAt && license.expiresAt <= now) return 'expired';
+  return 'active';
+}
+
+export const presentLicense = (l: License, now: Date) => ({
+  ...l,
+  status: licenseStatus(l, now),
+  expiresAt: iso(l.expiresAt),
+  firstActivatedAt: iso(l.firstActivatedAt),
+  revokedAt: iso(l.revokedAt),
+  createdAt: l.createdAt.toISOString(),
+  updatedAt: l.updatedAt.toISOString(),
+  lastValidatedAt: iso(l.lastValidatedAt),
+});
+
+export const presentMachine = (m: Machine) => ({
+  ...m,
+  createdAt: m.createdAt.toISOString(),
+  lastSeenAt: m.lastSeenAt.toISOString(),
+  leaseExpiresAt: iso(m.leaseExpiresAt),
+  expiresAt: iso(m.expiresAt),
+  deactivatedAt: iso(m.deactivatedAt),
+});
+
+export const presentDataObject = (d: DataObject) => ({ ...d });
+
+export const presentEvent = (e: DomainEvent) => ({ ...e, createdAt: e.createdAt.toISOString() });
+
+export const presentToken = (t: ApiTokenRecord) => ({
+  id: t.id,
+  name: t.name,
+  prefix: t.prefix,
+  scopes: t.scopes,
+  productIds: t.productIds,
+  licenseId: t.licenseId,
+  ipAllowlist: t.ipAllowlist,
+  bindToFirstIp: t.bindToFirstIp,
+  boundIp: t.boundIp,
+  source: t.source,
+  expiresAt: iso(t.expiresAt),
+  revokedAt: iso(t.revokedAt),
+  createdAt: t.createdAt.toISOString(),
+  ...(t.methodLock ? { methodLock: t.methodLock } : {}),
+  ...(t.featureLock ? { featureLock: t.featureLock } : {}),
+  ...(t.canIssueLicenseTokens ? { canIssueLicenseTokens: true } : {}),
+  ...(t.maxClientAddresses != null ? { maxClientAddresses: t.maxClientAddresses } : {}),
+  ...(t.activationAllowance != null
+    ? { activationAllowance: t.activationAllowance, activationsGranted: t.activationsGranted ?? 0 }
+    : {}),
+  ...(t.isDormant ? { isDormant: true } : {}),
+});
+
+export const presentSigningKey = (k: PublicSigningKey) => ({ ...k, createdAt: k.createdAt.toISOString() });
+
+/** Cursor pages: the cursor is the id of the last item, as text. */
+export function page<T extends { id: number }, R>(items: T[], limit: number, present: (item: T) => R) {
+  const last = items[items.length - 1];
+  return { data: items.map(present), nextCursor: items.length === limit && last ? String(last.id) : null };
+}

@@ -1,0 +1,124 @@
+import { Type } from 'typebox';
+import type { Keyward } from '../../../core/keyward.js';
+import { assertReach, type Principal } from '../../../core/principal.js';
+import type { App } from '../../fastify-context.js';
+import { actorOf, principalOf } from '../../plugins/authenticate.js';
+import { presentDataObject } from '../present.js';
+import {
+  DataObject,
+  DataObjectAdd,
+  DataObjectCreate,
+  DataObjectListQuery,
+  DataObjectUpdate,
+  IdParams,
+} from '../schemas.js';
+
+const tags = ['data objects'];
+
+export function dataObjectRoutes(app: App, keyward: Keyward): void {
+  const reachable = async (principal: Principal, id: number) => {
+    const { object, reach } = await keyward.dataObjects.get(id);
+    assertReach(principal, reach);
+    return object;
+  };
+
+  app.post(
+    '/data-objects',
+    {
+      config: { auth: { scope: 'data-objects:write' }, idempotent: true },
+      schema: { tags, body: DataObjectCreate, response: { 201: DataObject } },
+    },
+    async (request, reply) => {
+      const { ownerType, ownerId, name, intValue = 0, stringValue = '' } = request.body;
+      assertReach(principalOf(request), await keyward.dataObjects.reach(ownerType, ownerId));
+      const object = await keyward.dataObjects.create(actorOf(request, 'native'), {
+        ownerType,
+        ownerId,
+        name,
+        intValue,
+        stringValue,
+      });
+      return reply.status(201).send(presentDataObject(object));
+    },
+  );
+
+  app.get(
+    '/data-objects',
+    {
+      config: { auth: { scope: 'data-objects:read' } },
+      schema: {
+        tags,
+        querystring: DataObjectListQuery,
+        response: { 200: Type.Object({ data: Type.Array(DataObject) }) },
+      },
+    },
+    async (request) => {
+      const { ownerType, ownerId } = request.query;
+      assertReach(principalOf(request), await keyward.dataObjects.reach(ownerType, ownerId));
+      return { data: (await keyward.dataObjects.list(ownerType, ownerId)).map(presentDataObject) };
+    },
+  );
+
+  app.get(
+    '/data-objects/:id',
+    {
+      config: { auth: { scope: 'data-objects:read' } },
+      schema: { tags, params: IdParams, response: { 200: DataObject } },
+    },
+    async (request) => presentDataObject(await reachable(principalOf(request), request.params.id)),
+  );
+
+  app.patch(
+    '/data-objects/:id',
+    {
+      config: { auth: { scope: 'data-objects:write' } },
+      schema: { tags, params: IdParams, body: DataObjectUpdate, response: { 200: DataObject } },
+    },
+    async (request) => {
+      await reachable(principalOf(request), request.params.id);
+      return presentDataObject(
+        await keyward.dataObjects.update(actorOf(request, 'native'), request.params.id, request.body),
+      );
+    },
+  );
+
+  for (const direction of ['increment', 'decrement'] as const) {
+    app.post(
+      `/data-objects/:id/actions/${direction}`,
+      {
+        config: { auth: { scope: 'data-objects:write' } },
+        schema: {
+          tags,
+          description:
+            direction === 'increment'
+              ? 'Adds `by` (default 1) atomically; refused with 409 when the result would pass `bound`.'
+              : 'Subtracts `by` (default 1) atomically; refused with 409 when the result would fall below `bound`.',
+          params: IdParams,
+          body: DataObjectAdd,
+          response: { 200: DataObject },
+        },
+      },
+      async (request) => {
+        await reachable(principalOf(request), request.params.id);
+        const { by = 1, bound = null } = request.body;
+        const object = await keyward.dataObjects.add(
+          actorOf(request, 'native'),
+          request.params.id,
+          direction === 'increment' ? by : -by,
+          direction === 'increment' ? { min: null, max: bound } : { min: bound, max: null },
+        );
+        return presentDataObject(object);
+      },
+    );
+  }
+
+  app.delete(
+    '/data-objects/:id',
+    { config: { auth: { scope: 'data-objects:write' } }, schema: { tags, params: IdParams } },
+    async (request, reply) => {
+      await reachable(principalOf(request), request.params.id);
+      await keyward.dataObjects.delete(actorOf(request, 'native'), request.params.id);
+      return reply.status(204).send();
+    },
+  );
+}

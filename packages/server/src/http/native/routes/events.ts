@@ -1,0 +1,40 @@
+import type { Keyward } from '../../../core/keyward.js';
+import { assertLicenseAccess, assertProductAccess, assertUnrestricted } from '../../../core/principal.js';
+import type { App } from '../../fastify-context.js';
+import { principalOf } from '../../plugins/authenticate.js';
+import { page, presentEvent } from '../present.js';
+import { parseCursor } from '../request-values.js';
+import { Event, EventListQuery, listOf } from '../schemas.js';
+
+export function eventRoutes(app: App, keyward: Keyward): void {
+  app.get(
+    '/events',
+    {
+      config: { auth: { scope: 'events:read' } },
+      schema: {
+        tags: ['events'],
+        description:
+          'The audit log, newest first. Locked tokens must filter by a license or product they reach.',
+        querystring: EventListQuery,
+        response: { 200: listOf(Event) },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const { limit = 100, after, since, until, ...filter } = request.query;
+      if (filter.licenseId !== undefined)
+        assertLicenseAccess(principal, await keyward.licenses.get(filter.licenseId));
+      else if (filter.productId !== undefined) assertProductAccess(principal, filter.productId);
+      else assertUnrestricted(principal);
+      const events = await keyward.store.events.list(
+        {
+          ...filter,
+          since: since === undefined ? undefined : new Date(since),
+          until: until === undefined ? undefined : new Date(until),
+        },
+        { before: parseCursor(after, Number.MAX_SAFE_INTEGER), limit },
+      );
+      return page(events, limit, presentEvent);
+    },
+  );
+}

@@ -1,0 +1,141 @@
+import { DomainError } from '../../../core/domain-error.js';
+import type { Keyward } from '../../../core/keyward.js';
+import type { License as LicenseModel } from '../../../core/model.js';
+import { assertLicenseAccess, type Principal } from '../../../core/principal.js';
+import type { App } from '../../fastify-context.js';
+import { actorOf, principalOf } from '../../plugins/authenticate.js';
+import { page, presentMachine } from '../present.js';
+import { parseCursor } from '../request-values.js';
+import { ActivateBody, HeartbeatBody, IdParams, listOf, Machine, MachineListQuery } from '../schemas.js';
+
+const tags = ['machines'];
+
+/** The license an activation is for: the credential's own, or the one the body names. */
+async function licenseToActivate(
+  keyward: Keyward,
+  principal: Principal,
+  body: { licenseId?: number | undefined; key?: string | undefined },
+): Promise<LicenseModel> {
+  if (principal.kind === 'license') {
+    const own = principal.license;
+    if (
+      (body.licenseId !== undefined && body.licenseId !== own.id) ||
+      (body.key !== undefined && body.key !== own.key)
+    ) {
+      throw new DomainError('FORBIDDEN', 'a license key credential may only activate its own license');
+    }
+    return own;
+  }
+  if (body.licenseId === undefined && body.key === undefined) {
+    throw new DomainError('INVALID_INPUT', 'give licenseId or key', { field: 'licenseId' });
+  }
+  const license =
+    body.licenseId !== undefined
+      ? await keyward.licenses.get(body.licenseId)
+      : await keyward.licenses.getByKey(body.key as string);
+  assertLicenseAccess(principal, license);
+  return license;
+}
+
+export function machineRoutes(app: App, keyward: Keyward): void {
+  /** Loads a machine whose license the caller may reach. */
+  const reachable = async (principal: Principal, id: number) => {
+    const machine = await keyward.machines.get(id);
+    assertLicenseAccess(principal, await keyward.licenses.get(machine.licenseId));
+    return machine;
+  };
+
+  app.post(
+    '/machines',
+    {
+      config: { auth: { scope: 'machines:write', license: true }, idempotent: true },
+      schema: {
+        tags,
+        description:
+          'Activates a machine: 201 when it takes a seat, 200 when the fingerprint already holds one (no seat is used).',
+        body: ActivateBody,
+        response: { 200: Machine, 201: Machine },
+      },
+    },
+    async (request, reply) => {
+      const license = await licenseToActivate(keyward, principalOf(request), request.body);
+      const { licenseId: _id, key: _key, ...machine } = request.body;
+      const result = await keyward.machines.activate(actorOf(request, 'native'), license.id, {
+        ...machine,
+        ip: request.ip,
+      });
+      return reply.status(result.isNew ? 201 : 200).send(presentMachine(result.machine));
+    },
+  );
+
+  app.get(
+    '/machines',
+    {
+      config: { auth: { scope: 'machines:read', license: true } },
+      schema: { tags, querystring: MachineListQuery, response: { 200: listOf(Machine) } },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const { limit = 100, after, licenseId, includeDeactivated = false } = request.query;
+      const restricted =
+        principal.kind === 'license' ||
+        principal.token.licenseId !== null ||
+        principal.token.productIds.length > 0;
+      if (licenseId !== undefined) assertLicenseAccess(principal, await keyward.licenses.get(licenseId));
+      else if (restricted)
+        throw new DomainError('INVALID_INPUT', 'this credential must give licenseId', { field: 'licenseId' });
+      const machines = await keyward.machines.list({
+        licenseId: licenseId ?? null,
+        includeDeactivated,
+        after: parseCursor(after),
+        limit,
+      });
+      return page(machines, limit, presentMachine);
+    },
+  );
+
+  app.get(
+    '/machines/:id',
+    {
+      config: { auth: { scope: 'machines:read', license: true } },
+      schema: { tags, params: IdParams, response: { 200: Machine } },
+    },
+    async (request) => presentMachine(await reachable(principalOf(request), request.params.id)),
+  );
+
+  app.post(
+    '/machines/:id/actions/heartbeat',
+    {
+      config: { auth: { scope: 'machines:write', license: true } },
+      schema: {
+        tags,
+        description: 'Keeps the machine alive and renews its floating lease.',
+        params: IdParams,
+        body: HeartbeatBody,
+        response: { 200: Machine },
+      },
+    },
+    async (request) => {
+      await reachable(principalOf(request), request.params.id);
+      const machine = await keyward.machines.heartbeat(
+        actorOf(request, 'native'),
+        request.params.id,
+        request.body,
+      );
+      return presentMachine(machine);
+    },
+  );
+
+  app.delete(
+    '/machines/:id',
+    {
+      config: { auth: { scope: 'machines:write', license: true } },
+      schema: { tags, description: 'Deactivates the machine and frees its seat.', params: IdParams },
+    },
+    async (request, reply) => {
+      await reachable(principalOf(request), request.params.id);
+      await keyward.machines.deactivate(actorOf(request, 'native'), request.params.id);
+      return reply.status(204).send();
+    },
+  );
+}

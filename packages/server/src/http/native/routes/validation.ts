@@ -1,0 +1,98 @@
+import type { Static } from 'typebox';
+import { DomainError } from '../../../core/domain-error.js';
+import type { Keyward } from '../../../core/keyward.js';
+import { assertLicenseAccess } from '../../../core/principal.js';
+import type { Validation } from '../../../core/services/validation-service.js';
+import type { App } from '../../fastify-context.js';
+import { actorOf, principalOf } from '../../plugins/authenticate.js';
+import { presentLicense, presentMachine } from '../present.js';
+import { IdParams, ValidateBody, ValidateKeyBody, ValidationResult } from '../schemas.js';
+
+const tags = ['validation'];
+const description =
+  'The answer is signed: the `Keyward-Signature` header holds `ed25519=<base64>`, an Ed25519 signature over ' +
+  'the exact response body bytes, checkable with the ed25519 key from GET /v1/signing-keys. The body echoes ' +
+  '`nonce` and carries the server time `ts`, so a replayed answer is detectable.';
+
+function present(validation: Validation, body: Static<typeof ValidateBody>) {
+  const { outcome, license, machines, at } = validation;
+  const machine = body.fingerprint ? machines.find((m) => m.fingerprint === body.fingerprint) : undefined;
+  return {
+    valid: outcome.valid,
+    code: outcome.code,
+    detail: outcome.detail,
+    nonce: body.nonce ?? null,
+    ts: at.toISOString(),
+    license: license ? presentLicense(license, at) : null,
+    machine: machine ? presentMachine(machine) : null,
+  };
+}
+
+const scopeOf = (body: Static<typeof ValidateBody>) => ({
+  fingerprint: body.fingerprint,
+  productId: body.productId,
+  features: body.features,
+});
+
+export function validationRoutes(app: App, keyward: Keyward): void {
+  app.post(
+    '/licenses/:id/actions/validate',
+    {
+      config: { auth: { scope: 'licenses:validate', license: true }, signed: true },
+      schema: {
+        tags,
+        description,
+        params: IdParams,
+        body: ValidateBody,
+        response: { 200: ValidationResult },
+      },
+    },
+    async (request) => {
+      const license = await keyward.licenses.get(request.params.id);
+      assertLicenseAccess(principalOf(request), license);
+      const validation = await keyward.validation.validateLicense(
+        actorOf(request, 'native'),
+        license,
+        scopeOf(request.body),
+      );
+      return present(validation, request.body);
+    },
+  );
+
+  app.post(
+    '/licenses/actions/validate-key',
+    {
+      config: { auth: { scope: 'licenses:validate', license: true, optional: true }, signed: true },
+      schema: {
+        tags,
+        description: `Apps call this with the key alone (no Authorization header) when the policy allows the key as a credential. ${description}`,
+        body: ValidateKeyBody,
+        response: { 200: ValidationResult },
+        security: [{}, { bearer: [] }],
+      },
+    },
+    async (request) => {
+      const { key, ...body } = request.body;
+      const actor = actorOf(request, 'native');
+      const license = await keyward.store.licenses.findByKey(key);
+      if (!license) return present(await keyward.validation.validateKey(actor, key, scopeOf(body)), body);
+      if (request.principal) assertLicenseAccess(request.principal, license);
+      else await assertKeyIsCredential(keyward, license.policyId);
+      return present(await keyward.validation.validateLicense(actor, license, scopeOf(body)), body);
+    },
+  );
+}
+
+/**
+ * Without a token the key in the body is the credential: an unknown key gets a signed NOT_FOUND answer (what
+ * the app shows its user); a known key must belong to a policy that allows keys as credentials.
+ */
+async function assertKeyIsCredential(keyward: Keyward, policyId: number): Promise<void> {
+  const policy = await keyward.store.policies.findById(policyId);
+  if (!policy?.allowLicenseAuth) {
+    throw new DomainError(
+      'FORBIDDEN',
+      "this license's policy requires a token to validate; send Authorization",
+    );
+  }
+}

@@ -1,0 +1,85 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Actor } from '../../core/actor.js';
+import { DomainError } from '../../core/domain-error.js';
+import type { Keyward } from '../../core/keyward.js';
+import { assertScope, type Principal, principalTokenId } from '../../core/principal.js';
+import type { AuthRequirement } from '../fastify-context.js';
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+const LICENSE = /^License\s+(\S+)\s*$/i;
+
+/**
+ * An app may present its license key as the credential when the license's policy allows it. Unknown keys and
+ * keys whose policy forbids it get the same answer shape as bad tokens, so keys cannot be probed.
+ */
+export async function licensePrincipal(keyward: Keyward, key: string): Promise<Principal> {
+  const license = await keyward.store.licenses.findByKey(key);
+  if (!license) throw new DomainError('UNAUTHENTICATED', 'the license key is unknown');
+  const policy = await keyward.store.policies.findById(license.policyId);
+  if (!policy?.allowLicenseAuth) {
+    throw new DomainError('FORBIDDEN', "this license's policy does not allow the key as a credential");
+  }
+  return { kind: 'license', license };
+}
+
+async function resolvePrincipal(
+  keyward: Keyward,
+  request: FastifyRequest,
+  auth: Exclude<AuthRequirement, 'public'>,
+): Promise<Principal | null> {
+  const header = request.headers.authorization;
+  if (header === undefined || header === '') {
+    if (auth.optional) return null;
+    throw new DomainError('UNAUTHENTICATED', 'send Authorization: Bearer <token>');
+  }
+  const bearer = BEARER.exec(header);
+  if (bearer?.[1]) {
+    const token = await keyward.tokens.authenticate(bearer[1], request.ip);
+    const principal: Principal = { kind: 'token', token };
+    assertScope(principal, auth.scope);
+    return principal;
+  }
+  const license = LICENSE.exec(header);
+  if (license?.[1]) {
+    if (!auth.license)
+      throw new DomainError('FORBIDDEN', 'this route does not accept a license key credential');
+    return licensePrincipal(keyward, license[1]);
+  }
+  throw new DomainError(
+    'UNAUTHENTICATED',
+    'the Authorization header must be "Bearer <token>" or "License <key>"',
+  );
+}
+
+/**
+ * Authentication runs before body validation, so an unauthenticated caller learns nothing about a route's
+ * schema. Every route under /v1 must declare what it demands: a route that forgets fails at start-up.
+ */
+export function registerAuthentication(app: FastifyInstance, keyward: Keyward, guardedPrefix: string): void {
+  app.decorateRequest('principal', null);
+  app.addHook('onRoute', (route) => {
+    const auth = route.config?.auth;
+    if (auth === undefined) {
+      if (route.url.startsWith(guardedPrefix)) {
+        throw new Error(`route ${route.method} ${route.url} declares no auth requirement`);
+      }
+      return;
+    }
+    if (auth === 'public') return;
+    const hook = async (request: FastifyRequest) => {
+      request.principal = await resolvePrincipal(keyward, request, auth);
+    };
+    const existing = route.preValidation;
+    route.preValidation = existing ? [hook, ...(Array.isArray(existing) ? existing : [existing])] : hook;
+  });
+}
+
+/** The principal of a route that demanded one. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new DomainError('UNAUTHENTICATED', 'send Authorization: Bearer <token>');
+  return request.principal;
+}
+
+export function actorOf(request: FastifyRequest, via: string): Actor {
+  return { tokenId: principalTokenId(request.principal), ip: request.ip, via };
+}

@@ -1,0 +1,84 @@
+import { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import { systemClock } from './core/clock.js';
+import { createKeyward, type Keyward } from './core/keyward.js';
+import { PeriodicTask } from './core/periodic-task.js';
+import { SecretBox } from './core/secrets.js';
+import { buildApp } from './http/build-app.js';
+import type { App } from './http/fastify-context.js';
+import { loggerOptions } from './http/plugins/request-logging.js';
+import { createStore, type KeywardStore } from './storage/create-store.js';
+
+export interface RunningServer {
+  app: App;
+  keyward: Keyward;
+  store: KeywardStore;
+  /** The address the server listens on. */
+  url: string;
+  /** The admin token generated on first start (printed once), or null. */
+  generatedAdminToken: string | null;
+  /** Stops taking requests, lets in-flight ones finish, flushes bookkeeping, closes the database. */
+  close(): Promise<void>;
+}
+
+/** How often expired cleanable licenses are looked for: AuthTool deletes them "when expired". */
+const CLEANUP_INTERVAL_MS = 60_000;
+
+/** The composition root: config → storage → core → HTTP → listen. */
+export async function startServer(config: Config): Promise<RunningServer> {
+  const store = createStore(config.database);
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 })
+    : null;
+  try {
+    await store.migrate();
+    let app: App | null = null;
+    const keyward = createKeyward({
+      store,
+      clock: systemClock,
+      secretBox: new SecretBox(config.secret),
+      onBackgroundError: (error) => app?.log.error({ err: error }, 'background bookkeeping failed'),
+      maintenance: config.maintenance,
+    });
+    await keyward.signingKeys.load();
+    const { generated } = await keyward.tokens.ensureAdminToken(config.adminToken);
+    app = await buildApp({
+      keyward,
+      logger: loggerOptions(config.logLevel),
+      rateLimit: { ...config.rateLimit, redis },
+      trustProxy: config.trustProxy,
+      limelm: config.limelm,
+    });
+    redis?.on('error', (error) => app?.log.warn({ err: error }, 'redis unavailable; rate limits fail open'));
+    const url = await app.listen({ port: config.port, host: config.host });
+    const running = app;
+    // Cleanable licenses are deleted once due; safe while other server processes sweep the same database.
+    const sweeper = new PeriodicTask(() => keyward.licenseCleanup.sweep(), {
+      intervalMs: CLEANUP_INTERVAL_MS,
+      onError: (error) => running.log.error({ err: error }, 'sweeping cleanable licenses failed'),
+    });
+    sweeper.start();
+    let closing: Promise<void> | null = null;
+    return {
+      app: running,
+      keyward,
+      store,
+      url,
+      generatedAdminToken: generated,
+      close: () => {
+        closing ??= (async () => {
+          await running.close();
+          await sweeper.stop();
+          await keyward.bookkeeping.flush();
+          await store.close();
+          redis?.disconnect();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await store.close().catch(() => {});
+    redis?.disconnect();
+    throw error;
+  }
+}

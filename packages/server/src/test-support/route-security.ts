@@ -1,0 +1,878 @@
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Actor } from '../core/actor.js';
+import { operatorPrincipal } from '../core/principal.js';
+import { SCOPES, type Scope } from '../core/scopes.js';
+import type { TokenInput } from '../core/services/token-service.js';
+import { rowCounts } from './row-counts.js';
+import { createTestApp, type TestApp } from './test-app.js';
+import type { TestDialect } from './test-store.js';
+
+/**
+ * The one security table of the native API and the checks every route gets from it. Each /v1 route has a
+ * case here (route-security.test.ts fails when one is missing), and each route test file runs its group
+ * through `describeRouteSecurity`, so no route can skip the authentication and authorization checks.
+ *
+ * What the code answers, and so what the checks expect:
+ * - no, malformed, unknown, revoked or expired credential: 401 UNAUTHENTICATED;
+ * - a token without the route's scope, an IP allow-list without the caller, a license key where the route
+ *   takes none or whose policy does not allow it as credential: 403 FORBIDDEN;
+ * - a token holding the scope but locked to another product or license: 403 FORBIDDEN, never 404 — the routes
+ *   load the target first and then check the lock, so a locked token can tell an existing id (403) from a
+ *   missing one (404). List routes instead answer 200 and leave out what the lock does not reach.
+ * Every refusal carries the error envelope and writes nothing (row counts, events included, stay put).
+ */
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** The test files that run the cases: src/http/native/routes/<group>.test.ts. */
+export const SECURITY_GROUPS = [
+  'products',
+  'policies',
+  'customers',
+  'licenses',
+  'validation',
+  'machines',
+  'data-objects',
+  'events',
+  'tokens',
+  'signing-keys',
+  'license-templates',
+  'resellers',
+] as const;
+export type SecurityGroup = (typeof SECURITY_GROUPS)[number];
+
+/** What the app holds before any case runs: every target sits under `productId`; locks point elsewhere. */
+export interface SecurityFixture {
+  productId: number;
+  /** Tokens of the lock checks are locked to this product, or to `otherLicenseId` which lives on it. */
+  otherProductId: number;
+  /** Allows the key as a credential, unlimited machines. */
+  policyId: number;
+  licenseId: number;
+  licenseKey: string;
+  /** A license of the same product whose policy does not allow the key as a credential. */
+  closedLicenseKey: string;
+  otherLicenseId: number;
+  otherLicenseKey: string;
+  machineId: number;
+  dataObjectId: number;
+  customerId: number;
+}
+
+export interface SecurityContext {
+  t: TestApp;
+  fx: SecurityFixture;
+  /** New targets, for requests that use up what they act on (delete, revoke, …). */
+  fresh: {
+    product(): Promise<number>;
+    policy(): Promise<number>;
+    license(): Promise<{ id: number; key: string }>;
+    machine(): Promise<number>;
+    dataObject(): Promise<number>;
+    customer(): Promise<number>;
+    token(): Promise<number>;
+  };
+  /** A unique suffix, for names and fingerprints that must not repeat. */
+  unique(): string;
+}
+
+export interface SecurityRequest {
+  url: string;
+  payload?: unknown;
+}
+
+/** An answer other than the default refusal: a status, an error code, and/or a check of the body. */
+export interface Expectation {
+  status: number;
+  code?: string;
+  check?: (body: unknown, fx: SecurityFixture) => void;
+  /** The expectation is what the code should do but does not; the check runs as `it.fails`. */
+  knownBug?: string;
+}
+
+export interface RouteSecurityCase {
+  group: SecurityGroup;
+  method: HttpMethod;
+  /** The route pattern as registered, e.g. /v1/licenses/:id. */
+  route: string;
+  /** The scope a bearer token needs, or `public` for routes that need no credential. */
+  scope: Scope | 'public';
+  /** Accepts `Authorization: License <key>` when the license's policy allows it. */
+  licenseKey?: boolean;
+  /** A valid request with the admin token (fresh targets are created per call). */
+  request(ctx: SecurityContext): SecurityRequest | Promise<SecurityRequest>;
+  /** Routes with an optional credential answer anonymous callers themselves. Default: 401 UNAUTHENTICATED. */
+  anonymous?: Expectation;
+  /** A token with the scope but locked to another product. Default: 403 FORBIDDEN. */
+  productLocked?: Expectation;
+  /** A token with the scope but locked to another license. Default: 403 FORBIDDEN. */
+  licenseLocked?: Expectation;
+}
+
+const testActor: Actor = { tokenId: null, ip: null, via: 'test' };
+
+let counter = 0;
+const unique = () => `${Date.now().toString(36)}-${(counter++).toString(36)}`;
+
+/** Products, policies, licenses, a machine, a data object and a customer, built through the domain. */
+export async function createSecurityContext(t: TestApp): Promise<SecurityContext> {
+  const k = t.keyward;
+  const product = await k.catalog.createProduct(testActor, { name: 'Secured product' });
+  const other = await k.catalog.createProduct(testActor, { name: 'Other product' });
+  const policy = await k.catalog.createPolicy(testActor, {
+    productId: product.id,
+    name: 'key as credential',
+    maxMachines: 0,
+    allowLicenseAuth: true,
+  });
+  const closedPolicy = await k.catalog.createPolicy(testActor, {
+    productId: product.id,
+    name: 'tokens only',
+    maxMachines: 0,
+    allowLicenseAuth: false,
+  });
+  const otherPolicy = await k.catalog.createPolicy(testActor, {
+    productId: other.id,
+    name: 'other',
+    maxMachines: 0,
+    allowLicenseAuth: true,
+  });
+  const license = await k.licenses.create(testActor, policy.id, {});
+  const closed = await k.licenses.create(testActor, closedPolicy.id, {});
+  const otherLicense = await k.licenses.create(testActor, otherPolicy.id, {});
+  const machine = await k.machines.activate(testActor, license.id, { fingerprint: 'security-fixture' });
+  const dataObject = await k.dataObjects.create(testActor, {
+    ownerType: 'license',
+    ownerId: license.id,
+    name: 'fixture',
+    intValue: 0,
+    stringValue: '',
+  });
+  const customer = await k.customers.create(testActor, { name: 'Fixture customer' });
+  return {
+    t,
+    unique,
+    fx: {
+      productId: product.id,
+      otherProductId: other.id,
+      policyId: policy.id,
+      licenseId: license.id,
+      licenseKey: license.key,
+      closedLicenseKey: closed.key,
+      otherLicenseId: otherLicense.id,
+      otherLicenseKey: otherLicense.key,
+      machineId: machine.machine.id,
+      dataObjectId: dataObject.id,
+      customerId: customer.id,
+    },
+    fresh: {
+      product: async () => (await k.catalog.createProduct(testActor, { name: `p-${unique()}` })).id,
+      policy: async () =>
+        (await k.catalog.createPolicy(testActor, { productId: product.id, name: `pol-${unique()}` })).id,
+      license: async () => {
+        const created = await k.licenses.create(testActor, policy.id, {});
+        return { id: created.id, key: created.key };
+      },
+      machine: async () =>
+        (await k.machines.activate(testActor, license.id, { fingerprint: `m-${unique()}` })).machine.id,
+      dataObject: async () =>
+        (
+          await k.dataObjects.create(testActor, {
+            ownerType: 'license',
+            ownerId: license.id,
+            name: `d-${unique()}`,
+            intValue: 0,
+            stringValue: '',
+          })
+        ).id,
+      customer: async () => (await k.customers.create(testActor, { name: `c-${unique()}` })).id,
+      token: async () =>
+        (
+          await k.tokens.create(testActor, operatorPrincipal, {
+            name: `t-${unique()}`,
+            scopes: ['events:read'],
+          })
+        ).token.id,
+    },
+  };
+}
+
+/** Issues a token through the domain, as POST /v1/tokens would. */
+export async function issueToken(t: TestApp, input: Omit<TokenInput, 'name'> & { name?: string }) {
+  const { secret, token } = await t.keyward.tokens.create(testActor, operatorPrincipal, {
+    name: `test-${unique()}`,
+    ...input,
+  });
+  return { secret, id: token.id };
+}
+
+const idsOf = (body: unknown): number[] => (body as { data: Array<{ id: number }> }).data.map((i) => i.id);
+
+/** For list routes: a locked token gets 200 and a list without the fixture's item. */
+const hides = (pick: (fx: SecurityFixture) => number, knownBug?: string): Expectation => ({
+  status: 200,
+  check: (body, fx) => expect(idsOf(body)).not.toContain(pick(fx)),
+  ...(knownBug ? { knownBug } : {}),
+});
+
+const LICENSE_LOCK_IGNORED =
+  'core/principal.ts canAccessProduct ignores a token’s license lock: a token locked to one license reaches ' +
+  'every product (and policy) although a license credential reaches only its own products';
+
+/** Every route of the native API. Lock answers are 403 FORBIDDEN unless a case says otherwise. */
+export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
+  // products
+  {
+    group: 'products',
+    method: 'POST',
+    route: '/v1/products',
+    scope: 'products:write',
+    request: ({ unique }) => ({ url: '/v1/products', payload: { name: `p-${unique()}` } }),
+  },
+  {
+    group: 'products',
+    method: 'GET',
+    route: '/v1/products',
+    scope: 'products:read',
+    request: () => ({ url: '/v1/products' }),
+    productLocked: hides((fx) => fx.productId),
+    licenseLocked: hides((fx) => fx.productId, LICENSE_LOCK_IGNORED),
+  },
+  {
+    group: 'products',
+    method: 'GET',
+    route: '/v1/products/:id',
+    scope: 'products:read',
+    request: ({ fx }) => ({ url: `/v1/products/${fx.productId}` }),
+    licenseLocked: { status: 403, code: 'FORBIDDEN', knownBug: LICENSE_LOCK_IGNORED },
+  },
+  {
+    group: 'products',
+    method: 'PATCH',
+    route: '/v1/products/:id',
+    scope: 'products:write',
+    request: ({ fx }) => ({ url: `/v1/products/${fx.productId}`, payload: { code: 'SECURED' } }),
+  },
+  {
+    group: 'products',
+    method: 'DELETE',
+    route: '/v1/products/:id',
+    scope: 'products:write',
+    request: async ({ fresh }) => ({ url: `/v1/products/${await fresh.product()}` }),
+  },
+  // policies
+  {
+    group: 'policies',
+    method: 'POST',
+    route: '/v1/policies',
+    scope: 'policies:write',
+    request: ({ fx, unique }) => ({
+      url: '/v1/policies',
+      payload: { productId: fx.productId, name: `pol-${unique()}` },
+    }),
+  },
+  {
+    group: 'policies',
+    method: 'GET',
+    route: '/v1/policies',
+    scope: 'policies:read',
+    request: () => ({ url: '/v1/policies' }),
+    productLocked: hides((fx) => fx.policyId),
+    licenseLocked: hides((fx) => fx.policyId, LICENSE_LOCK_IGNORED),
+  },
+  {
+    group: 'policies',
+    method: 'GET',
+    route: '/v1/policies/:id',
+    scope: 'policies:read',
+    request: ({ fx }) => ({ url: `/v1/policies/${fx.policyId}` }),
+    licenseLocked: { status: 403, code: 'FORBIDDEN', knownBug: LICENSE_LOCK_IGNORED },
+  },
+  {
+    group: 'policies',
+    method: 'PATCH',
+    route: '/v1/policies/:id',
+    scope: 'policies:write',
+    request: async ({ fresh }) => ({
+      url: `/v1/policies/${await fresh.policy()}`,
+      payload: { isTrial: true },
+    }),
+  },
+  {
+    group: 'policies',
+    method: 'DELETE',
+    route: '/v1/policies/:id',
+    scope: 'policies:write',
+    request: async ({ fresh }) => ({ url: `/v1/policies/${await fresh.policy()}` }),
+  },
+  // customers: they span products, so every lock is refused
+  {
+    group: 'customers',
+    method: 'POST',
+    route: '/v1/customers',
+    scope: 'customers:write',
+    request: () => ({ url: '/v1/customers', payload: { name: 'Secure Ltd' } }),
+  },
+  {
+    group: 'customers',
+    method: 'GET',
+    route: '/v1/customers',
+    scope: 'customers:read',
+    request: () => ({ url: '/v1/customers' }),
+  },
+  {
+    group: 'customers',
+    method: 'GET',
+    route: '/v1/customers/:id',
+    scope: 'customers:read',
+    request: ({ fx }) => ({ url: `/v1/customers/${fx.customerId}` }),
+  },
+  {
+    group: 'customers',
+    method: 'PATCH',
+    route: '/v1/customers/:id',
+    scope: 'customers:write',
+    request: ({ fx }) => ({ url: `/v1/customers/${fx.customerId}`, payload: { company: 'Secure Ltd' } }),
+  },
+  {
+    group: 'customers',
+    method: 'DELETE',
+    route: '/v1/customers/:id',
+    scope: 'customers:write',
+    request: async ({ fresh }) => ({ url: `/v1/customers/${await fresh.customer()}` }),
+  },
+  // licenses
+  {
+    group: 'licenses',
+    method: 'POST',
+    route: '/v1/licenses',
+    scope: 'licenses:write',
+    request: ({ fx }) => ({ url: '/v1/licenses', payload: { policyId: fx.policyId } }),
+  },
+  {
+    group: 'licenses',
+    method: 'POST',
+    route: '/v1/licenses/batch',
+    scope: 'licenses:write',
+    request: ({ fx }) => ({ url: '/v1/licenses/batch', payload: { policyId: fx.policyId, count: 2 } }),
+  },
+  {
+    group: 'licenses',
+    method: 'GET',
+    route: '/v1/licenses',
+    scope: 'licenses:read',
+    request: () => ({ url: '/v1/licenses?limit=1000' }),
+    productLocked: hides((fx) => fx.licenseId),
+    licenseLocked: hides((fx) => fx.licenseId),
+  },
+  {
+    group: 'licenses',
+    method: 'GET',
+    route: '/v1/licenses/:idOrKey',
+    scope: 'licenses:read',
+    request: ({ fx }) => ({ url: `/v1/licenses/${encodeURIComponent(fx.licenseKey)}` }),
+  },
+  {
+    group: 'licenses',
+    method: 'PATCH',
+    route: '/v1/licenses/:id',
+    scope: 'licenses:write',
+    request: ({ fx }) => ({ url: `/v1/licenses/${fx.licenseId}`, payload: { notes: 'patched' } }),
+  },
+  ...(['suspend', 'reinstate', 'revoke', 'reset', 'extend'] as const).map(
+    (action): RouteSecurityCase => ({
+      group: 'licenses',
+      method: 'POST',
+      route: `/v1/licenses/:id/actions/${action}`,
+      scope: 'licenses:write',
+      request: async ({ fresh }) => ({
+        url: `/v1/licenses/${(await fresh.license()).id}/actions/${action}`,
+        ...(action === 'extend' ? { payload: { seconds: 3600 } } : {}),
+      }),
+    }),
+  ),
+  {
+    group: 'licenses',
+    method: 'DELETE',
+    route: '/v1/licenses/:id',
+    scope: 'licenses:write',
+    request: async ({ fresh }) => ({ url: `/v1/licenses/${(await fresh.license()).id}` }),
+  },
+  // validation
+  {
+    group: 'validation',
+    method: 'POST',
+    route: '/v1/licenses/:id/actions/validate',
+    scope: 'licenses:validate',
+    licenseKey: true,
+    request: ({ fx }) => ({ url: `/v1/licenses/${fx.licenseId}/actions/validate`, payload: { nonce: 'n' } }),
+  },
+  {
+    group: 'validation',
+    method: 'POST',
+    route: '/v1/licenses/actions/validate-key',
+    scope: 'licenses:validate',
+    licenseKey: true,
+    request: ({ fx }) => ({ url: '/v1/licenses/actions/validate-key', payload: { key: fx.licenseKey } }),
+    // The key in the body is the credential when its policy allows it (the fixture's does).
+    anonymous: { status: 200, check: (body) => expect(body).toMatchObject({ code: 'VALID' }) },
+  },
+  // machines
+  {
+    group: 'machines',
+    method: 'POST',
+    route: '/v1/machines',
+    scope: 'machines:write',
+    licenseKey: true,
+    request: ({ fx, unique }) => ({
+      url: '/v1/machines',
+      payload: { licenseId: fx.licenseId, fingerprint: `m-${unique()}` },
+    }),
+  },
+  {
+    group: 'machines',
+    method: 'GET',
+    route: '/v1/machines',
+    scope: 'machines:read',
+    licenseKey: true,
+    request: ({ fx }) => ({ url: `/v1/machines?licenseId=${fx.licenseId}` }),
+  },
+  {
+    group: 'machines',
+    method: 'GET',
+    route: '/v1/machines/:id',
+    scope: 'machines:read',
+    licenseKey: true,
+    request: ({ fx }) => ({ url: `/v1/machines/${fx.machineId}` }),
+  },
+  {
+    group: 'machines',
+    method: 'POST',
+    route: '/v1/machines/:id/actions/heartbeat',
+    scope: 'machines:write',
+    licenseKey: true,
+    request: ({ fx }) => ({ url: `/v1/machines/${fx.machineId}/actions/heartbeat` }),
+  },
+  {
+    group: 'machines',
+    method: 'DELETE',
+    route: '/v1/machines/:id',
+    scope: 'machines:write',
+    licenseKey: true,
+    request: async ({ fresh }) => ({ url: `/v1/machines/${await fresh.machine()}` }),
+  },
+  // data objects
+  {
+    group: 'data-objects',
+    method: 'POST',
+    route: '/v1/data-objects',
+    scope: 'data-objects:write',
+    request: ({ fx, unique }) => ({
+      url: '/v1/data-objects',
+      payload: { ownerType: 'license', ownerId: fx.licenseId, name: `d-${unique()}` },
+    }),
+  },
+  {
+    group: 'data-objects',
+    method: 'GET',
+    route: '/v1/data-objects',
+    scope: 'data-objects:read',
+    request: ({ fx }) => ({ url: `/v1/data-objects?ownerType=license&ownerId=${fx.licenseId}` }),
+  },
+  {
+    group: 'data-objects',
+    method: 'GET',
+    route: '/v1/data-objects/:id',
+    scope: 'data-objects:read',
+    request: ({ fx }) => ({ url: `/v1/data-objects/${fx.dataObjectId}` }),
+  },
+  {
+    group: 'data-objects',
+    method: 'PATCH',
+    route: '/v1/data-objects/:id',
+    scope: 'data-objects:write',
+    request: ({ fx }) => ({ url: `/v1/data-objects/${fx.dataObjectId}`, payload: { stringValue: 'x' } }),
+  },
+  ...(['increment', 'decrement'] as const).map(
+    (direction): RouteSecurityCase => ({
+      group: 'data-objects',
+      method: 'POST',
+      route: `/v1/data-objects/:id/actions/${direction}`,
+      scope: 'data-objects:write',
+      request: ({ fx }) => ({ url: `/v1/data-objects/${fx.dataObjectId}/actions/${direction}` }),
+    }),
+  ),
+  {
+    group: 'data-objects',
+    method: 'DELETE',
+    route: '/v1/data-objects/:id',
+    scope: 'data-objects:write',
+    request: async ({ fresh }) => ({ url: `/v1/data-objects/${await fresh.dataObject()}` }),
+  },
+  // events
+  {
+    group: 'events',
+    method: 'GET',
+    route: '/v1/events',
+    scope: 'events:read',
+    request: ({ fx }) => ({ url: `/v1/events?licenseId=${fx.licenseId}` }),
+  },
+  // tokens: a locked creator may not hand out a token reaching the fixture's product and license
+  {
+    group: 'tokens',
+    method: 'POST',
+    route: '/v1/tokens',
+    scope: 'tokens:write',
+    request: ({ fx, unique }) => ({
+      url: '/v1/tokens',
+      payload: {
+        name: `t-${unique()}`,
+        scopes: ['tokens:write'],
+        productIds: [fx.productId],
+        licenseId: fx.licenseId,
+      },
+    }),
+  },
+  {
+    group: 'tokens',
+    method: 'GET',
+    route: '/v1/tokens',
+    scope: 'tokens:read',
+    request: () => ({ url: '/v1/tokens' }),
+  },
+  {
+    group: 'tokens',
+    method: 'DELETE',
+    route: '/v1/tokens/:id',
+    scope: 'tokens:write',
+    request: async ({ fresh }) => ({ url: `/v1/tokens/${await fresh.token()}` }),
+  },
+  {
+    group: 'tokens',
+    method: 'PATCH',
+    route: '/v1/tokens/:id',
+    scope: 'tokens:write',
+    request: async ({ fresh }) => ({
+      url: `/v1/tokens/${await fresh.token()}`,
+      payload: { isDormant: true, maxClientAddresses: 2, activationAllowance: 10 },
+    }),
+  },
+  {
+    group: 'tokens',
+    method: 'POST',
+    route: '/v1/tokens/:id/actions/reset-addresses',
+    scope: 'tokens:write',
+    request: async ({ fresh }) => ({ url: `/v1/tokens/${await fresh.token()}/actions/reset-addresses` }),
+  },
+  // signing keys: public, apps embed them
+  {
+    group: 'signing-keys',
+    method: 'GET',
+    route: '/v1/signing-keys',
+    scope: 'public',
+    request: () => ({ url: '/v1/signing-keys' }),
+  },
+  // license templates: like policies they belong to a product; license-locked tokens do not reach them
+  {
+    group: 'license-templates',
+    method: 'POST',
+    route: '/v1/license-templates',
+    scope: 'policies:write',
+    request: ({ fx, unique }) => ({
+      url: '/v1/license-templates',
+      payload: { name: `tpl-${unique()}`, policyId: fx.policyId },
+    }),
+  },
+  {
+    group: 'license-templates',
+    method: 'GET',
+    route: '/v1/license-templates',
+    scope: 'policies:read',
+    request: async (ctx) => {
+      await freshTemplate(ctx);
+      return { url: '/v1/license-templates?limit=1000' };
+    },
+    productLocked: {
+      status: 200,
+      check: (body, fx) => {
+        const templates = (body as { data: Array<{ policyId: number }> }).data;
+        expect(templates.filter((t) => t.policyId === fx.policyId)).toEqual([]);
+      },
+    },
+  },
+  ...(['GET', 'PATCH', 'DELETE'] as const).map(
+    (method): RouteSecurityCase => ({
+      group: 'license-templates',
+      method,
+      route: '/v1/license-templates/:id',
+      scope: method === 'GET' ? 'policies:read' : 'policies:write',
+      request: async (ctx) => ({
+        url: `/v1/license-templates/${await freshTemplate(ctx)}`,
+        ...(method === 'PATCH' ? { payload: { notes: 'patched' } } : {}),
+      }),
+    }),
+  ),
+  // resellers: they span products, like customers, so every lock is refused
+  {
+    group: 'resellers',
+    method: 'POST',
+    route: '/v1/resellers',
+    scope: 'customers:write',
+    request: () => ({ url: '/v1/resellers', payload: { name: 'Resale Ltd' } }),
+  },
+  {
+    group: 'resellers',
+    method: 'GET',
+    route: '/v1/resellers',
+    scope: 'customers:read',
+    request: () => ({ url: '/v1/resellers' }),
+  },
+  ...(['GET', 'PATCH', 'DELETE'] as const).map(
+    (method): RouteSecurityCase => ({
+      group: 'resellers',
+      method,
+      route: '/v1/resellers/:id',
+      scope: method === 'GET' ? 'customers:read' : 'customers:write',
+      request: async (ctx) => ({
+        url: `/v1/resellers/${(await ctx.t.keyward.resellers.create(testActor, { name: `r-${ctx.unique()}` })).id}`,
+        ...(method === 'PATCH' ? { payload: { phone: '+46 8 123 456' } } : {}),
+      }),
+    }),
+  ),
+];
+
+/** A license template on the fixture's policy, for the cases that act on one. */
+async function freshTemplate(ctx: SecurityContext): Promise<number> {
+  const template = await ctx.t.keyward.licenseTemplates.create(testActor, {
+    name: `tpl-${ctx.unique()}`,
+    policyId: ctx.fx.policyId,
+  });
+  return template.id;
+}
+
+export const routeKey = (method: string, route: string) => `${method} ${route}`;
+
+export function securityCase(method: HttpMethod, route: string): RouteSecurityCase {
+  const found = ROUTE_SECURITY_CASES.find((c) => c.method === method && c.route === route);
+  if (!found) throw new Error(`no security case for ${method} ${route}`);
+  return found;
+}
+
+/** Sends a case's request (built anew unless given) with the given Authorization header (none when null). */
+export async function sendAs(
+  ctx: SecurityContext,
+  routeCase: RouteSecurityCase,
+  authorization: string | null,
+  options: { remoteAddress?: string; request?: SecurityRequest } = {},
+): Promise<LightMyRequestResponse> {
+  const { url, payload } = options.request ?? (await routeCase.request(ctx));
+  return ctx.t.app.inject({
+    method: routeCase.method,
+    url,
+    ...(payload === undefined ? {} : { payload: payload as object }),
+    headers: authorization === null ? {} : { authorization },
+    ...(options.remoteAddress ? { remoteAddress: options.remoteAddress } : {}),
+  });
+}
+
+/** Row counts after pending bookkeeping is written: a refused request must not change them. */
+const countRows = (t: TestApp) => rowCounts(t.keyward.store, () => t.keyward.bookkeeping.flush());
+
+export function expectErrorEnvelope(response: LightMyRequestResponse, status: number, code?: string): void {
+  expect(response.statusCode, response.body).toBe(status);
+  const body = response.json();
+  expect(body).toEqual({
+    error: {
+      code: code ?? expect.any(String),
+      message: expect.any(String),
+      requestId: response.headers['x-request-id'],
+      ...(body.error?.details ? { details: expect.any(Object) } : {}),
+    },
+  });
+}
+
+function expectAnswer(response: LightMyRequestResponse, expected: Expectation, fx: SecurityFixture): void {
+  if (expected.status >= 400) expectErrorEnvelope(response, expected.status, expected.code);
+  else expect(response.statusCode, response.body).toBe(expected.status);
+  expected.check?.(response.json(), fx);
+}
+
+export interface SecurityCheck {
+  name: string;
+  knownBug?: string;
+  run(ctx: SecurityContext): Promise<void>;
+}
+
+const UNAUTHENTICATED: Expectation = { status: 401, code: 'UNAUTHENTICATED' };
+const FORBIDDEN: Expectation = { status: 403, code: 'FORBIDDEN' };
+const MALFORMED = ['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer ', 'Bearer two words', 'kw_no_scheme', 'License'];
+
+/** Every scope but the given one (and but `*`), for the token that lacks exactly that scope. */
+const scopesBut = (scope: Scope): Scope[] => SCOPES.filter((s) => s !== '*' && s !== scope);
+
+/**
+ * The checks of one route. Refusals must carry the error envelope and write nothing; the last check makes
+ * sure a token holding exactly the declared scope gets through, so the refusals are for the right reason.
+ */
+export function securityChecks(routeCase: RouteSecurityCase): SecurityCheck[] {
+  const { scope } = routeCase;
+  if (scope === 'public') {
+    return [
+      {
+        name: 'answers without a credential',
+        run: async (ctx) => expect((await sendAs(ctx, routeCase, null)).statusCode).toBe(200),
+      },
+      {
+        name: 'ignores a malformed or unknown credential',
+        run: async (ctx) => {
+          for (const header of [...MALFORMED, 'Bearer kw_unknown_token'])
+            expect((await sendAs(ctx, routeCase, header)).statusCode).toBe(200);
+        },
+      },
+    ];
+  }
+
+  const refused = (
+    name: string,
+    expected: Expectation,
+    authorization: (ctx: SecurityContext) => Promise<string | null>,
+    options: { remoteAddress?: string; around?: (ctx: SecurityContext) => () => void } = {},
+  ): SecurityCheck => ({
+    name,
+    ...(expected.knownBug ? { knownBug: expected.knownBug } : {}),
+    run: async (ctx) => {
+      const header = await authorization(ctx);
+      const request = await routeCase.request(ctx);
+      const before = await countRows(ctx.t);
+      const restore = options.around?.(ctx);
+      let response: LightMyRequestResponse;
+      try {
+        response = await sendAs(ctx, routeCase, header, { ...options, request });
+      } finally {
+        restore?.();
+      }
+      expectAnswer(response, expected, ctx.fx);
+      if (expected.status >= 400) expect(await countRows(ctx.t)).toEqual(before);
+    },
+  });
+  const token = async (ctx: SecurityContext, input: Omit<TokenInput, 'name' | 'scopes'> = {}) =>
+    `Bearer ${(await issueToken(ctx.t, { scopes: [scope], ...input })).secret}`;
+
+  const checks: SecurityCheck[] = [
+    refused(
+      routeCase.anonymous
+        ? 'answers anonymous callers as documented'
+        : 'refuses a request without credential',
+      routeCase.anonymous ?? UNAUTHENTICATED,
+      async () => null,
+    ),
+    ...MALFORMED.map((header) =>
+      refused(`refuses the malformed Authorization "${header}"`, UNAUTHENTICATED, async () => header),
+    ),
+    refused('refuses an unknown token', UNAUTHENTICATED, async () => 'Bearer kw_00000000_unknown'),
+    refused('refuses a revoked token', UNAUTHENTICATED, async (ctx) => {
+      const { secret, id } = await issueToken(ctx.t, { scopes: [scope] });
+      await ctx.t.keyward.tokens.revoke(testActor, id);
+      return `Bearer ${secret}`;
+    }),
+    refused(
+      'refuses an expired token',
+      UNAUTHENTICATED,
+      async (ctx) => token(ctx, { expiresAt: new Date(ctx.t.clock.now().getTime() + 60_000) }),
+      {
+        around: (ctx) => {
+          ctx.t.clock.advance(120);
+          return () => ctx.t.clock.advance(-120);
+        },
+      },
+    ),
+    refused(
+      `refuses a token without the scope ${scope}`,
+      {
+        ...FORBIDDEN,
+        check: (body) => expect(body).toMatchObject({ error: { details: { scope } } }),
+      },
+      async (ctx) => `Bearer ${(await issueToken(ctx.t, { scopes: scopesBut(scope) })).secret}`,
+    ),
+    refused(
+      'refuses (or hides from) a token locked to another product',
+      routeCase.productLocked ?? FORBIDDEN,
+      (ctx) => token(ctx, { productIds: [ctx.fx.otherProductId] }),
+    ),
+    refused(
+      'refuses (or hides from) a token locked to another license',
+      routeCase.licenseLocked ?? FORBIDDEN,
+      (ctx) => token(ctx, { licenseId: ctx.fx.otherLicenseId }),
+    ),
+    refused(
+      'refuses a token whose IP allow-list excludes the caller',
+      FORBIDDEN,
+      (ctx) => token(ctx, { ipAllowlist: ['203.0.113.0/24'] }),
+      { remoteAddress: '198.51.100.7' },
+    ),
+  ];
+
+  if (routeCase.licenseKey) {
+    checks.push(
+      refused(
+        'refuses an unknown license key',
+        UNAUTHENTICATED,
+        async () => 'License AAAAA-BBBBB-CCCCC-DDDDD',
+      ),
+      refused(
+        'refuses the key of a license whose policy does not allow it as credential',
+        FORBIDDEN,
+        async (ctx) => `License ${ctx.fx.closedLicenseKey}`,
+      ),
+      refused(
+        'refuses the key of another license',
+        FORBIDDEN,
+        async (ctx) => `License ${ctx.fx.otherLicenseKey}`,
+      ),
+      {
+        name: 'accepts the key of the license itself',
+        run: async (ctx) => {
+          const response = await sendAs(ctx, routeCase, `License ${ctx.fx.licenseKey}`);
+          expect(response.statusCode, response.body).toBeLessThan(400);
+        },
+      },
+    );
+  } else {
+    checks.push(
+      refused('refuses a license key credential', FORBIDDEN, async (ctx) => `License ${ctx.fx.licenseKey}`),
+    );
+  }
+
+  checks.push({
+    name: `accepts a token holding only ${scope}`,
+    run: async (ctx) => {
+      const response = await sendAs(ctx, routeCase, await token(ctx));
+      expect(response.statusCode, response.body).toBeLessThan(400);
+    },
+  });
+  return checks;
+}
+
+/**
+ * Runs the security checks of every route of a group over an app of its own (so fixture rows do not leak
+ * into the group's other tests).
+ */
+export function describeRouteSecurity(group: SecurityGroup, dialect: TestDialect = 'sqlite'): void {
+  describe(`security of the ${group} routes (${dialect})`, () => {
+    let ctx: SecurityContext;
+    beforeAll(async () => {
+      ctx = await createSecurityContext(await createTestApp(dialect));
+    });
+    afterAll(() => ctx?.t.dispose());
+
+    for (const routeCase of ROUTE_SECURITY_CASES.filter((c) => c.group === group)) {
+      describe(`${routeCase.method} ${routeCase.route}`, () => {
+        for (const check of securityChecks(routeCase)) {
+          if (check.knownBug) it.fails(`${check.name} — known bug: ${check.knownBug}`, () => check.run(ctx));
+          else it(check.name, () => check.run(ctx));
+        }
+      });
+    }
+  });
+}

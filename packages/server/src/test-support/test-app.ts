@@ -1,0 +1,60 @@
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { manualClock } from '../core/clock.js';
+import { createKeyward, type Keyward } from '../core/keyward.js';
+import { SecretBox } from '../core/secrets.js';
+import { buildApp } from '../http/build-app.js';
+import type { App } from '../http/fastify-context.js';
+import { createTestStore, type TestDialect } from './test-store.js';
+
+export const TEST_ADMIN_TOKEN = 'kw_test_admin_token_0123456789abcdef';
+
+export interface TestApp {
+  app: App;
+  keyward: Keyward;
+  clock: ReturnType<typeof manualClock>;
+  /** Injects a request as the admin unless `token` (or `headers.authorization`) says otherwise. */
+  call(options: InjectOptions & { token?: string | null }): Promise<LightMyRequestResponse>;
+  dispose(): Promise<void>;
+}
+
+/** The whole HTTP application over a fresh migrated store, with a manual clock and no rate limits. */
+export async function createTestApp(
+  dialect: TestDialect = 'sqlite',
+  options: { rateLimit?: { perTokenPerMinute: number; perIpPerMinute: number } } = {},
+): Promise<TestApp> {
+  const store = await createTestStore(dialect);
+  const clock = manualClock(new Date());
+  const keyward = createKeyward({
+    store,
+    clock,
+    secretBox: new SecretBox('test-secret-that-is-long-enough-0123456789'),
+    onBackgroundError: (error) => {
+      throw error;
+    },
+    bookkeepingIntervalMs: 10,
+  });
+  await keyward.signingKeys.load();
+  await keyward.tokens.ensureAdminToken(TEST_ADMIN_TOKEN);
+  const app = await buildApp({
+    keyward,
+    logger: false,
+    rateLimit: { perTokenPerMinute: 0, perIpPerMinute: 0, redis: null, ...options.rateLimit },
+    trustProxy: false,
+  });
+  await app.ready();
+  return {
+    app,
+    keyward,
+    clock,
+    call: ({ token = TEST_ADMIN_TOKEN, headers, ...rest }) =>
+      app.inject({
+        ...rest,
+        headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...headers },
+      }),
+    dispose: async () => {
+      await app.close();
+      await keyward.bookkeeping.flush();
+      await store.dispose();
+    },
+  };
+}
