@@ -139,10 +139,10 @@ describe('decideActivation', () => {
         expected: 'PRODUCT_MISMATCH',
       },
       {
-        name: 'expired and another product: the expiry is reported',
+        name: 'expired and another product: the product is reported, as validation does',
         license: { expiresAt: PAST },
         request: { productId: 999 },
-        expected: 'LICENSE_EXPIRED',
+        expected: 'PRODUCT_MISMATCH',
       },
     ]);
   });

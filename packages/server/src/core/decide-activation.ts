@@ -67,11 +67,12 @@ function assertLicenseUsable(license: License, request: ActivationRequest, now: 
   if (license.revokedAt && license.revokedAt <= now)
     throw new DomainError('LICENSE_REVOKED', 'the license has been revoked');
   if (license.isSuspended) throw new DomainError('LICENSE_SUSPENDED', 'the license is suspended');
-  if (!request.isExpiryAdvisory && license.expiresAt && license.expiresAt <= now)
-    throw new DomainError('LICENSE_EXPIRED', 'the license has expired');
+  // The same order as evaluateLicense, so activation and validation name the same failure.
   if (request.productId !== undefined && !license.productIds.includes(request.productId)) {
     throw new DomainError('PRODUCT_MISMATCH', 'the license does not unlock this product');
   }
+  if (!request.isExpiryAdvisory && license.expiresAt && license.expiresAt <= now)
+    throw new DomainError('LICENSE_EXPIRED', 'the license has expired');
 }
 
 function assertUserAllowed(license: License, request: ActivationRequest): void {

@@ -214,7 +214,11 @@ export function effectiveRules(license: License, policy: Policy): LicenseRules {
   };
 }
 
-/** A machine holds a seat while it is not deactivated, its lease (if any) runs and its validity lasts. */
+/**
+ * A machine holds a seat while it is not deactivated and its lease (if any) runs. A machine whose own
+ * validity (`expiresAt`) ran out keeps its seat: it was granted to that device, which now validates as
+ * EXPIRED, and a new device must not take it over (a multiple-activate key counts devices, not time).
+ */
 export function holdsSeat(machine: Machine, now: Date): boolean {
   if (machine.deactivatedAt) return false;
   if (machine.leaseExpiresAt && machine.leaseExpiresAt <= now) return false;

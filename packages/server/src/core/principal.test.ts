@@ -161,7 +161,14 @@ describe('product access', () => {
     ['an unlocked token', unlocked, OTHER_PRODUCT, true],
     ['a product-locked token, its product', productLocked, PRODUCT_ID, true],
     ['a product-locked token, another product', productLocked, OTHER_PRODUCT, false],
-    ['a license-locked token without product lock', licenseLocked, OTHER_PRODUCT, true],
+    // A license-locked token reaches what its license's key reaches (read when the token authenticates).
+    [
+      'a license-locked token, a product of its license',
+      token({ licenseId: LICENSE_ID, licenseProductIds: [OTHER_PRODUCT] }),
+      OTHER_PRODUCT,
+      true,
+    ],
+    ['a license-locked token, a product its license lacks', licenseLocked, OTHER_PRODUCT, false],
     [
       'a license credential, a product its key unlocks',
       licenseCredential([PRODUCT_ID, OTHER_PRODUCT]),

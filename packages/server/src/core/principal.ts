@@ -38,7 +38,8 @@ export function assertLicenseAccess(principal: Principal, license: Pick<License,
 
 export function canAccessProduct(principal: Principal, productId: number): boolean {
   if (principal.kind === 'license') return principal.license.productIds.includes(productId);
-  const { productIds } = principal.token;
+  const { productIds, licenseId, licenseProductIds } = principal.token;
+  if (licenseId !== null && !(licenseProductIds ?? []).includes(productId)) return false;
   return productIds.length === 0 || productIds.includes(productId);
 }
 

@@ -14,7 +14,8 @@ const T0 = new Date('2026-03-04T05:06:07.089Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
 let counter = 0;
 const unique = (prefix: string) => `${prefix}-${++counter}-${Math.random().toString(36).slice(2, 8)}`;
-const UNIQUE_VIOLATION = /unique/i;
+/** Either database's unique violation reaches the domain as a CONFLICT (storage/unique-violations.ts). */
+const UNIQUE_VIOLATION = { name: 'DomainError', code: 'CONFLICT' };
 
 const dialects = await testDialects();
 
@@ -136,9 +137,9 @@ describe.each(dialects)('Cryptolens-era repositories on %s', (dialect) => {
   it('keeps one trial key per product and fingerprint', async () => {
     const fingerprint = unique('trial');
     await store.licenses.insert(licenseInput({ trialFingerprint: fingerprint }));
-    await expect(store.licenses.insert(licenseInput({ trialFingerprint: fingerprint }))).rejects.toThrow(
-      UNIQUE_VIOLATION,
-    );
+    await expect(
+      store.licenses.insert(licenseInput({ trialFingerprint: fingerprint })),
+    ).rejects.toMatchObject(UNIQUE_VIOLATION);
   });
 
   it('dissociates the licenses of a deleted reseller', async () => {
@@ -160,10 +161,10 @@ describe.each(dialects)('Cryptolens-era repositories on %s', (dialect) => {
     const license = await store.licenses.insert(licenseInput());
     await store.machines.insert(machineInput(license, 'pc'));
     await store.machines.insert(machineInput(license, 'pc', { leaseExpiresAt: at(60_000) }));
-    await expect(store.machines.insert(machineInput(license, 'pc'))).rejects.toThrow(UNIQUE_VIOLATION);
+    await expect(store.machines.insert(machineInput(license, 'pc'))).rejects.toMatchObject(UNIQUE_VIOLATION);
     await expect(
       store.machines.insert(machineInput(license, 'pc', { leaseExpiresAt: at(5) })),
-    ).rejects.toThrow(UNIQUE_VIOLATION);
+    ).rejects.toMatchObject(UNIQUE_VIOLATION);
     // Deactivated rows stay as history and do not count.
     await store.machines.insert(machineInput(license, 'pc', { deactivatedAt: at(1) }));
   });
@@ -223,7 +224,7 @@ describe.each(dialects)('Cryptolens-era repositories on %s', (dialect) => {
     expect(await store.customers.setSecretHash(customer.id, hash)).toBe(true);
     expect(await store.customers.findBySecretHash(hash)).toEqual(customer);
     const other = await store.customers.insert({ name: 'D', email: null, company: null, createdAt: T0 });
-    await expect(store.customers.setSecretHash(other.id, hash)).rejects.toThrow(UNIQUE_VIOLATION);
+    await expect(store.customers.setSecretHash(other.id, hash)).rejects.toMatchObject(UNIQUE_VIOLATION);
     expect(await store.customers.setSecretHash(987_654, hash)).toBe(false);
   });
 

@@ -142,7 +142,8 @@ async function catalog(repos: Repositories, policy: Partial<NewPolicy> = {}) {
 }
 
 /** SQLite and PostgreSQL word it differently; both name the unique constraint. */
-const UNIQUE_VIOLATION = /unique/i;
+/** Either database's unique violation reaches the domain as a CONFLICT (storage/unique-violations.ts). */
+const UNIQUE_VIOLATION = { name: 'DomainError', code: 'CONFLICT' };
 const FOREIGN_KEY_VIOLATION = /foreign key/i;
 
 const ids = (items: { id: number }[]) => items.map((item) => item.id);
@@ -193,7 +194,7 @@ describe.each(dialects)('store contract on %s', (dialect) => {
     it('keeps product codes unique', async () => {
       const code = unique('code');
       await store.products.insert({ name: 'one', code, createdAt: T0 });
-      await expect(store.products.insert({ name: 'two', code, createdAt: T0 })).rejects.toThrow(
+      await expect(store.products.insert({ name: 'two', code, createdAt: T0 })).rejects.toMatchObject(
         UNIQUE_VIOLATION,
       );
       // Codes are optional: any number of products may have none.
@@ -392,10 +393,12 @@ describe.each(dialects)('store contract on %s', (dialect) => {
       const { policy } = await catalog(store);
       const key = unique('DUP');
       const first = await store.licenses.insert(licenseInput(policy, { key }));
-      await expect(store.licenses.insert(licenseInput(policy, { key }))).rejects.toThrow(UNIQUE_VIOLATION);
+      await expect(store.licenses.insert(licenseInput(policy, { key }))).rejects.toMatchObject(
+        UNIQUE_VIOLATION,
+      );
       await expect(store.licenses.update(first.id, { key })).resolves.toMatchObject({ key });
       const other = await store.licenses.insert(licenseInput(policy));
-      await expect(store.licenses.update(other.id, { key })).rejects.toThrow(UNIQUE_VIOLATION);
+      await expect(store.licenses.update(other.id, { key })).rejects.toMatchObject(UNIQUE_VIOLATION);
       expect((await store.licenses.findById(other.id))?.key).toBe(other.key);
     });
 
@@ -708,14 +711,18 @@ describe.each(dialects)('store contract on %s', (dialect) => {
       const license = await store.licenses.insert(licenseInput(policy));
       const other = await store.licenses.insert(licenseInput(policy));
       const first = await store.machines.insert(machineInput(license.id, 'same'));
-      await expect(store.machines.insert(machineInput(license.id, 'same'))).rejects.toThrow(UNIQUE_VIOLATION);
+      await expect(store.machines.insert(machineInput(license.id, 'same'))).rejects.toMatchObject(
+        UNIQUE_VIOLATION,
+      );
       // Fingerprints compare exactly.
       await store.machines.insert(machineInput(license.id, 'SAME'));
       await store.machines.insert(machineInput(other.id, 'same'));
 
       await store.machines.deactivate(first.id, at(1));
       const second = await store.machines.insert(machineInput(license.id, 'same'));
-      await expect(store.machines.insert(machineInput(license.id, 'same'))).rejects.toThrow(UNIQUE_VIOLATION);
+      await expect(store.machines.insert(machineInput(license.id, 'same'))).rejects.toMatchObject(
+        UNIQUE_VIOLATION,
+      );
       await store.machines.deactivate(second.id, at(2));
       const third = await store.machines.insert(machineInput(license.id, 'same'));
       expect(new Set([first.id, second.id, third.id]).size).toBe(3);
@@ -725,7 +732,7 @@ describe.each(dialects)('store contract on %s', (dialect) => {
           .map((m) => m.id),
       ).toEqual([third.id]);
       // Reviving the deactivated row beside a live one would make two live rows: refused.
-      await expect(store.machines.replace(first.id, machineInput(license.id, 'same'))).rejects.toThrow(
+      await expect(store.machines.replace(first.id, machineInput(license.id, 'same'))).rejects.toMatchObject(
         UNIQUE_VIOLATION,
       );
     });
@@ -819,7 +826,7 @@ describe.each(dialects)('store contract on %s', (dialect) => {
           intValue: 0,
           stringValue: '',
         }),
-      ).rejects.toThrow(UNIQUE_VIOLATION);
+      ).rejects.toMatchObject(UNIQUE_VIOLATION);
 
       expect(await store.dataObjects.update(a.id, { stringValue: 'new' })).toEqual({
         ...a,
@@ -1019,7 +1026,7 @@ describe.each(dialects)('store contract on %s', (dialect) => {
       expect(await store.tokens.findByHash(secretHash)).toEqual({ ...created, secretHash });
       expect(await store.tokens.findByHash(unique('nope'))).toBeNull();
       expect(await store.tokens.findById(created.id + 1_000_000)).toBeNull();
-      await expect(store.tokens.insert(tokenInput({ secretHash }))).rejects.toThrow(UNIQUE_VIOLATION);
+      await expect(store.tokens.insert(tokenInput({ secretHash }))).rejects.toMatchObject(UNIQUE_VIOLATION);
     });
 
     it('revokes once, and lists and counts only live tokens unless asked', async () => {
@@ -1241,7 +1248,7 @@ describe.each(dialects)('store contract on %s', (dialect) => {
           await tx.licenses.update(existing.id, { notes: 'after', activationCount: 99 });
           await tx.licenses.insert(licenseInput(policy, { key: existing.key }));
         }),
-      ).rejects.toThrow(UNIQUE_VIOLATION);
+      ).rejects.toMatchObject(UNIQUE_VIOLATION);
       expect(productId).toBeGreaterThan(0);
       expect(await store.products.findById(productId)).toBeNull();
       expect(await store.licenses.findById(existing.id)).toEqual(existing);

@@ -125,13 +125,10 @@ describe.runIf(runs)('two server processes sharing one PostgreSQL schema', () =>
     const { url, drop } = await createPostgresSchemaUrl();
     dropSchema = drop;
     const ports = await freePorts(2);
-    // One after the other: two processes inserting the KEYWARD_ADMIN_TOKEN row at the same instant can collide
-    // on its unique hash (TokenService.ensureAdminToken). This suite is about the requests answered afterwards.
-    for (const port of ports) {
-      const started = startServer(port, url);
-      servers.push(started);
-      await waitUntilReady(started);
-    }
+    // Both at once, as an orchestrator starts them: they race to migrate and to insert the KEYWARD_ADMIN_TOKEN
+    // row, and both must come up.
+    for (const port of ports) servers.push(startServer(port, url));
+    await Promise.all(servers.map((started) => waitUntilReady(started)));
   });
 
   afterAll(async () => {

@@ -116,7 +116,11 @@ export class DataObjectService {
     return this.deps.store.transaction(async (tx) => {
       if (!(await tx.dataObjects.findById(id)))
         throw new DomainError('NOT_FOUND', `data object ${id} does not exist`);
-      const object = await tx.dataObjects.addToInt(id, delta, bounds);
+      // Integer values stay within what every client (JSON numbers, JavaScript) holds exactly.
+      const object = await tx.dataObjects.addToInt(id, delta, {
+        min: Math.max(bounds.min ?? -Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER),
+        max: Math.min(bounds.max ?? Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
+      });
       if (!object)
         throw new DomainError('CONFLICT', 'the change would take the value out of its bounds', { ...bounds });
       await tx.events.append(newEvent('data_object.changed', actor, now, {}, { dataObjectId: id, delta }));

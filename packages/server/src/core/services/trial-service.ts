@@ -90,8 +90,9 @@ export class TrialService {
       );
       return { license: license as License, isNew: true };
     } catch (error) {
-      // Two first requests of one machine raced; the unique (product, fingerprint) index let one win.
-      if (isDomainError(error)) throw error;
+      // Two first requests of one machine raced; the unique (product, fingerprint) index let one win, and
+      // storage reports the loser's violation as CONFLICT.
+      if (isDomainError(error) && error.code !== 'CONFLICT') throw error;
       const raced = await this.existingTrial(input.productId, fingerprint);
       if (raced) return { license: raced, isNew: false };
       throw error;

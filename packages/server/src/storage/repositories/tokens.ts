@@ -38,6 +38,7 @@ const toToken = (row: Selectable<ApiTokensTable>): ApiTokenRecord => ({
       }
     : {}),
   ...(fromFlag(row.is_dormant) ? { isDormant: true } : {}),
+  ...(row.issued_by_token_id !== null ? { issuedByTokenId: row.issued_by_token_id } : {}),
 });
 
 export function tokenRepository(db: Kysely<Database>): TokenRepository {
@@ -63,6 +64,7 @@ export function tokenRepository(db: Kysely<Database>): TokenRepository {
           method_lock: input.methodLock ? toJson(input.methodLock) : null,
           feature_lock: input.featureLock ?? null,
           can_issue_license_tokens: toFlag(input.canIssueLicenseTokens ?? false),
+          issued_by_token_id: input.issuedByTokenId ?? null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -93,6 +95,14 @@ export function tokenRepository(db: Kysely<Database>): TokenRepository {
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
+    },
+    async revokeIssuedBy(issuerId, at) {
+      await db
+        .updateTable('api_tokens')
+        .set({ revoked_at: at.getTime() })
+        .where('issued_by_token_id', '=', issuerId)
+        .where('revoked_at', 'is', null)
+        .execute();
     },
     async bindIp(id, ip) {
       const result = await db

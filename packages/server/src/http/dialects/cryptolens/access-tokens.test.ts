@@ -139,6 +139,17 @@ describe('Cryptolens access tokens: Keyward tokens with method, product, key and
     expect(await as(parent, 'auth/KeyLock')).toEqual(DENIED);
   });
 
+  it('revokes the tokens a token issued when that token is revoked', async () => {
+    const parent = await cryptolensToken(t, { scopes: ['licenses:validate'], canIssueLicenseTokens: true });
+    const issued = (await as(parent, 'auth/KeyLock')).token as string;
+    expect(await as(issued, 'key/GetKey')).toMatchObject({ result: 0 });
+    const parentRecord = (await t.keyward.tokens.list(false)).filter((tk) => tk.canIssueLicenseTokens).at(-1);
+    await t.keyward.tokens.revoke(testActor, parentRecord?.id as number);
+    const refused = await callCryptolens(t, 'key/GetKey', { token: issued, ProductId: productId, Key: key });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json()).toEqual({ result: 1, message: 'Unable to authenticate.' });
+  });
+
   it('gives the feature lock its per-method meaning', async () => {
     // Activate/GetKey: the FieldsToReturn to use, whatever the request says.
     const masked = await cryptolensToken(t, { featureLock: HIDE.key });

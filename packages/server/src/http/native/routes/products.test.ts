@@ -38,9 +38,7 @@ describe('products routes', () => {
       expect(error.message).toContain('name');
     });
 
-    // Known bug (core/services/catalog-service.ts): product codes are unique in the database, but neither
-    // createProduct nor updateProduct checks it, so the unique-constraint violation surfaces as a 500.
-    it.fails('answers a code another product holds with 409 CONFLICT', async () => {
+    it('answers a code another product holds with 409 CONFLICT', async () => {
       await createProduct(t, { code: 'TAKEN' });
       await expectError(
         t.call({ method: 'POST', url: '/v1/products', payload: { name: 'Again', code: 'TAKEN' } }),

@@ -1,6 +1,11 @@
 import { Type } from 'typebox';
 import type { Keyward } from '../../../core/keyward.js';
-import { assertNotLicenseLocked, assertProductAccess, assertUnrestricted } from '../../../core/principal.js';
+import {
+  assertNotLicenseLocked,
+  assertProductAccess,
+  assertUnrestricted,
+  canAccessProduct,
+} from '../../../core/principal.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
 import { page, presentProduct } from '../present.js';
@@ -38,11 +43,7 @@ export function productRoutes(app: App, keyward: Keyward): void {
       const principal = principalOf(request);
       const limit = request.query.limit ?? 100;
       const products = await keyward.catalog.listProducts({ after: parseCursor(request.query.after), limit });
-      const visible = products.filter(
-        (p) =>
-          principal.kind === 'token' &&
-          (principal.token.productIds.length === 0 || principal.token.productIds.includes(p.id)),
-      );
+      const visible = products.filter((p) => canAccessProduct(principal, p.id));
       return { ...page(products, limit, presentProduct), data: visible.map(presentProduct) };
     },
   );
