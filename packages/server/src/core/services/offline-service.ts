@@ -1,7 +1,8 @@
 import type { Actor } from '../actor.js';
+import { appReadableFeatures } from '../app-readable-features.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
-import type { FeatureValue, License, Machine } from '../model.js';
+import type { License, Machine } from '../model.js';
 import {
   type OfflineActivationRequest,
   type OfflineDeactivationRequest,
@@ -63,7 +64,7 @@ export class OfflineService {
         policyId: active.policyId,
         productIds: active.productIds,
         expiresAt: iso(active.expiresAt),
-        features: await this.appReadableFeatures(active),
+        features: await appReadableFeatures(this.deps.store, active),
       },
       machine: {
         id: machine.id,
@@ -113,18 +114,5 @@ export class OfflineService {
       },
     });
     return { response, trial };
-  }
-
-  /** Values of fields apps may read, defaults included; fields marked not app-readable stay on the server. */
-  private async appReadableFeatures(license: License): Promise<Record<string, FeatureValue>> {
-    const policy = await this.deps.store.policies.findById(license.policyId);
-    const details = await this.deps.store.featureFieldDetails.listByPolicy(license.policyId);
-    const features: Record<string, FeatureValue> = {};
-    for (const field of policy?.featureFields ?? []) {
-      if (details.find((d) => d.name === field.name)?.isAppReadable === false) continue;
-      const value = license.features[field.name] ?? field.defaultValue;
-      if (value !== null && value !== undefined) features[field.name] = value;
-    }
-    return features;
   }
 }

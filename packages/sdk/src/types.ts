@@ -1,0 +1,78 @@
+/**
+ * The native API's answers as the SDK reads them (the server's OpenAPI document at /openapi.json is the
+ * reference; the end-to-end suite checks the validation codes below against it).
+ */
+
+/** Validation outcomes; append only on the server. */
+export const VALIDATION_CODES = [
+  'VALID',
+  'NOT_FOUND',
+  'REVOKED',
+  'SUSPENDED',
+  'PRODUCT_MISMATCH',
+  'NOT_STARTED',
+  'EXPIRED',
+  'FEATURE_MISSING',
+  'NO_MACHINE',
+  'FINGERPRINT_MISMATCH',
+  'ACTIVATION_EXPIRED',
+  'LEASE_EXPIRED',
+  'TOO_MANY_MACHINES',
+] as const;
+export type ValidationCode = (typeof VALIDATION_CODES)[number];
+
+export type FeatureValue = string | number | boolean;
+
+export interface License {
+  id: number;
+  key: string;
+  policyId: number;
+  productIds: number[];
+  status: 'active' | 'suspended' | 'revoked' | 'expired';
+  expiresAt: string | null;
+  features: Record<string, FeatureValue>;
+  [field: string]: unknown;
+}
+
+export interface Machine {
+  id: number;
+  licenseId: number;
+  fingerprint: string;
+  name: string | null;
+  platform: string | null;
+  isVm: boolean;
+  createdAt: string;
+  lastSeenAt: string;
+  leaseExpiresAt: string | null;
+  isOverdraft: boolean;
+  expiresAt: string | null;
+  deactivatedAt: string | null;
+  [field: string]: unknown;
+}
+
+/** A validation answer whose signature and nonce have been checked. */
+export interface ValidationResult {
+  valid: boolean;
+  /** A ValidationCode, or a code from a newer server. */
+  code: ValidationCode | (string & {});
+  detail: string;
+  nonce: string | null;
+  /** Server time of the answer (ISO-8601). */
+  ts: string;
+  license: License | null;
+  machine: Machine | null;
+}
+
+/** A signed answer exactly as received, so it can be checked again later without the network. */
+export interface SignedAnswer {
+  body: string;
+  signature: string;
+}
+
+/** What a machine tells the server about itself on activation. */
+export interface MachineInfo {
+  name?: string;
+  platform?: string;
+  isVm?: boolean;
+  username?: string;
+}

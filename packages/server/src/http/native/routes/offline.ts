@@ -1,0 +1,152 @@
+import { Type } from 'typebox';
+import { DomainError } from '../../../core/domain-error.js';
+import type { Keyward } from '../../../core/keyward.js';
+import type { License } from '../../../core/model.js';
+import { OFFLINE_REQUEST_MAX_LENGTH } from '../../../core/offline-exchange.js';
+import { assertLicenseAccess, assertProductAccess, type Principal } from '../../../core/principal.js';
+import type { App } from '../../fastify-context.js';
+import { actorOf, principalOf } from '../../plugins/authenticate.js';
+import { Id, Timestamp } from '../schemas.js';
+
+const tags = ['offline'];
+
+const CheckOutBody = Type.Object(
+  {
+    licenseId: Type.Optional(Id),
+    key: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    fingerprint: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+    productId: Type.Optional(Id),
+    ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 * 365 * 86_400 })),
+    encrypt: Type.Optional(Type.Boolean()),
+    nonce: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+const LicenseFile = Type.Object({
+  file: Type.String(),
+  issuedAt: Timestamp,
+  expiresAt: Timestamp,
+  isEncrypted: Type.Boolean(),
+});
+
+// Requests travel by e-mail: line breaks and indentation may be added on the way.
+const RespondBody = Type.Object(
+  { request: Type.String({ minLength: 1, maxLength: OFFLINE_REQUEST_MAX_LENGTH * 2 }) },
+  { additionalProperties: false },
+);
+const OfflineResponse = Type.Object({
+  type: Type.String(),
+  nonce: Type.String(),
+  response: Type.Union([Type.String(), Type.Null()]),
+  machineId: Type.Union([Type.Integer(), Type.Null()]),
+  trialId: Type.Union([Type.Integer(), Type.Null()]),
+});
+
+/** The license a request names, if the caller may reach it. A key credential reaches only its own. */
+async function licenseFor(
+  keyward: Keyward,
+  principal: Principal,
+  body: { licenseId?: number | undefined; key?: string | undefined },
+): Promise<License> {
+  if (principal.kind === 'license') {
+    const own = principal.license;
+    if (
+      (body.licenseId !== undefined && body.licenseId !== own.id) ||
+      (body.key !== undefined && body.key !== own.key)
+    ) {
+      throw new DomainError('FORBIDDEN', 'a license key credential may only reach its own license');
+    }
+    return own;
+  }
+  if (body.licenseId === undefined && body.key === undefined) {
+    throw new DomainError('INVALID_INPUT', 'give licenseId or key', { field: 'licenseId' });
+  }
+  const license =
+    body.licenseId !== undefined
+      ? await keyward.licenses.get(body.licenseId)
+      : await keyward.licenses.getByKey(body.key as string);
+  assertLicenseAccess(principal, license);
+  return license;
+}
+
+/** Offline licensing on the native API: license files and the air-gapped request/response exchange. */
+export function offlineRoutes(app: App, keyward: Keyward): void {
+  app.post(
+    '/licenses/actions/check-out',
+    {
+      config: { auth: { scope: 'licenses:validate', license: true } },
+      schema: {
+        tags,
+        description:
+          'Checks out a signed offline license file (Ed25519, the key from GET /v1/signing-keys) for a valid ' +
+          'license, optionally bound to a machine and encrypted to it. The file states its issue time and ' +
+          'expiry, which never outlives the license, the activation or a floating lease. With the license ' +
+          'key as credential the time-to-live is at most 30 days, with a token at most 365 (default 7).',
+        body: CheckOutBody,
+        response: { 200: LicenseFile },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const license = await licenseFor(keyward, principal, request.body);
+      const { fingerprint, productId, ttlSeconds, encrypt, nonce } = request.body;
+      const issued = await keyward.licenseFiles.checkOut(actorOf(request, 'native'), license, {
+        fingerprint,
+        productId,
+        ttlSeconds,
+        encrypt,
+        nonce,
+        callerKind: principal.kind,
+      });
+      return {
+        file: issued.file,
+        issuedAt: issued.issuedAt.toISOString(),
+        expiresAt: issued.expiresAt.toISOString(),
+        isEncrypted: issued.isEncrypted,
+      };
+    },
+  );
+
+  app.post(
+    '/offline/responses',
+    {
+      config: { auth: { scope: 'machines:write', license: true } },
+      schema: {
+        tags,
+        description:
+          "Answers an air-gapped machine's offline request (activation, deactivation or verified trial, the " +
+          'format of the SDK and of LimeLM pkey.manualActivation) with a signed response the machine ' +
+          'activates from. The same rules as online activation apply. A license key credential may answer ' +
+          'requests for its own key only; verified trials need a token.',
+        body: RespondBody,
+        response: { 200: OfflineResponse },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const actor = actorOf(request, 'native');
+      const parsed = keyward.offline.parse(request.body.request);
+      if (parsed.type === 'verified-trial') {
+        if (principal.kind === 'license')
+          throw new DomainError('FORBIDDEN', 'verified trials are answered with a token');
+        const policy = await keyward.catalog.getPolicy(parsed.policyId);
+        assertProductAccess(principal, policy.productId);
+        const { response, trial } = await keyward.offline.startVerifiedTrial(actor, parsed);
+        return { type: parsed.type, nonce: parsed.nonce, response, machineId: null, trialId: trial.id };
+      }
+      const license = await licenseFor(keyward, principal, { key: parsed.key });
+      if (parsed.type === 'deactivation') {
+        await keyward.offline.deactivate(actor, license, parsed);
+        return {
+          type: parsed.type,
+          nonce: parsed.nonce,
+          response: null,
+          machineId: parsed.machineId,
+          trialId: null,
+        };
+      }
+      const { response, machine } = await keyward.offline.activate(actor, license, parsed);
+      return { type: parsed.type, nonce: parsed.nonce, response, machineId: machine.id, trialId: null };
+    },
+  );
+}
