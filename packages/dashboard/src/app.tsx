@@ -1,0 +1,149 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api, onSessionEnded, type SessionState, setCsrfToken } from './api';
+import { CustomersPage } from './pages/customers';
+import { EventsPage } from './pages/events';
+import { LicensePage } from './pages/license';
+import { LicensesPage } from './pages/licenses';
+import { OverviewPage } from './pages/overview';
+import { ProductPage } from './pages/product';
+import { ProductsPage } from './pages/products';
+import { SignInPage } from './pages/sign-in';
+import { SigningKeysPage } from './pages/signing-keys';
+import { TokensPage } from './pages/tokens';
+import { WebhooksPage } from './pages/webhooks';
+import { Link, match, navigate, useLocation } from './router';
+import { SessionContext } from './session';
+import { ErrorNote, Loading } from './ui';
+
+const NAV = [
+  { href: '/', label: 'Overview' },
+  { href: '/products', label: 'Products & policies' },
+  { href: '/licenses', label: 'Licenses' },
+  { href: '/customers', label: 'Customers' },
+  { href: '/events', label: 'Events' },
+  { href: '/tokens', label: 'API tokens' },
+  { href: '/webhooks', label: 'Webhooks' },
+  { href: '/signing-keys', label: 'Signing keys' },
+];
+
+function Routes({ path }: { path: string }) {
+  if (path === '/') return <OverviewPage />;
+  if (path === '/products') return <ProductsPage />;
+  const product = match('/products/:id', path);
+  if (product) return <ProductPage id={Number(product.id)} />;
+  if (path === '/licenses') return <LicensesPage />;
+  const license = match('/licenses/:id', path);
+  if (license) return <LicensePage id={Number(license.id)} />;
+  if (path === '/customers') return <CustomersPage />;
+  if (path === '/events') return <EventsPage />;
+  if (path === '/tokens') return <TokensPage />;
+  if (path === '/signing-keys') return <SigningKeysPage />;
+  if (path === '/webhooks') return <WebhooksPage />;
+  return (
+    <section>
+      <h1>Page not found</h1>
+      <p>
+        There is no page at <code>{path}</code>. <Link href="/">Go to the overview</Link>.
+      </p>
+    </section>
+  );
+}
+
+export function App() {
+  const { path } = useLocation();
+  const [session, setSession] = useState<SessionState | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [menuOpen, setMenuOpen] = useState(false);
+
+  const load = useCallback(() => {
+    setError(null);
+    api<SessionState>('GET', '/session').then((state) => {
+      setCsrfToken(state.csrfToken ?? null);
+      setSession(state);
+    }, setError);
+  }, []);
+  useEffect(load, [load]);
+  useEffect(() => onSessionEnded(() => setSession({ signedIn: false })), []);
+  // Following a link closes the phone menu.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on every navigation on purpose.
+  useEffect(() => setMenuOpen(false), [path]);
+
+  const signOut = useCallback(async () => {
+    await api('DELETE', '/session').catch(() => {});
+    setCsrfToken(null);
+    setSession({ signedIn: false });
+    navigate('/');
+  }, []);
+
+  if (error) {
+    return (
+      <main className="center">
+        <ErrorNote error={error} onRetry={load} />
+      </main>
+    );
+  }
+  if (!session) {
+    return (
+      <main className="center">
+        <Loading />
+      </main>
+    );
+  }
+  if (!session.signedIn) {
+    return (
+      <SignInPage
+        onSignedIn={(state) => {
+          setCsrfToken(state.csrfToken ?? null);
+          setSession(state);
+        }}
+      />
+    );
+  }
+
+  const current = (href: string) =>
+    href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`);
+  return (
+    <SessionContext.Provider value={{ session, signOut }}>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <div className="layout">
+        <header className="topbar">
+          <Link href="/" className="brand">
+            <img src="/favicon.svg" alt="" width="24" height="24" /> Keyward
+          </Link>
+          <button
+            type="button"
+            className="secondary small menu-button"
+            aria-expanded={menuOpen}
+            aria-controls="main-nav"
+            onClick={() => setMenuOpen((open) => !open)}
+          >
+            Menu
+          </button>
+        </header>
+        <nav id="main-nav" className={`sidebar${menuOpen ? ' open' : ''}`} aria-label="Main">
+          <ul>
+            {NAV.map((item) => (
+              <li key={item.href}>
+                <Link href={item.href} aria-current={current(item.href) ? 'page' : undefined}>
+                  {item.label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+          <div className="who">
+            <span title={session.user?.email}>{session.user?.email}</span>
+            <span className="muted">{session.user?.role}</span>
+            <button type="button" className="secondary small" onClick={signOut}>
+              Sign out
+            </button>
+          </div>
+        </nav>
+        <main id="main" className="content" tabIndex={-1}>
+          <Routes path={path} />
+        </main>
+      </div>
+    </SessionContext.Provider>
+  );
+}

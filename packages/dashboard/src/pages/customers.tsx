@@ -1,0 +1,129 @@
+import { type FormEvent, useState } from 'react';
+import { type Customer, getAll, post } from '../api';
+import { Link } from '../router';
+import { useCan } from '../session';
+import { Empty, ErrorNote, errorText, Field, formatDay, Loading, PageHeader, useAsync } from '../ui';
+
+export function CustomersPage() {
+  const canWrite = useCan('customers:write');
+  const customers = useAsync(() => getAll<Customer>('/customers'), []);
+  const [filter, setFilter] = useState('');
+  const [form, setForm] = useState({ name: '', email: '', company: '' });
+  const [error, setError] = useState<string | null>(null);
+
+  const create = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      await post('/customers', {
+        name: form.name,
+        ...(form.email ? { email: form.email } : {}),
+        ...(form.company ? { company: form.company } : {}),
+      });
+      setForm({ name: '', email: '', company: '' });
+      customers.reload();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  const needle = filter.trim().toLowerCase();
+  const shown = (customers.data ?? []).filter(
+    (c) => !needle || [c.name, c.email ?? '', c.company ?? ''].some((v) => v.toLowerCase().includes(needle)),
+  );
+  return (
+    <>
+      <PageHeader title="Customers">Who holds your licenses.</PageHeader>
+      {canWrite && (
+        <form className="card inline-form" onSubmit={create} aria-labelledby="new-customer">
+          <h2 id="new-customer">New customer</h2>
+          <Field label="Name">
+            {(p) => (
+              <input
+                {...p}
+                required
+                maxLength={200}
+                value={form.name}
+                onChange={(e) => setForm({ ...form, name: e.target.value })}
+              />
+            )}
+          </Field>
+          <Field label="Email">
+            {(p) => (
+              <input
+                {...p}
+                type="email"
+                value={form.email}
+                onChange={(e) => setForm({ ...form, email: e.target.value })}
+              />
+            )}
+          </Field>
+          <Field label="Company">
+            {(p) => (
+              <input
+                {...p}
+                maxLength={200}
+                value={form.company}
+                onChange={(e) => setForm({ ...form, company: e.target.value })}
+              />
+            )}
+          </Field>
+          <button type="submit">Add customer</button>
+          {error && (
+            <p className="note error" role="alert">
+              {error}
+            </p>
+          )}
+        </form>
+      )}
+      <div className="filters">
+        <div className="field grow">
+          <label htmlFor="customer-filter">Find a customer</label>
+          <input
+            id="customer-filter"
+            type="search"
+            placeholder="name, email or company"
+            value={filter}
+            onChange={(e) => setFilter(e.target.value)}
+          />
+        </div>
+      </div>
+      {customers.error ? (
+        <ErrorNote error={customers.error} onRetry={customers.reload} />
+      ) : !customers.data ? (
+        <Loading />
+      ) : shown.length === 0 ? (
+        <Empty title={customers.data.length === 0 ? 'No customers yet' : 'No customer matches'} />
+      ) : (
+        <div className="table-wrap">
+          <table>
+            <caption className="sr-only">Customers</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Email</th>
+                <th scope="col">Company</th>
+                <th scope="col">Since</th>
+                <th scope="col">
+                  <span className="sr-only">Licenses</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((c) => (
+                <tr key={c.id}>
+                  <td>{c.name}</td>
+                  <td>{c.email ?? '—'}</td>
+                  <td>{c.company ?? '—'}</td>
+                  <td>{formatDay(c.createdAt)}</td>
+                  <td>
+                    <Link href={`/licenses?customerId=${c.id}`}>Licenses</Link>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}

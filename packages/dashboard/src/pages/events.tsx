@@ -1,0 +1,187 @@
+import { type FormEvent, useEffect, useState } from 'react';
+import { type DomainEvent, get, type Page } from '../api';
+import { Link, setQuery, useLocation } from '../router';
+import { Empty, ErrorNote, formatDate, Loading, PageHeader, useAsync } from '../ui';
+
+const TYPES = [
+  'license.created',
+  'license.updated',
+  'license.suspended',
+  'license.reinstated',
+  'license.revoked',
+  'license.extended',
+  'license.reset',
+  'license.deleted',
+  'license.validated',
+  'license.validation_failed',
+  'machine.activated',
+  'machine.activation_refused',
+  'machine.deactivated',
+  'product.created',
+  'policy.created',
+  'customer.created',
+  'token.created',
+  'token.revoked',
+  'user.signed_in',
+];
+
+function who(event: DomainEvent): string {
+  const via = typeof event.data.via === 'string' ? event.data.via : '';
+  if (via.startsWith('dashboard:')) return via.slice('dashboard:'.length);
+  if (event.tokenId !== null) return `token #${event.tokenId}`;
+  return via || '—';
+}
+
+export function EventTable({ events }: { events: DomainEvent[] }) {
+  return (
+    <div className="table-wrap">
+      <table>
+        <caption className="sr-only">Events, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Event</th>
+            <th scope="col">Subject</th>
+            <th scope="col">By</th>
+            <th scope="col">IP</th>
+          </tr>
+        </thead>
+        <tbody>
+          {events.map((e) => (
+            <tr key={e.id}>
+              <td>{formatDate(e.createdAt)}</td>
+              <td>
+                <code>{e.type}</code>
+                {e.code && <span className="chip">{e.code}</span>}
+              </td>
+              <td>
+                {e.licenseId !== null && (
+                  <Link href={`/licenses/${e.licenseId}`}>license #{e.licenseId}</Link>
+                )}
+                {e.machineId !== null && <span> · machine #{e.machineId}</span>}
+                {e.licenseId === null && e.productId !== null && (
+                  <Link href={`/products/${e.productId}`}>product #{e.productId}</Link>
+                )}
+              </td>
+              <td>{who(e)}</td>
+              <td>{e.ip ?? '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function EventsPage() {
+  const { search } = useLocation();
+  const filters = {
+    type: search.get('type') ?? '',
+    licenseId: search.get('licenseId') ?? '',
+    productId: search.get('productId') ?? '',
+    since: search.get('since') ?? '',
+    after: search.get('after') ?? '',
+  };
+  const [licenseText, setLicenseText] = useState(filters.licenseId);
+  useEffect(() => setLicenseText(filters.licenseId), [filters.licenseId]);
+  const events = useAsync(
+    () =>
+      get<Page<DomainEvent>>('/events', {
+        type: filters.type,
+        licenseId: filters.licenseId,
+        productId: filters.productId,
+        since: filters.since ? new Date(filters.since).toISOString() : '',
+        after: filters.after,
+        limit: 100,
+      }),
+    [search.toString()],
+  );
+  const apply = (event: FormEvent) => {
+    event.preventDefault();
+    setQuery({ licenseId: licenseText.trim(), after: null });
+  };
+  return (
+    <>
+      <PageHeader title="Events">
+        The audit log: every change and every activation and validation outcome.
+      </PageHeader>
+      <form className="filters" onSubmit={apply} aria-label="Filter events">
+        <div className="field">
+          <label htmlFor="event-type">Type</label>
+          <select
+            id="event-type"
+            value={filters.type}
+            onChange={(e) => setQuery({ type: e.target.value, after: null })}
+          >
+            <option value="">all</option>
+            {TYPES.map((t) => (
+              <option key={t}>{t}</option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="event-license">License id</label>
+          <div className="input-button">
+            <input
+              id="event-license"
+              inputMode="numeric"
+              pattern="[0-9]*"
+              value={licenseText}
+              onChange={(e) => setLicenseText(e.target.value)}
+            />
+            <button type="submit">Filter</button>
+          </div>
+        </div>
+        <div className="field">
+          <label htmlFor="event-since">Since</label>
+          <input
+            id="event-since"
+            type="date"
+            value={filters.since}
+            onChange={(e) => setQuery({ since: e.target.value, after: null })}
+          />
+        </div>
+        {(filters.type || filters.licenseId || filters.productId || filters.since) && (
+          <button
+            type="button"
+            className="secondary small"
+            onClick={() =>
+              setQuery({ type: null, licenseId: null, productId: null, since: null, after: null })
+            }
+          >
+            Clear filters
+          </button>
+        )}
+      </form>
+      {events.error ? (
+        <ErrorNote error={events.error} onRetry={events.reload} />
+      ) : !events.data ? (
+        <Loading label="Loading events…" />
+      ) : events.data.data.length === 0 ? (
+        <Empty title="No events match">Try another type or a wider range.</Empty>
+      ) : (
+        <>
+          <EventTable events={events.data.data} />
+          <nav className="pager" aria-label="Pages">
+            <button
+              type="button"
+              className="secondary"
+              disabled={!filters.after}
+              onClick={() => setQuery({ after: null }, false)}
+            >
+              Newest
+            </button>
+            <button
+              type="button"
+              className="secondary"
+              disabled={!events.data.nextCursor}
+              onClick={() => setQuery({ after: events.data?.nextCursor ?? null }, false)}
+            >
+              Older
+            </button>
+          </nav>
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,98 @@
+import { type FormEvent, useState } from 'react';
+import { getAll, type Policy, type Product, post } from '../api';
+import { Link, navigate } from '../router';
+import { useCan } from '../session';
+import { Empty, ErrorNote, errorText, Field, formatDay, Loading, PageHeader, useAsync } from '../ui';
+
+export function ProductsPage() {
+  const canWrite = useCan('products:write');
+  const data = useAsync(
+    async () => ({
+      products: await getAll<Product>('/products'),
+      policies: await getAll<Policy>('/policies'),
+    }),
+    [],
+  );
+  const [name, setName] = useState('');
+  const [code, setCode] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const create = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const product = await post<Product>('/products', { name, ...(code ? { code } : {}) });
+      navigate(`/products/${product.id}`);
+    } catch (e) {
+      setError(errorText(e));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <PageHeader title="Products & policies">
+        A product is an app you license; its policies set the rules its keys follow.
+      </PageHeader>
+      {canWrite && (
+        <form className="card inline-form" onSubmit={create} aria-labelledby="new-product">
+          <h2 id="new-product">New product</h2>
+          <Field label="Name">
+            {(p) => (
+              <input {...p} required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
+            )}
+          </Field>
+          <Field label="Code (optional)" hint="A short unique code, e.g. DESKTOP">
+            {(p) => <input {...p} maxLength={100} value={code} onChange={(e) => setCode(e.target.value)} />}
+          </Field>
+          <button type="submit" disabled={busy}>
+            Create product
+          </button>
+          {error && (
+            <p className="note error" role="alert">
+              {error}
+            </p>
+          )}
+        </form>
+      )}
+      {data.error ? (
+        <ErrorNote error={data.error} onRetry={data.reload} />
+      ) : !data.data ? (
+        <Loading />
+      ) : data.data.products.length === 0 ? (
+        <Empty title="No products yet">Create your first product above, then give it a policy.</Empty>
+      ) : (
+        <div className="table-wrap">
+          <table>
+            <caption className="sr-only">Products</caption>
+            <thead>
+              <tr>
+                <th scope="col">Product</th>
+                <th scope="col">Code</th>
+                <th scope="col">Policies</th>
+                <th scope="col">Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.data.products.map((product) => {
+                const policies = data.data?.policies.filter((p) => p.productId === product.id) ?? [];
+                return (
+                  <tr key={product.id}>
+                    <td>
+                      <Link href={`/products/${product.id}`}>{product.name}</Link>
+                    </td>
+                    <td>{product.code ?? '—'}</td>
+                    <td>{policies.length === 0 ? 'none yet' : policies.map((p) => p.name).join(', ')}</td>
+                    <td>{formatDay(product.createdAt)}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,245 @@
+import { type FormEvent, useState } from 'react';
+import { del, get, getAll, type Product, post, type Token } from '../api';
+import { useCan } from '../session';
+import {
+  CopyButton,
+  Empty,
+  ErrorNote,
+  errorText,
+  Field,
+  formatDate,
+  Loading,
+  PageHeader,
+  useAsync,
+} from '../ui';
+
+const SCOPES = [
+  'products:read',
+  'products:write',
+  'policies:read',
+  'policies:write',
+  'licenses:read',
+  'licenses:write',
+  'licenses:validate',
+  'machines:read',
+  'machines:write',
+  'customers:read',
+  'customers:write',
+  'data-objects:read',
+  'data-objects:write',
+  'events:read',
+  'tokens:read',
+  'tokens:write',
+  'messages:read',
+  'messages:write',
+  'webhooks:read',
+  'webhooks:write',
+  'imports:read',
+  'imports:write',
+];
+
+function CreateToken({ products, onCreated }: { products: Product[]; onCreated: () => void }) {
+  const [name, setName] = useState('');
+  const [scopes, setScopes] = useState<string[]>(['licenses:read', 'licenses:validate']);
+  const [productId, setProductId] = useState('');
+  const [licenseId, setLicenseId] = useState('');
+  const [ips, setIps] = useState('');
+  const [bind, setBind] = useState(false);
+  const [expires, setExpires] = useState('');
+  const [secret, setSecret] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const toggle = (scope: string) =>
+    setScopes((s) => (s.includes(scope) ? s.filter((x) => x !== scope) : [...s, scope]));
+  const create = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      const created = await post<Token & { secret: string }>('/tokens', {
+        name,
+        scopes,
+        ...(productId ? { productIds: [Number(productId)] } : {}),
+        ...(licenseId ? { licenseId: Number(licenseId) } : {}),
+        ...(ips.trim() ? { ipAllowlist: ips.split(/[\s,]+/).filter(Boolean) } : {}),
+        bindToFirstIp: bind,
+        ...(expires ? { expiresAt: new Date(`${expires}T23:59:59`).toISOString() } : {}),
+      });
+      setSecret(created.secret);
+      setName('');
+      onCreated();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  return (
+    <form className="card stack" onSubmit={create} aria-labelledby="new-token">
+      <h2 id="new-token">New API token</h2>
+      {secret && (
+        <div className="note success" role="status">
+          <p>
+            <strong>Copy the secret now: it is shown only once.</strong>
+          </p>
+          <code className="secret">{secret}</code> <CopyButton text={secret} label="Copy secret" />
+        </div>
+      )}
+      <Field label="Name" hint="What the token is for, e.g. “web shop”">
+        {(p) => (
+          <input {...p} required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
+        )}
+      </Field>
+      <fieldset className="checks scopes">
+        <legend>Scopes</legend>
+        {SCOPES.map((scope) => (
+          <label key={scope}>
+            <input type="checkbox" checked={scopes.includes(scope)} onChange={() => toggle(scope)} /> {scope}
+          </label>
+        ))}
+      </fieldset>
+      <div className="grid-2">
+        <Field label="Lock to product" hint="Optional">
+          {(p) => (
+            <select {...p} value={productId} onChange={(e) => setProductId(e.target.value)}>
+              <option value="">every product</option>
+              {products.map((product) => (
+                <option key={product.id} value={product.id}>
+                  {product.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Lock to license id" hint="Optional">
+          {(p) => (
+            <input
+              {...p}
+              inputMode="numeric"
+              pattern="[0-9]*"
+              value={licenseId}
+              onChange={(e) => setLicenseId(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label="IP allow-list" hint="Addresses or CIDR ranges, comma-separated; empty = any">
+          {(p) => <input {...p} value={ips} onChange={(e) => setIps(e.target.value)} />}
+        </Field>
+        <Field label="Expires on" hint="Optional">
+          {(p) => <input {...p} type="date" value={expires} onChange={(e) => setExpires(e.target.value)} />}
+        </Field>
+      </div>
+      <label className="inline">
+        <input type="checkbox" checked={bind} onChange={(e) => setBind(e.target.checked)} /> Bind to the first
+        IP that uses it
+      </label>
+      {error && (
+        <p className="note error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="actions">
+        <button type="submit" disabled={scopes.length === 0}>
+          Create token
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function TokensPage() {
+  const canWrite = useCan('tokens:write');
+  const [showRevoked, setShowRevoked] = useState(false);
+  const tokens = useAsync(
+    () => get<{ data: Token[] }>('/tokens', { includeRevoked: showRevoked }),
+    [showRevoked],
+  );
+  const products = useAsync(() => getAll<Product>('/products'), []);
+  const [error, setError] = useState<string | null>(null);
+  const revoke = async (token: Token) => {
+    if (!window.confirm(`Revoke the token “${token.name}”? Apps using it stop working at once.`)) return;
+    try {
+      await del(`/tokens/${token.id}`);
+      tokens.reload();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  return (
+    <>
+      <PageHeader title="API tokens">
+        Credentials for your back office, shop or scripts. Secrets are stored hashed.
+      </PageHeader>
+      {canWrite && <CreateToken products={products.data ?? []} onCreated={tokens.reload} />}
+      <label className="inline">
+        <input type="checkbox" checked={showRevoked} onChange={(e) => setShowRevoked(e.target.checked)} />{' '}
+        Show revoked
+      </label>
+      {error && (
+        <p className="note error" role="alert">
+          {error}
+        </p>
+      )}
+      {tokens.error ? (
+        <ErrorNote error={tokens.error} onRetry={tokens.reload} />
+      ) : !tokens.data ? (
+        <Loading />
+      ) : tokens.data.data.length === 0 ? (
+        <Empty title="No tokens" />
+      ) : (
+        <div className="table-wrap">
+          <table>
+            <caption className="sr-only">API tokens</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Prefix</th>
+                <th scope="col">Scopes</th>
+                <th scope="col">Locks</th>
+                <th scope="col">Expires</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {tokens.data.data.map((t) => (
+                <tr key={t.id} className={t.revokedAt ? 'revoked' : undefined}>
+                  <td>{t.name}</td>
+                  <td>
+                    <code>{t.prefix}…</code>
+                  </td>
+                  <td className="scopes-cell">{t.scopes.join(', ')}</td>
+                  <td>
+                    {[
+                      t.productIds.length ? `products ${t.productIds.join(', ')}` : '',
+                      t.licenseId ? `license #${t.licenseId}` : '',
+                      t.ipAllowlist.length ? `IPs ${t.ipAllowlist.join(', ')}` : '',
+                      t.bindToFirstIp ? 'first IP' : '',
+                    ]
+                      .filter(Boolean)
+                      .join(' · ') || '—'}
+                  </td>
+                  <td>{t.expiresAt ? formatDate(t.expiresAt) : 'never'}</td>
+                  <td>
+                    {t.revokedAt ? (
+                      <span className="muted">revoked {formatDate(t.revokedAt)}</span>
+                    ) : (
+                      canWrite && (
+                        <button
+                          type="button"
+                          className="danger small"
+                          onClick={() => revoke(t)}
+                          aria-label={`Revoke token ${t.name}`}
+                        >
+                          Revoke
+                        </button>
+                      )
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,85 @@
+/**
+ * What the web dashboard needs from storage: its users, their sessions, and aggregate counts for the
+ * overview. Part of `Repositories` (ports.ts), so services reach them inside transactions too.
+ */
+
+export type DashboardRole = 'admin' | 'support' | 'read-only';
+
+export interface DashboardUser {
+  id: number;
+  email: string;
+  role: DashboardRole;
+  createdAt: Date;
+  lastSignInAt: Date | null;
+}
+
+export interface DashboardUserRecord extends DashboardUser {
+  passwordHash: string;
+}
+
+export interface DashboardUserRepository {
+  insert(input: {
+    email: string;
+    passwordHash: string;
+    role: DashboardRole;
+    createdAt: Date;
+  }): Promise<DashboardUser>;
+  findByEmail(email: string): Promise<DashboardUserRecord | null>;
+  findById(id: number): Promise<DashboardUser | null>;
+  list(): Promise<DashboardUser[]>;
+  count(): Promise<number>;
+  update(
+    id: number,
+    changes: { passwordHash?: string; role?: DashboardRole; lastSignInAt?: Date },
+  ): Promise<DashboardUser | null>;
+  delete(id: number): Promise<boolean>;
+}
+
+export interface DashboardSession {
+  id: number;
+  userId: number;
+  ip: string | null;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface DashboardSessionRepository {
+  insert(input: Omit<DashboardSession, 'id'> & { secretHash: string }): Promise<DashboardSession>;
+  findByHash(secretHash: string): Promise<DashboardSession | null>;
+  delete(id: number): Promise<void>;
+  deleteForUser(userId: number): Promise<number>;
+  deleteExpired(at: Date): Promise<number>;
+}
+
+export interface OverviewCounts {
+  products: number;
+  policies: number;
+  customers: number;
+  licenses: number;
+  /** Licenses neither suspended, revoked nor expired. */
+  activeLicenses: number;
+  suspendedLicenses: number;
+  revokedLicenses: number;
+  expiredLicenses: number;
+  /** Machines not deactivated. */
+  activeMachines: number;
+}
+
+export interface EventBucket {
+  /** Start of the bucket (epoch milliseconds, UTC). */
+  start: number;
+  type: string;
+  count: number;
+}
+
+export interface StatsRepository {
+  overview(now: Date): Promise<OverviewCounts>;
+  /** Events of the given types in [since, until), counted per bucket of `bucketMs`. */
+  eventCounts(input: { types: string[]; since: Date; until: Date; bucketMs: number }): Promise<EventBucket[]>;
+}
+
+export interface DashboardRepositories {
+  dashboardUsers: DashboardUserRepository;
+  dashboardSessions: DashboardSessionRepository;
+  stats: StatsRepository;
+}

@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { App } from './fastify-context.js';
+
+/** The dashboard's build, found beside the server package in the repository (packages/dashboard/dist). */
+export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../../dashboard/dist/', import.meta.url));
+
+/**
+ * The dashboard's client-side sections (packages/dashboard/src/app.tsx). Only these get the page: a
+ * catch-all route would also swallow unknown paths under /public/v1 or /api/rest, which each dialect must
+ * answer with a 404 in its own envelope.
+ */
+export const DASHBOARD_SECTIONS = [
+  'products',
+  'licenses',
+  'customers',
+  'events',
+  'tokens',
+  'webhooks',
+  'signing-keys',
+] as const;
+
+/**
+ * Serves the web dashboard at `/`: its hashed assets cached for a year, and index.html (never cached) for
+ * every other page path, so the browser's client-side routes survive a reload. Without a build the server
+ * still runs and `/` says how to make one.
+ */
+export async function registerDashboard(app: App, directory: string = DEFAULT_DASHBOARD_DIR): Promise<void> {
+  const built = existsSync(`${directory}/index.html`);
+  if (!built) {
+    app.log.warn(
+      { directory },
+      'the dashboard is not built, so / serves no dashboard; run `npm run build` in the repository root',
+    );
+    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+      reply
+        .status(503)
+        .type('text/plain; charset=utf-8')
+        .send(
+          'The Keyward dashboard is not built. Run `npm run build` in the repository (or `npm start`, which ' +
+            'builds first), then restart the server. The API works meanwhile: see /docs.\n',
+        ),
+    );
+    return;
+  }
+  await app.register(fastifyStatic, {
+    root: directory,
+    prefix: '/',
+    wildcard: false,
+    index: false,
+    setHeaders: (res, path) => {
+      res.header(
+        'cache-control',
+        /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      );
+    },
+  });
+  const page = async (_request: unknown, reply: import('fastify').FastifyReply) =>
+    reply.header('cache-control', 'no-cache').sendFile('index.html');
+  app.get('/', { schema: { hide: true } }, page);
+  for (const section of DASHBOARD_SECTIONS) {
+    app.get(`/${section}`, { schema: { hide: true } }, page);
+    app.get(`/${section}/*`, { schema: { hide: true } }, page);
+  }
+}

@@ -1,0 +1,128 @@
+import { Type } from 'typebox';
+import type { DashboardUser } from '../../../core/dashboard-ports.js';
+import { DASHBOARD_ROLES } from '../../../core/dashboard-roles.js';
+import { isDomainError } from '../../../core/domain-error.js';
+import type { Keyward } from '../../../core/keyward.js';
+import { csrfTokenOf } from '../../../core/services/dashboard-auth-service.js';
+import {
+  assertCsrf,
+  clearSessionCookie,
+  sessionSecretOf,
+  setSessionCookie,
+} from '../../dashboard-session.js';
+import type { App } from '../../fastify-context.js';
+import { Timestamp } from '../schemas.js';
+
+const tags = ['dashboard session'];
+
+const SignIn = Type.Object(
+  {
+    email: Type.String({ minLength: 1, maxLength: 320 }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+);
+
+const SessionState = Type.Object({
+  signedIn: Type.Boolean(),
+  user: Type.Optional(
+    Type.Object({
+      id: Type.Integer(),
+      email: Type.String(),
+      role: Type.Enum([...DASHBOARD_ROLES]),
+      lastSignInAt: Type.Union([Timestamp, Type.Null()]),
+    }),
+  ),
+  scopes: Type.Optional(Type.Array(Type.String())),
+  csrfToken: Type.Optional(Type.String({ description: 'Send as X-CSRF-Token with every request' })),
+  expiresAt: Type.Optional(Timestamp),
+});
+
+const signedIn = (user: DashboardUser, scopes: string[], secret: string, expiresAt: Date) => ({
+  signedIn: true,
+  user: {
+    id: user.id,
+    email: user.email,
+    role: user.role,
+    lastSignInAt: user.lastSignInAt?.toISOString() ?? null,
+  },
+  scopes,
+  csrfToken: csrfTokenOf(secret),
+  expiresAt: expiresAt.toISOString(),
+});
+
+/**
+ * Sign-in for the web dashboard. The session lives in an HttpOnly, SameSite=Strict cookie; with it and the
+ * CSRF token these routes hand out, the browser calls the rest of the native API.
+ */
+export function sessionRoutes(app: App, keyward: Keyward): void {
+  app.post(
+    '/session',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags,
+        description:
+          'Signs a dashboard user in: sets the session cookie and answers the CSRF token. Failed attempts ' +
+          'are limited per account and per address (429 with Retry-After).',
+        body: SignIn,
+        response: { 200: SessionState },
+        security: [],
+      },
+    },
+    async (request, reply) => {
+      try {
+        const { secret, session } = await keyward.dashboardAuth.signIn({ ...request.body, ip: request.ip });
+        setSessionCookie(request, reply, secret);
+        return signedIn(session.user, session.scopes, secret, session.session.expiresAt);
+      } catch (error) {
+        if (isDomainError(error) && error.code === 'RATE_LIMITED') {
+          reply.header('retry-after', String(error.details.retryAfterSeconds ?? 60));
+        }
+        throw error;
+      }
+    },
+  );
+
+  app.get(
+    '/session',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags,
+        description:
+          'Whether the session cookie names a live session; if so its user, scopes and CSRF token.',
+        response: { 200: SessionState },
+        security: [],
+      },
+    },
+    async (request) => {
+      const secret = sessionSecretOf(request);
+      const found = secret === null ? null : await keyward.dashboardAuth.authenticate(secret);
+      if (secret === null || !found) return { signedIn: false };
+      return signedIn(found.user, found.scopes, secret, found.session.expiresAt);
+    },
+  );
+
+  app.delete(
+    '/session',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags,
+        description: 'Signs out: ends the session (send its X-CSRF-Token) and clears the cookie.',
+        response: { 200: SessionState },
+        security: [],
+      },
+    },
+    async (request, reply) => {
+      const secret = sessionSecretOf(request);
+      if (secret !== null && (await keyward.dashboardAuth.authenticate(secret))) {
+        assertCsrf(request, secret);
+        await keyward.dashboardAuth.signOut(secret);
+      }
+      clearSessionCookie(request, reply);
+      return { signedIn: false };
+    },
+  );
+}
