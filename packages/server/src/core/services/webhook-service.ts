@@ -1,0 +1,188 @@
+import type { Actor } from '../actor.js';
+import type { Clock } from '../clock.js';
+import { DomainError } from '../domain-error.js';
+import type { Store } from '../ports.js';
+import { newEvent } from '../record-event.js';
+import type { SecretBox } from '../secrets.js';
+import { stripUndefined } from '../strip-undefined.js';
+import { EVENT_PATTERN } from '../webhook-event-filter.js';
+import type { DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../webhook-ports.js';
+import { generateWebhookSecret } from '../webhook-signature.js';
+import { type DispatcherOptions, WebhookDispatcher, type WebhookTransport } from './webhook-dispatcher.js';
+
+export interface WebhookEndpointInput {
+  url: string;
+  description?: string | null;
+  eventTypes: string[];
+  productIds?: number[];
+  isEnabled?: boolean;
+}
+
+const MAX_EVENT_TYPES = 100;
+
+function checkUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new DomainError('INVALID_INPUT', 'url must be an absolute http or https URL', { field: 'url' });
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    throw new DomainError('INVALID_INPUT', 'url must be an absolute http or https URL', { field: 'url' });
+  if (parsed.username || parsed.password)
+    throw new DomainError('INVALID_INPUT', 'url must not hold credentials; verify the signature instead', {
+      field: 'url',
+    });
+  return parsed.toString();
+}
+
+function checkEventTypes(types: string[]): string[] {
+  const unique = [...new Set(types.map((t) => t.trim()))];
+  if (unique.length === 0 || unique.length > MAX_EVENT_TYPES)
+    throw new DomainError('INVALID_INPUT', `eventTypes holds 1 to ${MAX_EVENT_TYPES} types`, {
+      field: 'eventTypes',
+    });
+  const bad = unique.find((t) => !EVENT_PATTERN.test(t));
+  if (bad !== undefined)
+    throw new DomainError(
+      'INVALID_INPUT',
+      `"${bad}" is no event type: use e.g. license.created, license.* or *`,
+      {
+        field: 'eventTypes',
+      },
+    );
+  return unique;
+}
+
+/** Webhook endpoints and their deliveries. The secret is shown once, at creation or rotation, and sealed at rest. */
+export class WebhookService {
+  constructor(private readonly deps: { store: Store; clock: Clock; secretBox: SecretBox }) {}
+
+  private async checkProducts(productIds: number[]): Promise<number[]> {
+    const unique = [...new Set(productIds)];
+    for (const id of unique) {
+      if (!(await this.deps.store.products.findById(id)))
+        throw new DomainError('NOT_FOUND', `product ${id} does not exist`, { field: 'productIds' });
+    }
+    return unique;
+  }
+
+  async create(
+    actor: Actor,
+    input: WebhookEndpointInput,
+  ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+    const url = checkUrl(input.url);
+    const eventTypes = checkEventTypes(input.eventTypes);
+    const productIds = await this.checkProducts(input.productIds ?? []);
+    const secret = generateWebhookSecret();
+    const now = this.deps.clock.now();
+    const endpoint = await this.deps.store.transaction(async (tx) => {
+      const created = await tx.webhooks.insertEndpoint({
+        url,
+        description: input.description ?? null,
+        eventTypes,
+        productIds,
+        isEnabled: input.isEnabled ?? true,
+        sealedSecret: this.deps.secretBox.seal(secret),
+        createdAt: now,
+        updatedAt: now,
+      });
+      await tx.events.append(newEvent('webhook.created', actor, now, {}, { webhookId: created.id }));
+      return created;
+    });
+    return { endpoint, secret };
+  }
+
+  list(input: { after: number | null; limit: number }): Promise<WebhookEndpoint[]> {
+    return this.deps.store.webhooks.listEndpoints(input);
+  }
+
+  async get(id: number): Promise<WebhookEndpoint> {
+    const endpoint = await this.deps.store.webhooks.findEndpoint(id);
+    if (!endpoint) throw new DomainError('NOT_FOUND', `webhook ${id} does not exist`);
+    return endpoint;
+  }
+
+  async update(actor: Actor, id: number, changes: Partial<WebhookEndpointInput>): Promise<WebhookEndpoint> {
+    const checked = stripUndefined({
+      url: changes.url === undefined ? undefined : checkUrl(changes.url),
+      description: changes.description,
+      eventTypes: changes.eventTypes === undefined ? undefined : checkEventTypes(changes.eventTypes),
+      productIds: changes.productIds === undefined ? undefined : await this.checkProducts(changes.productIds),
+      isEnabled: changes.isEnabled,
+    });
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (tx) => {
+      const endpoint = await tx.webhooks.updateEndpoint(id, { ...checked, updatedAt: now });
+      if (!endpoint) throw new DomainError('NOT_FOUND', `webhook ${id} does not exist`);
+      await tx.events.append(newEvent('webhook.updated', actor, now, {}, { webhookId: id }));
+      return endpoint;
+    });
+  }
+
+  /** A new secret; the old one stops signing at once. */
+  async rotateSecret(actor: Actor, id: number): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+    const secret = generateWebhookSecret();
+    const now = this.deps.clock.now();
+    const endpoint = await this.deps.store.transaction(async (tx) => {
+      const updated = await tx.webhooks.updateEndpoint(id, {
+        sealedSecret: this.deps.secretBox.seal(secret),
+        updatedAt: now,
+      });
+      if (!updated) throw new DomainError('NOT_FOUND', `webhook ${id} does not exist`);
+      await tx.events.append(newEvent('webhook.secret_rotated', actor, now, {}, { webhookId: id }));
+      return updated;
+    });
+    return { endpoint, secret };
+  }
+
+  /** Deletes the endpoint with its deliveries and their log. */
+  async delete(actor: Actor, id: number): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.deps.store.transaction(async (tx) => {
+      if (!(await tx.webhooks.deleteEndpoint(id)))
+        throw new DomainError('NOT_FOUND', `webhook ${id} does not exist`);
+      await tx.events.append(newEvent('webhook.deleted', actor, now, {}, { webhookId: id }));
+    });
+  }
+
+  /** A dispatcher for this store; the server runs one per process. */
+  createDispatcher(transport: WebhookTransport, options: DispatcherOptions = {}): WebhookDispatcher {
+    return new WebhookDispatcher({ ...this.deps, transport }, options);
+  }
+
+  async listDeliveries(input: {
+    endpointId: number;
+    status: DeliveryStatus | null;
+    before: number | null;
+    limit: number;
+  }): Promise<WebhookDelivery[]> {
+    await this.get(input.endpointId);
+    return this.deps.store.webhooks.listDeliveries(input);
+  }
+
+  async getDelivery(id: number): Promise<{ delivery: WebhookDelivery; attempts: WebhookAttempt[] }> {
+    const delivery = await this.deps.store.webhooks.findDelivery(id);
+    if (!delivery) throw new DomainError('NOT_FOUND', `delivery ${id} does not exist`);
+    return { delivery, attempts: await this.deps.store.webhooks.listAttempts(id) };
+  }
+
+  /** Sends a delivery again (a receiver that lost it, or one that failed for a day): due now, a new day of retries. */
+  async redeliver(actor: Actor, id: number): Promise<WebhookDelivery> {
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (tx) => {
+      const delivery = await tx.webhooks.redeliver(id, now);
+      if (!delivery) throw new DomainError('NOT_FOUND', `delivery ${id} does not exist`);
+      await tx.events.append(
+        newEvent(
+          'webhook.redelivery_requested',
+          actor,
+          now,
+          {},
+          { webhookId: delivery.endpointId, deliveryId: id },
+        ),
+      );
+      return delivery;
+    });
+  }
+}

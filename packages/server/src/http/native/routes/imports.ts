@@ -1,0 +1,149 @@
+import { Type } from 'typebox';
+import { IMPORT_KINDS, type ImportJob } from '../../../core/import-ports.js';
+import type { Keyward } from '../../../core/keyward.js';
+import { assertUnrestricted } from '../../../core/principal.js';
+import { startImport } from '../../../import/run-import.js';
+import type { App } from '../../fastify-context.js';
+import { principalOf } from '../../plugins/authenticate.js';
+import { page } from '../present.js';
+import { parseCursor } from '../request-values.js';
+import { Id, IdParams, listOf, PageQuery, Timestamp } from '../schemas.js';
+
+const tags = ['imports'];
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
+
+const Tally = Type.Object({ created: Type.Integer(), updated: Type.Integer(), skipped: Type.Integer() });
+
+export const ImportJobSchema = Type.Object({
+  id: Type.Integer(),
+  kind: Type.Enum([...IMPORT_KINDS]),
+  source: Type.String(),
+  status: Type.Enum(['running', 'succeeded', 'failed']),
+  options: Type.Record(Type.String(), Type.Unknown()),
+  counts: Type.Record(Type.String(), Tally),
+  progress: Type.Object({ done: Type.Integer(), total: Nullable(Type.Integer()) }),
+  error: Nullable(Type.String()),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  finishedAt: Nullable(Timestamp),
+});
+
+const ImportCreate = Type.Object(
+  {
+    kind: Type.Enum([...IMPORT_KINDS]),
+    source: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    credential: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 2000, description: "The vendor's access token or API key." }),
+    ),
+    baseUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+    productIds: Type.Optional(Type.Array(Id, { maxItems: 1000 })),
+    productId: Type.Optional(Id),
+    productName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    keys: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 500 }), { maxItems: 100_000 })),
+    csv: Type.Optional(Type.String({ maxLength: 3 * 1024 * 1024 })),
+  },
+  { additionalProperties: false },
+);
+
+/** Options as shown: bulky inputs (CSV text, key lists) only by size. */
+function presentOptions(options: Record<string, unknown>): Record<string, unknown> {
+  const { csv, keys, keyList, ...rest } = options;
+  return {
+    ...rest,
+    ...(typeof csv === 'string' ? { csvBytes: Buffer.byteLength(csv) } : {}),
+    ...(Array.isArray(keys) ? { keyCount: keys.length } : {}),
+    ...(typeof keyList === 'string' ? { keyListBytes: Buffer.byteLength(keyList) } : {}),
+  };
+}
+
+export const presentImportJob = (job: ImportJob) => ({
+  id: job.id,
+  kind: job.kind,
+  source: job.source,
+  status: job.status,
+  options: presentOptions(job.options),
+  counts: job.counts,
+  progress: { done: job.progressDone, total: job.progressTotal },
+  error: job.error,
+  createdAt: job.createdAt.toISOString(),
+  updatedAt: job.updatedAt.toISOString(),
+  finishedAt: job.finishedAt?.toISOString() ?? null,
+});
+
+/**
+ * Imports run in the background of the process that took the request; their status is read with GET. A
+ * server stopping mid-import leaves the job running with a lapsing lease, and a server process takes it over.
+ */
+export function importRoutes(app: App, keyward: Keyward): void {
+  const running = new Set<Promise<unknown>>();
+  const stop = new AbortController();
+  app.addHook('onClose', async () => {
+    stop.abort();
+    await Promise.allSettled([...running]);
+  });
+
+  app.post(
+    '/imports',
+    {
+      config: { auth: { scope: 'imports:write' } },
+      schema: {
+        tags,
+        description:
+          'Starts an import from Cryptolens, LimeLM, AuthTool or CSV (docs/import.md), or continues the ' +
+          'unfinished one of the same source. Answers 202 with the job; read its progress with GET.',
+        body: ImportCreate,
+        response: { 202: ImportJobSchema },
+      },
+    },
+    async (request, reply) => {
+      assertUnrestricted(principalOf(request));
+      const { kind, source, credential, ...options } = request.body;
+      const started = await startImport(
+        keyward,
+        { kind, source, credential: credential ?? null, options },
+        {
+          signal: stop.signal,
+          onWarning: (message) => request.log.warn({ importWarning: message }, 'import warning'),
+        },
+      );
+      const finished = started.finished.finally(() => running.delete(finished));
+      running.add(finished);
+      return reply.status(202).send(presentImportJob(started.job));
+    },
+  );
+
+  app.get(
+    '/imports',
+    {
+      config: { auth: { scope: 'imports:read' } },
+      schema: {
+        tags,
+        description: 'Import jobs, newest first.',
+        querystring: Type.Object({ ...PageQuery }, { additionalProperties: false }),
+        response: { 200: listOf(ImportJobSchema) },
+      },
+    },
+    async (request) => {
+      assertUnrestricted(principalOf(request));
+      const limit = request.query.limit ?? 100;
+      const jobs = await keyward.imports.listJobs({
+        before: parseCursor(request.query.after),
+        limit,
+      });
+      return page(jobs, limit, presentImportJob);
+    },
+  );
+
+  app.get(
+    '/imports/:id',
+    {
+      config: { auth: { scope: 'imports:read' } },
+      schema: { tags, params: IdParams, response: { 200: ImportJobSchema } },
+    },
+    async (request) => {
+      assertUnrestricted(principalOf(request));
+      return presentImportJob(await keyward.imports.getJob(request.params.id));
+    },
+  );
+}

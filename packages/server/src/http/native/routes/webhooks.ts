@@ -1,0 +1,208 @@
+import { Type } from 'typebox';
+import type { Keyward } from '../../../core/keyward.js';
+import { assertUnrestricted } from '../../../core/principal.js';
+import type { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../../../core/webhook-ports.js';
+import type { App } from '../../fastify-context.js';
+import { actorOf, principalOf } from '../../plugins/authenticate.js';
+import { page } from '../present.js';
+import { parseCursor } from '../request-values.js';
+import { IdParams, listOf, PageQuery } from '../schemas.js';
+import {
+  DeliveryListQuery,
+  WebhookDelivery as DeliverySchema,
+  Webhook,
+  WebhookCreate,
+  WebhookDeliveryDetail,
+  WebhookUpdate,
+  WebhookWithSecret,
+} from '../webhook-schemas.js';
+
+const tags = ['webhooks'];
+
+export const presentWebhook = (w: WebhookEndpoint) => ({
+  ...w,
+  createdAt: w.createdAt.toISOString(),
+  updatedAt: w.updatedAt.toISOString(),
+});
+
+const presentDelivery = (d: WebhookDelivery) => ({
+  id: d.id,
+  webhookId: d.endpointId,
+  eventId: d.eventId,
+  eventType: d.eventType,
+  status: d.status,
+  attemptCount: d.attemptCount,
+  nextAttemptAt: d.status === 'pending' ? d.nextAttemptAt.toISOString() : null,
+  lastStatusCode: d.lastStatusCode,
+  lastError: d.lastError,
+  deliveredAt: d.deliveredAt?.toISOString() ?? null,
+  createdAt: d.createdAt.toISOString(),
+});
+
+const presentAttempt = (a: WebhookAttempt) => ({
+  id: a.id,
+  attemptedAt: a.attemptedAt.toISOString(),
+  statusCode: a.statusCode,
+  error: a.error,
+  responseExcerpt: a.responseExcerpt,
+  durationMs: a.durationMs,
+});
+
+/** Webhooks span products (an endpoint may hear every product), so product-locked tokens do not reach them. */
+export function webhookRoutes(app: App, keyward: Keyward): void {
+  app.post(
+    '/webhooks',
+    {
+      // Not idempotent on purpose: a replay would have to keep the secret, and secrets are never kept in clear.
+      config: { auth: { scope: 'webhooks:write' } },
+      schema: {
+        tags,
+        description:
+          'Creates an endpoint. The answer holds its signing secret, shown only this once. eventTypes take ' +
+          'event types (license.created), group patterns (license.*) or *.',
+        body: WebhookCreate,
+        response: { 201: WebhookWithSecret },
+      },
+    },
+    async (request, reply) => {
+      assertUnrestricted(principalOf(request));
+      const { endpoint, secret } = await keyward.webhooks.create(actorOf(request, 'native'), request.body);
+      return reply.status(201).send({ ...presentWebhook(endpoint), secret });
+    },
+  );
+
+  app.get(
+    '/webhooks',
+    {
+      config: { auth: { scope: 'webhooks:read' } },
+      schema: {
+        tags,
+        querystring: Type.Object({ ...PageQuery }, { additionalProperties: false }),
+        response: { 200: listOf(Webhook) },
+      },
+    },
+    async (request) => {
+      assertUnrestricted(principalOf(request));
+      const limit = request.query.limit ?? 100;
+      const endpoints = await keyward.webhooks.list({ after: parseCursor(request.query.after), limit });
+      return page(endpoints, limit, presentWebhook);
+    },
+  );
+
+  app.get(
+    '/webhooks/:id',
+    {
+      config: { auth: { scope: 'webhooks:read' } },
+      schema: { tags, params: IdParams, response: { 200: Webhook } },
+    },
+    async (request) => {
+      assertUnrestricted(principalOf(request));
+      return presentWebhook(await keyward.webhooks.get(request.params.id));
+    },
+  );
+
+  app.patch(
+    '/webhooks/:id',
+    {
+      config: { auth: { scope: 'webhooks:write' } },
+      schema: { tags, params: IdParams, body: WebhookUpdate, response: { 200: Webhook } },
+    },
+    async (request) => {
+      assertUnrestricted(principalOf(request));
+      return presentWebhook(
+        await keyward.webhooks.update(actorOf(request, 'native'), request.params.id, request.body),
+      );
+    },
+  );
+
+  app.delete(
+    '/webhooks/:id',
+    { config: { auth: { scope: 'webhooks:write' } }, schema: { tags, params: IdParams } },
+    async (request, reply) => {
+      assertUnrestricted(principalOf(request));
+      await keyward.webhooks.delete(actorOf(request, 'native'), request.params.id);
+      return reply.status(204).send();
+    },
+  );
+
+  app.post(
+    '/webhooks/:id/actions/rotate-secret',
+    {
+      config: { auth: { scope: 'webhooks:write' } },
+      schema: {
+        tags,
+        description: 'A new signing secret, shown only in this answer; the old one stops signing at once.',
+        params: IdParams,
+        response: { 200: WebhookWithSecret },
+      },
+    },
+    async (request) => {
+      assertUnrestricted(principalOf(request));
+      const { endpoint, secret } = await keyward.webhooks.rotateSecret(
+        actorOf(request, 'native'),
+        request.params.id,
+      );
+      return { ...presentWebhook(endpoint), secret };
+    },
+  );
+
+  app.get(
+    '/webhooks/:id/deliveries',
+    {
+      config: { auth: { scope: 'webhooks:read' } },
+      schema: {
+        tags,
+        description: 'Deliveries of the endpoint, newest first.',
+        params: IdParams,
+        querystring: DeliveryListQuery,
+        response: { 200: listOf(DeliverySchema) },
+      },
+    },
+    async (request) => {
+      assertUnrestricted(principalOf(request));
+      const limit = request.query.limit ?? 100;
+      const deliveries = await keyward.webhooks.listDeliveries({
+        endpointId: request.params.id,
+        status: request.query.status ?? null,
+        before: parseCursor(request.query.after, Number.MAX_SAFE_INTEGER),
+        limit,
+      });
+      return page(deliveries, limit, presentDelivery);
+    },
+  );
+
+  app.get(
+    '/webhook-deliveries/:id',
+    {
+      config: { auth: { scope: 'webhooks:read' } },
+      schema: {
+        tags,
+        description: 'A delivery with every attempt: when, the answer status and the first part of its body.',
+        params: IdParams,
+        response: { 200: WebhookDeliveryDetail },
+      },
+    },
+    async (request) => {
+      assertUnrestricted(principalOf(request));
+      const { delivery, attempts } = await keyward.webhooks.getDelivery(request.params.id);
+      return { ...presentDelivery(delivery), attempts: attempts.map(presentAttempt) };
+    },
+  );
+
+  app.post(
+    '/webhook-deliveries/:id/actions/redeliver',
+    {
+      config: { auth: { scope: 'webhooks:write' } },
+      schema: {
+        tags,
+        description: 'Sends the delivery again, now, with a new day of retries; its attempt log is kept.',
+        params: IdParams,
+        response: { 200: DeliverySchema },
+      },
+    },
+    async (request) => {
+      assertUnrestricted(principalOf(request));
+      return presentDelivery(await keyward.webhooks.redeliver(actorOf(request, 'native'), request.params.id));
+    },
+  );
+}

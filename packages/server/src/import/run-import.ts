@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import { DomainError, isDomainError } from '../core/domain-error.js';
+import type { ImportCounts, ImportJob, ImportKind } from '../core/import-ports.js';
+import type { Keyward } from '../core/keyward.js';
+import { countInto, importActor } from '../core/services/import-service.js';
+import { AUTHTOOL_DEFAULT_URL, authtoolSource } from './authtool-source.js';
+import { CRYPTOLENS_DEFAULT_URL, cryptolensOptions, cryptolensSource } from './cryptolens-source.js';
+import { csvSource } from './csv-source.js';
+import { type ImportContext, type ImportSource, SourceError } from './import-source.js';
+import { LIMELM_DEFAULT_URL, limelmSource } from './limelm-source.js';
+
+const SOURCES: Record<ImportKind, ImportSource> = {
+  cryptolens: cryptolensSource,
+  limelm: limelmSource,
+  authtool: authtoolSource,
+  csv: csvSource,
+};
+
+const DEFAULT_URLS: Partial<Record<ImportKind, string>> = {
+  cryptolens: CRYPTOLENS_DEFAULT_URL,
+  limelm: LIMELM_DEFAULT_URL,
+  authtool: AUTHTOOL_DEFAULT_URL,
+};
+
+/** The abort reason of a stop asked for by the operator (the CLI's Ctrl-C). */
+export const OPERATOR_STOP = 'operator';
+
+/** How often a running job renews its lease even when a page takes long. */
+const HEARTBEAT_MS = 30_000;
+
+export interface ImportRequest {
+  kind: ImportKind;
+  /** Names the account imported from; default: the kind and the API's origin (`csv:default` for CSV). */
+  source?: string | undefined;
+  options: Record<string, unknown>;
+  /** The vendor's token or API key; sealed while the job runs, forgotten when it ends. */
+  credential: string | null;
+}
+
+export interface ImportProgress {
+  job: ImportJob;
+  done: number;
+  total: number | null;
+  counts: ImportCounts;
+}
+
+export interface RunHooks {
+  onProgress?: (progress: ImportProgress) => void;
+  onWarning?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+function checkBaseUrl(value: unknown): void {
+  if (value === undefined) return;
+  let url: URL | null = null;
+  try {
+    url = typeof value === 'string' ? new URL(value) : null;
+  } catch {
+    url = null;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:'))
+    throw new DomainError('INVALID_INPUT', 'baseUrl must be an absolute http or https URL', {
+      field: 'baseUrl',
+    });
+}
+
+/** The source name an import is linked under when none is given. */
+export function defaultSourceName(kind: ImportKind, options: Record<string, unknown>): string {
+  if (kind === 'csv') return 'csv:default';
+  const base = typeof options.baseUrl === 'string' ? options.baseUrl : (DEFAULT_URLS[kind] as string);
+  return `${kind}:${new URL(base).origin}`;
+}
+
+function checkRequest(request: ImportRequest): void {
+  checkBaseUrl(request.options.baseUrl);
+  if (request.kind === 'cryptolens') cryptolensOptions(request.options);
+  if (request.kind !== 'csv' && !request.credential)
+    throw new DomainError('INVALID_INPUT', `a ${request.kind} import needs the vendor's credential`, {
+      field: 'credential',
+    });
+  if (request.kind === 'csv' && typeof request.options.csv !== 'string')
+    throw new DomainError('INVALID_INPUT', 'a CSV import needs the CSV text', { field: 'csv' });
+}
+
+/**
+ * Starts an import, or continues the unfinished one of the same kind and source from its checkpoint; returns
+ * the job at once and a promise of the job when it ends (succeeded or failed, never rejected).
+ */
+export async function startImport(
+  keyward: Keyward,
+  request: ImportRequest,
+  hooks: RunHooks = {},
+): Promise<{ job: ImportJob; resumed: boolean; finished: Promise<ImportJob> }> {
+  checkRequest(request);
+  const source = request.source ?? defaultSourceName(request.kind, request.options);
+  const { job, owner, resumed } = await keyward.imports.startJob({
+    kind: request.kind,
+    source,
+    options: request.options,
+    credential: request.credential,
+  });
+  // A resumed job runs with the options it was started with, so links and checkpoints keep their meaning.
+  const finished = execute(keyward, job, owner, request.credential, hooks);
+  return { job, resumed, finished };
+}
+
+/** Runs a claimed job to its end; records failures on the job instead of throwing. */
+export async function execute(
+  keyward: Keyward,
+  job: ImportJob,
+  owner: string,
+  credential: string | null,
+  hooks: RunHooks = {},
+): Promise<ImportJob> {
+  const counts: ImportCounts = structuredClone(job.counts);
+  const restoredTotal = job.progressTotal ?? 0;
+  let runTotal = 0;
+  let done = job.progressDone;
+  let checkpoint = job.checkpoint;
+  const signal = hooks.signal ?? new AbortController().signal;
+  const state = () => ({
+    id: job.id,
+    checkpoint,
+    counts,
+    progressDone: done,
+    progressTotal: Math.max(restoredTotal, runTotal) || null,
+  });
+  const report = () =>
+    hooks.onProgress?.({ job, done, total: Math.max(restoredTotal, runTotal) || null, counts });
+  let saving: Promise<void> = Promise.resolve();
+  const save = () => {
+    saving = saving.then(() => keyward.imports.checkpoint(state(), owner));
+    return saving;
+  };
+  const heartbeat = setInterval(() => void save().catch(() => {}), HEARTBEAT_MS);
+  heartbeat.unref();
+  const ctx: ImportContext = {
+    keyward,
+    actor: importActor(job.kind),
+    source: job.source,
+    job,
+    credential,
+    options: job.options,
+    checkpoint: job.checkpoint,
+    signal,
+    count: (entity, outcome, n = 1) => {
+      countInto(counts, entity, outcome, n);
+      report();
+    },
+    addCounts: (more) => {
+      if (signal.aborted) throw new SourceError('the import was stopped');
+      for (const [entity, tally] of Object.entries(more))
+        for (const outcome of ['created', 'updated', 'skipped'] as const)
+          if (tally[outcome] > 0) countInto(counts, entity, outcome, tally[outcome]);
+      report();
+    },
+    addTotal: (n) => {
+      runTotal += n;
+      report();
+    },
+    save: async (next, progressed = 0) => {
+      if (signal.aborted) throw new SourceError('the import was stopped');
+      checkpoint = next;
+      done += progressed;
+      await save();
+      report();
+    },
+    warn: (message) => hooks.onWarning?.(message),
+  };
+  try {
+    await SOURCES[job.kind].run(ctx);
+    clearInterval(heartbeat);
+    await saving.catch(() => {});
+    return await keyward.imports.finishJob({ id: job.id, counts, progressDone: done }, owner, null);
+  } catch (error) {
+    clearInterval(heartbeat);
+    await saving.catch(() => {});
+    // Stopped (the process shuts down): the job stays unfinished at its last checkpoint and is let go, so the
+    // next run, or another process, continues it.
+    // An operator's Ctrl-C (reason `operator`) ends it as failed instead: no server process picks it up
+    // behind their back, and running the same import again still continues from the checkpoint.
+    if (signal.aborted && signal.reason === OPERATOR_STOP) {
+      await save().catch(() => {});
+      return keyward.imports.finishJob(
+        { id: job.id, counts, progressDone: done },
+        owner,
+        'stopped by the operator',
+      );
+    }
+    if (signal.aborted) {
+      await keyward.imports.releaseJob(state(), owner).catch(() => {});
+      return keyward.imports.getJob(job.id);
+    }
+    const message =
+      error instanceof SourceError || isDomainError(error)
+        ? error.message
+        : `internal error: ${String(error)}`;
+    // The checkpoint stays: running the same import again continues from it.
+    await save().catch(() => {});
+    return keyward.imports.finishJob({ id: job.id, counts, progressDone: done }, owner, message);
+  }
+}
+
+/** Takes over imports whose process stopped (lease lapsed) and runs them, one after another. */
+export async function resumeAbandonedImports(
+  keyward: Keyward,
+  onError: (error: unknown) => void,
+): Promise<void> {
+  for (const job of await keyward.imports.listAbandonedJobs()) {
+    const owner = randomUUID();
+    if (!(await keyward.imports.claimJob(job.id, owner))) continue;
+    try {
+      const credential = await keyward.imports.credentialOf(job.id);
+      await execute(keyward, job, owner, credential);
+    } catch (error) {
+      onError(error);
+    }
+  }
+}

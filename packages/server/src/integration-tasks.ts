@@ -1,0 +1,46 @@
+import type { Keyward } from './core/keyward.js';
+import { PeriodicTask } from './core/periodic-task.js';
+import { fetchWebhookTransport } from './http/webhook-transport.js';
+import { resumeAbandonedImports } from './import/run-import.js';
+
+/** How often due webhook deliveries are looked for; finished sends pull the next ones at once. */
+const WEBHOOK_INTERVAL_MS = 1000;
+/** How often the expiry scheduler looks for licenses to announce. */
+const EXPIRY_INTERVAL_MS = 60_000;
+/** How often imports whose process stopped are taken over. */
+const IMPORT_RESUME_INTERVAL_MS = 60_000;
+
+/**
+ * The background work of webhooks, expiry notices and imports in one server process. Each is safe while
+ * other processes run the same against one database: deliveries and imports are leased, notices recorded
+ * once.
+ */
+export function startIntegrationTasks(
+  keyward: Keyward,
+  onError: (error: unknown, task: string) => void,
+): { stop(): Promise<void> } {
+  const dispatcher = keyward.webhooks.createDispatcher(fetchWebhookTransport, {
+    onError: (error) => onError(error, 'webhook delivery'),
+  });
+  const tasks = [
+    new PeriodicTask(() => dispatcher.runOnce(), {
+      intervalMs: WEBHOOK_INTERVAL_MS,
+      onError: (error) => onError(error, 'webhook delivery'),
+    }),
+    new PeriodicTask(() => keyward.expiryNotices.sweep(), {
+      intervalMs: EXPIRY_INTERVAL_MS,
+      onError: (error) => onError(error, 'expiry notices'),
+    }),
+    new PeriodicTask(() => resumeAbandonedImports(keyward, (error) => onError(error, 'import')), {
+      intervalMs: IMPORT_RESUME_INTERVAL_MS,
+      onError: (error) => onError(error, 'import'),
+    }),
+  ];
+  for (const task of tasks) task.start();
+  return {
+    async stop() {
+      await Promise.all(tasks.map((task) => task.stop()));
+      await dispatcher.stop();
+    },
+  };
+}

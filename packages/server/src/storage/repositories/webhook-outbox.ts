@@ -1,0 +1,79 @@
+import type { Kysely } from 'kysely';
+import type { DomainEvent } from '../../core/model.js';
+import type { EventRepository } from '../../core/ports.js';
+import { endpointWants } from '../../core/webhook-event-filter.js';
+import { fromFlag, fromJson } from '../columns.js';
+import type { Database } from '../schema.js';
+
+const CHUNK = 500;
+
+const toRow = (e: Omit<DomainEvent, 'id'>) => ({
+  type: e.type,
+  license_id: e.licenseId,
+  product_id: e.productId,
+  machine_id: e.machineId,
+  token_id: e.tokenId,
+  code: e.code,
+  ip: e.ip,
+  data: JSON.stringify(e.data),
+  created_at: e.createdAt.getTime(),
+});
+
+/**
+ * The event log with the webhook outbox: appending events also queues a delivery for every enabled endpoint
+ * that wants them, in the same transaction (one is opened when the caller has none), so an event is never
+ * recorded without its deliveries nor a delivery queued for an event that rolled back.
+ */
+export function withWebhookOutbox(db: Kysely<Database>, events: EventRepository): EventRepository {
+  async function appendAll(trx: Kysely<Database>, batch: Omit<DomainEvent, 'id'>[]): Promise<void> {
+    for (let i = 0; i < batch.length; i += CHUNK) {
+      const chunk = batch.slice(i, i + CHUNK);
+      const inserted = await trx
+        .insertInto('events')
+        .values(chunk.map(toRow))
+        .returning(['id', 'type', 'product_id', 'created_at'])
+        .execute();
+      const endpoints = await trx
+        .selectFrom('webhook_endpoints')
+        .select(['id', 'event_types', 'product_ids', 'is_enabled'])
+        .where('is_enabled', '=', 1)
+        .execute();
+      if (endpoints.length === 0) continue;
+      const wanted = endpoints.map((e) => ({
+        id: e.id,
+        eventTypes: fromJson<string[]>(e.event_types),
+        productIds: fromJson<number[]>(e.product_ids),
+        isEnabled: fromFlag(e.is_enabled),
+      }));
+      const deliveries = inserted.flatMap((event) =>
+        wanted
+          .filter((endpoint) => endpointWants(endpoint, { type: event.type, productId: event.product_id }))
+          .map((endpoint) => ({
+            endpoint_id: endpoint.id,
+            event_id: Number(event.id),
+            event_type: event.type,
+            status: 'pending',
+            attempt_count: 0,
+            next_attempt_at: Number(event.created_at),
+            window_started_at: Number(event.created_at),
+            created_at: Number(event.created_at),
+          })),
+      );
+      for (let j = 0; j < deliveries.length; j += CHUNK)
+        await trx
+          .insertInto('webhook_deliveries')
+          .values(deliveries.slice(j, j + CHUNK))
+          .execute();
+    }
+  }
+  const append = async (batch: Omit<DomainEvent, 'id'>[]) => {
+    if (batch.length === 0) return;
+    if (db.isTransaction) await appendAll(db, batch);
+    else await db.transaction().execute((trx) => appendAll(trx, batch));
+  };
+  return {
+    append: (event) => append([event]),
+    appendMany: (batch) => append(batch),
+    list: (filter, page) => events.list(filter, page),
+  };
+}
