@@ -34,10 +34,29 @@ export function rsaPublicKeyXml(publicKeyPem: string): string {
   return `<RSAKeyValue><Modulus>${b64(jwk.n)}</Modulus><Exponent>${b64(jwk.e)}</Exponent></RSAKeyValue>`;
 }
 
+/** Signs in libuv's thread pool, off the event loop: an RSA-2048 signature costs about a millisecond of CPU. */
+function signInPool(digest: string | null, data: Buffer, key: KeyObject): Promise<string> {
+  return new Promise((resolve, reject) =>
+    sign(digest, data, key, (error, signature) =>
+      error ? reject(error) : resolve(signature.toString('base64')),
+    ),
+  );
+}
+
+/** How many RSA signatures are kept for reuse; at ~1 KB each a bounded, small amount of memory. */
+const RSA_CACHE_ENTRIES = 4096;
+
 /** Signs bytes with the server's keys. Private keys are parsed once and kept in memory only. */
 export class Signer {
   private readonly ed25519: KeyObject;
   private readonly rsa: KeyObject;
+  /**
+   * RSA PKCS#1 v1.5 signatures are deterministic: the same bytes always get the same signature. So one is
+   * reused exactly when the bytes it covers are identical (the map's key is those bytes, not a digest of
+   * them), e.g. the same license fetched twice within the second its SignDate names. Requests in flight
+   * share one signing; a failed signing is not kept.
+   */
+  private readonly rsaCache = new Map<string, Promise<string>>();
 
   constructor(privateKeysPem: Record<SigningAlgorithm, string>) {
     this.ed25519 = createPrivateKey(privateKeysPem.ed25519);
@@ -52,6 +71,26 @@ export class Signer {
   /** RSA PKCS#1 v1.5 with SHA-256, base64. */
   signRsaSha256(data: Buffer | string): string {
     return sign('sha256', typeof data === 'string' ? Buffer.from(data) : data, this.rsa).toString('base64');
+  }
+
+  /** Ed25519 signature, base64, computed in the thread pool. */
+  signEd25519Async(data: Buffer | string): Promise<string> {
+    return signInPool(null, typeof data === 'string' ? Buffer.from(data) : data, this.ed25519);
+  }
+
+  /** RSA PKCS#1 v1.5 with SHA-256, base64, computed in the thread pool or reused for identical bytes. */
+  signRsaSha256Async(data: Buffer): Promise<string> {
+    const key = data.toString('latin1');
+    const cached = this.rsaCache.get(key);
+    if (cached) return cached;
+    const signing = signInPool('sha256', data, this.rsa);
+    if (this.rsaCache.size >= RSA_CACHE_ENTRIES) {
+      // Oldest first: Map keeps insertion order.
+      this.rsaCache.delete(this.rsaCache.keys().next().value as string);
+    }
+    this.rsaCache.set(key, signing);
+    signing.catch(() => this.rsaCache.delete(key));
+    return signing;
   }
 
   /** RSA PKCS#1 v1.5 with SHA-512, base64 (Cryptolens signs license metadata this way). */

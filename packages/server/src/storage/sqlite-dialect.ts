@@ -17,15 +17,57 @@ import {
  * across processes as they do inside one.
  */
 class ImmediateTransactionDriver extends SqliteDriver {
+  constructor(private readonly database: BetterSqlite3.Database) {
+    super({ database });
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
+
+  /**
+   * After some failures (a disk that refuses a write: SQLITE_IOERR, SQLITE_FULL) SQLite has already rolled the
+   * transaction back; a second rollback would fail and hide the error that matters.
+   */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.database.inTransaction) await super.rollbackTransaction(connection);
+  }
+}
+
+/** Distinct statements kept prepared; the server issues far fewer, so in practice nothing is evicted. */
+const STATEMENT_CACHE_SIZE = 1000;
+
+/**
+ * Kysely prepares every query anew, and preparing (parsing and planning the SQL) cost more than running the
+ * validate path's indexed lookups. The queries' texts are few and fixed (values are bound parameters), so each
+ * text is prepared once and its statement reused. Safe because better-sqlite3 runs a statement to completion
+ * synchronously (`all`/`run`); nothing here iterates a statement lazily.
+ */
+function withStatementCache(database: BetterSqlite3.Database): BetterSqlite3.Database {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return new Proxy(database, {
+    get(target, property) {
+      if (property === 'prepare') {
+        return (sql: string) => {
+          let statement = statements.get(sql);
+          if (!statement) {
+            if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
+            statement = target.prepare(sql);
+            statements.set(sql, statement);
+          }
+          return statement;
+        };
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 export function immediateSqliteDialect(database: BetterSqlite3.Database): Dialect {
   return {
     createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new ImmediateTransactionDriver({ database }),
+    createDriver: () => new ImmediateTransactionDriver(withStatementCache(database)),
     createIntrospector: (db: Kysely<unknown>) => new SqliteIntrospector(db),
     createQueryCompiler: () => new SqliteQueryCompiler(),
   };

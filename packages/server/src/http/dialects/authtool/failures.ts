@@ -1,6 +1,7 @@
 import type { FastifyError } from 'fastify';
 import { type ErrorCode, isDomainError } from '../../../core/domain-error.js';
 import { TOKEN_REFUSALS } from '../../../core/token-limits.js';
+import { isUnavailable } from '../../plugins/error-handler.js';
 
 /** An answer in AuthTool's envelope: `{ message }`, plus `details` where the vendor sends them (400). */
 export class AuthToolFailure extends Error {
@@ -83,20 +84,6 @@ const TOKEN_LIMIT_MESSAGES: Record<string, string> = {
   [TOKEN_REFUSALS.clientAddressLimit]: 'This API key is used from too many addresses',
   [TOKEN_REFUSALS.activationAllowance]: "This API key's activation allowance is used up",
 };
-
-/** Connection failures and a busy SQLite file are transient, not bugs. */
-function isUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return (
-    code === 'ECONNREFUSED' ||
-    code === 'ECONNRESET' ||
-    code === 'ETIMEDOUT' ||
-    code === 'SQLITE_BUSY' ||
-    code === '57P01' ||
-    code === '57P03' ||
-    (typeof code === 'string' && code.startsWith('08'))
-  );
-}
 
 /** Fastify's own refusals: malformed bodies, unknown media types, bodies too large, rate limits. */
 function frameworkFailure(error: FastifyError): AuthToolFailure | null {

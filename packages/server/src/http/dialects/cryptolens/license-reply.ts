@@ -38,11 +38,11 @@ export async function loadFacts(
  * asked, with metadata when asked. `outcome` is core's verdict on the license (GetKey already has it from
  * the validation service); without it the license is evaluated here.
  */
-export function licenseAnswer(
+export async function licenseAnswer(
   ctx: CallContext,
   facts: LicenseFacts,
   options: { productId: number; currentMachine: Machine | null; now: Date; outcome?: ValidationOutcome },
-): Answer {
+): Promise<Answer> {
   const { params } = ctx;
   const lock = featureLockOf(ctx.token);
   const fieldsToReturn = lock > 0 ? lock : Math.max(0, params.int('FieldsToReturn', 0));
@@ -55,10 +55,12 @@ export function licenseAnswer(
     currentMachine: options.currentMachine,
     signDate: options.now,
   });
+  // Off the event loop, and reused only for identical bytes (Signer.signRsaSha256Async).
+  const signRsa = isSigned ? (bytes: Buffer) => signer.signRsaSha256Async(bytes) : null;
   const signed =
     params.signMethod() === 'StringSign'
-      ? stringSign(license, isSigned ? (bytes) => signer.signRsaSha256(bytes) : null)
-      : linqSign(license, isSigned ? (bytes) => signer.signRsaSha256(bytes) : null);
+      ? await stringSign(license, signRsa)
+      : await linqSign(license, signRsa);
   if (!params.bool('Metadata', false)) return signed;
   const outcome =
     options.outcome ??

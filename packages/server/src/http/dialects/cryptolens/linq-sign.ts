@@ -159,10 +159,10 @@ export function linqSignText(json: LinqLicenseJson): string {
 /** The bytes the signature covers: UTF-16LE, as the SDK copies each char into two bytes. */
 export const linqSignBytes = (json: LinqLicenseJson): Buffer => Buffer.from(linqSignText(json), 'utf16le');
 
-export function linqSign(
+export async function linqSign(
   license: CryptolensLicense,
-  sign: ((bytes: Buffer) => string) | null,
-): { licenseKey: LinqLicenseJson } {
+  sign: ((bytes: Buffer) => Promise<string>) | null,
+): Promise<{ licenseKey: LinqLicenseJson }> {
   const json = linqSignJson(license);
-  return { licenseKey: { ...json, signature: sign ? sign(linqSignBytes(json)) : null } };
+  return { licenseKey: { ...json, signature: sign ? await sign(linqSignBytes(json)) : null } };
 }

@@ -65,10 +65,10 @@ export function stringSignPayload(license: CryptolensLicense): string {
 }
 
 /** `licenseKey` and `signature` of a SignMethod=1 answer; the signature is RSA PKCS#1 v1.5 SHA-256. */
-export function stringSign(
+export async function stringSign(
   license: CryptolensLicense,
-  sign: ((bytes: Buffer) => string) | null,
-): { licenseKey: string; signature: string | null } {
+  sign: ((bytes: Buffer) => Promise<string>) | null,
+): Promise<{ licenseKey: string; signature: string | null }> {
   const bytes = Buffer.from(stringSignPayload(license), 'utf8');
-  return { licenseKey: bytes.toString('base64'), signature: sign ? sign(bytes) : null };
+  return { licenseKey: bytes.toString('base64'), signature: sign ? await sign(bytes) : null };
 }

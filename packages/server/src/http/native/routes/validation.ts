@@ -12,7 +12,8 @@ const tags = ['validation'];
 const description =
   'The answer is signed: the `Keyward-Signature` header holds `ed25519=<base64>`, an Ed25519 signature over ' +
   'the exact response body bytes, checkable with the ed25519 key from GET /v1/signing-keys. The body echoes ' +
-  '`nonce` and carries the server time `ts`, so a replayed answer is detectable.';
+  '`nonce` and carries the server time `ts`, so a replayed answer is detectable. `"sign": false` in the body ' +
+  'leaves the signature out.';
 
 function present(validation: Validation, body: Static<typeof ValidateBody>) {
   const { outcome, license, machines, at } = validation;

@@ -1,0 +1,112 @@
+import autocannon from 'autocannon';
+
+/**
+ * The load generator, run as a process of its own so that it never shares an event loop with the server or
+ * the orchestrator. It reads one scenario from argv (JSON), drives the server with autocannon and prints the
+ * measurement as one JSON line. Every answer is checked for `expect`: a scenario that answers errors quickly
+ * is not a measurement, so mismatches are counted and reported.
+ */
+
+export interface LoadSpec {
+  url: string;
+  method: 'GET' | 'POST';
+  path: string;
+  /** Header values may hold the same placeholders as the body. */
+  headers: Record<string, string>;
+  /**
+   * The request body. `{key}` becomes a random key of the population, `{id}` its license id, `{fp}` the
+   * fingerprint of its seeded machine and `{seq}` a value unique to this request.
+   */
+  body: string;
+  population: { keyPrefix: string; firstId: number; count: number };
+  /** A substring every successful answer contains. */
+  expect: string;
+  connections: number;
+  warmupSeconds: number;
+  durationSeconds: number;
+}
+
+export interface LoadResult {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  mismatches: number;
+  errors: number;
+  timeouts: number;
+  firstMismatch: string | null;
+}
+
+export const KEY_DIGITS = 7;
+export const keyOf = (prefix: string, index: number) => `${prefix}${String(index).padStart(KEY_DIGITS, '0')}`;
+export const fingerprintOf = (index: number) => `fp-${String(index).padStart(KEY_DIGITS, '0')}`;
+
+/** Renders one request: body and header values see the same random member of the population. */
+function renderer(spec: LoadSpec): () => { body: string; headers: Record<string, string> } {
+  const { keyPrefix, firstId, count } = spec.population;
+  const run = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+  let seq = 0;
+  const headerNames = Object.keys(spec.headers);
+  return () => {
+    const index = Math.floor(Math.random() * count);
+    const unique = `${run}-${seq++}`;
+    const fill = (text: string) =>
+      text
+        .replaceAll('{key}', keyOf(keyPrefix, index))
+        .replaceAll('{id}', String(firstId + index))
+        .replaceAll('{fp}', fingerprintOf(index))
+        .replaceAll('{seq}', unique);
+    const headers: Record<string, string> = {};
+    for (const name of headerNames) headers[name] = fill(spec.headers[name] as string);
+    return { body: fill(spec.body), headers };
+  };
+}
+
+async function drive(spec: LoadSpec, seconds: number): Promise<LoadResult> {
+  const render = renderer(spec);
+  let mismatches = 0;
+  let firstMismatch: string | null = null;
+  const result = await autocannon({
+    url: spec.url,
+    connections: spec.connections,
+    duration: seconds,
+    timeout: 30,
+    requests: [
+      {
+        method: spec.method,
+        path: spec.path,
+        headers: spec.headers,
+        setupRequest: (request) => ({ ...request, ...render() }),
+        onResponse: (status, body) => {
+          if (status >= 200 && status < 300 && body.includes(spec.expect)) return;
+          mismatches++;
+          firstMismatch ??= `${status} ${body.slice(0, 300)}`;
+        },
+      },
+    ],
+  });
+  return {
+    rps: result.requests.total / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    requests: result.requests.total,
+    mismatches,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    firstMismatch,
+  };
+}
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.argv[2] ?? '') as LoadSpec;
+  if (spec.warmupSeconds > 0) await drive(spec, spec.warmupSeconds);
+  const result = await drive(spec, spec.durationSeconds);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+if (process.argv[1]?.endsWith('load.js')) {
+  main().catch((error) => {
+    process.stderr.write(`${String(error?.stack ?? error)}\n`);
+    process.exit(1);
+  });
+}
