@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
+import { registerOfflineCommands } from './cli-offline.js';
+import { registerUserCommands } from './cli-users.js';
 import { ConfigError, loadConfig } from './config.js';
 import { systemActor } from './core/actor.js';
 import { systemClock } from './core/clock.js';
@@ -8,7 +10,9 @@ import { createKeyward, type Keyward } from './core/keyward.js';
 import { operatorPrincipal } from './core/principal.js';
 import { SecretBox } from './core/secrets.js';
 import { presentLicense, presentPolicy, presentProduct, presentToken } from './http/native/present.js';
+import { registerImportCommand } from './import/import-command.js';
 import { createStore, type KeywardStore } from './storage/create-store.js';
+import { DatabaseAccessError } from './storage/open-database.js';
 
 /** Whoever runs the CLI on the server host holds the database, so it acts with full rights. */
 const cliActor = { ...systemActor, via: 'cli' };
@@ -58,13 +62,26 @@ async function withKeyward<T>(work: (keyward: Keyward, store: KeywardStore) => P
   }
 }
 
-async function serve(): Promise<void> {
+async function serve(options: { workers?: number } = {}): Promise<void> {
+  if ((options.workers ?? 1) > 1) {
+    const { isClusterPrimary, runCluster } = await import('./cluster.js');
+    if (isClusterPrimary()) {
+      loadConfig(); // a configuration error stops the primary, not N workers in a restart loop
+      return runCluster(options.workers as number, (message) => process.stderr.write(`${message}\n`));
+    }
+  }
   // Loaded only here, so the other commands start without the HTTP stack.
   const { startServer } = await import('./server.js');
   const server = await startServer(loadConfig());
   if (server.generatedAdminToken) {
     process.stdout.write(
       `\nAn admin token was generated for this first start. It is shown only now; keep it safe:\n\n  ${server.generatedAdminToken}\n\n`,
+    );
+  }
+  if (server.generatedDashboardAdmin) {
+    const { email, password } = server.generatedDashboardAdmin;
+    process.stdout.write(
+      `A dashboard admin was created. Sign in at ${server.url}/ (shown only now):\n\n  email:    ${email}\n  password: ${password}\n\n`,
     );
   }
   const stop = (signal: string) => {
@@ -86,7 +103,11 @@ export function buildCli(): Command {
     .description('Keyward licensing server. Configuration comes from the environment (see the README).')
     .showHelpAfterError();
 
-  program.command('serve').description('run the HTTP server (migrates the database first)').action(serve);
+  program
+    .command('serve')
+    .description('run the HTTP server (migrates the database first)')
+    .option('--workers <n>', 'server processes sharing the port (Node cluster; default 1)', positiveInt)
+    .action(serve);
 
   program
     .command('migrate')
@@ -291,6 +312,11 @@ export function buildCli(): Command {
       }),
     );
 
+  registerOfflineCommands(program, { withKeyward, print, actor: cliActor });
+  registerUserCommands(program, { withKeyward, print, actor: cliActor });
+
+  registerImportCommand(program, withKeyward);
+
   return program;
 }
 
@@ -300,7 +326,7 @@ async function main(argv: string[]): Promise<void> {
   } catch (error) {
     const message = isDomainError(error)
       ? `${error.code}: ${error.message}`
-      : error instanceof ConfigError
+      : error instanceof ConfigError || error instanceof DatabaseAccessError
         ? error.message
         : String((error as Error)?.stack ?? error);
     process.stderr.write(`keyward: ${message}\n`);

@@ -18,9 +18,19 @@ export interface Config {
   maintenance: boolean;
   /** LimeLM dialect: only POST with a form body, as the vendor documents (KEYWARD_LIMELM_STRICT=true). */
   limelm: { strictTransport: boolean };
+  /** `full` (default): a commit survives power loss; `fast`: it survives a crash of the server process. */
+  durability: Durability;
 }
 
 export class ConfigError extends Error {}
+
+export type Durability = 'full' | 'fast';
+
+function parseDurability(value: string | undefined): Durability {
+  if (value === undefined || value === '' || value === 'full') return 'full';
+  if (value === 'fast') return 'fast';
+  throw new ConfigError('KEYWARD_DURABILITY must be full or fast');
+}
 
 const DEFAULT_SQLITE_PATH = './data/keyward.sqlite';
 
@@ -94,5 +104,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: env.TRUST_PROXY === 'true' || env.TRUST_PROXY === '1',
     maintenance: env.KEYWARD_MAINTENANCE === 'true' || env.KEYWARD_MAINTENANCE === '1',
     limelm: { strictTransport: env.KEYWARD_LIMELM_STRICT === 'true' || env.KEYWARD_LIMELM_STRICT === '1' },
+    durability: parseDurability(env.KEYWARD_DURABILITY),
   };
 }

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Config } from './config.js';
+import { systemActor } from './core/actor.js';
 import { systemClock } from './core/clock.js';
 import { createKeyward, type Keyward } from './core/keyward.js';
 import { PeriodicTask } from './core/periodic-task.js';
@@ -7,6 +8,7 @@ import { SecretBox } from './core/secrets.js';
 import { buildApp } from './http/build-app.js';
 import type { App } from './http/fastify-context.js';
 import { loggerOptions } from './http/plugins/request-logging.js';
+import { startIntegrationTasks } from './integration-tasks.js';
 import { createStore, type KeywardStore } from './storage/create-store.js';
 
 export interface RunningServer {
@@ -17,6 +19,8 @@ export interface RunningServer {
   url: string;
   /** The admin token generated on first start (printed once), or null. */
   generatedAdminToken: string | null;
+  /** The dashboard admin created on first start (its password printed once), or null. */
+  generatedDashboardAdmin: { email: string; password: string } | null;
   /** Stops taking requests, lets in-flight ones finish, flushes bookkeeping, closes the database. */
   close(): Promise<void>;
 }
@@ -26,7 +30,7 @@ const CLEANUP_INTERVAL_MS = 60_000;
 
 /** The composition root: config → storage → core → HTTP → listen. */
 export async function startServer(config: Config): Promise<RunningServer> {
-  const store = createStore(config.database);
+  const store = createStore(config.database, { durability: config.durability });
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 })
     : null;
@@ -42,6 +46,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     });
     await keyward.signingKeys.load();
     const { generated } = await keyward.tokens.ensureAdminToken(config.adminToken);
+    const dashboardAdmin = await keyward.dashboardAuth.ensureFirstAdmin({
+      ...systemActor,
+      via: 'first start',
+    });
     app = await buildApp({
       keyward,
       logger: loggerOptions(config.logLevel),
@@ -58,6 +66,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
       onError: (error) => running.log.error({ err: error }, 'sweeping cleanable licenses failed'),
     });
     sweeper.start();
+    // Webhook deliveries, expiry notices and interrupted imports; each safe with several processes.
+    const integrations = startIntegrationTasks(keyward, (error, task) =>
+      running.log.error({ err: error }, `${task} failed`),
+    );
     let closing: Promise<void> | null = null;
     return {
       app: running,
@@ -65,10 +77,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
       store,
       url,
       generatedAdminToken: generated,
+      generatedDashboardAdmin: dashboardAdmin,
       close: () => {
         closing ??= (async () => {
           await running.close();
           await sweeper.stop();
+          await integrations.stop();
           await keyward.bookkeeping.flush();
           await store.close();
           redis?.disconnect();

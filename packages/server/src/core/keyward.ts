@@ -5,10 +5,14 @@ import type { Store } from './ports.js';
 import type { SecretBox } from './secrets.js';
 import { CatalogService } from './services/catalog-service.js';
 import { CustomerService } from './services/customer-service.js';
+import { DashboardAuthService } from './services/dashboard-auth-service.js';
 import { DataObjectService } from './services/data-object-service.js';
+import { ExpiryNoticeService } from './services/expiry-notice-service.js';
 import { FeatureFieldService } from './services/feature-field-service.js';
+import { ImportService } from './services/import-service.js';
 import { KeyIssuingService } from './services/key-issuing-service.js';
 import { LicenseCleanupService } from './services/license-cleanup-service.js';
+import { LicenseFileService } from './services/license-file-service.js';
 import { LicenseSearchService } from './services/license-search-service.js';
 import { LicenseService } from './services/license-service.js';
 import { LicenseTagService } from './services/license-tag-service.js';
@@ -19,11 +23,13 @@ import { OfflineService } from './services/offline-service.js';
 import { ProductSetupService } from './services/product-setup-service.js';
 import { ResellerService } from './services/reseller-service.js';
 import { SigningKeyService } from './services/signing-key-service.js';
+import { StatsService } from './services/stats-service.js';
 import { TokenLimitService } from './services/token-limit-service.js';
 import { TokenService } from './services/token-service.js';
 import { TrialService } from './services/trial-service.js';
 import { ValidationService } from './services/validation-service.js';
 import { VerifiedTrialService } from './services/verified-trial-service.js';
+import { WebhookService } from './services/webhook-service.js';
 
 /** The domain, assembled: every surface (native API, dialects, CLI) works through this one object. */
 export interface Keyward {
@@ -53,8 +59,20 @@ export interface Keyward {
   featureFields: FeatureFieldService;
   licenseSearch: LicenseSearchService;
   offline: OfflineService;
+  /** Signed offline license files (check-out). */
+  licenseFiles: LicenseFileService;
   productSetup: ProductSetupService;
   licenseTags: LicenseTagService;
+  /** Webhook endpoints and their deliveries (the dispatcher runs in the server). */
+  webhooks: WebhookService;
+  /** Emits `license.expiring_soon` and `license.expired` once each; the server runs it periodically. */
+  expiryNotices: ExpiryNoticeService;
+  /** Imports from other licensing services: records, links and jobs. */
+  imports: ImportService;
+  /** Dashboard users, sign-in and sessions. */
+  dashboardAuth: DashboardAuthService;
+  /** Aggregates for the dashboard's overview. */
+  stats: StatsService;
 }
 
 export function createKeyward(deps: {
@@ -87,8 +105,19 @@ export function createKeyward(deps: {
     featureFields: new FeatureFieldService({ store, clock }),
     licenseSearch: new LicenseSearchService({ store }),
     offline: new OfflineService({ store, clock, machines, verifiedTrials, signer }),
+    licenseFiles: new LicenseFileService({
+      store,
+      clock,
+      signer,
+      validation: new ValidationService({ store, clock, bookkeeping }),
+    }),
     productSetup: new ProductSetupService({ store, clock }),
     licenseTags: new LicenseTagService({ store, clock }),
+    webhooks: new WebhookService({ store, clock, secretBox: deps.secretBox }),
+    expiryNotices: new ExpiryNoticeService({ store, clock }),
+    imports: new ImportService({ store, clock, secretBox: deps.secretBox }),
+    dashboardAuth: new DashboardAuthService({ store, clock }),
+    stats: new StatsService({ store, clock }),
     store,
     clock,
     bookkeeping,

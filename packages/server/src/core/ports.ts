@@ -1,5 +1,7 @@
+import type { DashboardRepositories } from './dashboard-ports.js';
 import type { NewMachine } from './decide-activation.js';
 import type { ExtraRepositories } from './extra-ports.js';
+import type { ImportRepositories } from './import-ports.js';
 import type { LifecycleRepositories } from './lifecycle-ports.js';
 import type {
   Customer,
@@ -18,6 +20,7 @@ import type {
   Reseller,
 } from './model.js';
 import type { SigningAlgorithm, SigningKeyRecord } from './signing-keys.js';
+import type { WebhookRepositories } from './webhook-ports.js';
 
 /** What core needs from storage. Storage implements it on SQLite and PostgreSQL alike. */
 
@@ -66,7 +69,11 @@ export interface LicenseRepository {
   findByKey(key: string): Promise<License | null>;
   /** Reads the license and, on PostgreSQL, locks its row until the transaction ends (SQLite locks the file). */
   lockById(id: number): Promise<License | null>;
-  list(filter: LicenseFilter, input: { after: number | null; limit: number; now: Date }): Promise<License[]>;
+  /** Newest first unless `order` is `asc`; `after` continues in the same order. */
+  list(
+    filter: LicenseFilter,
+    input: { after: number | null; limit: number; now: Date; order?: 'asc' | 'desc' },
+  ): Promise<License[]>;
   update(id: number, changes: Partial<Omit<License, 'id' | 'createdAt'>>): Promise<License>;
   delete(id: number): Promise<boolean>;
   /** Bookkeeping after validations, batched off the response path. */
@@ -176,6 +183,8 @@ export interface ApiTokenRecord {
   scopes: string[];
   productIds: number[];
   licenseId: number | null;
+  /** For a license-locked token, the products of that license, read when the token authenticates. */
+  licenseProductIds?: number[];
   ipAllowlist: string[];
   bindToFirstIp: boolean;
   boundIp: string | null;
@@ -191,6 +200,8 @@ export interface ApiTokenRecord {
   featureLock?: number | null;
   /** May exchange itself for a token locked to one license (Cryptolens key lock -1, auth/KeyLock). */
   canIssueLicenseTokens?: boolean;
+  /** The token that issued this one (auth/KeyLock); revoking the issuer revokes it too. */
+  issuedByTokenId?: number | null;
   /** At most this many client addresses may use the token (LimeLM's API key device lock); absent = any. */
   maxClientAddresses?: number | null;
   /** Seats the token may grant to licenses it creates or raises, in total (a reseller's plan); absent = any. */
@@ -206,6 +217,8 @@ export interface TokenRepository {
   findById(id: number): Promise<ApiTokenRecord | null>;
   list(input: { includeRevoked: boolean }): Promise<ApiTokenRecord[]>;
   revoke(id: number, at: Date): Promise<boolean>;
+  /** Revokes every live token that the given token issued. */
+  revokeIssuedBy(issuerId: number, at: Date): Promise<void>;
   /** Binds a bind-to-first-IP token; false when another request bound it first. */
   bindIp(id: number, ip: string): Promise<boolean>;
   countActive(): Promise<number>;
@@ -232,7 +245,12 @@ export interface IdempotencyRepository {
   deleteOlderThan(at: Date): Promise<number>;
 }
 
-export interface Repositories extends ExtraRepositories, LifecycleRepositories {
+export interface Repositories
+  extends ExtraRepositories,
+    LifecycleRepositories,
+    DashboardRepositories,
+    WebhookRepositories,
+    ImportRepositories {
   products: ProductRepository;
   policies: PolicyRepository;
   licenses: LicenseRepository;

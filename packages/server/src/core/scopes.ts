@@ -19,6 +19,10 @@ export const SCOPES = [
   'tokens:write',
   'messages:read',
   'messages:write',
+  'webhooks:read',
+  'webhooks:write',
+  'imports:read',
+  'imports:write',
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -7,6 +8,7 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyServerOptions, LogController } from 'fastify';
 import type { Keyward } from '../core/keyward.js';
+import { registerDashboard } from './dashboard-static.js';
 import { authToolApi } from './dialects/authtool/authtool-api.js';
 import { CRYPTOLENS_PREFIX, cryptolensDialect } from './dialects/cryptolens/plugin.js';
 import { type LimelmOptions, limelmDialect } from './dialects/limelm/limelm-api.js';
@@ -32,6 +34,8 @@ export interface AppOptions {
   version?: string;
   /** The LimeLM dialect's transport strictness (KEYWARD_LIMELM_STRICT). */
   limelm?: LimelmOptions;
+  /** Where the dashboard's build lives (default: packages/dashboard/dist beside the server). */
+  dashboardDir?: string;
 }
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
@@ -95,6 +99,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerAuthentication(app, keyward, '/v1');
   registerIdempotency(app, keyward);
   registerResponseSigning(app, keyward);
+  await app.register(cookie);
   await app.register(helmet, { global: true });
   await registerRateLimits(app, options.rateLimit);
   await app.register(swagger, {
@@ -125,5 +130,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(async (at) => authToolApi(at as App, keyward), { prefix: '/public/v1' });
   await app.register(async (c) => cryptolensDialect(c as App, keyward), { prefix: CRYPTOLENS_PREFIX });
   await app.register(async (limelm) => limelmDialect(limelm as App, keyward, options.limelm));
+  await registerDashboard(app, options.dashboardDir);
   return app;
 }

@@ -3,10 +3,14 @@ import type { Repositories, Store } from '../core/ports.js';
 import { migrateToLatest } from './migrate.js';
 import { type DatabaseLocation, type OpenDatabase, openDatabase } from './open-database.js';
 import { customerRepository } from './repositories/customers.js';
+import { statsRepository } from './repositories/dashboard-stats.js';
+import { dashboardSessionRepository, dashboardUserRepository } from './repositories/dashboard-users.js';
 import { dataObjectRepository } from './repositories/data-objects.js';
 import { eventRepository } from './repositories/events.js';
+import { expiryNoticeRepository } from './repositories/expiry-notices.js';
 import { featureFieldDetailsRepository } from './repositories/feature-field-details.js';
 import { idempotencyRepository } from './repositories/idempotency.js';
+import { importRepository } from './repositories/imports.js';
 import { licenseCleanupRepository } from './repositories/license-cleanup.js';
 import { licenseSearchRepository } from './repositories/license-search.js';
 import { licenseTemplateRepository } from './repositories/license-templates.js';
@@ -23,7 +27,10 @@ import { tokenLimitRepository } from './repositories/token-limits.js';
 import { tokenRepository } from './repositories/tokens.js';
 import { trialExtensionRepository } from './repositories/trial-extensions.js';
 import { verifiedTrialRepository } from './repositories/verified-trials.js';
+import { withWebhookOutbox } from './repositories/webhook-outbox.js';
+import { webhookRepository } from './repositories/webhooks.js';
 import type { Database } from './schema.js';
+import { groupCommitTransactions } from './sqlite-group-commit.js';
 
 function repositoriesOver(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Repositories {
   return {
@@ -35,7 +42,10 @@ function repositoriesOver(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'):
     machines: machineRepository(db),
     customers: customerRepository(db),
     dataObjects: dataObjectRepository(db),
-    events: eventRepository(db),
+    events: withWebhookOutbox(db, eventRepository(db)),
+    webhooks: webhookRepository(db, dialect),
+    expiryNotices: expiryNoticeRepository(db),
+    imports: importRepository(db, dialect),
     tokens: tokenRepository(db),
     signingKeys: signingKeyRepository(db),
     idempotency: idempotencyRepository(db),
@@ -48,6 +58,9 @@ function repositoriesOver(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'):
     resellers: resellerRepository(db),
     licenseTemplates: licenseTemplateRepository(db),
     messages: messageRepository(db),
+    dashboardUsers: dashboardUserRepository(db),
+    dashboardSessions: dashboardSessionRepository(db),
+    stats: statsRepository(db),
   };
 }
 
@@ -56,7 +69,10 @@ export interface KeywardStore extends Store {
   migrate(): Promise<string[]>;
 }
 
-export function createStore(location: DatabaseLocation, options: { poolSize?: number } = {}): KeywardStore {
+export function createStore(
+  location: DatabaseLocation,
+  options: { poolSize?: number; durability?: 'full' | 'fast' } = {},
+): KeywardStore {
   const database = openDatabase(location, options);
   const { db, dialect } = database;
   return {
@@ -64,7 +80,11 @@ export function createStore(location: DatabaseLocation, options: { poolSize?: nu
     dialect,
     database,
     migrate: () => migrateToLatest(db as Kysely<unknown>, dialect),
-    transaction: (work) => db.transaction().execute((trx) => work(repositoriesOver(trx, dialect))),
+    // SQLite shares one fsync among the transactions that queue up meanwhile (see sqlite-group-commit.ts).
+    transaction:
+      dialect === 'sqlite'
+        ? groupCommitTransactions(db, (trx) => repositoriesOver(trx, dialect))
+        : (work) => db.transaction().execute((trx) => work(repositoriesOver(trx, dialect))),
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -3,6 +3,10 @@ import * as initial from './migrations/001-initial.js';
 import * as cryptolens from './migrations/002-cryptolens.js';
 import * as limelm from './migrations/003-limelm.js';
 import * as authtool from './migrations/004-authtool.js';
+import * as dashboard from './migrations/006-dashboard.js';
+import * as webhooks from './migrations/007-webhooks.js';
+import * as imports from './migrations/008-imports.js';
+import * as issuedTokens from './migrations/009-issued-tokens.js';
 
 type Dialect = 'sqlite' | 'postgres';
 
@@ -13,6 +17,10 @@ function provider(dialect: Dialect): MigrationProvider {
     '002-cryptolens': { up: (db) => cryptolens.up(db, dialect) },
     '003-limelm': { up: (db) => limelm.up(db, dialect) },
     '004-authtool': { up: (db) => authtool.up(db, dialect) },
+    '006-dashboard': { up: (db) => dashboard.up(db, dialect) },
+    '007-webhooks': { up: (db) => webhooks.up(db, dialect) },
+    '008-imports': { up: (db) => imports.up(db, dialect) },
+    '009-issued-tokens': { up: (db) => issuedTokens.up(db, dialect) },
   };
   return { getMigrations: async () => all };
 }

@@ -1,5 +1,7 @@
 import type { Generated } from 'kysely';
+import type { DashboardTables } from './dashboard-schema.js';
 import type { ExtraTables } from './extra-schema.js';
+import type { IntegrationTables } from './integration-schema.js';
 import type { LifecycleTables } from './lifecycle-schema.js';
 
 /**
@@ -161,6 +163,7 @@ export interface ApiTokensTable {
   activation_allowance: number | null;
   activations_granted: Generated<number>;
   is_dormant: Generated<Flag>;
+  issued_by_token_id: number | null;
 }
 
 export interface SigningKeysTable {
@@ -210,7 +213,7 @@ export interface MessagesTable {
   created_at: Millis;
 }
 
-export interface Database extends ExtraTables, LifecycleTables {
+export interface Database extends ExtraTables, LifecycleTables, IntegrationTables, DashboardTables {
   products: ProductsTable;
   policies: PoliciesTable;
   customers: CustomersTable;

@@ -1,9 +1,11 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../core/actor.js';
+import { encodeOfflineRequest } from '../core/offline-exchange.js';
 import { operatorPrincipal } from '../core/principal.js';
 import { SCOPES, type Scope } from '../core/scopes.js';
 import type { TokenInput } from '../core/services/token-service.js';
+import { INTEGRATION_SECURITY_CASES } from './integration-security-cases.js';
 import { rowCounts } from './row-counts.js';
 import { createTestApp, type TestApp } from './test-app.js';
 import type { TestDialect } from './test-store.js';
@@ -39,6 +41,11 @@ export const SECURITY_GROUPS = [
   'signing-keys',
   'license-templates',
   'resellers',
+  'offline',
+  'sessions',
+  'stats',
+  'webhooks',
+  'imports',
 ] as const;
 export type SecurityGroup = (typeof SECURITY_GROUPS)[number];
 
@@ -216,10 +223,6 @@ const hides = (pick: (fx: SecurityFixture) => number, knownBug?: string): Expect
   ...(knownBug ? { knownBug } : {}),
 });
 
-const LICENSE_LOCK_IGNORED =
-  'core/principal.ts canAccessProduct ignores a token’s license lock: a token locked to one license reaches ' +
-  'every product (and policy) although a license credential reaches only its own products';
-
 /** Every route of the native API. Lock answers are 403 FORBIDDEN unless a case says otherwise. */
 export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
   // products
@@ -237,7 +240,7 @@ export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
     scope: 'products:read',
     request: () => ({ url: '/v1/products' }),
     productLocked: hides((fx) => fx.productId),
-    licenseLocked: hides((fx) => fx.productId, LICENSE_LOCK_IGNORED),
+    licenseLocked: hides((fx) => fx.productId),
   },
   {
     group: 'products',
@@ -245,7 +248,7 @@ export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
     route: '/v1/products/:id',
     scope: 'products:read',
     request: ({ fx }) => ({ url: `/v1/products/${fx.productId}` }),
-    licenseLocked: { status: 403, code: 'FORBIDDEN', knownBug: LICENSE_LOCK_IGNORED },
+    licenseLocked: { status: 403, code: 'FORBIDDEN' },
   },
   {
     group: 'products',
@@ -279,7 +282,7 @@ export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
     scope: 'policies:read',
     request: () => ({ url: '/v1/policies' }),
     productLocked: hides((fx) => fx.policyId),
-    licenseLocked: hides((fx) => fx.policyId, LICENSE_LOCK_IGNORED),
+    licenseLocked: hides((fx) => fx.policyId),
   },
   {
     group: 'policies',
@@ -287,7 +290,7 @@ export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
     route: '/v1/policies/:id',
     scope: 'policies:read',
     request: ({ fx }) => ({ url: `/v1/policies/${fx.policyId}` }),
-    licenseLocked: { status: 403, code: 'FORBIDDEN', knownBug: LICENSE_LOCK_IGNORED },
+    licenseLocked: { status: 403, code: 'FORBIDDEN' },
   },
   {
     group: 'policies',
@@ -461,6 +464,34 @@ export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
     scope: 'machines:write',
     licenseKey: true,
     request: async ({ fresh }) => ({ url: `/v1/machines/${await fresh.machine()}` }),
+  },
+  // offline: license files and the air-gapped exchange
+  {
+    group: 'offline',
+    method: 'POST',
+    route: '/v1/licenses/actions/check-out',
+    scope: 'licenses:validate',
+    licenseKey: true,
+    request: ({ fx }) => ({ url: '/v1/licenses/actions/check-out', payload: { licenseId: fx.licenseId } }),
+  },
+  {
+    group: 'offline',
+    method: 'POST',
+    route: '/v1/offline/responses',
+    scope: 'machines:write',
+    licenseKey: true,
+    request: ({ t, fx, unique }) => ({
+      url: '/v1/offline/responses',
+      payload: {
+        request: encodeOfflineRequest({
+          type: 'activation',
+          key: fx.licenseKey,
+          fingerprint: `air-gapped-${unique()}`,
+          requestedAt: t.keyward.clock.now(),
+          nonce: `nonce-${unique()}`,
+        }),
+      },
+    }),
   },
   // data objects
   {
@@ -640,6 +671,52 @@ export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
       }),
     }),
   ),
+  // dashboard sign-in: public; the session cookie is the credential these routes hand out
+  {
+    group: 'sessions',
+    method: 'POST',
+    route: '/v1/session',
+    scope: 'public',
+    request: async ({ t, unique }) => {
+      const email = `user-${unique()}@example.com`;
+      await t.keyward.dashboardAuth.createUser(testActor, {
+        email,
+        password: 'correct horse battery',
+        role: 'admin',
+      });
+      return { url: '/v1/session', payload: { email, password: 'correct horse battery' } };
+    },
+  },
+  {
+    group: 'sessions',
+    method: 'GET',
+    route: '/v1/session',
+    scope: 'public',
+    request: () => ({ url: '/v1/session' }),
+  },
+  {
+    group: 'sessions',
+    method: 'DELETE',
+    route: '/v1/session',
+    scope: 'public',
+    request: () => ({ url: '/v1/session' }),
+  },
+  // dashboard aggregates span every product: locked tokens are refused
+  {
+    group: 'stats',
+    method: 'GET',
+    route: '/v1/stats/overview',
+    scope: 'licenses:read',
+    request: () => ({ url: '/v1/stats/overview' }),
+  },
+  {
+    group: 'stats',
+    method: 'GET',
+    route: '/v1/stats/events',
+    scope: 'events:read',
+    request: () => ({ url: '/v1/stats/events?bucket=hour' }),
+  },
+  ...INTEGRATION_SECURITY_CASES,
 ];
 
 /** A license template on the fixture's policy, for the cases that act on one. */

@@ -2,6 +2,7 @@ import type { Actor } from '../actor.js';
 import { addCalendarPeriod, type CalendarPeriod, checkCalendarPeriod } from '../calendar-period.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
+import { assertExpressible } from '../expressible-instant.js';
 import { withRelativeDefaults } from '../feature-defaults.js';
 import { resolveFeatures } from '../feature-values.js';
 import { checkLicenseChange, type LicenseChangeGuards } from '../license-change-checks.js';
@@ -108,7 +109,9 @@ export class LicenseService {
         throw new DomainError('NOT_FOUND', `policy ${policyId} does not exist`, { field: 'policyId' });
       const created: License[] = [];
       for (const input of inputs) {
-        const license = await tx.licenses.insert(await this.buildLicense(tx, policy, input, now));
+        const built = await this.buildLicense(tx, policy, input, now);
+        assertExpressible(built.expiresAt, 'expiresAt');
+        const license = await tx.licenses.insert(built);
         created.push(license);
         await tx.events.append(
           newEvent('license.created', actor, now, { licenseId: license.id, productId: policy.productId }),
@@ -208,7 +211,10 @@ export class LicenseService {
     return license;
   }
 
-  list(filter: LicenseFilter, page: { after: number | null; limit: number }): Promise<License[]> {
+  list(
+    filter: LicenseFilter,
+    page: { after: number | null; limit: number; order?: 'asc' | 'desc' },
+  ): Promise<License[]> {
     return this.deps.store.licenses.list(
       { ...filter, email: normalizeEmail(filter.email) ?? undefined },
       { ...page, now: this.deps.clock.now() },
@@ -228,6 +234,7 @@ export class LicenseService {
       if (!license) throw new DomainError('LICENSE_NOT_FOUND', `license ${id} does not exist`);
       const policy = (await tx.policies.findById(license.policyId)) as Policy;
       const changes = await work(tx, license, policy, now);
+      assertExpressible(changes.expiresAt, 'expiresAt');
       const updated = await tx.licenses.update(id, { ...changes, updatedAt: now });
       await tx.events.append(
         newEvent(

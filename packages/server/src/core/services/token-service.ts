@@ -134,14 +134,21 @@ export class TokenService {
       if (token.boundIp === null && (await this.deps.store.tokens.bindIp(token.id, ip))) {
         const { secretHash: _omit, ...record } = token;
         await admitClientAddress(this.deps, record, ip);
-        return { ...record, boundIp: ip };
+        return this.withLicenseReach({ ...record, boundIp: ip });
       }
       const bound = token.boundIp ?? (await this.deps.store.tokens.findById(token.id))?.boundIp;
       if (bound !== ip) throw new DomainError('FORBIDDEN', 'this token is bound to another address');
     }
     const { secretHash: _omit, ...record } = token;
     await admitClientAddress(this.deps, record, ip);
-    return record;
+    return this.withLicenseReach(record);
+  }
+
+  /** A token locked to one license reaches that license's products, as the license key itself would. */
+  private async withLicenseReach(token: ApiTokenRecord): Promise<ApiTokenRecord> {
+    if (token.licenseId === null) return token;
+    const license = await this.deps.store.licenses.findById(token.licenseId);
+    return { ...token, licenseProductIds: license?.productIds ?? [] };
   }
 
   /** A token can only hand out what its creator holds: no wider scopes, no looser locks. */
@@ -271,6 +278,7 @@ export class TokenService {
           lastUsedAt: null,
           ...(parent.methodLock ? { methodLock: parent.methodLock } : {}),
           ...(parent.featureLock ? { featureLock: parent.featureLock } : {}),
+          issuedByTokenId: parent.id,
         });
         await tx.events.append(
           newEvent(
@@ -300,6 +308,7 @@ export class TokenService {
     await this.deps.store.transaction(async (tx) => {
       if (!(await tx.tokens.revoke(id, now)))
         throw new DomainError('NOT_FOUND', `token ${id} does not exist or is revoked`);
+      await tx.tokens.revokeIssuedBy(id, now);
       await tx.events.append(newEvent('token.revoked', actor, now, {}, { tokenId: id }));
     });
   }
@@ -309,6 +318,18 @@ export class TokenService {
    * the previous one); without it, the very first start generates one admin token and returns it to print.
    */
   async ensureAdminToken(envToken: string | null): Promise<{ generated: string | null }> {
+    try {
+      return await this.ensureAdminTokenOnce(envToken);
+    } catch (error) {
+      // Several processes starting at once on one PostgreSQL database race to insert the same token; the
+      // loser's unique violation arrives as CONFLICT, and a second look finds the winner's row.
+      if (error instanceof DomainError && error.code === 'CONFLICT')
+        return this.ensureAdminTokenOnce(envToken);
+      throw error;
+    }
+  }
+
+  private ensureAdminTokenOnce(envToken: string | null): Promise<{ generated: string | null }> {
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const tokens = await tx.tokens.list({ includeRevoked: true });

@@ -3,16 +3,21 @@ import type { App } from '../fastify-context.js';
 import { customerRoutes } from './routes/customers.js';
 import { dataObjectRoutes } from './routes/data-objects.js';
 import { eventRoutes } from './routes/events.js';
+import { importRoutes } from './routes/imports.js';
 import { licenseTemplateRoutes } from './routes/license-templates.js';
 import { licenseRoutes } from './routes/licenses.js';
 import { machineRoutes } from './routes/machines.js';
+import { offlineRoutes } from './routes/offline.js';
 import { policyRoutes } from './routes/policies.js';
 import { productRoutes } from './routes/products.js';
 import { resellerRoutes } from './routes/resellers.js';
+import { sessionRoutes } from './routes/sessions.js';
 import { signingKeyRoutes } from './routes/signing-keys.js';
+import { statsRoutes } from './routes/stats.js';
 import { tokenLimitRoutes } from './routes/token-limits.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { validationRoutes } from './routes/validation.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 /** The native API v1, mounted under /v1. */
 export async function nativeApi(app: App, keyward: Keyward): Promise<void> {
@@ -30,6 +35,11 @@ export async function nativeApi(app: App, keyward: Keyward): Promise<void> {
     signingKeyRoutes,
     licenseTemplateRoutes,
     resellerRoutes,
+    sessionRoutes,
+    statsRoutes,
+    offlineRoutes,
+    webhookRoutes,
+    importRoutes,
   ]) {
     routes(app, keyward);
   }

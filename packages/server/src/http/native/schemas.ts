@@ -173,6 +173,9 @@ export const LicenseListQuery = Type.Object(
     tag: Type.Optional(Type.String({ maxLength: 100 })),
     key: Type.Optional(Type.String({ maxLength: 200, description: 'Keys starting with this text' })),
     status: Type.Optional(literalUnion(['active', 'suspended', 'revoked', 'expired'])),
+    order: Type.Optional(
+      Type.Enum(['desc', 'asc'], { description: 'desc (default): newest first; asc: oldest first' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -261,6 +264,12 @@ export const ValidateBody = Type.Object(
     productId: Type.Optional(Id),
     features: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 100 })),
     nonce: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    sign: Type.Optional(
+      Type.Boolean({
+        description:
+          'false: leave out the Keyward-Signature header (for callers that do not verify it); default true',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -3,6 +3,7 @@ import type { Actor } from '../../core/actor.js';
 import { DomainError } from '../../core/domain-error.js';
 import type { Keyward } from '../../core/keyward.js';
 import { assertScope, type Principal, principalTokenId } from '../../core/principal.js';
+import { resolveSessionPrincipal } from '../dashboard-session.js';
 import type { AuthRequirement } from '../fastify-context.js';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -26,9 +27,16 @@ async function resolvePrincipal(
   keyward: Keyward,
   request: FastifyRequest,
   auth: Exclude<AuthRequirement, 'public'>,
+  acceptsSession: boolean,
 ): Promise<Principal | null> {
   const header = request.headers.authorization;
   if (header === undefined || header === '') {
+    // The dashboard's session cookie (with its CSRF header) stands in for a token on the native API.
+    const session = acceptsSession ? await resolveSessionPrincipal(keyward, request) : null;
+    if (session) {
+      assertScope(session, auth.scope);
+      return session;
+    }
     if (auth.optional) return null;
     throw new DomainError('UNAUTHENTICATED', 'send Authorization: Bearer <token>');
   }
@@ -57,6 +65,7 @@ async function resolvePrincipal(
  */
 export function registerAuthentication(app: FastifyInstance, keyward: Keyward, guardedPrefix: string): void {
   app.decorateRequest('principal', null);
+  app.decorateRequest('dashboardUser', null);
   app.addHook('onRoute', (route) => {
     const auth = route.config?.auth;
     if (auth === undefined) {
@@ -66,8 +75,9 @@ export function registerAuthentication(app: FastifyInstance, keyward: Keyward, g
       return;
     }
     if (auth === 'public') return;
+    const acceptsSession = route.url.startsWith(guardedPrefix);
     const hook = async (request: FastifyRequest) => {
-      request.principal = await resolvePrincipal(keyward, request, auth);
+      request.principal = await resolvePrincipal(keyward, request, auth, acceptsSession);
     };
     const existing = route.preValidation;
     route.preValidation = existing ? [hook, ...(Array.isArray(existing) ? existing : [existing])] : hook;
@@ -81,5 +91,8 @@ export function principalOf(request: FastifyRequest): Principal {
 }
 
 export function actorOf(request: FastifyRequest, via: string): Actor {
+  // A dashboard user's change is recorded with who made it; a session is no API token.
+  if (request.dashboardUser)
+    return { tokenId: null, ip: request.ip, via: `dashboard:${request.dashboardUser.email}` };
   return { tokenId: principalTokenId(request.principal), ip: request.ip, via };
 }

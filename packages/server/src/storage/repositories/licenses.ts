@@ -142,9 +142,9 @@ export function licenseRepository(db: Kysely<Database>, dialect: 'sqlite' | 'pos
       const row = await query.executeTakeFirst();
       return row ? toLicense(row) : null;
     },
-    async list(filter: LicenseFilter, { after, limit, now }) {
-      let query = db.selectFrom('licenses').selectAll('licenses').orderBy('licenses.id', 'desc').limit(limit);
-      if (after !== null) query = query.where('licenses.id', '<', after);
+    async list(filter: LicenseFilter, { after, limit, now, order = 'desc' }) {
+      let query = db.selectFrom('licenses').selectAll('licenses').orderBy('licenses.id', order).limit(limit);
+      if (after !== null) query = query.where('licenses.id', order === 'desc' ? '<' : '>', after);
       if (filter.productId !== undefined) {
         const productId = filter.productId;
         query = query.where('licenses.id', 'in', (eb) =>
@@ -169,14 +169,18 @@ export function licenseRepository(db: Kysely<Database>, dialect: 'sqlite' | 'pos
       }
       const t = now.getTime();
       switch (filter.status) {
-        case 'suspended':
-          query = query.where('is_suspended', '=', 1);
-          break;
+        // Each license has one status, in this precedence: revoked, suspended, expired, active.
         case 'revoked':
           query = query.where('revoked_at', 'is not', null);
           break;
+        case 'suspended':
+          query = query.where('revoked_at', 'is', null).where('is_suspended', '=', 1);
+          break;
         case 'expired':
-          query = query.where('expires_at', '<=', t);
+          query = query
+            .where('revoked_at', 'is', null)
+            .where('is_suspended', '=', 0)
+            .where('expires_at', '<=', t);
           break;
         case 'active':
           query = query

@@ -125,10 +125,10 @@ export function licenseRoutes(app: App, keyward: Keyward): void {
     },
     async (request) => {
       const principal = principalOf(request);
-      const { limit = 100, after, key, ...filter } = request.query;
+      const { limit = 100, after, key, order, ...filter } = request.query;
       const licenses = await keyward.licenses.list(
         { ...filter, keyPrefix: key },
-        { after: parseCursor(after), limit },
+        { after: parseCursor(after), limit, order },
       );
       const listed = page(licenses, limit, (l) => l);
       return { ...listed, data: licenses.filter((l) => canAccessLicense(principal, l)).map(present) };
