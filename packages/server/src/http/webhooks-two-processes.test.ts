@@ -1,10 +1,15 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { type AddressInfo, createServer, type Server } from 'node:net';
-import { resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ensureBuilt,
+  freePorts,
+  PROCESS_ADMIN_TOKEN,
+  type ServerProcess,
+  startServerProcess,
+  waitUntilReady,
+} from '../test-support/server-process.js';
 import { createPostgresSchemaUrl, postgresAvailable } from '../test-support/test-store.js';
 
 /**
@@ -12,81 +17,13 @@ import { createPostgresSchemaUrl, postgresAvailable } from '../test-support/test
  * dispatcher, and events are recorded through both. The receiver must see every delivery exactly once.
  */
 
-const PACKAGE_DIR = resolve(import.meta.dirname, '../..');
-const CLI = resolve(PACKAGE_DIR, 'dist/cli.js');
-const ADMIN_TOKEN = 'kw_webhook_processes_admin_token_0123456789';
-const SECRET = 'webhook-processes-secret-that-is-long-enough-0123456789';
 const LICENSES = 120;
-
-interface ServerProcess {
-  url: string;
-  child: ChildProcess;
-  output: string[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** Free ports, held open together so the two differ. The server cannot listen on port 0 and report it. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers: Server[] = [];
-  for (let i = 0; i < count; i++) {
-    const server = createServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    servers.push(server);
-  }
-  const ports = servers.map((server) => (server.address() as AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
-  return ports;
-}
-
-function startServer(port: number, databaseUrl: string): ServerProcess {
-  const child = spawn(process.execPath, [CLI, 'serve'], {
-    cwd: PACKAGE_DIR,
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      KEYWARD_SECRET: SECRET,
-      KEYWARD_ADMIN_TOKEN: ADMIN_TOKEN,
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_TOKEN: '0',
-      RATE_LIMIT_PER_IP: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout?.on('data', (chunk) => output.push(String(chunk)));
-  child.stderr?.on('data', (chunk) => output.push(String(chunk)));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-    child.once('exit', (code, signal) => done({ code, signal })),
-  );
-  return { url: `http://127.0.0.1:${port}`, child, output, exited };
-}
-
-async function waitUntilReady(server: ServerProcess, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (server.child.exitCode !== null) {
-      throw new Error(
-        `server exited with ${server.child.exitCode} while starting:\n${server.output.join('')}`,
-      );
-    }
-    try {
-      if ((await fetch(`${server.url}/readyz`)).status === 200) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  throw new Error(`server at ${server.url} not ready after ${timeoutMs} ms:\n${server.output.join('')}`);
-}
 
 async function call(server: ServerProcess, method: string, path: string, body?: unknown) {
   const response = await fetch(`${server.url}${path}`, {
     method,
     headers: {
-      authorization: `Bearer ${ADMIN_TOKEN}`,
+      authorization: `Bearer ${PROCESS_ADMIN_TOKEN}`,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -116,12 +53,12 @@ describe.runIf(runs)('webhooks with two server processes on PostgreSQL', () => {
   });
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) execFileSync('npm', ['run', 'build'], { cwd: PACKAGE_DIR, stdio: 'pipe' });
+    ensureBuilt();
     receiver.listen(0, '127.0.0.1');
     await once(receiver, 'listening');
     const { url, drop } = await createPostgresSchemaUrl();
     dropSchema = drop;
-    for (const port of await freePorts(2)) servers.push(startServer(port, url));
+    for (const port of await freePorts(2)) servers.push(startServerProcess({ port, databaseUrl: url }));
     await Promise.all(servers.map((s) => waitUntilReady(s)));
   }, 90_000);
 

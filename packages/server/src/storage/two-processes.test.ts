@@ -1,9 +1,12 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync } from 'node:fs';
-import { type AddressInfo, createServer, type Server } from 'node:net';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ensureBuilt,
+  freePorts,
+  PROCESS_ADMIN_TOKEN,
+  type ServerProcess,
+  startServerProcess,
+  waitUntilReady,
+} from '../test-support/server-process.js';
 import { createPostgresSchemaUrl, postgresAvailable } from '../test-support/test-store.js';
 
 /**
@@ -11,75 +14,7 @@ import { createPostgresSchemaUrl, postgresAvailable } from '../test-support/test
  * answering one burst of parallel requests. Only the database can keep the limits exact here.
  */
 
-const PACKAGE_DIR = resolve(import.meta.dirname, '../..');
-const CLI = resolve(PACKAGE_DIR, 'dist/cli.js');
-const ADMIN_TOKEN = 'kw_two_processes_admin_token_0123456789abcdef';
-const SECRET = 'two-processes-secret-that-is-long-enough-0123456789';
 const PARALLEL = 100;
-
-interface ServerProcess {
-  url: string;
-  child: ChildProcess;
-  output: string[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** Free ports, held open together so the two differ. The server cannot listen on port 0 and report it. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers: Server[] = [];
-  for (let i = 0; i < count; i++) {
-    const server = createServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    servers.push(server);
-  }
-  const ports = servers.map((server) => (server.address() as AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
-  return ports;
-}
-
-function startServer(port: number, databaseUrl: string): ServerProcess {
-  const child = spawn(process.execPath, [CLI, 'serve'], {
-    cwd: PACKAGE_DIR,
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      KEYWARD_SECRET: SECRET,
-      KEYWARD_ADMIN_TOKEN: ADMIN_TOKEN,
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_TOKEN: '0',
-      RATE_LIMIT_PER_IP: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout?.on('data', (chunk) => output.push(String(chunk)));
-  child.stderr?.on('data', (chunk) => output.push(String(chunk)));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-    child.once('exit', (code, signal) => done({ code, signal })),
-  );
-  return { url: `http://127.0.0.1:${port}`, child, output, exited };
-}
-
-async function waitUntilReady(server: ServerProcess, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (server.child.exitCode !== null) {
-      throw new Error(
-        `server exited with ${server.child.exitCode} while starting:\n${server.output.join('')}`,
-      );
-    }
-    try {
-      if ((await fetch(`${server.url}/readyz`)).status === 200) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  throw new Error(`server at ${server.url} not ready after ${timeoutMs} ms:\n${server.output.join('')}`);
-}
 
 interface Answer {
   status: number;
@@ -90,7 +25,7 @@ async function call(server: ServerProcess, method: string, path: string, body?: 
   const response = await fetch(`${server.url}${path}`, {
     method,
     headers: {
-      authorization: `Bearer ${ADMIN_TOKEN}`,
+      authorization: `Bearer ${PROCESS_ADMIN_TOKEN}`,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -118,16 +53,13 @@ describe.runIf(runs)('two server processes sharing one PostgreSQL schema', () =>
   const server = (i: number) => servers[i % servers.length] as ServerProcess;
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) {
-      // `npm test` builds first; a bare `vitest run` on a fresh clone builds here.
-      execFileSync('npm', ['run', 'build'], { cwd: PACKAGE_DIR, stdio: 'pipe' });
-    }
+    ensureBuilt();
     const { url, drop } = await createPostgresSchemaUrl();
     dropSchema = drop;
     const ports = await freePorts(2);
     // Both at once, as an orchestrator starts them: they race to migrate and to insert the KEYWARD_ADMIN_TOKEN
     // row, and both must come up.
-    for (const port of ports) servers.push(startServer(port, url));
+    for (const port of ports) servers.push(startServerProcess({ port, databaseUrl: url }));
     await Promise.all(servers.map((started) => waitUntilReady(started)));
   });
 
