@@ -35,9 +35,22 @@ export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Pr
     provider: provider(dialect),
     ...(migrationTableSchema ? { migrationTableSchema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { error, results } = await migrator.migrateToLatest();
+      if (error) throw error;
+      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    } catch (error) {
+      // Kysely checks for its bookkeeping tables by listing the tables of every schema in the database; a
+      // schema that someone else drops during that listing fails it (invalid_schema_name, 3F000). Migrations
+      // run in a transaction, so nothing is half done, and looking again is safe.
+      const isSchemaDroppedMeanwhile = (error as { code?: unknown }).code === '3F000';
+      if (!isSchemaDroppedMeanwhile || attempt === 10) {
+        throw error instanceof Error ? error : new Error(String(error));
+      }
+      await new Promise((done) => setTimeout(done, 20 * attempt));
+    }
+  }
 }
 
 /** The schema unqualified names resolve to: the first existing one of the connection's search_path. */
