@@ -1,41 +1,14 @@
 import { DomainError } from '../../../core/domain-error.js';
 import type { Keyward } from '../../../core/keyward.js';
-import type { License as LicenseModel } from '../../../core/model.js';
 import { assertLicenseAccess, type Principal } from '../../../core/principal.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
+import { licenseNamedBy } from '../license-named-by.js';
 import { page, presentMachine } from '../present.js';
 import { parseCursor } from '../request-values.js';
 import { ActivateBody, HeartbeatBody, IdParams, listOf, Machine, MachineListQuery } from '../schemas.js';
 
 const tags = ['machines'];
-
-/** The license an activation is for: the credential's own, or the one the body names. */
-async function licenseToActivate(
-  keyward: Keyward,
-  principal: Principal,
-  body: { licenseId?: number | undefined; key?: string | undefined },
-): Promise<LicenseModel> {
-  if (principal.kind === 'license') {
-    const own = principal.license;
-    if (
-      (body.licenseId !== undefined && body.licenseId !== own.id) ||
-      (body.key !== undefined && body.key !== own.key)
-    ) {
-      throw new DomainError('FORBIDDEN', 'a license key credential may only activate its own license');
-    }
-    return own;
-  }
-  if (body.licenseId === undefined && body.key === undefined) {
-    throw new DomainError('INVALID_INPUT', 'give licenseId or key', { field: 'licenseId' });
-  }
-  const license =
-    body.licenseId !== undefined
-      ? await keyward.licenses.get(body.licenseId)
-      : await keyward.licenses.getByKey(body.key as string);
-  assertLicenseAccess(principal, license);
-  return license;
-}
 
 export function machineRoutes(app: App, keyward: Keyward): void {
   /** Loads a machine whose license the caller may reach. */
@@ -58,7 +31,7 @@ export function machineRoutes(app: App, keyward: Keyward): void {
       },
     },
     async (request, reply) => {
-      const license = await licenseToActivate(keyward, principalOf(request), request.body);
+      const license = await licenseNamedBy(keyward, principalOf(request), request.body, 'activate');
       const { licenseId: _id, key: _key, ...machine } = request.body;
       const result = await keyward.machines.activate(actorOf(request, 'native'), license.id, {
         ...machine,

@@ -1,11 +1,11 @@
 import { Type } from 'typebox';
 import { DomainError } from '../../../core/domain-error.js';
 import type { Keyward } from '../../../core/keyward.js';
-import type { License } from '../../../core/model.js';
 import { OFFLINE_REQUEST_MAX_LENGTH } from '../../../core/offline-exchange.js';
-import { assertLicenseAccess, assertProductAccess, type Principal } from '../../../core/principal.js';
+import { assertProductAccess } from '../../../core/principal.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
+import { licenseNamedBy } from '../license-named-by.js';
 import { Id, Timestamp } from '../schemas.js';
 
 const tags = ['offline'];
@@ -42,33 +42,6 @@ const OfflineResponse = Type.Object({
   trialId: Type.Union([Type.Integer(), Type.Null()]),
 });
 
-/** The license a request names, if the caller may reach it. A key credential reaches only its own. */
-async function licenseFor(
-  keyward: Keyward,
-  principal: Principal,
-  body: { licenseId?: number | undefined; key?: string | undefined },
-): Promise<License> {
-  if (principal.kind === 'license') {
-    const own = principal.license;
-    if (
-      (body.licenseId !== undefined && body.licenseId !== own.id) ||
-      (body.key !== undefined && body.key !== own.key)
-    ) {
-      throw new DomainError('FORBIDDEN', 'a license key credential may only reach its own license');
-    }
-    return own;
-  }
-  if (body.licenseId === undefined && body.key === undefined) {
-    throw new DomainError('INVALID_INPUT', 'give licenseId or key', { field: 'licenseId' });
-  }
-  const license =
-    body.licenseId !== undefined
-      ? await keyward.licenses.get(body.licenseId)
-      : await keyward.licenses.getByKey(body.key as string);
-  assertLicenseAccess(principal, license);
-  return license;
-}
-
 /** Offline licensing on the native API: license files and the air-gapped request/response exchange. */
 export function offlineRoutes(app: App, keyward: Keyward): void {
   app.post(
@@ -88,7 +61,7 @@ export function offlineRoutes(app: App, keyward: Keyward): void {
     },
     async (request) => {
       const principal = principalOf(request);
-      const license = await licenseFor(keyward, principal, request.body);
+      const license = await licenseNamedBy(keyward, principal, request.body, 'reach');
       const { fingerprint, productId, ttlSeconds, encrypt, nonce } = request.body;
       const issued = await keyward.licenseFiles.checkOut(actorOf(request, 'native'), license, {
         fingerprint,
@@ -134,7 +107,7 @@ export function offlineRoutes(app: App, keyward: Keyward): void {
         const { response, trial } = await keyward.offline.startVerifiedTrial(actor, parsed);
         return { type: parsed.type, nonce: parsed.nonce, response, machineId: null, trialId: trial.id };
       }
-      const license = await licenseFor(keyward, principal, { key: parsed.key });
+      const license = await licenseNamedBy(keyward, principal, { key: parsed.key }, 'reach');
       if (parsed.type === 'deactivation') {
         await keyward.offline.deactivate(actor, license, parsed);
         return {
