@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NewMachine } from '../core/decide-activation.js';
-import type { License, Policy } from '../core/model.js';
-import type { NewLicense } from '../core/ports.js';
+import type { Policy } from '../core/model.js';
+import {
+  at,
+  licenseInput,
+  machineInput,
+  policyInput,
+  T0,
+  UNIQUE_VIOLATION,
+  unique,
+} from '../test-support/store-inputs.js';
 import { createTestStore, testDialects } from '../test-support/test-store.js';
 
 /**
@@ -9,13 +16,6 @@ import { createTestStore, testDialects } from '../test-support/test-store.js';
  * resellers, license templates, messages, customer secrets, license terms and trial keys, token locks, and the
  * unique live fingerprint per license and seat pool.
  */
-
-const T0 = new Date('2026-03-04T05:06:07.089Z');
-const at = (ms: number) => new Date(T0.getTime() + ms);
-let counter = 0;
-const unique = (prefix: string) => `${prefix}-${++counter}-${Math.random().toString(36).slice(2, 8)}`;
-/** Either database's unique violation reaches the domain as a CONFLICT (storage/unique-violations.ts). */
-const UNIQUE_VIOLATION = { name: 'DomainError', code: 'CONFLICT' };
 
 const dialects = await testDialects();
 
@@ -26,80 +26,9 @@ describe.each(dialects)('Cryptolens-era repositories on %s', (dialect) => {
   beforeAll(async () => {
     store = await createTestStore(dialect);
     const product = await store.products.insert({ name: 'p', code: null, createdAt: T0 });
-    policy = await store.policies.insert({
-      productId: product.id,
-      name: 'Standard',
-      maxMachines: 1,
-      maxDeactivations: -1,
-      isFloating: false,
-      leaseSeconds: 900,
-      maxOverdraft: 0,
-      allowVm: true,
-      durationSeconds: null,
-      expirationBasis: 'CREATION',
-      activationValiditySeconds: null,
-      isTrial: false,
-      allowLicenseAuth: false,
-      keyFormat: 'XXXXX-XXXXX-XXXXX-XXXXX',
-      featureFields: [],
-      createdAt: T0,
-    });
+    policy = await store.policies.insert(policyInput(product.id, { maxMachines: 1 }));
   });
   afterAll(() => store?.dispose());
-
-  const licenseInput = (changes: Partial<NewLicense> = {}): NewLicense => ({
-    key: unique('KEY'),
-    policyId: policy.id,
-    productIds: [policy.productId],
-    customerId: null,
-    email: null,
-    notes: null,
-    alias: null,
-    expiresAt: null,
-    firstActivatedAt: null,
-    isSuspended: false,
-    revokedAt: null,
-    overrides: {
-      maxMachines: null,
-      maxDeactivations: null,
-      isFloating: null,
-      leaseSeconds: null,
-      maxOverdraft: null,
-      allowVm: null,
-    },
-    isCleanable: false,
-    activationCount: 0,
-    deactivationCount: 0,
-    resetCount: 0,
-    features: {},
-    tags: [],
-    allowedMachines: [],
-    namedUsers: [],
-    createdAt: T0,
-    updatedAt: T0,
-    lastValidatedAt: null,
-    ...changes,
-  });
-  const machineInput = (
-    license: License,
-    fingerprint: string,
-    changes: Partial<NewMachine> = {},
-  ): NewMachine => ({
-    licenseId: license.id,
-    fingerprint,
-    name: null,
-    ip: null,
-    platform: null,
-    isVm: false,
-    username: null,
-    createdAt: T0,
-    lastSeenAt: T0,
-    leaseExpiresAt: null,
-    isOverdraft: false,
-    expiresAt: null,
-    deactivatedAt: null,
-    ...changes,
-  });
 
   it('round-trips license terms, trial fingerprints and resellers, and clears them', async () => {
     const reseller = await store.resellers.insert({
@@ -110,7 +39,7 @@ describe.each(dialects)('Cryptolens-era repositories on %s', (dialect) => {
       description: 'd',
       createdAt: T0,
     });
-    const input = licenseInput({
+    const input = licenseInput(policy, {
       termSeconds: 30 * 86_400 * 1000,
       hasTrialActivation: true,
       trialFingerprint: unique('fp'),
@@ -130,15 +59,15 @@ describe.each(dialects)('Cryptolens-era repositories on %s', (dialect) => {
     expect(cleared).not.toHaveProperty('hasTrialActivation');
     expect(cleared).not.toHaveProperty('resellerId');
     // A plain license reads back without any of the new fields.
-    const plain = licenseInput();
+    const plain = licenseInput(policy);
     expect(await store.licenses.insert(plain)).toEqual({ ...plain, id: expect.any(Number) });
   });
 
   it('keeps one trial key per product and fingerprint', async () => {
     const fingerprint = unique('trial');
-    await store.licenses.insert(licenseInput({ trialFingerprint: fingerprint }));
+    await store.licenses.insert(licenseInput(policy, { trialFingerprint: fingerprint }));
     await expect(
-      store.licenses.insert(licenseInput({ trialFingerprint: fingerprint })),
+      store.licenses.insert(licenseInput(policy, { trialFingerprint: fingerprint })),
     ).rejects.toMatchObject(UNIQUE_VIOLATION);
   });
 
@@ -151,22 +80,24 @@ describe.each(dialects)('Cryptolens-era repositories on %s', (dialect) => {
       description: null,
       createdAt: T0,
     });
-    const license = await store.licenses.insert(licenseInput({ resellerId: reseller.id }));
+    const license = await store.licenses.insert(licenseInput(policy, { resellerId: reseller.id }));
     expect(await store.resellers.update(reseller.id, { phone: '1' })).toMatchObject({ phone: '1' });
     expect(await store.resellers.delete(reseller.id)).toBe(true);
     expect((await store.licenses.findById(license.id))?.resellerId).toBeUndefined();
   });
 
   it('keeps a live fingerprint unique per license and pool', async () => {
-    const license = await store.licenses.insert(licenseInput());
-    await store.machines.insert(machineInput(license, 'pc'));
-    await store.machines.insert(machineInput(license, 'pc', { leaseExpiresAt: at(60_000) }));
-    await expect(store.machines.insert(machineInput(license, 'pc'))).rejects.toMatchObject(UNIQUE_VIOLATION);
+    const license = await store.licenses.insert(licenseInput(policy));
+    await store.machines.insert(machineInput(license.id, 'pc'));
+    await store.machines.insert(machineInput(license.id, 'pc', { leaseExpiresAt: at(60_000) }));
+    await expect(store.machines.insert(machineInput(license.id, 'pc'))).rejects.toMatchObject(
+      UNIQUE_VIOLATION,
+    );
     await expect(
-      store.machines.insert(machineInput(license, 'pc', { leaseExpiresAt: at(5) })),
+      store.machines.insert(machineInput(license.id, 'pc', { leaseExpiresAt: at(5) })),
     ).rejects.toMatchObject(UNIQUE_VIOLATION);
     // Deactivated rows stay as history and do not count.
-    await store.machines.insert(machineInput(license, 'pc', { deactivatedAt: at(1) }));
+    await store.machines.insert(machineInput(license.id, 'pc', { deactivatedAt: at(1) }));
   });
 
   it('round-trips license templates and deletes them with their policy', async () => {

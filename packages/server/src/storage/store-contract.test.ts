@@ -1,8 +1,18 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NewMachine } from '../core/decide-activation.js';
-import type { DomainEvent, License, Policy } from '../core/model.js';
-import type { ApiTokenRecord, NewLicense, NewPolicy, Repositories } from '../core/ports.js';
+import type { DomainEvent } from '../core/model.js';
+import type { ApiTokenRecord, NewPolicy, Repositories } from '../core/ports.js';
+import {
+  at,
+  licenseInput,
+  machineInput,
+  NO_OVERRIDES,
+  nextNumber,
+  policyInput,
+  T0,
+  UNIQUE_VIOLATION,
+  unique,
+} from '../test-support/store-inputs.js';
 import { createTestStore, type TestDialect, testDialects } from '../test-support/test-store.js';
 
 /**
@@ -12,92 +22,6 @@ import { createTestStore, type TestDialect, testDialects } from '../test-support
  */
 
 type TestStore = Awaited<ReturnType<typeof createTestStore>>;
-
-/** Instants with milliseconds, so a round trip that drops or rounds them fails. */
-const T0 = new Date('2026-03-04T05:06:07.089Z');
-const at = (ms: number) => new Date(T0.getTime() + ms);
-
-let counter = 0;
-const unique = (prefix: string) => `${prefix}-${++counter}-${Math.random().toString(36).slice(2, 8)}`;
-
-const NO_OVERRIDES: License['overrides'] = {
-  maxMachines: null,
-  maxDeactivations: null,
-  isFloating: null,
-  leaseSeconds: null,
-  maxOverdraft: null,
-  allowVm: null,
-};
-
-function policyInput(productId: number, changes: Partial<NewPolicy> = {}): NewPolicy {
-  return {
-    productId,
-    name: 'Standard',
-    maxMachines: 3,
-    maxDeactivations: -1,
-    isFloating: false,
-    leaseSeconds: 900,
-    maxOverdraft: 0,
-    allowVm: true,
-    durationSeconds: null,
-    expirationBasis: 'CREATION',
-    activationValiditySeconds: null,
-    isTrial: false,
-    allowLicenseAuth: false,
-    keyFormat: 'XXXXX-XXXXX-XXXXX-XXXXX',
-    featureFields: [],
-    createdAt: T0,
-    ...changes,
-  };
-}
-
-function licenseInput(policy: Policy, changes: Partial<NewLicense> = {}): NewLicense {
-  return {
-    key: unique('KEY'),
-    policyId: policy.id,
-    productIds: [policy.productId],
-    customerId: null,
-    email: null,
-    notes: null,
-    alias: null,
-    expiresAt: null,
-    firstActivatedAt: null,
-    isSuspended: false,
-    revokedAt: null,
-    overrides: NO_OVERRIDES,
-    isCleanable: false,
-    activationCount: 0,
-    deactivationCount: 0,
-    resetCount: 0,
-    features: {},
-    tags: [],
-    allowedMachines: [],
-    namedUsers: [],
-    createdAt: T0,
-    updatedAt: T0,
-    lastValidatedAt: null,
-    ...changes,
-  };
-}
-
-function machineInput(licenseId: number, fingerprint: string, changes: Partial<NewMachine> = {}): NewMachine {
-  return {
-    licenseId,
-    fingerprint,
-    name: null,
-    ip: null,
-    platform: null,
-    isVm: false,
-    username: null,
-    createdAt: T0,
-    lastSeenAt: T0,
-    leaseExpiresAt: null,
-    isOverdraft: false,
-    expiresAt: null,
-    deactivatedAt: null,
-    ...changes,
-  };
-}
 
 function eventInput(changes: Partial<Omit<DomainEvent, 'id'>> = {}): Omit<DomainEvent, 'id'> {
   return {
@@ -142,8 +66,6 @@ async function catalog(repos: Repositories, policy: Partial<NewPolicy> = {}) {
 }
 
 /** SQLite and PostgreSQL word it differently; both name the unique constraint. */
-/** Either database's unique violation reaches the domain as a CONFLICT (storage/unique-violations.ts). */
-const UNIQUE_VIOLATION = { name: 'DomainError', code: 'CONFLICT' };
 const FOREIGN_KEY_VIOLATION = /foreign key/i;
 
 const ids = (items: { id: number }[]) => items.map((item) => item.id);
@@ -408,7 +330,7 @@ describe.each(dialects)('store contract on %s', (dialect) => {
       const productB = await store.products.insert({ name: unique('B'), code: null, createdAt: T0 });
       const c1 = await store.customers.insert({ name: 'C1', email: null, company: null, createdAt: T0 });
       const c2 = await store.customers.insert({ name: 'C2', email: null, company: null, createdAt: T0 });
-      const prefix = `Q${++counter}X`;
+      const prefix = `Q${nextNumber()}X`;
       const email = `${unique('user')}@example.com`;
       const now = at(100_000);
       const l1 = await store.licenses.insert(
@@ -477,7 +399,7 @@ describe.each(dialects)('store contract on %s', (dialect) => {
 
     it('matches key prefixes exactly: no wildcards, case-sensitive', async () => {
       const { policy } = await catalog(store);
-      const prefix = `W${++counter}Y`;
+      const prefix = `W${nextNumber()}Y`;
       const underscore = await store.licenses.insert(licenseInput(policy, { key: `${prefix}_A%1` }));
       await store.licenses.insert(licenseInput(policy, { key: `${prefix}XA%2` }));
       const percent = await store.licenses.insert(licenseInput(policy, { key: `${prefix}%B` }));
@@ -782,7 +704,7 @@ describe.each(dialects)('store contract on %s', (dialect) => {
 
   describe('data objects', () => {
     it('inserts, finds, lists by owner, updates and deletes', async () => {
-      const ownerId = 700_000 + ++counter;
+      const ownerId = 700_000 + nextNumber();
       const a = await store.dataObjects.insert({
         ownerType: 'license',
         ownerId,
@@ -850,7 +772,7 @@ describe.each(dialects)('store contract on %s', (dialect) => {
     it('adds to the integer only within the bounds, inclusive', async () => {
       const object = await store.dataObjects.insert({
         ownerType: 'product',
-        ownerId: 800_000 + ++counter,
+        ownerId: 800_000 + nextNumber(),
         name: 'counter',
         intValue: 5,
         stringValue: 'kept',
@@ -876,7 +798,7 @@ describe.each(dialects)('store contract on %s', (dialect) => {
     it('keeps a bound under parallel increments', async () => {
       const object = await store.dataObjects.insert({
         ownerType: 'product',
-        ownerId: 800_000 + ++counter,
+        ownerId: 800_000 + nextNumber(),
         name: 'parallel',
         intValue: 0,
         stringValue: '',
