@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -21,6 +20,8 @@ import { registerIdempotency } from './plugins/idempotency.js';
 import { registerMaintenanceMode } from './plugins/maintenance.js';
 import { type RateLimitOptions, registerRateLimits } from './plugins/rate-limits.js';
 import { registerRequestLogging } from './plugins/request-logging.js';
+import { registerResponseSerializer } from './plugins/response-serializer.js';
+import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerResponseSigning } from './plugins/sign-responses.js';
 import { registerStorableText } from './plugins/storable-text.js';
 
@@ -87,6 +88,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.setValidatorCompiler(({ schema, httpPart }) =>
     (httpPart === 'body' ? strict : lenient).compile(schema as object),
   );
+  registerResponseSerializer(app);
 
   // Action routes take optional bodies: an absent body validates as {} so a bare `curl -X POST` works.
   app.addHook('preValidation', async (request) => {
@@ -100,7 +102,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerIdempotency(app, keyward);
   registerResponseSigning(app, keyward);
   await app.register(cookie);
-  await app.register(helmet, { global: true });
+  registerSecurityHeaders(app);
   await registerRateLimits(app, options.rateLimit);
   await app.register(swagger, {
     openapi: {
