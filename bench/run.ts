@@ -146,7 +146,11 @@ interface RunningServer {
 
 async function startServer(databaseUrl: string): Promise<RunningServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'serve'], {
+  // BENCH_PROFILE_DIR=<dir> writes a CPU profile of each server process there when it stops.
+  const profile = process.env.BENCH_PROFILE_DIR
+    ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR]
+    : [];
+  const child = spawn(process.execPath, [...profile, CLI, 'serve'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

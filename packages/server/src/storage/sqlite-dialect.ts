@@ -36,6 +36,11 @@ class ImmediateTransactionDriver extends SqliteDriver {
 
 /** Distinct statements kept prepared; the server issues far fewer, so in practice nothing is evicted. */
 const STATEMENT_CACHE_SIZE = 1000;
+/**
+ * Batches (many rows in one insert, a long `in (…)` list) make a new text for every size; they run once per
+ * batch, so they are prepared each time rather than pushing the hot statements out.
+ */
+const LONGEST_CACHED_SQL = 2000;
 
 /**
  * Kysely prepares every query anew, and preparing (parsing and planning the SQL) cost more than running the
@@ -45,19 +50,23 @@ const STATEMENT_CACHE_SIZE = 1000;
  */
 function withStatementCache(database: BetterSqlite3.Database): BetterSqlite3.Database {
   const statements = new Map<string, BetterSqlite3.Statement>();
+  const prepare = (sql: string) => {
+    if (sql.length > LONGEST_CACHED_SQL) return database.prepare(sql);
+    let statement = statements.get(sql);
+    if (!statement) {
+      if (statements.size >= STATEMENT_CACHE_SIZE) {
+        // The oldest text is the likeliest to be a one-off; Map keeps insertion order.
+        const [oldest] = statements.keys();
+        if (oldest !== undefined) statements.delete(oldest);
+      }
+      statement = database.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
   return new Proxy(database, {
     get(target, property) {
-      if (property === 'prepare') {
-        return (sql: string) => {
-          let statement = statements.get(sql);
-          if (!statement) {
-            if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
-            statement = target.prepare(sql);
-            statements.set(sql, statement);
-          }
-          return statement;
-        };
-      }
+      if (property === 'prepare') return prepare;
       const value = Reflect.get(target, property, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },

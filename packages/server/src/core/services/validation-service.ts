@@ -1,9 +1,11 @@
 import type { Actor } from '../actor.js';
 import type { BookkeepingQueue } from '../bookkeeping-queue.js';
 import type { Clock } from '../clock.js';
+import { DomainError } from '../domain-error.js';
 import { evaluateLicense, type ValidationScope } from '../evaluate-license.js';
 import type { License, Machine, Policy } from '../model.js';
 import type { Store } from '../ports.js';
+import { assertLicenseAccess, type Principal } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import type { ValidationOutcome } from '../validation-codes.js';
 
@@ -20,19 +22,48 @@ export interface Validation {
 export class ValidationService {
   constructor(private readonly deps: { store: Store; clock: Clock; bookkeeping: BookkeepingQueue }) {}
 
-  async validateKey(actor: Actor, key: string, scope: ValidationScope): Promise<Validation> {
-    return this.evaluate(actor, await this.deps.store.licenses.findByKey(key), scope);
+  /**
+   * Validates the license a key names. Without a principal the key is its own credential: an unknown key gets
+   * a NOT_FOUND answer (what the app shows its user), a known key must belong to a policy that allows keys as
+   * credentials.
+   */
+  async validateKey(
+    principal: Principal | null,
+    actor: Actor,
+    key: string,
+    scope: ValidationScope,
+  ): Promise<Validation> {
+    const license = await this.deps.store.licenses.findByKey(key);
+    if (license && principal) assertLicenseAccess(principal, license);
+    const [policy, machines] = await this.policyAndMachines(license);
+    if (license && !principal && !policy?.allowLicenseAuth) {
+      throw new DomainError(
+        'FORBIDDEN',
+        "this license's policy requires a token to validate; send Authorization",
+      );
+    }
+    return this.evaluate(actor, license, policy, machines, scope);
   }
 
   async validateLicense(actor: Actor, license: License, scope: ValidationScope): Promise<Validation> {
-    return this.evaluate(actor, license, scope);
+    const [policy, machines] = await this.policyAndMachines(license);
+    return this.evaluate(actor, license, policy, machines, scope);
   }
 
-  private async evaluate(actor: Actor, license: License | null, scope: ValidationScope): Promise<Validation> {
-    const { store, clock, bookkeeping } = this.deps;
-    const [policy, machines] = license
-      ? await Promise.all([store.policies.findById(license.policyId), store.machines.listActive(license.id)])
-      : [null, []];
+  private policyAndMachines(license: License | null): Promise<[Policy | null, Machine[]]> {
+    const { store } = this.deps;
+    if (!license) return Promise.resolve([null, []]);
+    return Promise.all([store.policies.findById(license.policyId), store.machines.listActive(license.id)]);
+  }
+
+  private evaluate(
+    actor: Actor,
+    license: License | null,
+    policy: Policy | null,
+    machines: Machine[],
+    scope: ValidationScope,
+  ): Validation {
+    const { clock, bookkeeping } = this.deps;
     const at = clock.now();
     const outcome = evaluateLicense({ license, policy, machines, scope, now: at });
     if (license) {

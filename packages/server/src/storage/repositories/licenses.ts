@@ -14,6 +14,7 @@ import {
   toJson,
   toMillisOrNull,
 } from '../columns.js';
+import { precompiled } from '../precompiled.js';
 import type { Database, LicensesTable } from '../schema.js';
 
 export const toLicense = (row: Selectable<LicensesTable>): License => ({
@@ -99,6 +100,11 @@ const licenseColumns: {
   termPeriod: (v) => ({ term_period: v === null ? null : periodToText(v) }),
 };
 
+// The validate path's lookups, compiled once (see precompiled.ts).
+const licenseByKey = precompiled(1, (db, key: string) =>
+  db.selectFrom('licenses').selectAll().where('key', '=', key),
+);
+
 export function licenseRepository(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): LicenseRepository {
   async function writeIndexes(id: number, license: Pick<License, 'productIds' | 'tags'>, replace: boolean) {
     if (replace) {
@@ -133,7 +139,7 @@ export function licenseRepository(db: Kysely<Database>, dialect: 'sqlite' | 'pos
       return row ? toLicense(row) : null;
     },
     async findByKey(key) {
-      const row = await db.selectFrom('licenses').selectAll().where('key', '=', key).executeTakeFirst();
+      const [row] = await licenseByKey(db, key);
       return row ? toLicense(row) : null;
     },
     async lockById(id) {

@@ -3,6 +3,7 @@ import type { NewMachine } from '../../core/decide-activation.js';
 import type { Machine } from '../../core/model.js';
 import type { MachineRepository } from '../../core/ports.js';
 import { fromFlag, fromMillis, fromMillisOrNull, toFlag, toMillisOrNull } from '../columns.js';
+import { precompiled } from '../precompiled.js';
 import type { Database, MachinesTable } from '../schema.js';
 
 export const toMachine = (row: Selectable<MachinesTable>): Machine => ({
@@ -38,6 +39,16 @@ const toRow = (m: NewMachine) => ({
   deactivated_at: toMillisOrNull(m.deactivatedAt),
 });
 
+// On the validate path (see precompiled.ts).
+const activeMachinesOf = precompiled(1, (db, licenseId: number) =>
+  db
+    .selectFrom('machines')
+    .selectAll()
+    .where('license_id', '=', licenseId)
+    .where('deactivated_at', 'is', null)
+    .orderBy('id'),
+);
+
 export function machineRepository(db: Kysely<Database>): MachineRepository {
   return {
     async insert(input) {
@@ -59,14 +70,7 @@ export function machineRepository(db: Kysely<Database>): MachineRepository {
       return row ? toMachine(row) : null;
     },
     async listActive(licenseId) {
-      const rows = await db
-        .selectFrom('machines')
-        .selectAll()
-        .where('license_id', '=', licenseId)
-        .where('deactivated_at', 'is', null)
-        .orderBy('id')
-        .execute();
-      return rows.map(toMachine);
+      return (await activeMachinesOf(db, licenseId)).map(toMachine);
     },
     async list({ licenseId, includeDeactivated, after, limit }) {
       let query = db.selectFrom('machines').selectAll().orderBy('id').limit(limit);

@@ -2,6 +2,7 @@ import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { ExpirationBasis, FeatureField, Policy } from '../../core/model.js';
 import type { PolicyRepository } from '../../core/ports.js';
 import { columnsFor, fromFlag, fromJson, fromMillis, toFlag, toJson } from '../columns.js';
+import { precompiled } from '../precompiled.js';
 import type { Database, PoliciesTable } from '../schema.js';
 
 const toPolicy = (row: Selectable<PoliciesTable>): Policy => ({
@@ -24,6 +25,11 @@ const toPolicy = (row: Selectable<PoliciesTable>): Policy => ({
   featureFields: fromJson<FeatureField[]>(row.feature_fields),
   createdAt: fromMillis(row.created_at),
 });
+
+// On the validate path (see precompiled.ts).
+const policyById = precompiled(1, (db, id: number) =>
+  db.selectFrom('policies').selectAll().where('id', '=', id),
+);
 
 type PolicyChanges = Partial<Omit<Policy, 'id' | 'productId' | 'createdAt'>>;
 const policyColumns = {
@@ -60,7 +66,7 @@ export function policyRepository(db: Kysely<Database>): PolicyRepository {
       return toPolicy(row);
     },
     async findById(id) {
-      const row = await db.selectFrom('policies').selectAll().where('id', '=', id).executeTakeFirst();
+      const [row] = await policyById(db, id);
       return row ? toPolicy(row) : null;
     },
     async list({ productId, after, limit }) {

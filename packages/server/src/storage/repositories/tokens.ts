@@ -9,6 +9,7 @@ import {
   toJson,
   toMillisOrNull,
 } from '../columns.js';
+import { precompiled } from '../precompiled.js';
 import type { ApiTokensTable, Database } from '../schema.js';
 
 const toToken = (row: Selectable<ApiTokensTable>): ApiTokenRecord => ({
@@ -41,6 +42,11 @@ const toToken = (row: Selectable<ApiTokensTable>): ApiTokenRecord => ({
   ...(row.issued_by_token_id !== null ? { issuedByTokenId: row.issued_by_token_id } : {}),
 });
 
+// Every token-authenticated request starts here (see precompiled.ts).
+const tokenByHash = precompiled(1, (db, secretHash: string) =>
+  db.selectFrom('api_tokens').selectAll().where('secret_hash', '=', secretHash),
+);
+
 export function tokenRepository(db: Kysely<Database>): TokenRepository {
   return {
     async insert(input) {
@@ -71,11 +77,7 @@ export function tokenRepository(db: Kysely<Database>): TokenRepository {
       return toToken(row);
     },
     async findByHash(secretHash) {
-      const row = await db
-        .selectFrom('api_tokens')
-        .selectAll()
-        .where('secret_hash', '=', secretHash)
-        .executeTakeFirst();
+      const [row] = await tokenByHash(db, secretHash);
       return row ? { ...toToken(row), secretHash: row.secret_hash } : null;
     },
     async findById(id) {

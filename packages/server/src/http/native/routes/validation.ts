@@ -1,5 +1,4 @@
 import type { Static } from 'typebox';
-import { DomainError } from '../../../core/domain-error.js';
 import type { Keyward } from '../../../core/keyward.js';
 import { assertLicenseAccess } from '../../../core/principal.js';
 import type { Validation } from '../../../core/services/validation-service.js';
@@ -74,26 +73,13 @@ export function validationRoutes(app: App, keyward: Keyward): void {
     },
     async (request) => {
       const { key, ...body } = request.body;
-      const actor = actorOf(request, 'native');
-      const license = await keyward.store.licenses.findByKey(key);
-      if (!license) return present(await keyward.validation.validateKey(actor, key, scopeOf(body)), body);
-      if (request.principal) assertLicenseAccess(request.principal, license);
-      else await assertKeyIsCredential(keyward, license.policyId);
-      return present(await keyward.validation.validateLicense(actor, license, scopeOf(body)), body);
+      const validation = await keyward.validation.validateKey(
+        request.principal,
+        actorOf(request, 'native'),
+        key,
+        scopeOf(body),
+      );
+      return present(validation, body);
     },
   );
-}
-
-/**
- * Without a token the key in the body is the credential: an unknown key gets a signed NOT_FOUND answer (what
- * the app shows its user); a known key must belong to a policy that allows keys as credentials.
- */
-async function assertKeyIsCredential(keyward: Keyward, policyId: number): Promise<void> {
-  const policy = await keyward.store.policies.findById(policyId);
-  if (!policy?.allowLicenseAuth) {
-    throw new DomainError(
-      'FORBIDDEN',
-      "this license's policy requires a token to validate; send Authorization",
-    );
-  }
 }
