@@ -9,7 +9,7 @@ import { type BenchDatabase, generateKeys, type Template } from './generate-keys
 import { fingerprintOf, keyOf, type LoadResult, type LoadSpec } from './load.js';
 
 /**
- * `npm run bench [-- --quick] [-- --only <text>]`: starts the real server (packages/server/dist/cli.js serve)
+ * `npm run bench [-- --quick] [-- --only <text>]`: starts the real server (packages/server/dist/keyward.cjs serve)
  * on SQLite and on PostgreSQL, seeds it, and drives each scenario with a load generator in a process of its
  * own on loopback. Baselines are measured in the same run on the same machine. Results go to
  * bench/results/latest.json and into the table of docs/benchmarks.md.
@@ -17,7 +17,7 @@ import { fingerprintOf, keyOf, type LoadResult, type LoadSpec } from './load.js'
 
 const BENCH_DIR = resolve(import.meta.dirname, '..');
 const ROOT = resolve(BENCH_DIR, '..');
-const CLI = join(ROOT, 'packages/server/dist/cli.js');
+const CLI = join(ROOT, 'packages/server/dist/keyward.cjs');
 const RESULTS = join(BENCH_DIR, 'results/latest.json');
 const DOC = join(ROOT, 'docs/benchmarks.md');
 const ADMIN_TOKEN = 'kw_bench_admin_token_0123456789abcdef';

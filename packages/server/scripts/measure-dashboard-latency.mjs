@@ -30,7 +30,7 @@ const env = {
   RATE_LIMIT_PER_IP: '0',
 };
 const cli = (...args) => {
-  const r = spawnSync('node', ['dist/cli.js', ...args], { cwd: serverDir, env, encoding: 'utf8' });
+  const r = spawnSync('node', ['dist/keyward.cjs', ...args], { cwd: serverDir, env, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout);
 };
@@ -81,7 +81,7 @@ console.log(
   `generated ${LICENSES.toLocaleString()} licenses and ${EVENTS.toLocaleString()} events in ${((Date.now() - started) / 1000).toFixed(1)} s`,
 );
 
-const server = spawn('node', ['dist/cli.js', 'serve'], {
+const server = spawn('node', ['dist/keyward.cjs', 'serve'], {
   cwd: serverDir,
   env,
   stdio: ['ignore', 'inherit', 'inherit'],

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
 import { registerOfflineCommands } from './cli-offline.js';
 import { registerUserCommands } from './cli-users.js';

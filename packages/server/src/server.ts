@@ -59,6 +59,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
     });
     redis?.on('error', (error) => app?.log.warn({ err: error }, 'redis unavailable; rate limits fail open'));
     const url = await app.listen({ port: config.port, host: config.host });
+    // Set by the entry point (keyward.cts) before anything started the pool, unless the operator chose.
+    app.log.info(
+      { threadPoolSize: process.env.UV_THREADPOOL_SIZE ?? 'libuv default (4)' },
+      'libuv thread pool',
+    );
     const running = app;
     // Cleanable licenses are deleted once due; safe while other server processes sweep the same database.
     const sweeper = new PeriodicTask(() => keyward.licenseCleanup.sweep(), {

@@ -88,7 +88,7 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     // The build the server serves; `npm test` builds both before the server's tests run.
     if (!existsSync(join(DASHBOARD_DIR, 'dist/index.html')))
       run('npx', ['vite', 'build'], { cwd: DASHBOARD_DIR });
-    if (!existsSync(join(SERVER_DIR, 'dist/cli.js')))
+    if (!existsSync(join(SERVER_DIR, 'dist/keyward.cjs')))
       run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: SERVER_DIR });
     if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'keyward-browser-'));
@@ -103,14 +103,14 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     };
     // The first admin from the command line, password on standard input.
     const created = JSON.parse(
-      run('node', ['dist/cli.js', 'user', 'create', '--email', EMAIL, '--role', 'admin'], {
+      run('node', ['dist/keyward.cjs', 'user', 'create', '--email', EMAIL, '--role', 'admin'], {
         cwd: SERVER_DIR,
         env,
         input: `${PASSWORD}\n`,
       }),
     );
     expect(created).toMatchObject({ email: EMAIL, role: 'admin' });
-    server = spawn('node', ['dist/cli.js', 'serve'], {
+    server = spawn('node', ['dist/keyward.cjs', 'serve'], {
       cwd: SERVER_DIR,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
  */
 
 export const PACKAGE_DIR = resolve(import.meta.dirname, '../..');
-export const CLI = resolve(PACKAGE_DIR, 'dist/cli.js');
+export const CLI = resolve(PACKAGE_DIR, 'dist/keyward.cjs');
 export const PROCESS_ADMIN_TOKEN = 'kw_server_process_admin_token_0123456789abcdef';
 export const PROCESS_SECRET = 'server-process-secret-that-is-long-enough-0123456789';
 
