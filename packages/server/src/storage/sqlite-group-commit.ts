@@ -9,7 +9,7 @@ interface Pending<R, T> {
 /**
  * Group commit for SQLite. A durable commit waits for fsync (synchronous=FULL), on the event loop, since
  * better-sqlite3 is synchronous; a disk doing a few hundred fsyncs a second then caps writes at that rate. So
- * the transactions that arrive while one group runs form the next group: one `BEGIN IMMEDIATE`, each
+ * the transactions that arrive while one group runs, or in the same turn of the event loop, form one group: one `BEGIN IMMEDIATE`, each
  * transaction's work in a savepoint of its own — still one after the other, each seeing the writes before
  * it, so limits stay exact — then one `COMMIT` and one fsync for all of them. A transaction whose work throws
  * is rolled back to its savepoint and fails alone; the others are answered only once the commit is durable.
@@ -63,10 +63,15 @@ export function groupCommitTransactions<DB, R>(
   async function drain(): Promise<void> {
     isRunning = true;
     try {
+      // better-sqlite3 blocks the event loop for each statement and for the commit's fsync, so nothing new can
+      // arrive while a group runs. Requests that came in meanwhile are read in the loop's next poll phase; the
+      // group starts after it (setImmediate), so they join it instead of each paying for an fsync of its own.
+      await new Promise((resume) => setImmediate(resume));
       while (queue.length > 0) {
         const group = queue;
         queue = [];
         await runGroup(group);
+        await new Promise((resume) => setImmediate(resume));
       }
     } finally {
       isRunning = false;
