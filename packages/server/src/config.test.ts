@@ -15,6 +15,10 @@ describe('loadConfig', () => {
     expect(config.database).toEqual({ kind: 'sqlite', path: join(process.cwd(), 'data/keyward.sqlite') });
     expect(config.adminToken).toBeNull();
     expect(config.logLevel).toBe('info');
+    expect(config.preparedStatements).toBe(true);
+    expect(
+      loadConfig({ KEYWARD_SECRET: SECRET, KEYWARD_PG_PREPARED_STATEMENTS: 'off' }).preparedStatements,
+    ).toBe(false);
   });
 
   it.each([
@@ -34,6 +38,7 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'postgres://h/db' }, /required with PostgreSQL/],
     [{ LOG_LEVEL: 'loud', KEYWARD_SECRET: SECRET }, /LOG_LEVEL/],
     [{ RATE_LIMIT_PER_IP: '-1', KEYWARD_SECRET: SECRET }, /RATE_LIMIT_PER_IP/],
+    [{ KEYWARD_PG_PREPARED_STATEMENTS: 'maybe', KEYWARD_SECRET: SECRET }, /KEYWARD_PG_PREPARED_STATEMENTS/],
   ])('refuses %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

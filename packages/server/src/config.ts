@@ -20,6 +20,8 @@ export interface Config {
   limelm: { strictTransport: boolean };
   /** `full` (default): a commit survives power loss; `fast`: it survives a crash of the server process. */
   durability: Durability;
+  /** PostgreSQL: keep the server's statements prepared per connection (KEYWARD_PG_PREPARED_STATEMENTS=off). */
+  preparedStatements: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -30,6 +32,13 @@ function parseDurability(value: string | undefined): Durability {
   if (value === undefined || value === '' || value === 'full') return 'full';
   if (value === 'fast') return 'fast';
   throw new ConfigError('KEYWARD_DURABILITY must be full or fast');
+}
+
+function parseOnOff(name: string, value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (value === 'on' || value === 'true') return true;
+  if (value === 'off' || value === 'false') return false;
+  throw new ConfigError(`${name} must be on or off`);
 }
 
 const DEFAULT_SQLITE_PATH = './data/keyward.sqlite';
@@ -105,5 +114,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maintenance: env.KEYWARD_MAINTENANCE === 'true' || env.KEYWARD_MAINTENANCE === '1',
     limelm: { strictTransport: env.KEYWARD_LIMELM_STRICT === 'true' || env.KEYWARD_LIMELM_STRICT === '1' },
     durability: parseDurability(env.KEYWARD_DURABILITY),
+    preparedStatements: parseOnOff(
+      'KEYWARD_PG_PREPARED_STATEMENTS',
+      env.KEYWARD_PG_PREPARED_STATEMENTS,
+      true,
+    ),
   };
 }

@@ -30,7 +30,10 @@ const CLEANUP_INTERVAL_MS = 60_000;
 
 /** The composition root: config → storage → core → HTTP → listen. */
 export async function startServer(config: Config): Promise<RunningServer> {
-  const store = createStore(config.database, { durability: config.durability });
+  const store = createStore(config.database, {
+    durability: config.durability,
+    preparedStatements: config.preparedStatements,
+  });
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 })
     : null;

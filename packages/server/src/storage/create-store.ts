@@ -71,7 +71,7 @@ export interface KeywardStore extends Store {
 
 export function createStore(
   location: DatabaseLocation,
-  options: { poolSize?: number; durability?: 'full' | 'fast' } = {},
+  options: { poolSize?: number; durability?: 'full' | 'fast'; preparedStatements?: boolean } = {},
 ): KeywardStore {
   const database = openDatabase(location, options);
   const { db, dialect } = database;

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { withNamedStatements } from './pg-named-statements.js';
 import type { Database } from './schema.js';
 import { immediateSqliteDialect } from './sqlite-dialect.js';
 import { withUniqueViolationsAsConflicts } from './unique-violations.js';
@@ -47,7 +48,7 @@ function assertWritable(path: string): void {
 
 export function openDatabase(
   location: DatabaseLocation,
-  options: { poolSize?: number; durability?: 'full' | 'fast' } = {},
+  options: { poolSize?: number; durability?: 'full' | 'fast'; preparedStatements?: boolean } = {},
 ): OpenDatabase {
   const isFast = options.durability === 'fast';
   if (location.kind === 'postgres') {
@@ -75,7 +76,13 @@ export function openDatabase(
       client.query(`set synchronous_commit = ${isFast ? 'off' : 'on'}`).catch(() => {});
     });
     return {
-      db: new Kysely<Database>({ dialect: withUniqueViolationsAsConflicts(new PostgresDialect({ pool })) }),
+      db: new Kysely<Database>({
+        dialect: withUniqueViolationsAsConflicts(
+          new PostgresDialect({
+            pool: options.preparedStatements === false ? pool : withNamedStatements(pool),
+          }),
+        ),
+      }),
       dialect: 'postgres',
       sqlite: null,
     };

@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
-import { Kysely, type LogEvent, sql } from 'kysely';
+import { type Generated, Kysely, type LogEvent, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { immediateSqliteDialect } from './sqlite-dialect.js';
 import { groupCommitTransactions } from './sqlite-group-commit.js';
 
 interface Schema {
-  items: { id: number; name: string };
+  items: { id: Generated<number>; name: string };
 }
 
 describe('SQLite group commit', () => {
@@ -17,7 +17,9 @@ describe('SQLite group commit', () => {
     statements = [];
     db = new Kysely<Schema>({
       dialect: immediateSqliteDialect(new Database(':memory:')),
-      log: (event: LogEvent) => statements.push(event.query.sql),
+      log(event: LogEvent) {
+        statements.push(event.query.sql);
+      },
     });
     await sql`create table items (id integer primary key, name text not null unique)`.execute(db);
     transaction = groupCommitTransactions(db, (executor) => executor);

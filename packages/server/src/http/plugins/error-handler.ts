@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, isDomainError } from '../../core/domain-error.js';
+import { isStalePreparedStatement } from '../../storage/pg-named-statements.js';
 
 /** Every domain failure has exactly one HTTP status; the compiler checks the table is complete. */
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -136,6 +137,8 @@ export function isUnavailable(error: unknown): boolean {
     if (UNAVAILABLE_SQLITE.some((prefix) => code.startsWith(prefix))) return true;
     if (UNAVAILABLE_POSTGRES.includes(code) || code.startsWith('08')) return true;
   }
+  // A transaction that met a prepared statement gone stale under a schema change succeeds when retried.
+  if (isStalePreparedStatement(error)) return true;
   const message = (error as { message?: unknown }).message;
   return typeof message === 'string' && LOST_CONNECTION.test(message);
 }
