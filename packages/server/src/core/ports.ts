@@ -63,12 +63,23 @@ export interface LicenseFilter {
   status?: 'active' | 'suspended' | 'revoked' | 'expired' | undefined;
 }
 
+/** A license with what decides its seats: its policy and its active (not deactivated) machines, oldest first. */
+export interface LicenseWithSeats {
+  license: License;
+  policy: Policy | null;
+  machines: Machine[];
+}
+
 export interface LicenseRepository {
   insert(input: NewLicense): Promise<License>;
   findById(id: number): Promise<License | null>;
   findByKey(key: string): Promise<License | null>;
+  /** The license a key names with its policy and active machines (what validation reads), in one round trip. */
+  findWithSeats(key: string): Promise<LicenseWithSeats | null>;
   /** Reads the license and, on PostgreSQL, locks its row until the transaction ends (SQLite locks the file). */
   lockById(id: number): Promise<License | null>;
+  /** lockById with the policy and the active machines, in one round trip: what deciding a seat reads. */
+  lockWithSeats(id: number): Promise<LicenseWithSeats | null>;
   /** Newest first unless `order` is `asc`; `after` continues in the same order. */
   list(
     filter: LicenseFilter,

@@ -628,6 +628,25 @@ describe.each(dialects)('store contract on %s', (dialect) => {
       expect(ids(await store.machines.listActive(other.id))).toEqual([foreign.id]);
     });
 
+    it('reads a license with its seats (policy, active machines) by key and locked by id, as the single reads give them', async () => {
+      const { policy } = await catalog(store);
+      const license = await store.licenses.insert(licenseInput(policy));
+      expect(await store.licenses.findWithSeats(license.key)).toEqual({ license, policy, machines: [] });
+      const m = [];
+      for (let i = 0; i < 3; i++) m.push(await store.machines.insert(machineInput(license.id, `fp-${i}`)));
+      await store.machines.deactivate(m[1]!.id, at(9));
+      const found = await store.licenses.findWithSeats(license.key);
+      expect(found).toEqual({
+        license: await store.licenses.findById(license.id),
+        policy: await store.policies.findById(policy.id),
+        machines: await store.machines.listActive(license.id),
+      });
+      expect(ids(found?.machines ?? [])).toEqual(ids([m[0]!, m[2]!]));
+      expect(await store.transaction((tx) => tx.licenses.lockWithSeats(license.id))).toEqual(found);
+      expect(await store.licenses.findWithSeats(unique('missing'))).toBeNull();
+      expect(await store.transaction((tx) => tx.licenses.lockWithSeats(-1))).toBeNull();
+    });
+
     it('allows one live machine per fingerprint and license; a deactivated fingerprint may return', async () => {
       const { policy } = await catalog(store);
       const license = await store.licenses.insert(licenseInput(policy));

@@ -55,11 +55,12 @@ export class MachineService {
    * count the decision sees is the true one.
    */
   private async lock(tx: Repositories, licenseId: number, actor: Actor, now: Date): Promise<LockedLicense> {
-    const license = await tx.licenses.lockById(licenseId);
-    if (!license) throw new DomainError('LICENSE_NOT_FOUND', 'no license has this key');
-    const policy = (await tx.policies.findById(license.policyId)) as Policy;
+    const locked = await tx.licenses.lockWithSeats(licenseId);
+    if (!locked) throw new DomainError('LICENSE_NOT_FOUND', 'no license has this key');
+    const { license } = locked;
+    const policy = locked.policy as Policy;
     const machines: Machine[] = [];
-    for (const machine of await tx.machines.listActive(licenseId)) {
+    for (const machine of locked.machines) {
       if (machine.leaseExpiresAt && machine.leaseExpiresAt <= now) {
         await tx.machines.deactivate(machine.id, machine.leaseExpiresAt);
         await tx.events.append(

@@ -33,10 +33,11 @@ export class ValidationService {
     key: string,
     scope: ValidationScope,
   ): Promise<Validation> {
-    const license = await this.deps.store.licenses.findByKey(key);
-    if (license && principal) assertLicenseAccess(principal, license);
-    const [policy, machines] = await this.policyAndMachines(license);
-    if (license && !principal && !policy?.allowLicenseAuth) {
+    const found = await this.deps.store.licenses.findWithSeats(key);
+    if (!found) return this.evaluate(actor, null, null, [], scope);
+    const { license, policy, machines } = found;
+    if (principal) assertLicenseAccess(principal, license);
+    else if (!policy?.allowLicenseAuth) {
       throw new DomainError(
         'FORBIDDEN',
         "this license's policy requires a token to validate; send Authorization",
@@ -50,9 +51,8 @@ export class ValidationService {
     return this.evaluate(actor, license, policy, machines, scope);
   }
 
-  private policyAndMachines(license: License | null): Promise<[Policy | null, Machine[]]> {
+  private policyAndMachines(license: License): Promise<[Policy | null, Machine[]]> {
     const { store } = this.deps;
-    if (!license) return Promise.resolve([null, []]);
     return Promise.all([store.policies.findById(license.policyId), store.machines.listActive(license.id)]);
   }
 

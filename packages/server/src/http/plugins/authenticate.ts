@@ -14,9 +14,10 @@ const LICENSE = /^License\s+(\S+)\s*$/i;
  * keys whose policy forbids it get the same answer shape as bad tokens, so keys cannot be probed.
  */
 export async function licensePrincipal(keyward: Keyward, key: string): Promise<Principal> {
-  const license = await keyward.store.licenses.findByKey(key);
-  if (!license) throw new DomainError('UNAUTHENTICATED', 'the license key is unknown');
-  const policy = await keyward.store.policies.findById(license.policyId);
+  // One read (one round trip on PostgreSQL); the machines it brings along are not needed here.
+  const found = await keyward.store.licenses.findWithSeats(key);
+  if (!found) throw new DomainError('UNAUTHENTICATED', 'the license key is unknown');
+  const { license, policy } = found;
   if (!policy?.allowLicenseAuth) {
     throw new DomainError('FORBIDDEN', "this license's policy does not allow the key as a credential");
   }

@@ -1,7 +1,8 @@
-import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type Selectable, sql, type Updateable } from 'kysely';
+import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import { periodFromText, periodToText } from '../../core/calendar-period.js';
 import type { FeatureValue, License, NamedUser } from '../../core/model.js';
-import type { LicenseFilter, LicenseRepository, NewLicense } from '../../core/ports.js';
+import type { LicenseFilter, LicenseRepository, LicenseWithSeats, NewLicense } from '../../core/ports.js';
 import {
   columnsFor,
   fromFlag,
@@ -16,6 +17,8 @@ import {
 } from '../columns.js';
 import { precompiled } from '../precompiled.js';
 import type { Database, LicensesTable } from '../schema.js';
+import { activeMachinesOf, toMachine } from './machines.js';
+import { policyById, toPolicy } from './policies.js';
 
 export const toLicense = (row: Selectable<LicensesTable>): License => ({
   id: row.id,
@@ -105,6 +108,43 @@ const licenseByKey = precompiled(1, (db, key: string) =>
   db.selectFrom('licenses').selectAll().where('key', '=', key),
 );
 
+/**
+ * On PostgreSQL every query is a round trip, and on the validate and activate paths those round trips were
+ * most of the work of both processes: so the license comes with its policy and active machines as JSON, in one
+ * query. (SQLite runs in-process; its three indexed lookups cost less than building and parsing the JSON.)
+ */
+const withSeats = (eb: ExpressionBuilder<Database, 'licenses'>) => [
+  jsonObjectFrom(
+    eb.selectFrom('policies').selectAll('policies').whereRef('policies.id', '=', 'licenses.policy_id'),
+  ).as('policy'),
+  jsonArrayFrom(
+    eb
+      .selectFrom('machines')
+      .selectAll('machines')
+      .whereRef('machines.license_id', '=', 'licenses.id')
+      .where('deactivated_at', 'is', null)
+      .orderBy('machines.id'),
+  ).as('machines'),
+];
+
+const licenseWithSeatsByKey = precompiled(1, (db, key: string) =>
+  db.selectFrom('licenses').selectAll('licenses').select(withSeats).where('licenses.key', '=', key),
+);
+
+const licenseWithSeatsById = precompiled(1, (db, id: number) =>
+  db.selectFrom('licenses').selectAll('licenses').select(withSeats).where('licenses.id', '=', id),
+);
+
+type RowWithSeats = Awaited<ReturnType<typeof licenseWithSeatsByKey>>[number];
+
+function toLicenseWithSeats({ policy, machines, ...license }: RowWithSeats): LicenseWithSeats {
+  return {
+    license: toLicense(license),
+    policy: policy ? toPolicy(policy) : null,
+    machines: machines.map(toMachine),
+  };
+}
+
 export function licenseRepository(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): LicenseRepository {
   async function writeIndexes(id: number, license: Pick<License, 'productIds' | 'tags'>, replace: boolean) {
     if (replace) {
@@ -121,6 +161,13 @@ export function licenseRepository(db: Kysely<Database>, dialect: 'sqlite' | 'pos
         .values(license.tags.map((tag) => ({ license_id: id, tag })))
         .execute();
     }
+  }
+
+  async function withSeatsOf(license: License | null): Promise<LicenseWithSeats | null> {
+    if (!license) return null;
+    const [policy] = await policyById(db, license.policyId);
+    const machines = await activeMachinesOf(db, license.id);
+    return { license, policy: policy ? toPolicy(policy) : null, machines: machines.map(toMachine) };
   }
 
   return {
@@ -141,6 +188,20 @@ export function licenseRepository(db: Kysely<Database>, dialect: 'sqlite' | 'pos
     async findByKey(key) {
       const [row] = await licenseByKey(db, key);
       return row ? toLicense(row) : null;
+    },
+    async findWithSeats(key) {
+      if (dialect === 'sqlite') return withSeatsOf(await this.findByKey(key));
+      const [row] = await licenseWithSeatsByKey(db, key);
+      return row ? toLicenseWithSeats(row) : null;
+    },
+    async lockWithSeats(id) {
+      if (dialect === 'sqlite') return withSeatsOf(await this.lockById(id));
+      // Lock first, then read in a statement of its own: under READ COMMITTED a statement that waited for the
+      // lock still reads the machines as they were when it began, before the holder of the lock committed its
+      // seat (the limits tests caught that as over-allocation).
+      if (!(await this.lockById(id))) return null;
+      const [row] = await licenseWithSeatsById(db, id);
+      return row ? toLicenseWithSeats(row) : null;
     },
     async lockById(id) {
       let query = db.selectFrom('licenses').selectAll().where('id', '=', id);

@@ -40,7 +40,7 @@ const toRow = (m: NewMachine) => ({
 });
 
 // On the validate path (see precompiled.ts).
-const activeMachinesOf = precompiled(1, (db, licenseId: number) =>
+export const activeMachinesOf = precompiled(1, (db, licenseId: number) =>
   db
     .selectFrom('machines')
     .selectAll()

@@ -5,7 +5,7 @@ import { columnsFor, fromFlag, fromJson, fromMillis, toFlag, toJson } from '../c
 import { precompiled } from '../precompiled.js';
 import type { Database, PoliciesTable } from '../schema.js';
 
-const toPolicy = (row: Selectable<PoliciesTable>): Policy => ({
+export const toPolicy = (row: Selectable<PoliciesTable>): Policy => ({
   id: row.id,
   productId: row.product_id,
   name: row.name,
@@ -27,7 +27,7 @@ const toPolicy = (row: Selectable<PoliciesTable>): Policy => ({
 });
 
 // On the validate path (see precompiled.ts).
-const policyById = precompiled(1, (db, id: number) =>
+export const policyById = precompiled(1, (db, id: number) =>
   db.selectFrom('policies').selectAll().where('id', '=', id),
 );
 
