@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import { evaluateLicense, type ValidationScope } from '../evaluate-license.js';
 import type { License, Machine, Policy } from '../model.js';
-import type { Store } from '../ports.js';
+import type { LicenseWithSeats, Store } from '../ports.js';
 import { assertLicenseAccess, type Principal } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import type { ValidationOutcome } from '../validation-codes.js';
@@ -47,13 +47,17 @@ export class ValidationService {
   }
 
   async validateLicense(actor: Actor, license: License, scope: ValidationScope): Promise<Validation> {
-    const [policy, machines] = await this.policyAndMachines(license);
+    const { store } = this.deps;
+    const [policy, machines] = await Promise.all([
+      store.policies.findById(license.policyId),
+      store.machines.listActive(license.id),
+    ]);
     return this.evaluate(actor, license, policy, machines, scope);
   }
 
-  private policyAndMachines(license: License): Promise<[Policy | null, Machine[]]> {
-    const { store } = this.deps;
-    return Promise.all([store.policies.findById(license.policyId), store.machines.listActive(license.id)]);
+  /** For a caller that already read the license with its seats (one round trip: findWithSeats). */
+  validateSeats(actor: Actor, seats: LicenseWithSeats, scope: ValidationScope): Validation {
+    return this.evaluate(actor, seats.license, seats.policy, seats.machines, scope);
   }
 
   private evaluate(

@@ -1,5 +1,6 @@
 import type { License, Machine } from '../../../core/model.js';
 import { holdsSeat, isFloatingMachine } from '../../../core/model.js';
+import type { LicenseWithSeats } from '../../../core/ports.js';
 import { canAccessLicense, canAccessProduct } from '../../../core/principal.js';
 import type { CallContext } from './call-context.js';
 import { fail, MESSAGES } from './messages.js';
@@ -24,15 +25,34 @@ export async function licenseOf(
   ctx: CallContext,
   messages: { denied?: string; notFound?: string } = {},
 ): Promise<{ license: License; productId: number }> {
-  const denied = messages.denied ?? MESSAGES.accessDenied;
-  const productId = await productOf(ctx, denied);
-  const key = ctx.params.string('Key').trim();
+  const productId = await productOf(ctx, messages.denied);
+  const key = keyOf(ctx);
   const license = key === '' ? null : await ctx.keyward.store.licenses.findByKey(key);
-  if (!license?.productIds.includes(productId)) {
-    return fail(messages.notFound ?? MESSAGES.keyNotFound);
-  }
-  if (!canAccessLicense(ctx.principal, license)) return fail(denied);
-  return { license, productId };
+  return { license: admitted(ctx, license, productId, messages), productId };
+}
+
+/** licenseOf with the license's policy and active machines, read together (one round trip on PostgreSQL). */
+export async function licenseAndSeatsOf(
+  ctx: CallContext,
+): Promise<{ seats: LicenseWithSeats; productId: number }> {
+  const productId = await productOf(ctx);
+  const key = keyOf(ctx);
+  const seats = key === '' ? null : await ctx.keyward.store.licenses.findWithSeats(key);
+  admitted(ctx, seats?.license ?? null, productId, {});
+  return { seats: seats as LicenseWithSeats, productId };
+}
+
+const keyOf = (ctx: CallContext) => ctx.params.string('Key').trim();
+
+function admitted(
+  ctx: CallContext,
+  license: License | null,
+  productId: number,
+  messages: { denied?: string; notFound?: string },
+): License {
+  if (!license?.productIds.includes(productId)) return fail(messages.notFound ?? MESSAGES.keyNotFound);
+  if (!canAccessLicense(ctx.principal, license)) return fail(messages.denied ?? MESSAGES.accessDenied);
+  return license;
 }
 
 /** The machines holding a seat now, node-locked ones first, then floating ones, each in activation order. */

@@ -1,6 +1,6 @@
 import type { MethodSpec } from '../call-context.js';
 import { licenseAnswer, loadFacts } from '../license-reply.js';
-import { boundedText, licenseOf, orderSeats } from '../lookups.js';
+import { boundedText, licenseAndSeatsOf, licenseOf, orderSeats } from '../lookups.js';
 
 /** Machine codes are opaque; this bound (UTF-8 bytes) only keeps absurd input out of the database. */
 const MAX_MACHINE_CODE = 1024;
@@ -51,10 +51,10 @@ export const activate: MethodSpec = {
 export const getKey: MethodSpec = {
   scopes: ['licenses:validate'],
   async run(ctx) {
-    const { license, productId } = await licenseOf(ctx);
-    const validation = await ctx.keyward.validation.validateLicense(ctx.actor, license, { productId });
+    const { seats, productId } = await licenseAndSeatsOf(ctx);
+    const validation = ctx.keyward.validation.validateSeats(ctx.actor, seats, { productId });
     const now = validation.at;
-    const facts = await loadFacts(ctx, license, now, {
+    const facts = await loadFacts(ctx, seats.license, now, {
       ...(validation.policy ? { policy: validation.policy } : {}),
       machines: orderSeats(validation.machines, now),
     });
