@@ -940,6 +940,43 @@ describe.each(dialects)('store contract on %s', (dialect) => {
       expect(await own.events.list({}, { before: e1.id, limit: 2 })).toEqual([]);
       expect(await list({ licenseId: 1 }, e3.id)).toEqual(ids([e2, e1]));
     });
+
+    it('queues a delivery for each enabled endpoint that wants each appended event, in event order', async () => {
+      const own = await freshStore();
+      const endpoint = (eventTypes: string[], productIds: number[], isEnabled = true) =>
+        own.webhooks.insertEndpoint({
+          url: 'https://hooks.example.com/x',
+          description: null,
+          eventTypes,
+          productIds,
+          isEnabled,
+          createdAt: at(0),
+          updatedAt: at(0),
+          sealedSecret: 'sealed',
+        });
+      const everything = await endpoint(['*'], []);
+      const product20 = await endpoint(['machine.*'], [20]);
+      await endpoint(['*'], [], false);
+      await own.events.appendMany([
+        eventInput({ type: 'machine.activated', productId: 10, createdAt: at(1) }),
+        eventInput({ type: 'machine.activated', productId: 20, createdAt: at(2) }),
+        eventInput({ type: 'license.created', productId: 20, createdAt: at(3) }),
+      ]);
+      const [third, second, first] = await own.events.list({}, { before: null, limit: 10 });
+      const deliveries = await own.webhooks.listDeliveries({
+        endpointId: null,
+        status: null,
+        before: null,
+        limit: 10,
+      });
+      const sent = deliveries.map((d) => [d.endpointId, d.eventId, d.eventType]).reverse();
+      expect(sent).toEqual([
+        [everything.id, first?.id, 'machine.activated'],
+        [everything.id, second?.id, 'machine.activated'],
+        [product20.id, second?.id, 'machine.activated'],
+        [everything.id, third?.id, 'license.created'],
+      ]);
+    });
   });
 
   describe('api tokens', () => {
