@@ -395,6 +395,10 @@ describe.each(dialects)('store contract on %s', (dialect) => {
       expect(ids(await page(l5.id))).toEqual(ids([l4, l3, l2]));
       expect(ids(await page(l2.id))).toEqual([l1.id]);
       expect(await page(l1.id)).toEqual([]);
+      const oldestFirst = (after: number | null) =>
+        store.licenses.list({ productId: productA.id }, { after, limit: 3, now, order: 'asc' }).then(ids);
+      expect(await oldestFirst(null)).toEqual(ids([l1, l2, l3]));
+      expect(await oldestFirst(l3.id)).toEqual(ids([l4, l5, l6]));
     });
 
     it('matches key prefixes exactly: no wildcards, case-sensitive', async () => {
