@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { forwardingProxy } from './forwarding-proxy.js';
 
 /** Longer texts are batches (many rows, long `in (…)` lists) whose text changes with their size. */
 const LONGEST_NAMED_SQL = 2000;
@@ -39,23 +40,16 @@ const nameOf = (text: string) => `kw_${createHash('sha1').update(text).digest('h
  */
 export function withNamedStatements(pool: pg.Pool): pg.Pool {
   const clients = new WeakMap<pg.PoolClient, pg.PoolClient>();
-  return new Proxy(pool, {
-    get(target, property) {
-      if (property === 'connect') {
-        return async () => {
-          const client = await target.connect();
-          let wrapped = clients.get(client);
-          if (!wrapped) {
-            wrapped = namingClient(client);
-            clients.set(client, wrapped);
-          }
-          return wrapped;
-        };
-      }
-      const value = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  async function connect() {
+    const client = await pool.connect();
+    let wrapped = clients.get(client);
+    if (!wrapped) {
+      wrapped = namingClient(client);
+      clients.set(client, wrapped);
+    }
+    return wrapped;
+  }
+  return forwardingProxy(pool, { connect } as Partial<pg.Pool>);
 }
 
 function namingClient(client: pg.PoolClient): pg.PoolClient {
@@ -86,11 +80,5 @@ function namingClient(client: pg.PoolClient): pg.PoolClient {
     }
   }
 
-  return new Proxy(client, {
-    get(target, property) {
-      if (property === 'query') return query;
-      const value = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  return forwardingProxy(client, { query } as Partial<pg.PoolClient>);
 }

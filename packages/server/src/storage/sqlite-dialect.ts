@@ -9,6 +9,7 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from 'kysely';
+import { forwardingProxy } from './forwarding-proxy.js';
 
 /**
  * SQLite's default deferred transactions take the write lock only at their first write, and a read-then-write
@@ -64,13 +65,7 @@ function withStatementCache(database: BetterSqlite3.Database): BetterSqlite3.Dat
     }
     return statement;
   };
-  return new Proxy(database, {
-    get(target, property) {
-      if (property === 'prepare') return prepare;
-      const value = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  return forwardingProxy(database, { prepare } as Partial<BetterSqlite3.Database>);
 }
 
 export function immediateSqliteDialect(database: BetterSqlite3.Database): Dialect {

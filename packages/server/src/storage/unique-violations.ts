@@ -1,5 +1,6 @@
 import type { DatabaseConnection, Dialect, Driver } from 'kysely';
 import { DomainError } from '../core/domain-error.js';
+import { forwardingProxy } from './forwarding-proxy.js';
 
 /**
  * The database is the one place that can tell, race-free, that a value is already taken: checking first and
@@ -18,6 +19,7 @@ export function withUniqueViolationsAsConflicts(dialect: Dialect): Dialect {
 
 function translatingDriver(driver: Driver): Driver {
   const connections = new WeakMap<DatabaseConnection, DatabaseConnection>();
+  const reals = new WeakMap<DatabaseConnection, DatabaseConnection>();
   return forwardingProxy(driver, {
     async acquireConnection() {
       const connection = await driver.acquireConnection();
@@ -33,6 +35,7 @@ function translatingDriver(driver: Driver): Driver {
           },
         });
         connections.set(connection, wrapped);
+        reals.set(wrapped, connection);
       }
       return wrapped;
     },
@@ -44,22 +47,8 @@ function translatingDriver(driver: Driver): Driver {
   });
 
   function unwrap(connection: DatabaseConnection): DatabaseConnection {
-    return (connection as { [REAL]?: DatabaseConnection })[REAL] ?? connection;
+    return reals.get(connection) ?? connection;
   }
-}
-
-const REAL = Symbol('real connection');
-
-/** Overrides some methods and forwards every other property to the target, bound to it. */
-function forwardingProxy<T extends object>(target: T, overrides: Partial<T>): T {
-  return new Proxy(target, {
-    get(object, property) {
-      if (property === REAL) return object;
-      if (property in overrides) return overrides[property as keyof T];
-      const value = Reflect.get(object, property, object);
-      return typeof value === 'function' ? value.bind(object) : value;
-    },
-  });
 }
 
 const NOUNS: Record<string, string> = {

@@ -35,15 +35,14 @@ export class ValidationService {
   ): Promise<Validation> {
     const found = await this.deps.store.licenses.findWithSeats(key);
     if (!found) return this.evaluate(actor, null, null, [], scope);
-    const { license, policy, machines } = found;
-    if (principal) assertLicenseAccess(principal, license);
-    else if (!policy?.allowLicenseAuth) {
+    if (principal) assertLicenseAccess(principal, found.license);
+    else if (!found.policy?.allowLicenseAuth) {
       throw new DomainError(
         'FORBIDDEN',
         "this license's policy requires a token to validate; send Authorization",
       );
     }
-    return this.evaluate(actor, license, policy, machines, scope);
+    return this.validateSeats(actor, found, scope);
   }
 
   async validateLicense(actor: Actor, license: License, scope: ValidationScope): Promise<Validation> {
