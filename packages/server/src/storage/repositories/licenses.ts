@@ -135,6 +135,11 @@ const licenseWithSeatsById = precompiled(1, (db, id: number) =>
   db.selectFrom('licenses').selectAll('licenses').select(withSeats).where('licenses.id', '=', id),
 );
 
+// PostgreSQL only: takes the row lock; the read that follows brings the row itself.
+const lockLicenseRow = precompiled(1, (db, id: number) =>
+  db.selectFrom('licenses').select('id').where('id', '=', id).forUpdate(),
+);
+
 type RowWithSeats = Awaited<ReturnType<typeof licenseWithSeatsByKey>>[number];
 
 function toLicenseWithSeats({ policy, machines, ...license }: RowWithSeats): LicenseWithSeats {
@@ -199,7 +204,8 @@ export function licenseRepository(db: Kysely<Database>, dialect: 'sqlite' | 'pos
       // Lock first, then read in a statement of its own: under READ COMMITTED a statement that waited for the
       // lock still reads the machines as they were when it began, before the holder of the lock committed its
       // seat (the limits tests caught that as over-allocation).
-      if (!(await this.lockById(id))) return null;
+      const [locked] = await lockLicenseRow(db, id);
+      if (!locked) return null;
       const [row] = await licenseWithSeatsById(db, id);
       return row ? toLicenseWithSeats(row) : null;
     },
