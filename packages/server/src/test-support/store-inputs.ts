@@ -1,6 +1,9 @@
 import type { NewMachine } from '../core/decide-activation.js';
-import type { License, Policy } from '../core/model.js';
+import type { Policy } from '../core/model.js';
 import type { NewLicense, NewPolicy } from '../core/ports.js';
+import { aLicense, aMachine, aPolicy } from './domain-fixtures.js';
+
+export { NO_OVERRIDES } from './domain-fixtures.js';
 
 /** Rows for the storage suites, complete and valid, each changeable per test. */
 
@@ -14,64 +17,28 @@ export const nextNumber = () => ++counter;
 export const unique = (prefix: string) =>
   `${prefix}-${nextNumber()}-${Math.random().toString(36).slice(2, 8)}`;
 
-export const NO_OVERRIDES: License['overrides'] = {
-  maxMachines: null,
-  maxDeactivations: null,
-  isFloating: null,
-  leaseSeconds: null,
-  maxOverdraft: null,
-  allowVm: null,
-};
-
+/** The domain fixtures without their ids, stamped T0: what a storage suite inserts. */
 export function policyInput(productId: number, changes: Partial<NewPolicy> = {}): NewPolicy {
-  return {
+  const { id: _id, ...policy } = aPolicy({
     productId,
     name: 'Standard',
     maxMachines: 3,
-    maxDeactivations: -1,
-    isFloating: false,
     leaseSeconds: 900,
-    maxOverdraft: 0,
-    allowVm: true,
-    durationSeconds: null,
-    expirationBasis: 'CREATION',
-    activationValiditySeconds: null,
-    isTrial: false,
     allowLicenseAuth: false,
-    keyFormat: 'XXXXX-XXXXX-XXXXX-XXXXX',
-    featureFields: [],
     createdAt: T0,
-    ...changes,
-  };
+  });
+  return { ...policy, ...changes };
 }
 
 export function licenseInput(policy: Policy, changes: Partial<NewLicense> = {}): NewLicense {
-  return {
+  const { id: _id, ...license } = aLicense({
     key: unique('KEY'),
     policyId: policy.id,
     productIds: [policy.productId],
-    customerId: null,
-    email: null,
-    notes: null,
-    alias: null,
-    expiresAt: null,
-    firstActivatedAt: null,
-    isSuspended: false,
-    revokedAt: null,
-    overrides: NO_OVERRIDES,
-    isCleanable: false,
-    activationCount: 0,
-    deactivationCount: 0,
-    resetCount: 0,
-    features: {},
-    tags: [],
-    allowedMachines: [],
-    namedUsers: [],
     createdAt: T0,
     updatedAt: T0,
-    lastValidatedAt: null,
-    ...changes,
-  };
+  });
+  return { ...license, ...changes };
 }
 
 export function machineInput(
@@ -79,22 +46,8 @@ export function machineInput(
   fingerprint: string,
   changes: Partial<NewMachine> = {},
 ): NewMachine {
-  return {
-    licenseId,
-    fingerprint,
-    name: null,
-    ip: null,
-    platform: null,
-    isVm: false,
-    username: null,
-    createdAt: T0,
-    lastSeenAt: T0,
-    leaseExpiresAt: null,
-    isOverdraft: false,
-    expiresAt: null,
-    deactivatedAt: null,
-    ...changes,
-  };
+  const { id: _id, ...machine } = aMachine({ licenseId, fingerprint, createdAt: T0, lastSeenAt: T0 });
+  return { ...machine, ...changes };
 }
 
 /** Either database's unique violation reaches the domain as a CONFLICT (storage/unique-violations.ts). */
