@@ -4,6 +4,7 @@ import type { CalendarPeriod } from '../calendar-period.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import type { ImportCounts, ImportJob, ImportKind, ImportTally } from '../import-ports.js';
+import { isValidFingerprint, MACHINE_NAME_FORBIDDEN, machineIp } from '../machine-identity.js';
 import type { FeatureField, FeatureValue, License, Policy } from '../model.js';
 import type { Repositories, Store } from '../ports.js';
 import { newEvent } from '../record-event.js';
@@ -311,7 +312,8 @@ export class ImportService {
       },
       features: input.features ?? {},
       tags: sorted(input.tags ?? []),
-      allowedMachines: [...new Set(input.allowedMachines ?? [])],
+      // Fingerprints the rule refuses could never activate here; they are left behind like empty ones.
+      allowedMachines: [...new Set((input.allowedMachines ?? []).filter(isValidFingerprint))],
     };
   }
 
@@ -344,7 +346,7 @@ export class ImportService {
     let added = 0;
     for (const machine of machines) {
       const fingerprint = machine.fingerprint.trim();
-      if (fingerprint === '' || known.has(fingerprint)) {
+      if (fingerprint === '' || !isValidFingerprint(fingerprint) || known.has(fingerprint)) {
         countInto(counts, 'machines', 'skipped');
         continue;
       }
@@ -353,8 +355,8 @@ export class ImportService {
       await tx.machines.insert({
         licenseId: license.id,
         fingerprint,
-        name: machine.name ?? null,
-        ip: machine.ip ?? null,
+        name: machine.name && !MACHINE_NAME_FORBIDDEN.test(machine.name) ? machine.name : null,
+        ip: machineIp(machine.ip),
         platform: machine.platform ?? null,
         isVm: false,
         username: null,

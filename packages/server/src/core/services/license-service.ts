@@ -7,6 +7,7 @@ import { withRelativeDefaults } from '../feature-defaults.js';
 import { resolveFeatures } from '../feature-values.js';
 import { checkLicenseChange, type LicenseChangeGuards } from '../license-change-checks.js';
 import { generateLicenseKey } from '../license-key.js';
+import { checkAllowedMachines } from '../machine-identity.js';
 import type { License, LicenseRules, NamedUser, Policy } from '../model.js';
 import type { LicenseFilter, NewLicense, Repositories, Store } from '../ports.js';
 import { newEvent } from '../record-event.js';
@@ -171,7 +172,7 @@ export class LicenseService {
         await withRelativeDefaults(tx, policy, input.features ?? {}, now),
       ),
       tags: uniqueStrings(input.tags ?? []),
-      allowedMachines: uniqueStrings(input.allowedMachines ?? []),
+      allowedMachines: uniqueStrings(checkAllowedMachines(input.allowedMachines ?? [])),
       namedUsers: input.namedUsers ?? [],
       createdAt: now,
       updatedAt: now,
@@ -270,7 +271,7 @@ export class LicenseService {
         isCleanable: input.isCleanable,
         namedUsers: input.namedUsers,
         tags: input.tags && uniqueStrings(input.tags),
-        allowedMachines: input.allowedMachines && uniqueStrings(input.allowedMachines),
+        allowedMachines: input.allowedMachines && uniqueStrings(checkAllowedMachines(input.allowedMachines)),
         termSeconds: input.termSeconds,
         hasTrialActivation: input.hasTrialActivation,
         resellerId: input.resellerId,

@@ -2,6 +2,7 @@ import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import { resolveFeatures } from '../feature-values.js';
+import { checkAllowedMachines } from '../machine-identity.js';
 import type { License, LicenseTemplate } from '../model.js';
 import type { Store } from '../ports.js';
 import { newEvent } from '../record-event.js';
@@ -59,7 +60,9 @@ export class LicenseTemplateService {
         features: resolveFeatures(policy.featureFields, input.features ?? {}),
         notes: input.notes ?? null,
         allowedMachines: [
-          ...new Set((input.allowedMachines ?? []).map((m) => m.trim()).filter((m) => m !== '')),
+          ...new Set(
+            checkAllowedMachines((input.allowedMachines ?? []).map((m) => m.trim()).filter((m) => m !== '')),
+          ),
         ],
         hasTrialActivation: input.hasTrialActivation ?? false,
       };
@@ -117,7 +120,11 @@ export class LicenseTemplateService {
             : current.features,
         allowedMachines:
           changes.allowedMachines !== undefined
-            ? [...new Set(changes.allowedMachines.map((m) => m.trim()).filter((m) => m !== ''))]
+            ? [
+                ...new Set(
+                  checkAllowedMachines(changes.allowedMachines.map((m) => m.trim()).filter((m) => m !== '')),
+                ),
+              ]
             : current.allowedMachines,
       };
       check(next);

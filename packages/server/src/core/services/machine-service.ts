@@ -9,6 +9,7 @@ import {
   type TrialActivationMode,
 } from '../decide-activation.js';
 import { DomainError, isDomainError } from '../domain-error.js';
+import { checkMachineIdentity } from '../machine-identity.js';
 import type { License, Machine, Policy } from '../model.js';
 import { effectiveRules, isFloatingMachine } from '../model.js';
 import type { Repositories, Store } from '../ports.js';
@@ -82,7 +83,9 @@ export class MachineService {
   }
 
   /** Like `activate`, for callers that may ask not to record machines of unlimited licenses. */
-  async activateSeat(actor: Actor, licenseId: number, request: ActivationRequest): Promise<SeatResult> {
+  async activateSeat(actor: Actor, licenseId: number, asked: ActivationRequest): Promise<SeatResult> {
+    // Every surface's activation passes here: what the machine calls itself is checked once, for all.
+    const request = checkMachineIdentity(asked);
     const now = this.deps.clock.now();
     try {
       return await this.deps.store.transaction(async (tx): Promise<SeatResult> => {

@@ -2,6 +2,7 @@ import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import { decideActivation } from '../decide-activation.js';
 import { DomainError, isDomainError } from '../domain-error.js';
+import { checkFingerprint, checkMachineName } from '../machine-identity.js';
 import type { License } from '../model.js';
 import type { Store } from '../ports.js';
 import { newEvent } from '../record-event.js';
@@ -38,6 +39,8 @@ export class TrialService {
         },
       );
     }
+    checkFingerprint(fingerprint);
+    checkMachineName(input.name);
     if (!(Number.isSafeInteger(input.durationSeconds) && input.durationSeconds > 0)) {
       throw new DomainError('INVALID_INPUT', 'a trial lasts a whole number of seconds above 0', {
         field: 'durationSeconds',

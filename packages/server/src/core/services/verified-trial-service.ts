@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import type { Paged } from '../extra-ports.js';
 import { generateLicenseKey } from '../license-key.js';
+import { checkFingerprint, machineIp } from '../machine-identity.js';
 import type { Policy } from '../model.js';
 import type { Repositories, Store } from '../ports.js';
 import { newEvent } from '../record-event.js';
@@ -120,6 +121,7 @@ export class VerifiedTrialService {
       const policy = await this.policy(tx, policyId);
       const existing = await tx.verifiedTrials.find(policyId, machine.fingerprint);
       if (existing) return { trial: existing, isNew: false };
+      checkFingerprint(machine.fingerprint);
       const profile = (await tx.policyProfiles.find(policyId)) ?? defaultProfile(policyId);
       if (profile.trialSeconds === 0) {
         throw new DomainError('CONFLICT', 'the policy offers no trial', { reason: TRIAL_REFUSALS.noTrial });
@@ -130,7 +132,7 @@ export class VerifiedTrialService {
       const trial = await tx.verifiedTrials.insertIfMissing({
         policyId,
         fingerprint: machine.fingerprint,
-        ip: machine.ip ?? null,
+        ip: machineIp(machine.ip),
         platform: machine.platform ?? null,
         isVm: machine.isVm ?? false,
         startedAt: now,

@@ -1,5 +1,6 @@
 import type { FastifyError } from 'fastify';
 import { type ErrorCode, isDomainError } from '../../../core/domain-error.js';
+import { FINGERPRINT_CHARACTERS } from '../../../core/machine-identity.js';
 import { isUnavailable } from '../../plugins/error-handler.js';
 import { CryptolensFailure, MESSAGES } from './messages.js';
 
@@ -40,6 +41,9 @@ export const DOMAIN_FAILURES: Record<ErrorCode, Failure> = {
 export function failureOf(error: unknown): Failure & { isBug: boolean } {
   if (error instanceof CryptolensFailure) {
     return { message: error.message, statusCode: error.statusCode, isBug: false };
+  }
+  if (isDomainError(error) && error.details.reason === FINGERPRINT_CHARACTERS) {
+    return { message: MESSAGES.machineCodeCharacters, statusCode: 200, isBug: false };
   }
   if (isDomainError(error)) return { ...DOMAIN_FAILURES[error.code], isBug: false };
   const statusCode = (error as FastifyError).statusCode;

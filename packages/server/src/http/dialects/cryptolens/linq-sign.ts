@@ -1,4 +1,5 @@
 import type { CryptolensLicense } from './license-object.js';
+import { CryptolensFailure, MESSAGES } from './messages.js';
 
 /**
  * SignMethod=0 ("LinqSign"): the license as a camelCase JSON object with ISO dates, and a signature over a
@@ -159,10 +160,71 @@ export function linqSignText(json: LinqLicenseJson): string {
 /** The bytes the signature covers: UTF-16LE, as the SDK copies each char into two bytes. */
 export const linqSignBytes = (json: LinqLicenseJson): Buffer => Buffer.from(linqSignText(json), 'utf16le');
 
+/**
+ * The text has no escaping (the client rebuilds it from raw values), so a value holding a comma or a square
+ * bracket would let whoever chose it re-cut the signed text into other fields: a machine code of
+ * `x,…,True,True,…,[pwn,1.1.1.1,…` would sign F1–F8 on, any expiry and an extra machine.
+ */
+const SEPARATORS = /[,[\]]/;
+/** Display text keeps its look once the separators are swapped for these. */
+const LOOK_ALIKES: Record<string, string> = { ',': '\u201A', '[': '\uFF3B', ']': '\uFF3D' };
+const neutral = <T extends string | null>(value: T): T =>
+  (value === null ? value : value.replace(/[,[\]]/g, (c) => LOOK_ALIKES[c] as string)) as T;
+
+/**
+ * Display text (notes, the customer, data objects) is the vendor's or an app's free text, where commas are
+ * common: in a signed LinqSign answer its separators become look-alikes (U+201A, U+FF3B, U+FF3D), in the
+ * JSON and in the signed text alike, so the signature still verifies. Identity text (the key, machine codes,
+ * IP addresses, allowed machines) is never altered: the app compares it.
+ */
+export function withoutSeparators(json: LinqLicenseJson): LinqLicenseJson {
+  return {
+    ...json,
+    notes: neutral(json.notes),
+    customer: json.customer && {
+      ...json.customer,
+      name: neutral(json.customer.name),
+      email: neutral(json.customer.email),
+      companyName: neutral(json.customer.companyName),
+    },
+    dataObjects:
+      json.dataObjects === null
+        ? null
+        : json.dataObjects.map((d) => ({ ...d, name: neutral(d.name), stringValue: neutral(d.stringValue) })),
+  };
+}
+
+/** Every free-text value of the signed text, by name. */
+function freeTexts(json: LinqLicenseJson): [string, string | null][] {
+  const c = json.customer;
+  const texts: [string, string | null][] = [
+    ['key', json.key],
+    ['notes', json.notes],
+    ['allowed machines', json.allowedMachines],
+  ];
+  if (c) texts.push(['customer name', c.name], ['customer email', c.email], ['company name', c.companyName]);
+  for (const m of json.activatedMachines ?? []) texts.push(['machine code', m.mid], ['IP address', m.ip]);
+  for (const d of json.dataObjects ?? [])
+    texts.push(['data object name', d.name], ['data object value', d.stringValue]);
+  return texts;
+}
+
+/**
+ * The signer's own guard, whatever the callers checked: it signs no text in which a free-text value holds a
+ * separator. Core refuses such fingerprints at activation; this catches what older data or a new field
+ * might still carry, and the caller is told to use SignMethod=1 (JSON, where nothing can be re-cut).
+ */
+export function assertUnambiguous(json: LinqLicenseJson): void {
+  const found = freeTexts(json).find(([, value]) => value !== null && SEPARATORS.test(value));
+  if (found) throw new CryptolensFailure(`${MESSAGES.linqSignSeparator} (${found[0]})`);
+}
+
 export async function linqSign(
   license: CryptolensLicense,
   sign: ((bytes: Buffer) => Promise<string>) | null,
 ): Promise<{ licenseKey: LinqLicenseJson }> {
-  const json = linqSignJson(license);
-  return { licenseKey: { ...json, signature: sign ? await sign(linqSignBytes(json)) : null } };
+  if (!sign) return { licenseKey: linqSignJson(license) };
+  const json = withoutSeparators(linqSignJson(license));
+  assertUnambiguous(json);
+  return { licenseKey: { ...json, signature: await sign(linqSignBytes(json)) } };
 }

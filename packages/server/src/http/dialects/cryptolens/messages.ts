@@ -31,6 +31,9 @@ export const MESSAGES = {
   // Keyward's own wording below: the vendor's is not documented.
   customerCompanyTooLong: 'The company name of the customer is limited to 100 characters.',
   customerNotesTooLong: 'The notes of the customer are limited to 1000 characters.',
+  machineCodeCharacters: 'The machine code may not contain control characters, commas or square brackets.',
+  linqSignSeparator:
+    'This key cannot be signed with SignMethod=0: a comma or a square bracket in one of its values would make the signed text ambiguous. Use SignMethod=1.',
   resellerDissociated: 'Reseller not found, so current key no longer references any reseller.',
   deactivationLimit: 'The key may not deactivate more machines.',
   vmNotAllowed: 'The key may not be activated inside a virtual machine.',
