@@ -103,7 +103,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerResponseSigning(app, keyward);
   await app.register(cookie);
   registerSecurityHeaders(app);
-  await registerRateLimits(app, options.rateLimit);
+  await registerRateLimits(app, options.rateLimit, keyward.clock);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -4,6 +4,7 @@ import { createKeyward, type Keyward } from '../core/keyward.js';
 import { SecretBox } from '../core/secrets.js';
 import { buildApp } from '../http/build-app.js';
 import type { App } from '../http/fastify-context.js';
+import type { RateLimitOptions } from '../http/plugins/rate-limits.js';
 import { createTestStore, type TestDialect } from './test-store.js';
 
 export const TEST_ADMIN_TOKEN = 'kw_test_admin_token_0123456789abcdef';
@@ -20,7 +21,7 @@ export interface TestApp {
 /** The whole HTTP application over a fresh migrated store, with a manual clock and no rate limits. */
 export async function createTestApp(
   dialect: TestDialect = 'sqlite',
-  options: { rateLimit?: { perTokenPerMinute: number; perIpPerMinute: number } } = {},
+  options: { rateLimit?: Partial<RateLimitOptions> } = {},
 ): Promise<TestApp> {
   const store = await createTestStore(dialect);
   const clock = manualClock(new Date());

@@ -6,6 +6,7 @@ import { assertScope, type Principal, principalTokenId } from '../../core/princi
 import { resolveSessionPrincipal } from '../dashboard-session.js';
 import type { AuthRequirement } from '../fastify-context.js';
 
+import { ADDRESS, authenticateToken, countRequest } from './rate-limits.js';
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const LICENSE = /^License\s+(\S+)\s*$/i;
 
@@ -36,6 +37,8 @@ async function resolvePrincipal(
     const session = acceptsSession ? await resolveSessionPrincipal(keyward, request) : null;
     if (session) {
       assertScope(session, auth.scope);
+      if (request.dashboardUser)
+        await countRequest(request, { kind: 'user', userId: request.dashboardUser.id });
       return session;
     }
     if (auth.optional) return null;
@@ -43,7 +46,7 @@ async function resolvePrincipal(
   }
   const bearer = BEARER.exec(header);
   if (bearer?.[1]) {
-    const token = await keyward.tokens.authenticate(bearer[1], request.ip);
+    const token = await authenticateToken(keyward, request, bearer[1]);
     const principal: Principal = { kind: 'token', token };
     assertScope(principal, auth.scope);
     return principal;
@@ -52,7 +55,10 @@ async function resolvePrincipal(
   if (license?.[1]) {
     if (!auth.license)
       throw new DomainError('FORBIDDEN', 'this route does not accept a license key credential');
-    return licensePrincipal(keyward, license[1]);
+    const principal = await licensePrincipal(keyward, license[1]);
+    if (principal.kind === 'license')
+      await countRequest(request, { kind: 'license', licenseId: principal.license.id });
+    return principal;
   }
   throw new DomainError(
     'UNAUTHENTICATED',
@@ -78,7 +84,12 @@ export function registerAuthentication(app: FastifyInstance, keyward: Keyward, g
     if (auth === 'public') return;
     const acceptsSession = route.url.startsWith(guardedPrefix);
     const hook = async (request: FastifyRequest) => {
-      request.principal = await resolvePrincipal(keyward, request, auth, acceptsSession);
+      try {
+        request.principal = await resolvePrincipal(keyward, request, auth, acceptsSession);
+      } finally {
+        // Whatever was not verified above (no credential, a wrong one) spends the address's budget.
+        await countRequest(request, ADDRESS);
+      }
     };
     const existing = route.preValidation;
     route.preValidation = existing ? [hook, ...(Array.isArray(existing) ? existing : [existing])] : hook;

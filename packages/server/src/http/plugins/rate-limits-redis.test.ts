@@ -3,32 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../../core/clock.js';
 import { createKeyward } from '../../core/keyward.js';
 import { SecretBox } from '../../core/secrets.js';
+import { redisAvailable, TEST_REDIS_URL } from '../../test-support/redis.js';
 import { createTestStore } from '../../test-support/test-store.js';
 import { buildApp } from '../build-app.js';
 import type { App } from '../fastify-context.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-async function redisAvailable(): Promise<boolean> {
-  const probe = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  try {
-    await probe.connect();
-    await probe.ping();
-    return true;
-  } catch (error) {
-    if (process.env.CI) throw new Error(`CI=true but Redis at ${REDIS_URL} is unreachable: ${String(error)}`);
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
-
 describe.runIf(await redisAvailable())('rate limits shared through Redis', () => {
-  const redis = new Redis(REDIS_URL);
+  const redis = new Redis(TEST_REDIS_URL);
   const apps: App[] = [];
   const disposers: Array<() => Promise<void>> = [];
 

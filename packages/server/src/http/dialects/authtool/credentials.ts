@@ -3,6 +3,7 @@ import { isDomainError } from '../../../core/domain-error.js';
 import type { Keyward } from '../../../core/keyward.js';
 import type { Principal } from '../../../core/principal.js';
 import { AuthToolFailure, failureOf, INVALID_API_KEY } from './failures.js';
+import { ADDRESS, authenticateToken, countRequest } from '../../plugins/rate-limits.js';
 
 export const NOT_WHITELISTED = 'Your IP address is not whitelisted for this API key';
 
@@ -16,9 +17,12 @@ export async function authenticateApiKey(
 ): Promise<Principal & { kind: 'token' }> {
   const header = request.headers['x-api-key'];
   const secret = typeof header === 'string' ? header.trim() : '';
-  if (secret === '') throw new AuthToolFailure(401, INVALID_API_KEY);
+  if (secret === '') {
+    await countRequest(request, ADDRESS);
+    throw new AuthToolFailure(401, INVALID_API_KEY);
+  }
   try {
-    const token = await keyward.tokens.authenticate(secret, request.ip);
+    const token = await authenticateToken(keyward, request, secret);
     // A method lock lists the Cryptolens methods a token may call; AuthTool's endpoints are none of them.
     if (token.methodLock) {
       throw new AuthToolFailure(403, 'This API key is limited to methods of another API');

@@ -5,6 +5,7 @@ import type { Principal } from '../../../core/principal.js';
 import { hasScope } from '../../../core/scopes.js';
 import type { App } from '../../fastify-context.js';
 import type { Answer, CallContext } from './call-context.js';
+import { ADDRESS, authenticateToken, countRequest } from '../../plugins/rate-limits.js';
 import { failureOf } from './failures.js';
 import { CryptolensFailure, fail, MESSAGES } from './messages.js';
 import { METHODS, methodNameOf } from './method-table.js';
@@ -56,9 +57,12 @@ async function authenticate(
 ): Promise<{ secret: string; principal: Extract<Principal, { kind: 'token' }> }> {
   const header = request.headers.token;
   const secret = params.raw('token') ?? (typeof header === 'string' && header !== '' ? header : undefined);
-  if (secret === undefined) return fail(MESSAGES.unauthenticated, 401);
+  if (secret === undefined) {
+    await countRequest(request, ADDRESS);
+    return fail(MESSAGES.unauthenticated, 401);
+  }
   try {
-    const token = await keyward.tokens.authenticate(secret, request.ip);
+    const token = await authenticateToken(keyward, request, secret);
     return { secret, principal: { kind: 'token', token } };
   } catch (error) {
     if (isDomainError(error) && error.code === 'UNAUTHENTICATED') return fail(MESSAGES.unauthenticated, 401);
@@ -119,7 +123,7 @@ export async function cryptolensDialect(app: App, keyward: Keyward): Promise<voi
   app.route({
     method: ['GET', 'POST'],
     url: '/*',
-    config: { auth: 'public' },
+    config: { auth: 'public', verifiesCredentialInHandler: true },
     schema: { hide: true },
     handler: (request, reply) => handle(keyward, request, reply),
   });

@@ -5,6 +5,7 @@ import { assertScope } from '../../../core/principal.js';
 import type { App } from '../../fastify-context.js';
 import { isUnavailable } from '../../plugins/error-handler.js';
 import { MethodContext } from './context.js';
+import { ADDRESS, authenticateToken, countRequest } from '../../plugins/rate-limits.js';
 import { type ErrorContext, LIMELM_ERRORS, type LimeLmError, toLimeLmError } from './errors.js';
 import { LIMELM_METHODS } from './methods/index.js';
 import { formatOf, sendFailure, sendSuccess } from './respond.js';
@@ -96,8 +97,11 @@ export async function limelmApi(app: App, keyward: Keyward, options: LimelmOptio
       if (options.strictTransport && (!isPost || queryOf(request) !== '')) throw LIMELM_ERRORS.postOnly();
       const params = new Params(form);
       const apiKey = params.text('api_key');
-      if (apiKey === undefined) throw LIMELM_ERRORS.invalidApiKey();
-      const token = await keyward.tokens.authenticate(apiKey, request.ip).catch((error: unknown) => {
+      if (apiKey === undefined) {
+        await countRequest(request, ADDRESS);
+        throw LIMELM_ERRORS.invalidApiKey();
+      }
+      const token = await authenticateToken(keyward, request, apiKey).catch((error: unknown) => {
         // The native IP allow-list and bind-to-first-IP are address locks too: LimeLM's 164.
         if (isDomainError(error) && error.code === 'FORBIDDEN' && error.details.reason === undefined)
           throw LIMELM_ERRORS.addressRefused(error.message);
@@ -130,7 +134,7 @@ export async function limelmApi(app: App, keyward: Keyward, options: LimelmOptio
   app.route({
     method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     url: '/',
-    config: { auth: 'public' },
+    config: { auth: 'public', verifiesCredentialInHandler: true },
     schema: { hide: true },
     handler: handle,
   });
