@@ -23,6 +23,12 @@ declare module 'fastify' {
     idempotent?: boolean;
     /** Sign the response body (Ed25519) into the `Keyward-Signature` header. */
     signed?: boolean;
+    /**
+     * The handler reads its surface's credential (from the body or query) and verifies it with
+     * `authenticateToken` (plugins/rate-limits.ts), which counts the request against the token or the address;
+     * the shared rate-limit hooks leave the counting to it.
+     */
+    verifiesCredentialInHandler?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -31,12 +37,6 @@ declare module 'fastify' {
 
 export type App = FastifyInstance<
   RawServerDefault,
-    /**
-     * The handler reads its surface's credential (from the body or query) and verifies it with
-     * `authenticateToken` (plugins/rate-limits.ts), which counts the request against the token or the address;
-     * the shared rate-limit hooks leave the counting to it.
-     */
-    verifiesCredentialInHandler?: boolean;
   RawRequestDefaultExpression,
   RawReplyDefaultExpression,
   FastifyBaseLogger,

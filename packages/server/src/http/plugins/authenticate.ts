@@ -36,9 +36,9 @@ async function resolvePrincipal(
     // The dashboard's session cookie (with its CSRF header) stands in for a token on the native API.
     const session = acceptsSession ? await resolveSessionPrincipal(keyward, request) : null;
     if (session) {
-      assertScope(session, auth.scope);
       if (request.dashboardUser)
         await countRequest(request, { kind: 'user', userId: request.dashboardUser.id });
+      assertScope(session, auth.scope);
       return session;
     }
     if (auth.optional) return null;
