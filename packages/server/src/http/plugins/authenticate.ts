@@ -7,6 +7,7 @@ import { resolveSessionPrincipal } from '../dashboard-session.js';
 import type { AuthRequirement } from '../fastify-context.js';
 
 import { ADDRESS, authenticateToken, countRequest } from './rate-limits.js';
+
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const LICENSE = /^License\s+(\S+)\s*$/i;
 

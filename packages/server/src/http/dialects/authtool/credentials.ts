@@ -2,8 +2,8 @@ import type { FastifyRequest } from 'fastify';
 import { isDomainError } from '../../../core/domain-error.js';
 import type { Keyward } from '../../../core/keyward.js';
 import type { Principal } from '../../../core/principal.js';
-import { AuthToolFailure, failureOf, INVALID_API_KEY } from './failures.js';
 import { ADDRESS, authenticateToken, countRequest } from '../../plugins/rate-limits.js';
+import { AuthToolFailure, failureOf, INVALID_API_KEY } from './failures.js';
 
 export const NOT_WHITELISTED = 'Your IP address is not whitelisted for this API key';
 
