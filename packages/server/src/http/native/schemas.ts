@@ -277,12 +277,30 @@ export const ValidateKeyBody = Type.Object(
   { key: Type.String({ minLength: 1, maxLength: 200 }), ...ValidateBody.properties },
   { additionalProperties: false },
 );
+/**
+ * What the caller asked, echoed inside every signed answer: a signature alone proves the server wrote the
+ * answer, this proves the answer is about the caller's own request (a proxy that swaps the key or the
+ * fingerprint of the request gets an answer about the swapped one, which the app refuses).
+ */
+export const AnsweredRequest = Type.Object(
+  {
+    key: Nullable(Type.String({ description: 'the key as sent (validate-key); null when asked by id' })),
+    licenseId: Nullable(
+      Type.Integer({ description: 'the id in the path (validate); null for validate-key' }),
+    ),
+    fingerprint: Nullable(Type.String()),
+    productId: Nullable(Type.Integer()),
+    features: Nullable(Type.Array(Type.String())),
+  },
+  { description: 'The request this answer is about, exactly as received (null: not given).' },
+);
 export const ValidationResult = Type.Object({
   valid: Type.Boolean(),
   code: literalUnion(Object.keys(VALIDATION_CODES)),
   detail: Type.String(),
   nonce: Nullable(Type.String()),
   ts: Timestamp,
+  request: AnsweredRequest,
   license: Nullable(License),
   machine: Nullable(Machine),
 });

@@ -5,6 +5,7 @@ import { License, Machine, ValidationResult } from '../native/schemas.js';
 import { withCheapUnions } from './response-serializer.js';
 
 const T = '2026-11-23T10:00:00.000Z';
+const asked = { key: 'K-1', licenseId: null, fingerprint: 'fp-1', productId: 2, features: ['pro'] };
 
 const machine = {
   id: 7,
@@ -69,8 +70,17 @@ describe('response serializer', () => {
       [
         ValidationResult,
         [
-          { valid: true, code: 'VALID', detail: 'ok', nonce: 'n', ts: T, license, machine },
-          { valid: false, code: 'NOT_FOUND', detail: 'no', nonce: null, ts: T, license: null, machine: null },
+          { valid: true, code: 'VALID', detail: 'ok', nonce: 'n', ts: T, request: asked, license, machine },
+          {
+            valid: false,
+            code: 'NOT_FOUND',
+            detail: 'no',
+            nonce: null,
+            ts: T,
+            request: { ...asked, key: null, licenseId: 4, features: null },
+            license: null,
+            machine: null,
+          },
         ],
       ],
       [License, [license, { ...license, features: { y: 'z' }, customerId: 9 }]],

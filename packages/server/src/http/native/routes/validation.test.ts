@@ -15,6 +15,7 @@ import {
 import { describeRouteSecurity } from '../../../test-support/route-security.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
 import { testDialects } from '../../../test-support/test-store.js';
+import { assertSignedRouteBinds } from '../../plugins/sign-responses.js';
 
 const SIGNATURE = /^ed25519=([A-Za-z0-9+/]+={0,2})$/;
 
@@ -199,8 +200,71 @@ for (const dialect of await testDialects()) {
       it('refuses a body without a key', async () => {
         await expectError(validateKey({ fingerprint: 'x' }, null), 400, 'INVALID_INPUT');
       });
+
+      it('binds the signed answer to what was asked: key, fingerprint, product, features, nonce, time', async () => {
+        const license = await createLicense(t, policyId);
+        await activate(t, license.id, 'fp-bound');
+        const asked = {
+          key: license.key,
+          fingerprint: 'fp-bound',
+          productId,
+          features: ['export'],
+          nonce: 'b1',
+        };
+        const body = await outcome(validateKey(asked, null));
+        expect(body).toMatchObject({
+          valid: true,
+          nonce: 'b1',
+          ts: t.clock.now().toISOString(),
+          request: {
+            key: license.key,
+            licenseId: null,
+            fingerprint: 'fp-bound',
+            productId,
+            features: ['export'],
+          },
+        });
+        // An unknown key is answered about that key, so the answer cannot pass for another one.
+        const unknown = await outcome(validateKey({ key: 'NO-SUCH-KEY', nonce: 'b2' }, null));
+        expect(unknown.request).toEqual({
+          key: 'NO-SUCH-KEY',
+          licenseId: null,
+          fingerprint: null,
+          productId: null,
+          features: null,
+        });
+        const byId = await outcome(validate(license.id, { nonce: 'b3' }));
+        expect(byId.request).toEqual({
+          key: null,
+          licenseId: license.id,
+          fingerprint: null,
+          productId: null,
+          features: null,
+        });
+      });
     });
   });
 }
+
+describe('signed routes', () => {
+  it('cannot be registered without the fields that bind the answer to the request', () => {
+    const schema = (properties: string[]) => ({
+      response: {
+        200: {
+          type: 'object',
+          properties: Object.fromEntries(properties.map((p) => [p, {}])),
+          required: properties,
+        },
+      },
+    });
+    expect(() =>
+      assertSignedRouteBinds({ url: '/ok', schema: schema(['nonce', 'ts', 'request']) }),
+    ).not.toThrow();
+    expect(() => assertSignedRouteBinds({ url: '/bare', schema: schema(['valid']) })).toThrow(
+      /\/bare must answer with nonce, ts, request/,
+    );
+    expect(() => assertSignedRouteBinds({ url: '/none' })).toThrow(/nonce, ts, request/);
+  });
+});
 
 describeRouteSecurity('validation');

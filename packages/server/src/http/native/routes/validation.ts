@@ -11,10 +11,16 @@ const tags = ['validation'];
 const description =
   'The answer is signed: the `Keyward-Signature` header holds `ed25519=<base64>`, an Ed25519 signature over ' +
   'the exact response body bytes, checkable with the ed25519 key from GET /v1/signing-keys. The body echoes ' +
-  '`nonce` and carries the server time `ts`, so a replayed answer is detectable. `"sign": false` in the body ' +
+  '`nonce` and what was asked (`request`: key or license id, fingerprint, product, features) and carries the ' +
+  'server time `ts`: an app accepts the answer only when all of them match its own request and clock, so ' +
+  'neither a replayed answer nor one about another key or machine passes. `"sign": false` in the body ' +
   'leaves the signature out.';
 
-function present(validation: Validation, body: Static<typeof ValidateBody>) {
+function present(
+  validation: Validation,
+  body: Static<typeof ValidateBody>,
+  asked: { key: string | null; licenseId: number | null },
+) {
   const { outcome, license, machines, at } = validation;
   const machine = body.fingerprint ? machines.find((m) => m.fingerprint === body.fingerprint) : undefined;
   return {
@@ -23,6 +29,12 @@ function present(validation: Validation, body: Static<typeof ValidateBody>) {
     detail: outcome.detail,
     nonce: body.nonce ?? null,
     ts: at.toISOString(),
+    request: {
+      ...asked,
+      fingerprint: body.fingerprint ?? null,
+      productId: body.productId ?? null,
+      features: body.features ?? null,
+    },
     license: license ? presentLicense(license, at) : null,
     machine: machine ? presentMachine(machine) : null,
   };
@@ -55,7 +67,7 @@ export function validationRoutes(app: App, keyward: Keyward): void {
         license,
         scopeOf(request.body),
       );
-      return present(validation, request.body);
+      return present(validation, request.body, { key: null, licenseId: request.params.id });
     },
   );
 
@@ -79,7 +91,7 @@ export function validationRoutes(app: App, keyward: Keyward): void {
         key,
         scopeOf(body),
       );
-      return present(validation, body);
+      return present(validation, body, { key, licenseId: null });
     },
   );
 }
