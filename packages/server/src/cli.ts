@@ -52,6 +52,7 @@ async function withKeyward<T>(work: (keyward: Keyward, store: KeywardStore) => P
       clock: systemClock,
       secretBox: new SecretBox(config.secret),
       onBackgroundError: (error) => console.error(error),
+      destinations: config.destinations,
     });
     const result = await work(keyward, store);
     await keyward.bookkeeping.flush();

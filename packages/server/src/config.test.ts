@@ -39,6 +39,14 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud', KEYWARD_SECRET: SECRET }, /LOG_LEVEL/],
     [{ RATE_LIMIT_PER_IP: '-1', KEYWARD_SECRET: SECRET }, /RATE_LIMIT_PER_IP/],
     [{ KEYWARD_PG_PREPARED_STATEMENTS: 'maybe', KEYWARD_SECRET: SECRET }, /KEYWARD_PG_PREPARED_STATEMENTS/],
+    [
+      { KEYWARD_ALLOW_PRIVATE_DESTINATIONS: 'yes', KEYWARD_SECRET: SECRET },
+      /KEYWARD_ALLOW_PRIVATE_DESTINATIONS/,
+    ],
+    [
+      { KEYWARD_ALLOW_PRIVATE_DESTINATIONS: '10.0.0.0/40', KEYWARD_SECRET: SECRET },
+      /KEYWARD_ALLOW_PRIVATE_DESTINATIONS/,
+    ],
   ])('refuses %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -53,6 +61,15 @@ describe('loadConfig', () => {
     expect(first.length).toBeGreaterThanOrEqual(32);
     expect(loadConfig({ DATABASE_URL: path }).secret).toBe(first);
     expect(readFileSync(file, 'utf8').trim()).toBe(first);
+  });
+
+  it('allows only public destinations unless KEYWARD_ALLOW_PRIVATE_DESTINATIONS says otherwise', () => {
+    expect(loadConfig({ KEYWARD_SECRET: SECRET }).destinations).toEqual({ allowPrivate: [] });
+    const all = { KEYWARD_SECRET: SECRET, KEYWARD_ALLOW_PRIVATE_DESTINATIONS: 'true' };
+    expect(loadConfig(all).destinations).toEqual({ allowPrivate: 'all' });
+    const some = { KEYWARD_SECRET: SECRET, KEYWARD_ALLOW_PRIVATE_DESTINATIONS: '10.1.0.0/16,fd00::/8' };
+    const ranges = loadConfig(some).destinations.allowPrivate;
+    expect(Array.isArray(ranges) && ranges.map((r) => r.prefixLength)).toEqual([16, 8]);
   });
 
   it('keeps KEYWARD_ADMIN_TOKEN exactly', () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { type DestinationRules, parseDestinationRules } from './core/network-destinations.js';
 import type { DatabaseLocation } from './storage/open-database.js';
 
 export interface Config {
@@ -22,6 +23,8 @@ export interface Config {
   durability: Durability;
   /** PostgreSQL: keep the server's statements prepared per connection (KEYWARD_PG_PREPARED_STATEMENTS=off). */
   preparedStatements: boolean;
+  /** Internal addresses webhooks and imports may reach (KEYWARD_ALLOW_PRIVATE_DESTINATIONS); default none. */
+  destinations: DestinationRules;
 }
 
 export class ConfigError extends Error {}
@@ -85,6 +88,16 @@ function resolveSecret(value: string | undefined, database: DatabaseLocation): s
   }
 }
 
+function parseDestinations(value: string | undefined): DestinationRules {
+  const rules = parseDestinationRules(value);
+  if (!rules)
+    throw new ConfigError(
+      'KEYWARD_ALLOW_PRIVATE_DESTINATIONS must be true, false, or a comma-separated list of addresses and ' +
+        'ranges (10.0.0.0/8,fd00::/8)',
+    );
+  return rules;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 function parseLogLevel(value: string | undefined): string {
@@ -119,5 +132,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       env.KEYWARD_PG_PREPARED_STATEMENTS,
       true,
     ),
+    destinations: parseDestinations(env.KEYWARD_ALLOW_PRIVATE_DESTINATIONS),
   };
 }

@@ -1,6 +1,7 @@
 import type { Keyward } from './core/keyward.js';
 import { PeriodicTask } from './core/periodic-task.js';
-import { fetchWebhookTransport } from './http/webhook-transport.js';
+import { createOutboundHttp } from './http/outbound-http.js';
+import { httpWebhookTransport } from './http/webhook-transport.js';
 import { resumeAbandonedImports } from './import/run-import.js';
 
 /** How often due webhook deliveries are looked for; finished sends pull the next ones at once. */
@@ -19,7 +20,8 @@ export function startIntegrationTasks(
   keyward: Keyward,
   onError: (error: unknown, task: string) => void,
 ): { stop(): Promise<void> } {
-  const dispatcher = keyward.webhooks.createDispatcher(fetchWebhookTransport, {
+  const transport = httpWebhookTransport(createOutboundHttp(keyward.destinations));
+  const dispatcher = keyward.webhooks.createDispatcher(transport, {
     onError: (error) => onError(error, 'webhook delivery'),
   });
   const tasks = [

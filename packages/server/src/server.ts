@@ -46,6 +46,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       secretBox: new SecretBox(config.secret),
       onBackgroundError: (error) => app?.log.error({ err: error }, 'background bookkeeping failed'),
       maintenance: config.maintenance,
+      destinations: config.destinations,
     });
     await keyward.signingKeys.load();
     const { generated } = await keyward.tokens.ensureAdminToken(config.adminToken);

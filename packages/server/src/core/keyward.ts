@@ -1,6 +1,7 @@
 import { BookkeepingQueue } from './bookkeeping-queue.js';
 import type { Clock } from './clock.js';
 import { MaintenanceMode } from './maintenance-mode.js';
+import { type DestinationRules, PUBLIC_ONLY } from './network-destinations.js';
 import type { Store } from './ports.js';
 import type { SecretBox } from './secrets.js';
 import { CatalogService } from './services/catalog-service.js';
@@ -73,6 +74,8 @@ export interface Keyward {
   dashboardAuth: DashboardAuthService;
   /** Aggregates for the dashboard's overview. */
   stats: StatsService;
+  /** Where the server may send requests of its own (webhooks, imports): public addresses unless allowed. */
+  destinations: DestinationRules;
 }
 
 export function createKeyward(deps: {
@@ -83,8 +86,11 @@ export function createKeyward(deps: {
   bookkeepingIntervalMs?: number;
   /** Start in maintenance mode (KEYWARD_MAINTENANCE). */
   maintenance?: boolean;
+  /** Private destinations the operator allows (KEYWARD_ALLOW_PRIVATE_DESTINATIONS); default none. */
+  destinations?: DestinationRules;
 }): Keyward {
   const { store, clock } = deps;
+  const destinations = deps.destinations ?? PUBLIC_ONLY;
   const bookkeeping = new BookkeepingQueue(store, {
     intervalMs: deps.bookkeepingIntervalMs ?? 250,
     maxBatch: 500,
@@ -113,7 +119,8 @@ export function createKeyward(deps: {
     }),
     productSetup: new ProductSetupService({ store, clock }),
     licenseTags: new LicenseTagService({ store, clock }),
-    webhooks: new WebhookService({ store, clock, secretBox: deps.secretBox }),
+    webhooks: new WebhookService({ store, clock, secretBox: deps.secretBox, destinations }),
+    destinations,
     expiryNotices: new ExpiryNoticeService({ store, clock }),
     imports: new ImportService({ store, clock, secretBox: deps.secretBox }),
     dashboardAuth: new DashboardAuthService({ store, clock }),

@@ -1,37 +1,35 @@
-import type { WebhookTransport } from '../core/services/webhook-dispatcher.js';
+import { WebhookTimeout, type WebhookTransport } from '../core/services/webhook-dispatcher.js';
+import { OutboundError, type OutboundHttp } from './outbound-http.js';
 
-/** How much of a receiver's answer is read: the log keeps an excerpt, and a huge body must not fill memory. */
-const MAX_BODY_BYTES = 64 * 1024;
+/**
+ * How much of a receiver's answer is read. The delivery log keeps a short excerpt of it (a receiver's
+ * "ok" or its error text), and a huge body must not fill memory.
+ */
+const MAX_BODY_BYTES = 4 * 1024;
 
-async function readCapped(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < MAX_BODY_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  return Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8');
+/**
+ * Webhook deliveries over the server's outbound HTTP: a POST to an allowed address, given up after the
+ * timeout, redirects not followed.
+ */
+export function httpWebhookTransport(outbound: OutboundHttp): WebhookTransport {
+  return {
+    async post(url, headers, body, timeoutMs) {
+      try {
+        const answer = await outbound.request(url, {
+          method: 'POST',
+          headers,
+          body,
+          timeoutMs,
+          maxResponseBytes: MAX_BODY_BYTES,
+        });
+        return { statusCode: answer.statusCode, body: answer.body };
+      } catch (error) {
+        if (error instanceof OutboundError && error.failure === 'TIMEOUT')
+          throw new WebhookTimeout(timeoutMs);
+        if (error instanceof OutboundError && error.failure === 'FORBIDDEN_DESTINATION')
+          throw new Error(`refused: ${error.message}`);
+        throw error;
+      }
+    },
+  };
 }
-
-/** Webhook deliveries over HTTP: a POST that gives up after the timeout, redirects not followed. */
-export const fetchWebhookTransport: WebhookTransport = {
-  async post(url, headers, body, timeoutMs) {
-    const signal = AbortSignal.timeout(timeoutMs);
-    try {
-      const response = await fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal });
-      return { statusCode: response.status, body: await readCapped(response) };
-    } catch (error) {
-      if (signal.aborted) throw new Error(`no answer within ${timeoutMs} ms`);
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new Error(cause?.code ?? cause?.message ?? (error as Error).message);
-    }
-  },
-};

@@ -8,6 +8,7 @@ import {
   type ImportContext,
   type ImportSource,
   isRecord,
+  remoteText,
   SourceError,
   text,
   vendorDate,
@@ -112,10 +113,14 @@ export const authtoolSource: ImportSource = {
         `public/v1/key/${encodeURIComponent(key)}/detail`,
         base.endsWith('/') ? base : `${base}/`,
       );
-      const answer = await fetchJson(url, { headers: { 'x-api-key': apiKey }, signal: ctx.signal });
+      const answer = await fetchJson(ctx.http, url, {
+        headers: { 'x-api-key': apiKey },
+        signal: ctx.signal,
+        what: `key detail (key ${index + 1} of the list)`,
+      });
       if (!isRecord(answer)) throw new SourceError(`key detail: unreadable answer`);
       if (!isRecord(answer.key)) {
-        const message = text(answer.message) ?? 'no key in the answer';
+        const message = remoteText(answer.message) ?? 'no key in the answer';
         if (/invalid api key|unauthorized/i.test(message))
           throw new SourceError(`AuthTool refused the API key: ${message}`);
         // Named by its line, not its text: warnings reach logs, and keys are credentials.

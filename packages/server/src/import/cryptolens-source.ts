@@ -7,6 +7,7 @@ import {
   type ImportContext,
   type ImportSource,
   isRecord,
+  remoteText,
   SourceError,
   text,
   vendorDate,
@@ -109,7 +110,7 @@ export const cryptolensSource: ImportSource = {
         `api/${method}`,
         options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`,
       );
-      const answer = await fetchJson(url, {
+      const answer = await fetchJson(ctx.http, url, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ token, ...params }).toString(),
@@ -117,7 +118,7 @@ export const cryptolensSource: ImportSource = {
       });
       if (!isRecord(answer)) throw new SourceError(`${method}: unreadable answer`);
       if (answer.result !== 0 && answer.result !== undefined)
-        throw new SourceError(`${method}: ${text(answer.message) ?? 'refused'}`);
+        throw new SourceError(`${method}: ${remoteText(answer.message) ?? 'refused'}`);
       return answer;
     };
     const checkpoint = ctx.checkpoint ?? {};

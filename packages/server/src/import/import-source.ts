@@ -2,6 +2,7 @@ import type { Actor } from '../core/actor.js';
 import type { ImportCounts, ImportJob } from '../core/import-ports.js';
 import type { Keyward } from '../core/keyward.js';
 import type { ImportOutcome } from '../core/services/import-service.js';
+import { OutboundError, type OutboundHttp } from '../http/outbound-http.js';
 
 /** What a source gets while it runs: the domain, where to continue, and how to report. */
 export interface ImportContext {
@@ -15,6 +16,8 @@ export interface ImportContext {
   /** Where an interrupted run stopped; null on a fresh run. */
   checkpoint: Record<string, unknown> | null;
   signal: AbortSignal;
+  /** The server's outbound HTTP: reaches only the destinations the operator allows. */
+  http: OutboundHttp;
   count(entity: string, outcome: ImportOutcome, n?: number): void;
   addCounts(counts: ImportCounts): void;
   /** Adds to the known total of units of work (licenses, mostly). */
@@ -31,30 +34,66 @@ export interface ImportSource {
 /** A failure of the source (unreachable, refused credential, unreadable answer): the job fails with it. */
 export class SourceError extends Error {}
 
-/** A JSON request with a timeout; any non-JSON or failed answer is a SourceError naming the URL's path. */
+/** The most of one answer an import reads; vendors page their lists far below this. */
+const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
+
+/**
+ * A vendor's own words (an error message) as a job's error or a warning shows them: one line of printable
+ * text, cut short. Whatever else the answer holds is not repeated.
+ */
+export function remoteText(value: unknown, maxChars = 120): string | null {
+  const raw = text(value);
+  if (raw === null) return null;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed.
+  const line = raw.replace(/[\u0000-\u001f\u007f-\u009f\s]+/g, ' ').trim();
+  return line.length > maxChars ? `${line.slice(0, maxChars)}…` : line;
+}
+
+/**
+ * A JSON request through the server's outbound HTTP with a timeout. A failure is a SourceError naming the
+ * origin and `what` was asked (never the answer's body, nor a path that may hold a key).
+ */
 export async function fetchJson(
+  http: OutboundHttp,
   url: URL,
-  init: RequestInit & { timeoutMs?: number; signal?: AbortSignal } = {},
+  init: {
+    method?: 'GET' | 'POST';
+    headers?: Record<string, string>;
+    body?: string;
+    timeoutMs?: number;
+    signal?: AbortSignal;
+    /** Names the call in errors; default: the URL's path. */
+    what?: string;
+  } = {},
 ): Promise<unknown> {
-  const timeout = AbortSignal.timeout(init.timeoutMs ?? 30_000);
-  const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-  let response: Response;
+  const where = `${url.origin} ${init.what ?? url.pathname}`;
+  let answer: Awaited<ReturnType<OutboundHttp['request']>>;
   try {
-    response = await fetch(url, { ...init, signal });
+    answer = await http.request(url, {
+      method: init.method ?? 'GET',
+      ...(init.headers ? { headers: init.headers } : {}),
+      ...(init.body === undefined ? {} : { body: init.body }),
+      timeoutMs: init.timeoutMs ?? 30_000,
+      maxResponseBytes: MAX_ANSWER_BYTES,
+      ...(init.signal ? { signal: init.signal } : {}),
+    });
   } catch (error) {
-    if (init.signal?.aborted) throw new SourceError('the import was stopped');
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
-    throw new SourceError(
-      `${url.origin}${url.pathname}: ${timeout.aborted ? 'no answer in time' : (cause ?? (error as Error).message)}`,
-    );
+    if (error instanceof OutboundError && error.failure === 'ABORTED')
+      throw new SourceError('the import was stopped');
+    if (error instanceof OutboundError && error.failure === 'TIMEOUT')
+      throw new SourceError(`${where}: no answer in time`);
+    if (error instanceof OutboundError && error.failure === 'FORBIDDEN_DESTINATION')
+      throw new SourceError(`${where}: refused: ${error.message}`);
+    throw new SourceError(`${where}: ${(error as Error).message}`);
   }
-  const text = await response.text();
+  if (answer.isTruncated)
+    throw new SourceError(`${where}: the answer is larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MB`);
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(answer.body) as unknown;
   } catch {
-    throw new SourceError(
-      `${url.origin}${url.pathname} answered ${response.status} with no JSON: ${text.slice(0, 200)}`,
-    );
+    const redirect =
+      answer.statusCode >= 300 && answer.statusCode < 400 ? ' (redirects are not followed)' : '';
+    throw new SourceError(`${where} answered HTTP ${answer.statusCode}, not JSON${redirect}`);
   }
 }
 

@@ -7,6 +7,7 @@ import {
   type ImportContext,
   type ImportSource,
   isRecord,
+  remoteText,
   SourceError,
   text,
   vendorDate,
@@ -109,7 +110,7 @@ export const limelmSource: ImportSource = {
         ['nojsoncallback', '1'],
         ...params,
       ]);
-      const answer = await fetchJson(new URL(endpoint), {
+      const answer = await fetchJson(ctx.http, new URL(endpoint), {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: body.toString(),
@@ -118,7 +119,7 @@ export const limelmSource: ImportSource = {
       if (!isRecord(answer)) throw new SourceError(`${method}: unreadable answer`);
       if (answer.stat !== 'ok')
         throw new SourceError(
-          `${method}: error ${text(answer.code) ?? '?'} ${text(answer.message) ?? ''}`.trim(),
+          `${method}: error ${remoteText(answer.code, 20) ?? '?'} ${remoteText(answer.message) ?? ''}`.trim(),
         );
       return answer;
     };

@@ -162,7 +162,8 @@ describe('single records from the specs', () => {
 describe('whole imports from recorded replies', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp();
+    // The stub vendors listen on loopback, which the operator has to allow.
+    t = await createTestApp('sqlite', { allowPrivateDestinations: true });
   });
   afterAll(() => t.dispose());
 

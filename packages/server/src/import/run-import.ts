@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, isDomainError } from '../core/domain-error.js';
 import type { ImportCounts, ImportJob, ImportKind } from '../core/import-ports.js';
 import type { Keyward } from '../core/keyward.js';
+import { checkDestinationUrl, type DestinationRules } from '../core/network-destinations.js';
 import { countInto, importActor } from '../core/services/import-service.js';
+import { createOutboundHttp } from '../http/outbound-http.js';
 import { AUTHTOOL_DEFAULT_URL, authtoolSource } from './authtool-source.js';
 import { CRYPTOLENS_DEFAULT_URL, cryptolensOptions, cryptolensSource } from './cryptolens-source.js';
 import { csvSource } from './csv-source.js';
@@ -50,18 +52,14 @@ export interface RunHooks {
   signal?: AbortSignal;
 }
 
-function checkBaseUrl(value: unknown): void {
+/** A literal internal address is refused here; a name is checked again on its address at each request. */
+function checkBaseUrl(value: unknown, destinations: DestinationRules): void {
   if (value === undefined) return;
-  let url: URL | null = null;
-  try {
-    url = typeof value === 'string' ? new URL(value) : null;
-  } catch {
-    url = null;
-  }
-  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:'))
+  if (typeof value !== 'string')
     throw new DomainError('INVALID_INPUT', 'baseUrl must be an absolute http or https URL', {
       field: 'baseUrl',
     });
+  checkDestinationUrl(value, destinations, 'baseUrl');
 }
 
 /** The source name an import is linked under when none is given. */
@@ -71,8 +69,8 @@ export function defaultSourceName(kind: ImportKind, options: Record<string, unkn
   return `${kind}:${new URL(base).origin}`;
 }
 
-function checkRequest(request: ImportRequest): void {
-  checkBaseUrl(request.options.baseUrl);
+function checkRequest(request: ImportRequest, destinations: DestinationRules): void {
+  checkBaseUrl(request.options.baseUrl, destinations);
   if (request.kind === 'cryptolens') cryptolensOptions(request.options);
   if (request.kind !== 'csv' && !request.credential)
     throw new DomainError('INVALID_INPUT', `a ${request.kind} import needs the vendor's credential`, {
@@ -91,7 +89,7 @@ export async function startImport(
   request: ImportRequest,
   hooks: RunHooks = {},
 ): Promise<{ job: ImportJob; resumed: boolean; finished: Promise<ImportJob> }> {
-  checkRequest(request);
+  checkRequest(request, keyward.destinations);
   const source = request.source ?? defaultSourceName(request.kind, request.options);
   const { job, owner, resumed } = await keyward.imports.startJob({
     kind: request.kind,
@@ -143,6 +141,7 @@ export async function execute(
     options: job.options,
     checkpoint: job.checkpoint,
     signal,
+    http: createOutboundHttp(keyward.destinations),
     count: (entity, outcome, n = 1) => {
       countInto(counts, entity, outcome, n);
       report();

@@ -21,7 +21,11 @@ export interface TestApp {
 /** The whole HTTP application over a fresh migrated store, with a manual clock and no rate limits. */
 export async function createTestApp(
   dialect: TestDialect = 'sqlite',
-  options: { rateLimit?: Partial<RateLimitOptions> } = {},
+  options: {
+    rateLimit?: Partial<RateLimitOptions>;
+    /** Lets webhooks and imports reach loopback receivers, as KEYWARD_ALLOW_PRIVATE_DESTINATIONS=true does. */
+    allowPrivateDestinations?: boolean;
+  } = {},
 ): Promise<TestApp> {
   const store = await createTestStore(dialect);
   const clock = manualClock(new Date());
@@ -33,6 +37,7 @@ export async function createTestApp(
       throw error;
     },
     bookkeepingIntervalMs: 10,
+    ...(options.allowPrivateDestinations ? { destinations: { allowPrivate: 'all' as const } } : {}),
   });
   await keyward.signingKeys.load();
   await keyward.tokens.ensureAdminToken(TEST_ADMIN_TOKEN);

@@ -7,7 +7,7 @@ import type { AttemptOutcome, ClaimedDelivery } from '../webhook-ports.js';
 import { nextRetryAt } from '../webhook-retry.js';
 import { signWebhook } from '../webhook-signature.js';
 
-/** Sends one HTTP POST; throws when no answer came (refused, reset, timed out). */
+/** Sends one HTTP POST; throws when no answer came (refused, reset, timed out: then a WebhookTimeout). */
 export interface WebhookTransport {
   post(
     url: string,
@@ -15,6 +15,13 @@ export interface WebhookTransport {
     body: string,
     timeoutMs: number,
   ): Promise<{ statusCode: number; body: string }>;
+}
+
+/** The receiver did not answer within the delivery timeout. */
+export class WebhookTimeout extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
+  }
 }
 
 export interface DispatcherOptions {
@@ -27,7 +34,8 @@ export interface DispatcherOptions {
   onError?: (error: unknown) => void;
 }
 
-const EXCERPT_CHARS = 1000;
+/** What the delivery log keeps of an answer: enough for a receiver's error text, not a page of it. */
+export const EXCERPT_CHARS = 200;
 
 function licenseSummary(license: License | null, now: Date) {
   if (!license) return null;

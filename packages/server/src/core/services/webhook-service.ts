@@ -1,6 +1,7 @@
 import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
+import { checkDestinationUrl, type DestinationRules } from '../network-destinations.js';
 import type { Store } from '../ports.js';
 import { newEvent } from '../record-event.js';
 import type { SecretBox } from '../secrets.js';
@@ -19,22 +20,6 @@ export interface WebhookEndpointInput {
 }
 
 const MAX_EVENT_TYPES = 100;
-
-function checkUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new DomainError('INVALID_INPUT', 'url must be an absolute http or https URL', { field: 'url' });
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-    throw new DomainError('INVALID_INPUT', 'url must be an absolute http or https URL', { field: 'url' });
-  if (parsed.username || parsed.password)
-    throw new DomainError('INVALID_INPUT', 'url must not hold credentials; verify the signature instead', {
-      field: 'url',
-    });
-  return parsed.toString();
-}
 
 function checkEventTypes(types: string[]): string[] {
   const unique = [...new Set(types.map((t) => t.trim()))];
@@ -56,7 +41,19 @@ function checkEventTypes(types: string[]): string[] {
 
 /** Webhook endpoints and their deliveries. The secret is shown once, at creation or rotation, and sealed at rest. */
 export class WebhookService {
-  constructor(private readonly deps: { store: Store; clock: Clock; secretBox: SecretBox }) {}
+  constructor(
+    private readonly deps: {
+      store: Store;
+      clock: Clock;
+      secretBox: SecretBox;
+      destinations: DestinationRules;
+    },
+  ) {}
+
+  /** A literal internal address is refused here; a name is checked again on its address at each delivery. */
+  private checkUrl(url: string): string {
+    return checkDestinationUrl(url, this.deps.destinations, 'url');
+  }
 
   private async checkProducts(productIds: number[]): Promise<number[]> {
     const unique = [...new Set(productIds)];
@@ -71,7 +68,7 @@ export class WebhookService {
     actor: Actor,
     input: WebhookEndpointInput,
   ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
-    const url = checkUrl(input.url);
+    const url = this.checkUrl(input.url);
     const eventTypes = checkEventTypes(input.eventTypes);
     const productIds = await this.checkProducts(input.productIds ?? []);
     const secret = generateWebhookSecret();
@@ -105,7 +102,7 @@ export class WebhookService {
 
   async update(actor: Actor, id: number, changes: Partial<WebhookEndpointInput>): Promise<WebhookEndpoint> {
     const checked = stripUndefined({
-      url: changes.url === undefined ? undefined : checkUrl(changes.url),
+      url: changes.url === undefined ? undefined : this.checkUrl(changes.url),
       description: changes.description,
       eventTypes: changes.eventTypes === undefined ? undefined : checkEventTypes(changes.eventTypes),
       productIds: changes.productIds === undefined ? undefined : await this.checkProducts(changes.productIds),
@@ -148,7 +145,8 @@ export class WebhookService {
 
   /** A dispatcher for this store; the server runs one per process. */
   createDispatcher(transport: WebhookTransport, options: DispatcherOptions = {}): WebhookDispatcher {
-    return new WebhookDispatcher({ ...this.deps, transport }, options);
+    const { store, clock, secretBox } = this.deps;
+    return new WebhookDispatcher({ store, clock, secretBox, transport }, options);
   }
 
   async listDeliveries(input: {

@@ -36,7 +36,15 @@ const ImportCreate = Type.Object(
     credential: Type.Optional(
       Type.String({ minLength: 1, maxLength: 2000, description: "The vendor's access token or API key." }),
     ),
-    baseUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+    baseUrl: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 2048,
+        description:
+          "The vendor API's base URL; a public address unless the operator allows internal ones " +
+          '(KEYWARD_ALLOW_PRIVATE_DESTINATIONS).',
+      }),
+    ),
     productIds: Type.Optional(Type.Array(Id, { maxItems: 1000 })),
     productId: Type.Optional(Id),
     productName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),

@@ -17,7 +17,8 @@ import {
 import { describeRouteSecurity } from '../../../test-support/route-security.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
 import { testDialects } from '../../../test-support/test-store.js';
-import { fetchWebhookTransport } from '../../webhook-transport.js';
+import { createOutboundHttp } from '../../outbound-http.js';
+import { httpWebhookTransport } from '../../webhook-transport.js';
 
 interface Received {
   headers: IncomingMessage['headers'];
@@ -66,9 +67,10 @@ for (const dialect of await testDialects()) {
     let hook: Awaited<ReturnType<typeof receiver>>;
     let dispatcher: WebhookDispatcher;
     beforeAll(async () => {
-      t = await createTestApp(dialect);
+      // The receivers listen on loopback, which the operator has to allow.
+      t = await createTestApp(dialect, { allowPrivateDestinations: true });
       hook = await receiver();
-      dispatcher = t.keyward.webhooks.createDispatcher(fetchWebhookTransport, { timeoutMs: 2000 });
+      dispatcher = t.keyward.webhooks.createDispatcher(transport(), { timeoutMs: 2000 });
     });
     afterAll(async () => {
       await dispatcher.stop();
@@ -82,6 +84,7 @@ for (const dialect of await testDialects()) {
         await expectStatus(t.call({ method: 'DELETE', url: `/v1/webhooks/${w.id}` }), 204);
     });
 
+    const transport = () => httpWebhookTransport(createOutboundHttp(t.keyward.destinations));
     const createWebhook = (body: object = {}) =>
       post(t, '/v1/webhooks', { url: hook.url, eventTypes: ['license.*', 'machine.*'], ...body });
 
@@ -271,7 +274,7 @@ for (const dialect of await testDialects()) {
     });
 
     it('logs a dead receiver and a hung one without slowing the API', async () => {
-      const slow = t.keyward.webhooks.createDispatcher(fetchWebhookTransport, {
+      const slow = t.keyward.webhooks.createDispatcher(transport(), {
         timeoutMs: 1500,
         concurrency: 4,
       });

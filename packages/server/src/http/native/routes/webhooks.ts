@@ -59,7 +59,10 @@ export function webhookRoutes(app: App, keyward: Keyward): void {
         tags,
         description:
           'Creates an endpoint. The answer holds its signing secret, shown only this once. eventTypes take ' +
-          'event types (license.created), group patterns (license.*) or *.',
+          'event types (license.created), group patterns (license.*) or *. The url must reach a public ' +
+          'address: loopback, private, link-local and other internal addresses are refused (400 ' +
+          'INVALID_INPUT; checked again on the resolved address at each delivery) unless the operator allows ' +
+          'them.',
         body: WebhookCreate,
         response: { 201: WebhookWithSecret },
       },
