@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NOW, secondsAfter } from '../test-support/domain-fixtures.js';
 import { BookkeepingQueue } from './bookkeeping-queue.js';
 import type { Store } from './ports.js';
+import { operatorPrincipal } from './principal.js';
 import { type NewEvent, newEvent } from './record-event.js';
 
 interface Write {
@@ -65,7 +66,7 @@ function fakeStore() {
   };
 }
 
-const actor = { tokenId: 3, ip: '203.0.113.5', via: 'native' };
+const actor = { tokenId: 3, ip: '203.0.113.5', via: 'native', principal: operatorPrincipal };
 const validated = (licenseId: number | null, at: Date = NOW) =>
   newEvent('license.validated', actor, at, { licenseId, code: 'VALID' });
 

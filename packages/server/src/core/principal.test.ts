@@ -4,6 +4,8 @@ import { DomainError } from './domain-error.js';
 import type { ApiTokenRecord } from './ports.js';
 import {
   assertLicenseAccess,
+  assertMayIssueLicenses,
+  assertMayReachCustomers,
   assertNotLicenseLocked,
   assertProductAccess,
   assertReach,
@@ -151,7 +153,7 @@ describe('license access', () => {
   it.each(rows)('%s → %s', (_name, principal, license, expected) => {
     expect(canAccessLicense(principal, license)).toBe(expected);
     expect(check(() => assertLicenseAccess(principal, license))).toBe(
-      expected ? 'ok' : 'FORBIDDEN: this credential may not access that license',
+      expected ? 'ok' : 'LICENSE_NOT_FOUND: no such license is visible to this credential',
     );
   });
 });
@@ -181,7 +183,7 @@ describe('product access', () => {
   it.each(rows)('%s → %s', (_name, principal, productId, expected) => {
     expect(canAccessProduct(principal, productId)).toBe(expected);
     expect(check(() => assertProductAccess(principal, productId))).toBe(
-      expected ? 'ok' : 'FORBIDDEN: this credential may not access that product',
+      expected ? 'ok' : `NOT_FOUND: product ${productId} does not exist`,
     );
   });
 });
@@ -215,7 +217,7 @@ describe('assertReach', () => {
       "a license-locked token, another license's object",
       licenseLocked,
       { licenseId: OTHER_LICENSE, productIds: [PRODUCT_ID] },
-      'FORBIDDEN: this credential may not access that license',
+      'LICENSE_NOT_FOUND: no such license is visible to this credential',
     ],
     [
       "a license-locked token, a product's object",
@@ -229,13 +231,13 @@ describe('assertReach', () => {
       "a product-locked token, another product's object",
       productLocked,
       { licenseId: null, productIds: [OTHER_PRODUCT] },
-      'FORBIDDEN: this credential may not access that product',
+      `NOT_FOUND: product ${OTHER_PRODUCT} does not exist`,
     ],
     [
       'a product-locked token, an object reaching its product and another',
       productLocked,
       { licenseId: null, productIds: [PRODUCT_ID, OTHER_PRODUCT] },
-      'FORBIDDEN: this credential may not access that product',
+      `NOT_FOUND: product ${OTHER_PRODUCT} does not exist`,
     ],
     ["a license credential, its own license's object", licenseCredential(), ofLicense, 'ok'],
     [
@@ -274,5 +276,23 @@ describe('principalTokenId and the operator', () => {
       },
     });
     expect(check(() => assertScope(operatorPrincipal, 'tokens:write'))).toBe('ok');
+  });
+});
+
+describe('issuing licenses and reaching customers', () => {
+  const rows: [string, Principal | null, string, string][] = [
+    ['an unlocked token', unlocked, 'ok', 'ok'],
+    ['a product-locked token, its product', productLocked, 'ok', 'FORBIDDEN'],
+    ['a license-locked token (auth/KeyLock)', licenseLocked, 'FORBIDDEN', 'FORBIDDEN'],
+    ['a license credential', licenseCredential(), 'FORBIDDEN', 'FORBIDDEN'],
+    ['no credential', null, 'FORBIDDEN', 'FORBIDDEN'],
+  ];
+
+  it.each(rows)('%s', (_name, principal, issue, customers) => {
+    const code = (work: () => void) => check(work).split(':')[0];
+    expect([
+      code(() => assertMayIssueLicenses(principal, [PRODUCT_ID])),
+      code(() => assertMayReachCustomers(principal)),
+    ]).toEqual([issue, customers]);
   });
 });

@@ -1,4 +1,4 @@
-import { DomainError } from './domain-error.js';
+import { DomainError, isDomainError } from './domain-error.js';
 import type { License } from './model.js';
 import type { ApiTokenRecord } from './ports.js';
 import { hasScope, type Scope } from './scopes.js';
@@ -20,8 +20,42 @@ export function assertScope(principal: Principal, scope: Scope): void {
     throw dormantRefusal();
 }
 
+/**
+ * What a caller may not see must look like what does not exist: the same code and the same words, so no
+ * answer tells "exists elsewhere" from "does not exist".
+ */
+export function licenseNotFound(): DomainError {
+  return new DomainError('LICENSE_NOT_FOUND', 'no such license is visible to this credential');
+}
+
+export function productNotFound(id: number, field?: string): DomainError {
+  return new DomainError('NOT_FOUND', `product ${id} does not exist`, field ? { field } : {});
+}
+
+export function policyNotFound(id: number | undefined): DomainError {
+  return new DomainError('NOT_FOUND', `policy ${id} does not exist`, { field: 'policyId' });
+}
+
+/**
+ * Runs the access check of a thing reached through another (a machine through its license, a policy
+ * through its product): a refusal reads exactly as the thing itself missing, so ids cannot be probed.
+ */
+export async function hideRefusal(check: () => unknown, missing: () => DomainError): Promise<void> {
+  try {
+    await check();
+  } catch (error) {
+    if (isDomainError(error) && ['FORBIDDEN', 'NOT_FOUND', 'LICENSE_NOT_FOUND'].includes(error.code))
+      throw missing();
+    throw error;
+  }
+}
+
 /** A token locked to products or to one license, or a license credential, reaches only what it is locked to. */
-export function canAccessLicense(principal: Principal, license: Pick<License, 'id' | 'productIds'>): boolean {
+export function canAccessLicense(
+  principal: Principal | null,
+  license: Pick<License, 'id' | 'productIds'>,
+): boolean {
+  if (principal === null) return false;
   if (principal.kind === 'license') return principal.license.id === license.id;
   const { token } = principal;
   if (token.licenseId !== null && token.licenseId !== license.id) return false;
@@ -30,22 +64,51 @@ export function canAccessLicense(principal: Principal, license: Pick<License, 'i
   return true;
 }
 
-export function assertLicenseAccess(principal: Principal, license: Pick<License, 'id' | 'productIds'>): void {
-  if (!canAccessLicense(principal, license)) {
-    throw new DomainError('FORBIDDEN', 'this credential may not access that license');
-  }
+/** A license the caller may not reach is, to that caller, a license that does not exist. */
+export function assertLicenseAccess(
+  principal: Principal | null,
+  license: Pick<License, 'id' | 'productIds'>,
+): void {
+  if (!canAccessLicense(principal, license)) throw licenseNotFound();
 }
 
-export function canAccessProduct(principal: Principal, productId: number): boolean {
+export function canAccessProduct(principal: Principal | null, productId: number): boolean {
+  if (principal === null) return false;
   if (principal.kind === 'license') return principal.license.productIds.includes(productId);
   const { productIds, licenseId, licenseProductIds } = principal.token;
   if (licenseId !== null && !(licenseProductIds ?? []).includes(productId)) return false;
   return productIds.length === 0 || productIds.includes(productId);
 }
 
-export function assertProductAccess(principal: Principal, productId: number): void {
-  if (!canAccessProduct(principal, productId)) {
-    throw new DomainError('FORBIDDEN', 'this credential may not access that product');
+/** A product the caller may not reach is, to that caller, a product that does not exist. */
+export function assertProductAccess(principal: Principal | null, productId: number, field?: string): void {
+  if (!canAccessProduct(principal, productId)) throw productNotFound(productId, field);
+}
+
+/**
+ * Issuing licenses (any surface: native, CreateKey, trials, templates, AuthTool keys, LimeLM) needs a token
+ * that is not locked to one license and reaches every product the new licenses belong to.
+ */
+export function assertMayIssueLicenses(principal: Principal | null, productIds: number[]): void {
+  if (principal === null) throw new DomainError('FORBIDDEN', 'issuing licenses needs a credential');
+  assertNotLicenseLocked(principal);
+  for (const id of new Set(productIds)) assertProductAccess(principal, id, 'productIds');
+}
+
+/**
+ * Customers span products, so only a token without product or license locks reaches them — to read, to
+ * create, or to attach one to a license. The refusal does not depend on whether the customer exists.
+ */
+export function mayReachCustomers(principal: Principal | null): boolean {
+  if (principal === null || principal.kind === 'license') return false;
+  return principal.token.licenseId === null && principal.token.productIds.length === 0;
+}
+
+export function assertMayReachCustomers(principal: Principal | null): void {
+  if (!mayReachCustomers(principal)) {
+    throw new DomainError('FORBIDDEN', 'this credential is locked and may not reach customers', {
+      field: 'customerId',
+    });
   }
 }
 
@@ -62,6 +125,12 @@ export function assertUnrestricted(principal: Principal): void {
   if (principal.kind === 'token' && principal.token.productIds.length > 0) {
     throw new DomainError('FORBIDDEN', 'this token is locked to products');
   }
+}
+
+/** What belongs to the whole account (messages, customers) is changed only by an unlocked credential. */
+export function assertAccountWide(principal: Principal | null): void {
+  if (principal === null) throw new DomainError('FORBIDDEN', 'this needs a credential');
+  assertUnrestricted(principal);
 }
 
 /** Data objects and events reach a license (and its products) or only products. */

@@ -13,7 +13,7 @@ import { TOKEN_REFUSALS } from './token-limits.js';
  * addresses never admit more than the limit, parallel grants never pass the allowance.
  */
 
-const actor: Actor = { tokenId: null, ip: null, via: 'test' };
+const actor: Actor = { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal };
 
 async function settle<T>(work: Array<Promise<T>>) {
   const results = await Promise.allSettled(work);
@@ -75,7 +75,12 @@ for (const dialect of await testDialects()) {
         scopes: ['*'],
         activationAllowance: 7,
       });
-      const reseller: Actor = { tokenId: token.id, ip: null, via: 'test' };
+      const reseller: Actor = {
+        tokenId: token.id,
+        ip: null,
+        via: 'test',
+        principal: { kind: 'token', token },
+      };
       const { admitted, refusals } = await settle(
         Array.from({ length: 8 }, () => keyward.licenses.create(reseller, policy.id, {})),
       );

@@ -14,7 +14,15 @@ import type { Scope } from '../core/scopes.js';
  * or — where `license` is set — the license key itself (`Authorization: License <key>`) if its policy allows.
  * `optional` lets a route see the principal if one is given and decide itself when none is.
  */
-export type AuthRequirement = 'public' | { scope: Scope; license?: boolean; optional?: boolean };
+export type AuthRequirement =
+  | 'public'
+  | {
+      scope: Scope;
+      license?: boolean;
+      optional?: boolean;
+      /** The operation in the method-lock vocabulary (core/method-lock.ts); absent: none, refused to locked tokens. */
+      method?: string;
+    };
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -69,6 +69,7 @@ describe('every native API route has a security case', () => {
       expect(routeCase.scope, where).toBe(route.auth?.scope);
       expect(routeCase.licenseKey ?? false, where).toBe(route.auth?.license ?? false);
       expect(routeCase.anonymous !== undefined, where).toBe(route.auth?.optional ?? false);
+      expect(routeCase.operation, where).toBe(route.auth?.method);
     }
   });
 

@@ -1,3 +1,4 @@
+import { operatorPrincipal } from '../core/principal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../core/actor.js';
 import { manualClock } from '../core/clock.js';
@@ -15,7 +16,7 @@ import { createTestStore, type TestDialect, testDialects } from '../test-support
 
 const POOL_SIZE = 16;
 const PARALLEL = 100;
-const actor: Actor = { tokenId: null, ip: '192.0.2.10', via: 'test' };
+const actor: Actor = { tokenId: null, ip: '192.0.2.10', via: 'test', principal: operatorPrincipal };
 
 type Settled<T> = PromiseSettledResult<T>;
 

@@ -13,7 +13,7 @@ import type { TestApp } from './test-app.js';
 // biome-ignore lint/suspicious/noExplicitAny: dialect tests read loosely typed JSON answers.
 export type Json = any;
 
-export const testActor: Actor = { tokenId: null, ip: null, via: 'test' };
+export const testActor: Actor = { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal };
 
 /** Boolean features f1…f8, which the dialect shows as F1…F8. */
 export const FLAG_FIELDS: FeatureField[] = Array.from({ length: 8 }, (_, i) => ({

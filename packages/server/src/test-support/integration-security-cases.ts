@@ -1,9 +1,10 @@
 import type { Actor } from '../core/actor.js';
+import { operatorPrincipal } from '../core/principal.js';
 import type { RouteSecurityCase, SecurityContext } from './route-security.js';
 
 /** Security cases of the webhook and import routes; ROUTE_SECURITY_CASES includes them. */
 
-const testActor: Actor = { tokenId: null, ip: null, via: 'test' };
+const testActor: Actor = { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal };
 
 async function freshWebhook(ctx: SecurityContext): Promise<number> {
   const { endpoint } = await ctx.t.keyward.webhooks.create(testActor, {

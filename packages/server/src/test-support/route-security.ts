@@ -19,9 +19,11 @@ import type { TestDialect } from './test-store.js';
  * - no, malformed, unknown, revoked or expired credential: 401 UNAUTHENTICATED;
  * - a token without the route's scope, an IP allow-list without the caller, a license key where the route
  *   takes none or whose policy does not allow it as credential: 403 FORBIDDEN;
- * - a token holding the scope but locked to another product or license: 403 FORBIDDEN, never 404 — the routes
- *   load the target first and then check the lock, so a locked token can tell an existing id (403) from a
- *   missing one (404). List routes instead answer 200 and leave out what the lock does not reach.
+ * - a token holding the scope but locked to another product or license learns nothing about whether the
+ *   target exists: its answer is exactly the answer for a target that does not exist (the same status, code
+ *   and message), a 404 for a thing it may not see or a 403 for a kind of thing it may not touch at all. List
+ *   routes instead answer 200 and leave out what the lock does not reach;
+ * - a token whose method lock does not name the route's operation (`operation`): 403 FORBIDDEN.
  * Every refusal carries the error envelope and writes nothing (row counts, events included, stay put).
  */
 
@@ -111,13 +113,20 @@ export interface RouteSecurityCase {
   request(ctx: SecurityContext): SecurityRequest | Promise<SecurityRequest>;
   /** Routes with an optional credential answer anonymous callers themselves. Default: 401 UNAUTHENTICATED. */
   anonymous?: Expectation;
-  /** A token with the scope but locked to another product. Default: 403 FORBIDDEN. */
+  /** A token with the scope but locked to another product. Default: the answer for a missing target. */
   productLocked?: Expectation;
-  /** A token with the scope but locked to another license. Default: 403 FORBIDDEN. */
+  /** A token with the scope but locked to another license. Default: the answer for a missing target. */
   licenseLocked?: Expectation;
+  /**
+   * The same request naming targets that do not exist; by default, the URL's ids replaced by unused ones.
+   * A locked token must get the same answer for both.
+   */
+  missing?(ctx: SecurityContext): SecurityRequest | Promise<SecurityRequest>;
+  /** The operation in the method-lock vocabulary the route declares (`key/activate`); absent: none. */
+  operation?: string;
 }
 
-const testActor: Actor = { tokenId: null, ip: null, via: 'test' };
+const testActor: Actor = { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal };
 
 let counter = 0;
 const unique = () => `${Date.now().toString(36)}-${(counter++).toString(36)}`;
@@ -198,7 +207,8 @@ export async function createSecurityContext(t: TestApp): Promise<SecurityContext
         (
           await k.tokens.create(testActor, operatorPrincipal, {
             name: `t-${unique()}`,
-            scopes: ['events:read'],
+            // No more power than the token managers the checks use (they hold tokens:write alone).
+            scopes: ['tokens:write'],
           })
         ).token.id,
     },
@@ -248,7 +258,6 @@ export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
     route: '/v1/products/:id',
     scope: 'products:read',
     request: ({ fx }) => ({ url: `/v1/products/${fx.productId}` }),
-    licenseLocked: { status: 403, code: 'FORBIDDEN' },
   },
   {
     group: 'products',
@@ -290,7 +299,6 @@ export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
     route: '/v1/policies/:id',
     scope: 'policies:read',
     request: ({ fx }) => ({ url: `/v1/policies/${fx.policyId}` }),
-    licenseLocked: { status: 403, code: 'FORBIDDEN' },
   },
   {
     group: 'policies',
@@ -350,6 +358,7 @@ export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
     group: 'licenses',
     method: 'POST',
     route: '/v1/licenses',
+    operation: 'key/createkey',
     scope: 'licenses:write',
     request: ({ fx }) => ({ url: '/v1/licenses', payload: { policyId: fx.policyId } }),
   },
@@ -357,6 +366,7 @@ export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
     group: 'licenses',
     method: 'POST',
     route: '/v1/licenses/batch',
+    operation: 'key/createkey',
     scope: 'licenses:write',
     request: ({ fx }) => ({ url: '/v1/licenses/batch', payload: { policyId: fx.policyId, count: 2 } }),
   },
@@ -373,6 +383,7 @@ export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
     group: 'licenses',
     method: 'GET',
     route: '/v1/licenses/:idOrKey',
+    operation: 'key/getkey',
     scope: 'licenses:read',
     request: ({ fx }) => ({ url: `/v1/licenses/${encodeURIComponent(fx.licenseKey)}` }),
   },
@@ -407,6 +418,7 @@ export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
     group: 'validation',
     method: 'POST',
     route: '/v1/licenses/:id/actions/validate',
+    operation: 'key/getkey',
     scope: 'licenses:validate',
     licenseKey: true,
     request: ({ fx }) => ({ url: `/v1/licenses/${fx.licenseId}/actions/validate`, payload: { nonce: 'n' } }),
@@ -415,9 +427,14 @@ export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
     group: 'validation',
     method: 'POST',
     route: '/v1/licenses/actions/validate-key',
+    operation: 'key/getkey',
     scope: 'licenses:validate',
     licenseKey: true,
     request: ({ fx }) => ({ url: '/v1/licenses/actions/validate-key', payload: { key: fx.licenseKey } }),
+    missing: () => ({
+      url: '/v1/licenses/actions/validate-key',
+      payload: { key: 'NOPE0-NOPE0-NOPE0-NOPE0' },
+    }),
     // The key in the body is the credential when its policy allows it (the fixture's does).
     anonymous: { status: 200, check: (body) => expect(body).toMatchObject({ code: 'VALID' }) },
   },
@@ -426,17 +443,23 @@ export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
     group: 'machines',
     method: 'POST',
     route: '/v1/machines',
+    operation: 'key/activate',
     scope: 'machines:write',
     licenseKey: true,
     request: ({ fx, unique }) => ({
       url: '/v1/machines',
       payload: { licenseId: fx.licenseId, fingerprint: `m-${unique()}` },
     }),
+    missing: ({ unique }) => ({
+      url: '/v1/machines',
+      payload: { licenseId: MISSING_ID, fingerprint: `m-${unique()}` },
+    }),
   },
   {
     group: 'machines',
     method: 'GET',
     route: '/v1/machines',
+    operation: 'key/getkey',
     scope: 'machines:read',
     licenseKey: true,
     request: ({ fx }) => ({ url: `/v1/machines?licenseId=${fx.licenseId}` }),
@@ -445,6 +468,7 @@ export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
     group: 'machines',
     method: 'GET',
     route: '/v1/machines/:id',
+    operation: 'key/getkey',
     scope: 'machines:read',
     licenseKey: true,
     request: ({ fx }) => ({ url: `/v1/machines/${fx.machineId}` }),
@@ -453,6 +477,7 @@ export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
     group: 'machines',
     method: 'POST',
     route: '/v1/machines/:id/actions/heartbeat',
+    operation: 'key/activate',
     scope: 'machines:write',
     licenseKey: true,
     request: ({ fx }) => ({ url: `/v1/machines/${fx.machineId}/actions/heartbeat` }),
@@ -461,6 +486,7 @@ export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
     group: 'machines',
     method: 'DELETE',
     route: '/v1/machines/:id',
+    operation: 'key/deactivate',
     scope: 'machines:write',
     licenseKey: true,
     request: async ({ fresh }) => ({ url: `/v1/machines/${await fresh.machine()}` }),
@@ -470,6 +496,7 @@ export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
     group: 'offline',
     method: 'POST',
     route: '/v1/licenses/actions/check-out',
+    operation: 'key/checkout',
     scope: 'licenses:validate',
     licenseKey: true,
     request: ({ fx }) => ({ url: '/v1/licenses/actions/check-out', payload: { licenseId: fx.licenseId } }),
@@ -478,6 +505,7 @@ export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
     group: 'offline',
     method: 'POST',
     route: '/v1/offline/responses',
+    operation: 'key/activate',
     scope: 'machines:write',
     licenseKey: true,
     request: ({ t, fx, unique }) => ({
@@ -782,6 +810,33 @@ export interface SecurityCheck {
 }
 
 const UNAUTHENTICATED: Expectation = { status: 401, code: 'UNAUTHENTICATED' };
+/** An id no fixture uses. */
+export const MISSING_ID = 987_654_321;
+
+/** The request with every numeric path segment (the route's ids) replaced by an id that does not exist. */
+async function missingRequest(
+  ctx: SecurityContext,
+  routeCase: RouteSecurityCase,
+): Promise<SecurityRequest | null> {
+  if (routeCase.missing) return routeCase.missing(ctx);
+  if (!routeCase.route.includes('/:')) return null;
+  const request = await routeCase.request(ctx);
+  const [path = '', query] = request.url.split('?');
+  const missingPath = path.replace(/\/\d+(?=\/|$)/g, `/${MISSING_ID}`);
+  return { ...request, url: query === undefined ? missingPath : `${missingPath}?${query}` };
+}
+
+/** What a caller learns from an error answer: status, code and message (the request id differs anyway). */
+const learned = (response: LightMyRequestResponse) => {
+  const body = response.json() as { error?: { code?: string; message?: string }; code?: string };
+  if (response.statusCode < 300) return { status: response.statusCode, code: body.code };
+  // Ids the caller sent come back in messages ("policy 7 does not exist"): they tell nothing new.
+  const message = body.error?.message?.replace(/\d+/g, '#');
+  return { status: response.statusCode, code: body.error?.code, message };
+};
+
+/** The method lock of an app's token, as the README's example app uses it. */
+const APP_METHOD_LOCK = ['key/activate', 'key/getkey'];
 const FORBIDDEN: Expectation = { status: 403, code: 'FORBIDDEN' };
 const MALFORMED = ['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer ', 'Bearer two words', 'kw_no_scheme', 'License'];
 
@@ -872,16 +927,49 @@ export function securityChecks(routeCase: RouteSecurityCase): SecurityCheck[] {
       },
       async (ctx) => `Bearer ${(await issueToken(ctx.t, { scopes: scopesBut(scope) })).secret}`,
     ),
-    refused(
-      'refuses (or hides from) a token locked to another product',
-      routeCase.productLocked ?? FORBIDDEN,
-      (ctx) => token(ctx, { productIds: [ctx.fx.otherProductId] }),
+    ...(
+      [
+        ['product', routeCase.productLocked, (ctx) => token(ctx, { productIds: [ctx.fx.otherProductId] })],
+        ['license', routeCase.licenseLocked, (ctx) => token(ctx, { licenseId: ctx.fx.otherLicenseId })],
+      ] as const satisfies ReadonlyArray<
+        readonly [string, Expectation | undefined, (ctx: SecurityContext) => Promise<string>]
+      >
+    ).map(
+      ([lock, expected, authorization]): SecurityCheck =>
+        expected
+          ? refused(`refuses (or hides from) a token locked to another ${lock}`, expected, authorization)
+          : {
+              name: `answers a token locked to another ${lock} as if the target did not exist`,
+              run: async (ctx) => {
+                const header = await authorization(ctx);
+                const request = await routeCase.request(ctx);
+                const before = await countRows(ctx.t);
+                const response = await sendAs(ctx, routeCase, header, { request });
+                if (!routeCase.missing) {
+                  expect([403, 404], response.body).toContain(response.statusCode);
+                  expectErrorEnvelope(response, response.statusCode);
+                }
+                expect(await countRows(ctx.t)).toEqual(before);
+                const missing = await missingRequest(ctx, routeCase);
+                if (missing) {
+                  const answer = await sendAs(ctx, routeCase, header, { request: missing });
+                  expect(learned(response), `${lock}-locked: existing vs missing target`).toEqual(
+                    learned(answer),
+                  );
+                }
+              },
+            },
     ),
-    refused(
-      'refuses (or hides from) a token locked to another license',
-      routeCase.licenseLocked ?? FORBIDDEN,
-      (ctx) => token(ctx, { licenseId: ctx.fx.otherLicenseId }),
-    ),
+    {
+      name: `${routeCase.operation ? 'takes' : 'refuses'} a token whose method lock is ${APP_METHOD_LOCK.join(', ')}`,
+      run: async (ctx) => {
+        const header = await token(ctx, { methodLock: APP_METHOD_LOCK });
+        const response = await sendAs(ctx, routeCase, header);
+        if (routeCase.operation && APP_METHOD_LOCK.includes(routeCase.operation))
+          expect(response.statusCode, response.body).toBeLessThan(400);
+        else expectErrorEnvelope(response, 403, 'FORBIDDEN');
+      },
+    },
     refused(
       'refuses a token whose IP allow-list excludes the caller',
       FORBIDDEN,
@@ -902,11 +990,20 @@ export function securityChecks(routeCase: RouteSecurityCase): SecurityCheck[] {
         FORBIDDEN,
         async (ctx) => `License ${ctx.fx.closedLicenseKey}`,
       ),
-      refused(
-        'refuses the key of another license',
-        FORBIDDEN,
-        async (ctx) => `License ${ctx.fx.otherLicenseKey}`,
-      ),
+      {
+        name: 'answers the key of another license as if the target did not exist',
+        run: async (ctx) => {
+          const header = `License ${ctx.fx.otherLicenseKey}`;
+          const response = await sendAs(ctx, routeCase, header);
+          const missing = await missingRequest(ctx, routeCase);
+          if (missing) {
+            const answer = await sendAs(ctx, routeCase, header, { request: missing });
+            expect(learned(response)).toEqual(learned(answer));
+          }
+          if (response.statusCode >= 400) expectErrorEnvelope(response, response.statusCode);
+          else expect(routeCase.missing, 'a 2xx answer needs a missing() request to compare').toBeDefined();
+        },
+      },
       {
         name: 'accepts the key of the license itself',
         run: async (ctx) => {

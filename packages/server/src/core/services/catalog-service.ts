@@ -5,6 +5,7 @@ import { coerceFeatureValue } from '../feature-values.js';
 import { DEFAULT_KEY_FORMAT, randomSlotCount } from '../license-key.js';
 import type { ExpirationBasis, FeatureField, Policy, Product } from '../model.js';
 import type { Store } from '../ports.js';
+import { policyNotFound, productNotFound } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { stripUndefined } from '../strip-undefined.js';
 
@@ -78,7 +79,7 @@ export class CatalogService {
 
   async getProduct(id: number): Promise<Product> {
     const product = await this.deps.store.products.findById(id);
-    if (!product) throw new DomainError('NOT_FOUND', `product ${id} does not exist`);
+    if (!product) throw productNotFound(id);
     return product;
   }
 
@@ -135,7 +136,7 @@ export class CatalogService {
 
   async getPolicy(id: number): Promise<Policy> {
     const policy = await this.deps.store.policies.findById(id);
-    if (!policy) throw new DomainError('NOT_FOUND', `policy ${id} does not exist`);
+    if (!policy) throw policyNotFound(id);
     return policy;
   }
 

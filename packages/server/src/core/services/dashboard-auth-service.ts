@@ -9,7 +9,7 @@ import type { Store } from '../ports.js';
 import { newEvent } from '../record-event.js';
 import type { Scope } from '../scopes.js';
 import { hashToken } from '../secrets.js';
-import { SignInThrottle } from '../sign-in-throttle.js';
+import { deviceNameOf, normalizeAccount, SignInThrottle } from '../sign-in-throttle.js';
 
 /** A session lasts this long from sign-in; then the user signs in again. */
 export const SESSION_SECONDS = 12 * 3600;
@@ -64,7 +64,7 @@ export class DashboardAuthService {
   private decoyHash: Promise<string> | null = null;
 
   constructor(private readonly deps: { store: Store; clock: Clock }) {
-    this.throttle = new SignInThrottle(deps.clock);
+    this.throttle = new SignInThrottle(deps);
   }
 
   async createUser(
@@ -137,32 +137,37 @@ export class DashboardAuthService {
     return { email: FIRST_ADMIN_EMAIL, password };
   }
 
-  /** Checks the password (throttled per account and address) and opens a session; returns its secret. */
+  /**
+   * Checks the password, throttled (sign-in-throttle.ts), and opens a session; returns its secret, and the
+   * device cookie that lets this browser sign in to the account while others are slowed down.
+   */
   async signIn(input: {
     email: string;
     password: string;
     ip: string;
-  }): Promise<{ secret: string; csrfToken: string; session: AuthenticatedSession }> {
-    const account = input.email.trim().toLowerCase();
-    const waitMs = this.throttle.retryAfterMs(account, input.ip);
-    if (waitMs > 0) {
-      throw new DomainError(
-        'RATE_LIMITED',
-        `too many failed sign-ins; try again in ${Math.ceil(waitMs / 1000)} seconds`,
-        { retryAfterSeconds: Math.ceil(waitMs / 1000) },
-      );
-    }
+    /** The account's device cookie, if the browser holds one. */
+    deviceSecret?: string | null;
+  }): Promise<{
+    secret: string;
+    csrfToken: string;
+    session: AuthenticatedSession;
+    device: { name: string; secret: string };
+  }> {
+    const account = normalizeAccount(input.email);
+    const attempt = await this.throttle.begin({
+      email: account,
+      address: input.ip,
+      deviceSecret: input.deviceSecret ?? null,
+    });
     const user = await this.deps.store.dashboardUsers.findByEmail(account);
     this.decoyHash ??= hashPassword(generatePassword());
     const matches = await verifyPassword(input.password, user?.passwordHash ?? (await this.decoyHash));
-    if (!user || !matches) {
-      this.throttle.recordFailure(account, input.ip);
-      throw new DomainError('UNAUTHENTICATED', 'wrong email or password');
-    }
-    this.throttle.recordSuccess(account);
+    // The failure was charged when the attempt was admitted: nothing is left to record.
+    if (!user || !matches) throw new DomainError('UNAUTHENTICATED', 'wrong email or password');
     const now = this.deps.clock.now();
     const secret = `kws_${randomBytes(32).toString('base64url')}`;
     const session = await this.deps.store.transaction(async (tx) => {
+      await this.throttle.succeed(tx, attempt);
       await tx.dashboardSessions.deleteExpired(now);
       const created = await tx.dashboardSessions.insert({
         userId: user.id,
@@ -175,7 +180,7 @@ export class DashboardAuthService {
       await tx.events.append(
         newEvent(
           'user.signed_in',
-          { tokenId: null, ip: input.ip, via: 'dashboard' },
+          { tokenId: null, ip: input.ip, via: 'dashboard', principal: null },
           now,
           {},
           {
@@ -191,6 +196,7 @@ export class DashboardAuthService {
       secret,
       csrfToken: csrfTokenOf(secret),
       session: { user: { ...publicUser, lastSignInAt: now }, session, scopes: scopesOfRole(user.role) },
+      device: { name: deviceNameOf(account), secret: attempt.deviceSecret },
     };
   }
 

@@ -6,6 +6,9 @@ import type { Repositories, Store } from '../ports.js';
 import { newEvent } from '../record-event.js';
 
 /** What an owner belongs to, so callers can check a credential's locks against it. */
+export const dataObjectNotFound = (id: number) =>
+  new DomainError('NOT_FOUND', `data object ${id} does not exist`);
+
 export interface OwnerReach {
   licenseId: number | null;
   productIds: number[];
@@ -36,7 +39,7 @@ export class DataObjectService {
 
   async get(id: number): Promise<{ object: DataObject; reach: OwnerReach }> {
     const object = await this.deps.store.dataObjects.findById(id);
-    if (!object) throw new DomainError('NOT_FOUND', `data object ${id} does not exist`);
+    if (!object) throw dataObjectNotFound(id);
     return { object, reach: await this.reach(object.ownerType, object.ownerId) };
   }
 

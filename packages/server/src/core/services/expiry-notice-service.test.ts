@@ -5,6 +5,7 @@ import { createTestApp, type TestApp } from '../../test-support/test-app.js';
 import { createPostgresSchemaUrl, testDialects } from '../../test-support/test-store.js';
 import { manualClock } from '../clock.js';
 import { createKeyward } from '../keyward.js';
+import { operatorPrincipal } from '../principal.js';
 import { SecretBox } from '../secrets.js';
 
 const DAY = 86_400;
@@ -92,7 +93,7 @@ describe('expiry notices with several processes', async () => {
           }),
         );
         const [a] = keywards as [(typeof keywards)[0]];
-        const actor = { tokenId: null, ip: null, via: 'test' };
+        const actor = { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal };
         const product = await a.catalog.createProduct(actor, { name: 'P', code: null });
         const policy = await a.catalog.createPolicy(actor, { productId: product.id, name: 'P' });
         await a.licenses.createMany(

@@ -1,4 +1,4 @@
-import type { Actor } from '../actor.js';
+import { type Actor, serverActor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import type { Store } from '../ports.js';
 import { newEvent } from '../record-event.js';
@@ -9,7 +9,7 @@ export const EXPIRING_SOON_SECONDS = 7 * 86_400;
 export const EXPIRED_LOOKBACK_SECONDS = 7 * 86_400;
 const BATCH = 200;
 
-export const schedulerActor: Actor = { tokenId: null, ip: null, via: 'scheduler' };
+export const schedulerActor: Actor = serverActor('scheduler');
 
 /**
  * Emits `license.expiring_soon` and `license.expired` once per license and expiry: a notice row, unique per

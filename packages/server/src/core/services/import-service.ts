@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Actor } from '../actor.js';
+import { type Actor, serverActor } from '../actor.js';
 import type { CalendarPeriod } from '../calendar-period.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
@@ -85,7 +85,7 @@ export interface ImportedLicense {
   dataObjects?: ImportedDataObject[] | undefined;
 }
 
-export const importActor = (kind: string): Actor => ({ tokenId: null, ip: null, via: `import:${kind}` });
+export const importActor = (kind: string): Actor => serverActor(`import:${kind}`);
 
 export const emptyTally = (): ImportTally => ({ created: 0, updated: 0, skipped: 0 });
 

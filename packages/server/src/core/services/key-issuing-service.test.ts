@@ -3,9 +3,10 @@ import { createTestStore, testDialects } from '../../test-support/test-store.js'
 import type { Actor } from '../actor.js';
 import { manualClock } from '../clock.js';
 import { createKeyward, type Keyward } from '../keyward.js';
+import { operatorPrincipal } from '../principal.js';
 import { SecretBox } from '../secrets.js';
 
-const actor: Actor = { tokenId: null, ip: null, via: 'test' };
+const actor: Actor = { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal };
 
 describe.each(await testDialects())('KeyIssuingService on %s', (dialect) => {
   let store: Awaited<ReturnType<typeof createTestStore>>;

@@ -9,9 +9,10 @@ import type { Actor } from '../actor.js';
 import { manualClock } from '../clock.js';
 import { createKeyward, type Keyward } from '../keyward.js';
 import type { License } from '../model.js';
+import { operatorPrincipal } from '../principal.js';
 import { SecretBox } from '../secrets.js';
 
-const actor: Actor = { tokenId: null, ip: null, via: 'test' };
+const actor: Actor = { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal };
 const HOUR = 3600;
 
 function keywardOver(store: KeywardStore, clock: ReturnType<typeof manualClock>): Keyward {

@@ -1,4 +1,4 @@
-import type { Actor } from '../actor.js';
+import { type Actor, serverActor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import type { Store } from '../ports.js';
 import { newEvent } from '../record-event.js';
@@ -7,7 +7,7 @@ import { newEvent } from '../record-event.js';
 export const UNDATED_CLEANABLE_GRACE_SECONDS = 3600;
 const BATCH = 200;
 
-export const sweeperActor: Actor = { tokenId: null, ip: null, via: 'sweeper' };
+export const sweeperActor: Actor = serverActor('sweeper');
 
 /**
  * Deletes cleanable licenses once they are due: expired, or an hour old when they never expire. Each batch is

@@ -10,6 +10,15 @@ import { generateLicenseKey } from '../license-key.js';
 import { checkAllowedMachines } from '../machine-identity.js';
 import type { License, LicenseRules, NamedUser, Policy } from '../model.js';
 import type { LicenseFilter, NewLicense, Repositories, Store } from '../ports.js';
+import {
+  assertMayIssueLicenses,
+  assertMayReachCustomers,
+  assertProductAccess,
+  canAccessLicense,
+  canAccessProduct,
+  licenseNotFound,
+  policyNotFound,
+} from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { stripUndefined } from '../strip-undefined.js';
 import { grantSeats } from '../token-limits.js';
@@ -106,8 +115,14 @@ export class LicenseService {
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const policy = await tx.policies.findById(policyId);
-      if (!policy)
-        throw new DomainError('NOT_FOUND', `policy ${policyId} does not exist`, { field: 'policyId' });
+      // Locked credentials are refused before any id is looked at, so the refusal tells nothing.
+      assertMayIssueLicenses(actor.principal, []);
+      if (!policy || !canAccessProduct(actor.principal, policy.productId)) throw policyNotFound(policyId);
+      assertMayIssueLicenses(
+        actor.principal,
+        inputs.flatMap((input) => input.extraProductIds ?? []),
+      );
+      if (inputs.some((input) => input.customerId != null)) assertMayReachCustomers(actor.principal);
       const created: License[] = [];
       for (const input of inputs) {
         const built = await this.buildLicense(tx, policy, input, now);
@@ -202,13 +217,13 @@ export class LicenseService {
 
   async get(id: number): Promise<License> {
     const license = await this.deps.store.licenses.findById(id);
-    if (!license) throw new DomainError('LICENSE_NOT_FOUND', `license ${id} does not exist`);
+    if (!license) throw licenseNotFound();
     return license;
   }
 
   async getByKey(key: string): Promise<License> {
     const license = await this.deps.store.licenses.findByKey(key);
-    if (!license) throw new DomainError('LICENSE_NOT_FOUND', 'no license has this key');
+    if (!license) throw licenseNotFound();
     return license;
   }
 
@@ -232,7 +247,7 @@ export class LicenseService {
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const license = await tx.licenses.lockById(id);
-      if (!license) throw new DomainError('LICENSE_NOT_FOUND', `license ${id} does not exist`);
+      if (!license || !canAccessLicense(actor.principal, license)) throw licenseNotFound();
       const policy = (await tx.policies.findById(license.policyId)) as Policy;
       const changes = await work(tx, license, policy, now);
       assertExpressible(changes.expiresAt, 'expiresAt');
@@ -259,8 +274,8 @@ export class LicenseService {
   ): Promise<License> {
     return this.change(actor, id, 'license.updated', async (tx, license, current, now) => {
       const policy = input.policyId !== undefined ? await tx.policies.findById(input.policyId) : current;
-      if (!policy)
-        throw new DomainError('NOT_FOUND', `policy ${input.policyId} does not exist`, { field: 'policyId' });
+      if (!policy || !canAccessProduct(actor.principal, policy.productId))
+        throw policyNotFound(input.policyId);
       const changes: Partial<License> = stripUndefined({
         policyId: input.policyId,
         customerId: input.customerId,
@@ -276,11 +291,13 @@ export class LicenseService {
         hasTrialActivation: input.hasTrialActivation,
         resellerId: input.resellerId,
       });
+      if (input.customerId !== undefined) assertMayReachCustomers(actor.principal);
       if (input.customerId != null) await this.assertCustomerExists(tx, input.customerId);
       if (input.resellerId != null) await this.assertResellerExists(tx, input.resellerId);
       if (input.extraProductIds !== undefined || input.policyId !== undefined) {
         const extras = input.extraProductIds ?? license.productIds.slice(1);
         const productIds = [...new Set([policy.productId, ...extras])];
+        for (const productId of input.extraProductIds ?? []) assertProductAccess(actor.principal, productId);
         await this.assertProductsExist(tx, productIds);
         changes.productIds = productIds;
       }
@@ -333,7 +350,7 @@ export class LicenseService {
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       const license = await tx.licenses.lockById(id);
-      if (!license) throw new DomainError('LICENSE_NOT_FOUND', `license ${id} does not exist`);
+      if (!license || !canAccessLicense(actor.principal, license)) throw licenseNotFound();
       // Data objects are attached by owner type and id, without foreign keys, so they go explicitly.
       await tx.dataObjects.deleteOfLicense(id);
       await tx.licenses.delete(id);

@@ -40,6 +40,9 @@ function check(template: Omit<LicenseTemplate, 'id' | 'createdAt'>): void {
  * License templates: a policy plus the settings every license made from the template gets, so a shop or a
  * Cryptolens app (CreateKeyFromTemplate) can mint a license by naming one number.
  */
+export const templateNotFound = (id: number) =>
+  new DomainError('NOT_FOUND', `license template ${id} does not exist`);
+
 export class LicenseTemplateService {
   constructor(private readonly deps: { store: Store; clock: Clock; licenses: LicenseService }) {}
 
@@ -83,7 +86,7 @@ export class LicenseTemplateService {
 
   async get(id: number): Promise<LicenseTemplate> {
     const template = await this.deps.store.licenseTemplates.findById(id);
-    if (!template) throw new DomainError('NOT_FOUND', `license template ${id} does not exist`);
+    if (!template) throw templateNotFound(id);
     return template;
   }
 

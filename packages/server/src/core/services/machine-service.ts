@@ -48,6 +48,9 @@ async function trialActivationModeOf(
 }
 
 /** Activation, heartbeat and deactivation: everything that takes or frees a seat. */
+export const machineNotFound = (id: number) =>
+  new DomainError('MACHINE_NOT_FOUND', `machine ${id} does not exist`);
+
 export class MachineService {
   constructor(private readonly deps: { store: Store; clock: Clock; bookkeeping: BookkeepingQueue }) {}
 
@@ -298,7 +301,7 @@ export class MachineService {
 
   async get(id: number): Promise<Machine> {
     const machine = await this.deps.store.machines.findById(id);
-    if (!machine) throw new DomainError('MACHINE_NOT_FOUND', `machine ${id} does not exist`);
+    if (!machine) throw machineNotFound(id);
     return machine;
   }
 

@@ -3,12 +3,16 @@ import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import type { Message } from '../model.js';
 import type { Store } from '../ports.js';
+import { assertAccountWide } from '../principal.js';
 import { newEvent } from '../record-event.js';
 
 export const MAX_MESSAGE_LENGTH = 10_000;
 export const MAX_CHANNEL_LENGTH = 100;
 
-/** Notes a vendor broadcasts to its apps, read by channel ("a new version is out"). */
+/**
+ * Notes a vendor broadcasts to its apps, read by channel ("a new version is out"). Messages belong to the
+ * whole account, so only a token without product or license locks writes them; any reader may read.
+ */
 export class MessageService {
   constructor(private readonly deps: { store: Store; clock: Clock }) {}
 
@@ -16,6 +20,7 @@ export class MessageService {
     actor: Actor,
     input: { channel: string; content: string; createdAt?: Date | undefined },
   ): Promise<Message> {
+    assertAccountWide(actor.principal);
     if (input.content.length > MAX_MESSAGE_LENGTH) {
       throw new DomainError('INVALID_INPUT', `a message holds at most ${MAX_MESSAGE_LENGTH} characters`, {
         field: 'content',
@@ -48,6 +53,7 @@ export class MessageService {
   }
 
   async delete(actor: Actor, id: number): Promise<void> {
+    assertAccountWide(actor.principal);
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       if (!(await tx.messages.delete(id))) throw new DomainError('NOT_FOUND', `message ${id} does not exist`);

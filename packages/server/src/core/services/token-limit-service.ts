@@ -2,39 +2,33 @@ import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import type { ApiTokenRecord, Store } from '../ports.js';
-import type { Principal } from '../principal.js';
+import { assertUnrestricted, type Principal } from '../principal.js';
 import { newEvent } from '../record-event.js';
+import { stripUndefined } from '../strip-undefined.js';
 import { checkLimitValues, dormantRefusal, type TokenLimitInput } from '../token-limits.js';
+import { assertNoMorePower, assertNotOperatorToken } from '../token-power.js';
+import { tokenOf } from './token-service.js';
 
 /**
  * Changing a token's limits after creation: making it dormant and awake again, raising or lowering its
  * allowance or address limit, and forgetting the client addresses that used it (so it can move to a new
- * server). Only the account's owner may do so: a caller that is itself unlocked and unlimited, or a limited
- * reseller could lift its own limits.
+ * server). A caller may change only a token with no more power than its own, and only into one that still
+ * has no more: a limited reseller cannot lift its own limits, and a token manager cannot touch the admin.
  */
 export class TokenLimitService {
   constructor(private readonly deps: { store: Store; clock: Clock }) {}
 
-  private assertOwner(caller: Principal): ApiTokenRecord {
-    const token = caller.kind === 'token' ? caller.token : null;
-    if (token?.isDormant) throw dormantRefusal();
-    if (
-      !token ||
-      token.licenseId !== null ||
-      token.productIds.length > 0 ||
-      (token.maxClientAddresses ?? null) !== null ||
-      (token.activationAllowance ?? null) !== null
-    ) {
-      throw new DomainError('FORBIDDEN', 'only an unlocked token without limits may change token limits');
-    }
-    return token;
-  }
-
-  private async liveToken(id: number): Promise<ApiTokenRecord> {
-    const token = await this.deps.store.tokens.findById(id);
-    if (!token || token.revokedAt)
+  private async changeable(caller: Principal, id: number, doing: string) {
+    const holder = tokenOf(caller);
+    if (holder.isDormant) throw dormantRefusal();
+    // Tokens span the account: a locked token manages none, whichever id it names.
+    assertUnrestricted(caller);
+    const target = await this.deps.store.tokens.findById(id);
+    if (!target || target.revokedAt)
       throw new DomainError('NOT_FOUND', `token ${id} does not exist or is revoked`);
-    return token;
+    assertNotOperatorToken(target);
+    assertNoMorePower(holder, target, doing);
+    return { holder, target };
   }
 
   async update(
@@ -43,9 +37,8 @@ export class TokenLimitService {
     id: number,
     changes: TokenLimitInput,
   ): Promise<ApiTokenRecord> {
-    const owner = this.assertOwner(caller);
     checkLimitValues(changes);
-    if (changes.isDormant === true && owner.id === id) {
+    if (changes.isDormant === true && caller.kind === 'token' && caller.token.id === id) {
       throw new DomainError(
         'INVALID_INPUT',
         'a token cannot make itself dormant: it could not wake up again',
@@ -54,7 +47,8 @@ export class TokenLimitService {
         },
       );
     }
-    await this.liveToken(id);
+    const { holder, target } = await this.changeable(caller, id, 'change');
+    assertNoMorePower(holder, { ...target, ...stripUndefined(changes) }, 'raise');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       await tx.tokenLimits.lock(id);
@@ -65,8 +59,7 @@ export class TokenLimitService {
   }
 
   async resetClientAddresses(actor: Actor, caller: Principal, id: number): Promise<number> {
-    this.assertOwner(caller);
-    await this.liveToken(id);
+    await this.changeable(caller, id, 'change');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const cleared = await tx.tokenLimits.clearAddresses(id);

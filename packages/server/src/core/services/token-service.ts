@@ -5,10 +5,12 @@ import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import type { ApiTokenRecord, Store } from '../ports.js';
 import type { Principal } from '../principal.js';
+import { assertUnrestricted, canAccessLicense, licenseNotFound } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { hasScope, SCOPES, type Scope } from '../scopes.js';
 import { generateTokenSecret, hashToken, tokenPrefix } from '../secrets.js';
 import { admitClientAddress, applyTokenLimits, inheritTokenLimits } from '../token-limits.js';
+import { assertNoMorePower, assertNotOperatorToken } from '../token-power.js';
 
 export interface TokenInput {
   name: string;
@@ -179,21 +181,31 @@ export class TokenService {
     if (parent.licenseId !== null && licenseId !== parent.licenseId) {
       throw new DomainError('FORBIDDEN', 'cannot grant licenses outside your own license lock');
     }
-    parseAllowlist(input.ipAllowlist ?? []);
+    const ipAllowlist = input.ipAllowlist ?? parent.ipAllowlist;
+    parseAllowlist(ipAllowlist);
+    const expiresAt = input.expiresAt ?? parent.expiresAt;
     const dialectLocks = inheritDialectLocks(parent, input, licenseId);
     const limits = inheritTokenLimits(parent, input);
     const now = this.deps.clock.now();
     if (input.expiresAt && input.expiresAt <= now) {
       throw new DomainError('INVALID_INPUT', 'expiresAt must be in the future', { field: 'expiresAt' });
     }
+    // The piecewise checks above give precise messages; this one holds the whole rule in one place.
+    assertNoMorePower(
+      parent,
+      { ...dialectLocks, ...limits, scopes: input.scopes, productIds, licenseId, ipAllowlist, expiresAt },
+      'create',
+    );
     const { token: secret, prefix } = generateTokenSecret();
     return this.deps.store.transaction(async (tx) => {
       for (const id of productIds) {
         if (!(await tx.products.findById(id)))
           throw new DomainError('NOT_FOUND', `product ${id} does not exist`);
       }
-      if (licenseId !== null && !(await tx.licenses.findById(licenseId))) {
-        throw new DomainError('NOT_FOUND', `license ${licenseId} does not exist`);
+      if (licenseId !== null) {
+        const license = await tx.licenses.findById(licenseId);
+        // Another product's license looks exactly like a missing one.
+        if (!license || !canAccessLicense(creator, license)) throw licenseNotFound();
       }
       const token = await tx.tokens.insert({
         name: input.name,
@@ -202,11 +214,11 @@ export class TokenService {
         scopes: [...new Set(input.scopes)],
         productIds,
         licenseId,
-        ipAllowlist: input.ipAllowlist ?? [],
+        ipAllowlist,
         bindToFirstIp: input.bindToFirstIp ?? false,
         boundIp: null,
         source: 'api',
-        expiresAt: input.expiresAt ?? null,
+        expiresAt,
         revokedAt: null,
         createdAt: now,
         lastUsedAt: null,
@@ -303,9 +315,18 @@ export class TokenService {
     return this.deps.store.tokens.list({ includeRevoked });
   }
 
+  /** Revokes a token (and those it issued) that has no more power than the actor's own. */
   async revoke(actor: Actor, id: number): Promise<void> {
     const now = this.deps.clock.now();
+    const holder = tokenOf(actor.principal);
+    // Tokens span the account: a locked token manages none, whichever id it names.
+    assertUnrestricted({ kind: 'token', token: holder });
     await this.deps.store.transaction(async (tx) => {
+      const target = await tx.tokens.findById(id);
+      if (!target || target.revokedAt)
+        throw new DomainError('NOT_FOUND', `token ${id} does not exist or is revoked`);
+      assertNotOperatorToken(target);
+      assertNoMorePower(holder, target, 'revoke');
       if (!(await tx.tokens.revoke(id, now)))
         throw new DomainError('NOT_FOUND', `token ${id} does not exist or is revoked`);
       await tx.tokens.revokeIssuedBy(id, now);
@@ -356,6 +377,12 @@ export class TokenService {
       return { generated: token };
     });
   }
+}
+
+/** The token acting; other credentials manage no tokens. */
+export function tokenOf(principal: Principal | null): ApiTokenRecord {
+  if (principal?.kind !== 'token') throw new DomainError('FORBIDDEN', 'only API tokens may manage tokens');
+  return principal.token;
 }
 
 function adminToken(

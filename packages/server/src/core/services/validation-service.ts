@@ -5,7 +5,7 @@ import { DomainError } from '../domain-error.js';
 import { evaluateLicense, type ValidationScope } from '../evaluate-license.js';
 import type { License, Machine, Policy } from '../model.js';
 import type { LicenseWithSeats, Store } from '../ports.js';
-import { assertLicenseAccess, type Principal } from '../principal.js';
+import { canAccessLicense, type Principal } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import type { ValidationOutcome } from '../validation-codes.js';
 
@@ -34,14 +34,12 @@ export class ValidationService {
     scope: ValidationScope,
   ): Promise<Validation> {
     const found = await this.deps.store.licenses.findWithSeats(key);
-    if (!found) return this.evaluate(actor, null, null, [], scope);
-    if (principal) assertLicenseAccess(principal, found.license);
-    else if (!found.policy?.allowLicenseAuth) {
-      throw new DomainError(
-        'FORBIDDEN',
-        "this license's policy requires a token to validate; send Authorization",
-      );
-    }
+    // A key the caller may not see answers exactly as a key that does not exist: a token locked elsewhere,
+    // or no credential at all when the license's policy wants a token.
+    const isVisible =
+      found !== null &&
+      (principal ? canAccessLicense(principal, found.license) : found.policy?.allowLicenseAuth === true);
+    if (!isVisible) return this.evaluate(actor, null, null, [], scope);
     return this.validateSeats(actor, found, scope);
   }
 

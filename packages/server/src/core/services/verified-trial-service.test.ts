@@ -4,12 +4,13 @@ import type { Actor } from '../actor.js';
 import { manualClock } from '../clock.js';
 import { isDomainError } from '../domain-error.js';
 import { createKeyward, type Keyward } from '../keyward.js';
+import { operatorPrincipal } from '../principal.js';
 import { SecretBox } from '../secrets.js';
 import { TRIAL_REFUSALS } from './verified-trial-service.js';
 
 /** Verified trials never restart, and extension codes are counted exactly, once per machine. */
 
-const actor: Actor = { tokenId: null, ip: null, via: 'test' };
+const actor: Actor = { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal };
 const DAY = 86_400;
 
 for (const dialect of await testDialects()) {

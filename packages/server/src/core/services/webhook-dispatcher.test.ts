@@ -3,12 +3,13 @@ import { createStore } from '../../storage/create-store.js';
 import { createPostgresSchemaUrl, createTestStore, testDialects } from '../../test-support/test-store.js';
 import { manualClock } from '../clock.js';
 import { createKeyward } from '../keyward.js';
+import { operatorPrincipal } from '../principal.js';
 import { SecretBox } from '../secrets.js';
 import { endpointWants } from '../webhook-event-filter.js';
 import { nextRetryAt, RETRY_WINDOW_SECONDS } from '../webhook-retry.js';
 import type { WebhookTransport } from './webhook-dispatcher.js';
 
-const actor = { tokenId: null, ip: null, via: 'test' };
+const actor = { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal };
 const secretBox = new SecretBox('test-secret-that-is-long-enough-0123456789');
 
 describe('endpointWants', () => {

@@ -2,10 +2,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Actor } from '../../core/actor.js';
 import { DomainError } from '../../core/domain-error.js';
 import type { Keyward } from '../../core/keyward.js';
+import { assertMethodAllowed } from '../../core/method-lock.js';
 import { assertScope, type Principal, principalTokenId } from '../../core/principal.js';
 import { resolveSessionPrincipal } from '../dashboard-session.js';
 import type { AuthRequirement } from '../fastify-context.js';
-
 import { ADDRESS, authenticateToken, countRequest } from './rate-limits.js';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -50,6 +50,7 @@ async function resolvePrincipal(
     const token = await authenticateToken(keyward, request, bearer[1]);
     const principal: Principal = { kind: 'token', token };
     assertScope(principal, auth.scope);
+    assertMethodAllowed(principal, auth.method ?? null);
     return principal;
   }
   const license = LICENSE.exec(header);
@@ -106,6 +107,11 @@ export function principalOf(request: FastifyRequest): Principal {
 export function actorOf(request: FastifyRequest, via: string): Actor {
   // A dashboard user's change is recorded with who made it; a session is no API token.
   if (request.dashboardUser)
-    return { tokenId: null, ip: request.ip, via: `dashboard:${request.dashboardUser.email}` };
-  return { tokenId: principalTokenId(request.principal), ip: request.ip, via };
+    return {
+      tokenId: null,
+      ip: request.ip,
+      via: `dashboard:${request.dashboardUser.email}`,
+      principal: request.principal,
+    };
+  return { tokenId: principalTokenId(request.principal), ip: request.ip, via, principal: request.principal };
 }

@@ -11,7 +11,7 @@ import type { App } from '../fastify-context.js';
 import { loggerOptions } from './request-logging.js';
 
 const ADMIN = 'kw_logtest_admin_token_0123456789abcdef';
-const actor = { tokenId: null, ip: null, via: 'test' };
+const actor = { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal };
 
 describe('request logging keeps credentials out of the log', () => {
   const lines: string[] = [];

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { isDomainError } from '../../../core/domain-error.js';
 import type { Keyward } from '../../../core/keyward.js';
+import { isMethodAllowed } from '../../../core/method-lock.js';
 import type { Principal } from '../../../core/principal.js';
 import { ADDRESS, authenticateToken, countRequest } from '../../plugins/rate-limits.js';
 import { AuthToolFailure, failureOf, INVALID_API_KEY } from './failures.js';
@@ -23,8 +24,8 @@ export async function authenticateApiKey(
   }
   try {
     const token = await authenticateToken(keyward, request, secret);
-    // A method lock lists the Cryptolens methods a token may call; AuthTool's endpoints are none of them.
-    if (token.methodLock) {
+    // AuthTool's endpoints perform no operation of the method-lock vocabulary: a locked token may call none.
+    if (!isMethodAllowed({ kind: 'token', token }, null)) {
       throw new AuthToolFailure(403, 'This API key is limited to methods of another API');
     }
     return { kind: 'token', token };

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { operatorPrincipal } from '../../../core/principal.js';
 import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../../../test-support/test-app.js';
 import { testDialects } from '../../../test-support/test-store.js';
 import {
@@ -109,7 +110,10 @@ describe.each(await testDialects())('AuthTool endpoints on %s', (dialect) => {
       await expectAnswer(call(e, null), 401, /^Invalid API key$/);
       await expectAnswer(call(e, 'kw_not_a_real_token_0123456789abcdef'), 401, /^Invalid API key$/);
       const { secret, token } = await issueApiKey(t);
-      await t.keyward.tokens.revoke({ tokenId: null, ip: null, via: 'test' }, token.id);
+      await t.keyward.tokens.revoke(
+        { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal },
+        token.id,
+      );
       await expectAnswer(call(e, secret), 401, /^Invalid API key$/);
     });
 
@@ -272,7 +276,7 @@ describe('AuthTool rate limits', () => {
     async (e) => {
       const packageId = await createPackage(t);
       const [key] = await t.keyward.keyIssuing.issue(
-        { tokenId: null, ip: null, via: 'test' },
+        { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal },
         {
           kind: 'single-activation',
           productIds: [packageId],

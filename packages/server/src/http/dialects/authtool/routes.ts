@@ -29,6 +29,7 @@ const actorOf = (request: FastifyRequest): Actor => ({
   tokenId: request.principal?.kind === 'token' ? request.principal.token.id : null,
   ip: request.ip,
   via: DIALECT,
+  principal: request.principal,
 });
 
 /** Errors of a route in AuthTool's envelope, with the route's own "no permission" message. */

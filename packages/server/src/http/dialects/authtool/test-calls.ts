@@ -10,7 +10,7 @@ import { TEST_ADMIN_TOKEN, type TestApp } from '../../../test-support/test-app.j
 export type Json = any;
 
 export const BASE = '/public/v1';
-const testActor = { tokenId: null, ip: null, via: 'test' };
+const testActor = { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal };
 let counter = 0;
 
 export function authtool(

@@ -48,10 +48,11 @@ function admitted(
   ctx: CallContext,
   license: License | null,
   productId: number,
-  messages: { denied?: string; notFound?: string },
+  messages: { notFound?: string },
 ): License {
-  if (!license?.productIds.includes(productId)) return fail(messages.notFound ?? MESSAGES.keyNotFound);
-  if (!canAccessLicense(ctx.principal, license)) return fail(messages.denied ?? MESSAGES.accessDenied);
+  // A key the token may not reach is, to that token, a key that does not exist.
+  if (!license?.productIds.includes(productId) || !canAccessLicense(ctx.principal, license))
+    return fail(messages.notFound ?? MESSAGES.keyNotFound);
   return license;
 }
 

@@ -1,9 +1,16 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDomainError } from '../../../core/domain-error.js';
 import type { Keyward } from '../../../core/keyward.js';
+import { isMethodAllowed } from '../../../core/method-lock.js';
 import type { Principal } from '../../../core/principal.js';
 import { hasScope } from '../../../core/scopes.js';
 import type { App } from '../../fastify-context.js';
+import {
+  checkJsonShape,
+  decodeFormComponent,
+  formPairs,
+  MAX_DIALECT_JSON_VALUES,
+} from '../../plugins/request-limits.js';
 import { ADDRESS, authenticateToken, countRequest } from '../../plugins/rate-limits.js';
 import type { Answer, CallContext } from './call-context.js';
 import { failureOf } from './failures.js';
@@ -14,11 +21,15 @@ import { Params } from './params.js';
 export const CRYPTOLENS_PREFIX = '/cryptolens';
 export const DIALECT_NAME = 'cryptolens';
 
-/** Form bodies are flat name=value pairs; brackets mean nothing to the vendor, so no nesting (no `qs`). */
+/**
+ * Form bodies are flat name=value pairs; brackets mean nothing to the vendor, so no nesting (no `qs`). The
+ * shared limits apply: at most MAX_PARAMETERS pairs, read in one pass.
+ */
 function parseForm(text: string): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const [name, value] of new URLSearchParams(text)) {
-    if (!Object.hasOwn(values, name)) values[name] = value;
+  const values: Record<string, string> = Object.create(null);
+  for (const [rawName, rawValue] of formPairs(text)) {
+    const name = decodeFormComponent(rawName);
+    if (!Object.hasOwn(values, name)) values[name] = decodeFormComponent(rawValue);
   }
   return values;
 }
@@ -30,6 +41,7 @@ function parseForm(text: string): Record<string, string> {
 function parseBody(contentType: string | undefined, text: string): Record<string, unknown> {
   if (text.trim() === '') return {};
   if (contentType?.toLowerCase().includes('json')) {
+    checkJsonShape(text, MAX_DIALECT_JSON_VALUES);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -80,7 +92,7 @@ async function handle(keyward: Keyward, request: FastifyRequest, reply: FastifyR
   const { secret, principal } = await authenticate(keyward, params, request);
   const { token } = principal;
   // The method lock narrows the Cryptolens surface; Keyward's scopes narrow every surface.
-  if (token.methodLock && !token.methodLock.includes(name)) return fail(MESSAGES.accessDenied);
+  if (!isMethodAllowed(principal, name)) return fail(MESSAGES.accessDenied);
   if (spec.scopes.some((scope) => !hasScope(token.scopes, scope))) return fail(MESSAGES.accessDenied);
   const ctx: CallContext = {
     keyward,
@@ -88,7 +100,7 @@ async function handle(keyward: Keyward, request: FastifyRequest, reply: FastifyR
     token,
     tokenSecret: secret,
     principal,
-    actor: { tokenId: token.id, ip: request.ip, via: DIALECT_NAME },
+    actor: { tokenId: token.id, ip: request.ip, via: DIALECT_NAME, principal },
     ip: request.ip,
     method: name,
   };

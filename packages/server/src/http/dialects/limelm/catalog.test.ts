@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { operatorPrincipal } from '../../../core/principal.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
 import { testDialects } from '../../../test-support/test-store.js';
 import { fails, generateKey, ok } from './limelm-test-client.js';
@@ -232,9 +233,13 @@ for (const dialect of await testDialects()) {
         length: 1,
         expires: '2999-01-01',
       });
-      await t.keyward.verifiedTrials.start({ tokenId: null, ip: null, via: 'test' }, Number(versionId), {
-        fingerprint: 'trial-pc',
-      });
+      await t.keyward.verifiedTrials.start(
+        { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal },
+        Number(versionId),
+        {
+          fingerprint: 'trial-pc',
+        },
+      );
       expect((await t.call({ method: 'DELETE', url: `/v1/policies/${versionId}` })).statusCode).toBe(204);
       await fails(t, 'limelm.feature.getAll', { version_id: versionId }, 109);
     });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../../core/actor.js';
 import { encodeOfflineRequest } from '../../../core/offline-exchange.js';
+import { operatorPrincipal } from '../../../core/principal.js';
 import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../../../test-support/test-app.js';
 import { ok, send } from './limelm-test-client.js';
 
@@ -9,7 +10,7 @@ import { ok, send } from './limelm-test-client.js';
  * reproduced byte for byte from the same state, ids included where a fresh database gives the same ones.
  */
 
-const actor: Actor = { tokenId: null, ip: null, via: 'test' };
+const actor: Actor = { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal };
 const HEADER = '<?xml version="1.0" encoding="utf-8"?>\n';
 
 /** The request as the Ruby gem sent it: POST, every parameter in the query string, empty body. */

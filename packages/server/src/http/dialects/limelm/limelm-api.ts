@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isDomainError } from '../../../core/domain-error.js';
 import type { Keyward } from '../../../core/keyward.js';
+import { isMethodAllowed } from '../../../core/method-lock.js';
 import { assertScope } from '../../../core/principal.js';
 import type { App } from '../../fastify-context.js';
 import { isUnavailable } from '../../plugins/error-handler.js';
@@ -9,7 +10,7 @@ import { MethodContext } from './context.js';
 import { type ErrorContext, LIMELM_ERRORS, type LimeLmError, toLimeLmError } from './errors.js';
 import { LIMELM_METHODS } from './methods/index.js';
 import { formatOf, sendFailure, sendSuccess } from './respond.js';
-import { emptyParams, type FormParams, parseForm, parseFormInto } from './transport/form-params.js';
+import { type FormParams, formatParamsOf, mergeParams, parseForm } from './transport/form-params.js';
 import { Params } from './transport/params.js';
 
 export interface LimelmOptions {
@@ -33,12 +34,18 @@ function queryOf(request: FastifyRequest): string {
 function paramsOf(request: FastifyRequest): FormParams {
   const params = parseForm(queryOf(request));
   const body = request.body as FormParams | undefined;
-  if (body && typeof body === 'object' && 'scalars' in body) {
-    for (const [name, value] of Object.entries(body.scalars)) params.scalars[name] = value;
-    for (const [name, values] of Object.entries(body.lists)) params.lists[name] = values;
-    for (const name of body.order) if (!params.order.includes(name)) params.order.push(name);
-  }
-  return params;
+  return body && typeof body === 'object' && 'scalars' in body ? mergeParams(params, body) : params;
+}
+
+/**
+ * The parameters that choose the format of an error answer. Never throws, also not for a request refused
+ * for its number of parameters: then `refusedBody` is the text the body parser refused.
+ */
+function formatParamsOfRequest(request: FastifyRequest, refusedBody: string | undefined): FormParams {
+  const params = formatParamsOf(queryOf(request));
+  const body = request.body as FormParams | undefined;
+  if (body && typeof body === 'object' && 'scalars' in body) return mergeParams(params, body);
+  return refusedBody === undefined ? params : mergeParams(params, formatParamsOf(refusedBody));
 }
 
 /**
@@ -46,18 +53,25 @@ function paramsOf(request: FastifyRequest): FormParams {
  * Keyward token, answers in LimeLM's XML or JSON envelopes with HTTP 200 even for failures.
  */
 export async function limelmApi(app: App, keyward: Keyward, options: LimelmOptions = {}): Promise<void> {
+  // Bodies refused for their number of parameters, kept for the answer's format until the answer is sent.
+  const refusedBodies = new WeakMap<FastifyRequest, string>();
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
     if (/^multipart\//i.test(request.headers['content-type'] ?? '')) {
       done(LIMELM_ERRORS.invalidParameter('send the parameters form-encoded, not as multipart/form-data'));
       return;
     }
-    done(null, parseFormInto(emptyParams(), (body as Buffer).toString('utf8')));
+    const text = (body as Buffer).toString('utf8');
+    try {
+      done(null, parseForm(text));
+    } catch (error) {
+      refusedBodies.set(request, text);
+      done(error as Error, undefined);
+    }
   });
 
   const fail = (request: FastifyRequest, reply: FastifyReply, error: LimeLmError, status = 200) => {
-    const body = request.body as FormParams | undefined;
-    const params = body && 'scalars' in body ? paramsOf(request) : parseForm(queryOf(request));
+    const params = formatParamsOfRequest(request, refusedBodies.get(request));
     return sendFailure(reply, formatOf(params), error, status);
   };
 
@@ -116,11 +130,16 @@ export async function limelmApi(app: App, keyward: Keyward, options: LimelmOptio
         .replace(/^limelm\./, '')
         .replace('.', '/')
         .toLowerCase();
-      if (token.methodLock && !token.methodLock.includes(lockName))
+      if (!isMethodAllowed({ kind: 'token', token }, lockName))
         throw LIMELM_ERRORS.invalidApiKey(`this key is locked to other methods than ${lockName}`);
       errors = method.errors ?? {};
       for (const scope of method.scopes) assertScope({ kind: 'token', token }, scope);
-      const actor = { tokenId: token.id, ip: request.ip, via: 'limelm' };
+      const actor = {
+        tokenId: token.id,
+        ip: request.ip,
+        via: 'limelm',
+        principal: { kind: 'token', token },
+      } as const;
       const payload = await method.run(new MethodContext(keyward, token, params, actor));
       return sendSuccess(reply, format, payload);
     } catch (error) {

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import type { Keyward } from '../../../core/keyward.js';
-import { assertReach, type Principal } from '../../../core/principal.js';
+import { assertReach, hideRefusal, type Principal } from '../../../core/principal.js';
+import { dataObjectNotFound } from '../../../core/services/data-object-service.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
 import { presentDataObject } from '../present.js';
@@ -18,7 +19,10 @@ const tags = ['data objects'];
 export function dataObjectRoutes(app: App, keyward: Keyward): void {
   const reachable = async (principal: Principal, id: number) => {
     const { object, reach } = await keyward.dataObjects.get(id);
-    assertReach(principal, reach);
+    await hideRefusal(
+      () => assertReach(principal, reach),
+      () => dataObjectNotFound(id),
+    );
     return object;
   };
 

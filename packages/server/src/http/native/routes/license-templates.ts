@@ -5,8 +5,10 @@ import {
   assertNotLicenseLocked,
   assertProductAccess,
   canAccessProduct,
+  hideRefusal,
   type Principal,
 } from '../../../core/principal.js';
+import { templateNotFound } from '../../../core/services/license-template-service.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
 import { parseCursor } from '../request-values.js';
@@ -61,7 +63,10 @@ export function licenseTemplateRoutes(app: App, keyward: Keyward): void {
   };
   const reachable = async (principal: Principal, id: number) => {
     const template = await keyward.licenseTemplates.get(id);
-    await assertPolicyReach(principal, template.policyId);
+    await hideRefusal(
+      () => assertPolicyReach(principal, template.policyId),
+      () => templateNotFound(id),
+    );
     return template;
   };
 

@@ -1,6 +1,7 @@
 import { DomainError } from '../../../core/domain-error.js';
 import type { Keyward } from '../../../core/keyward.js';
-import { assertLicenseAccess, type Principal } from '../../../core/principal.js';
+import { assertLicenseAccess, hideRefusal, type Principal } from '../../../core/principal.js';
+import { machineNotFound } from '../../../core/services/machine-service.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
 import { licenseNamedBy } from '../license-named-by.js';
@@ -14,14 +15,17 @@ export function machineRoutes(app: App, keyward: Keyward): void {
   /** Loads a machine whose license the caller may reach. */
   const reachable = async (principal: Principal, id: number) => {
     const machine = await keyward.machines.get(id);
-    assertLicenseAccess(principal, await keyward.licenses.get(machine.licenseId));
+    await hideRefusal(
+      async () => assertLicenseAccess(principal, await keyward.licenses.get(machine.licenseId)),
+      () => machineNotFound(id),
+    );
     return machine;
   };
 
   app.post(
     '/machines',
     {
-      config: { auth: { scope: 'machines:write', license: true }, idempotent: true },
+      config: { auth: { scope: 'machines:write', license: true, method: 'key/activate' }, idempotent: true },
       schema: {
         tags,
         description:
@@ -44,7 +48,7 @@ export function machineRoutes(app: App, keyward: Keyward): void {
   app.get(
     '/machines',
     {
-      config: { auth: { scope: 'machines:read', license: true } },
+      config: { auth: { scope: 'machines:read', license: true, method: 'key/getkey' } },
       schema: { tags, querystring: MachineListQuery, response: { 200: listOf(Machine) } },
     },
     async (request) => {
@@ -70,7 +74,7 @@ export function machineRoutes(app: App, keyward: Keyward): void {
   app.get(
     '/machines/:id',
     {
-      config: { auth: { scope: 'machines:read', license: true } },
+      config: { auth: { scope: 'machines:read', license: true, method: 'key/getkey' } },
       schema: { tags, params: IdParams, response: { 200: Machine } },
     },
     async (request) => presentMachine(await reachable(principalOf(request), request.params.id)),
@@ -79,7 +83,7 @@ export function machineRoutes(app: App, keyward: Keyward): void {
   app.post(
     '/machines/:id/actions/heartbeat',
     {
-      config: { auth: { scope: 'machines:write', license: true } },
+      config: { auth: { scope: 'machines:write', license: true, method: 'key/activate' } },
       schema: {
         tags,
         description: 'Keeps the machine alive and renews its floating lease.',
@@ -102,7 +106,7 @@ export function machineRoutes(app: App, keyward: Keyward): void {
   app.delete(
     '/machines/:id',
     {
-      config: { auth: { scope: 'machines:write', license: true } },
+      config: { auth: { scope: 'machines:write', license: true, method: 'key/deactivate' } },
       schema: { tags, description: 'Deactivates the machine and frees its seat.', params: IdParams },
     },
     async (request, reply) => {

@@ -47,12 +47,15 @@ export function offlineRoutes(app: App, keyward: Keyward): void {
   app.post(
     '/licenses/actions/check-out',
     {
-      config: { auth: { scope: 'licenses:validate', license: true } },
+      config: { auth: { scope: 'licenses:validate', license: true, method: 'key/checkout' } },
       schema: {
         tags,
         description:
           'Checks out a signed offline license file (Ed25519, the key from GET /v1/signing-keys) for a valid ' +
-          'license, optionally bound to a machine and encrypted to it. The file states its issue time and ' +
+          'license, bound to a machine and optionally encrypted to it. A license with a machine limit ' +
+          '(node-locked or floating) gets files only for one of its activated machines: `fingerprint` is ' +
+          'required, and the file names that machine; only a license without a machine limit may get a file ' +
+          'naming none (`license.maxMachines` 0 in the file). The file states its issue time and ' +
           'expiry, which never outlives the license, the activation or a floating lease. With the license ' +
           'key as credential the time-to-live is at most 30 days, with a token at most 365 (default 7).',
         body: CheckOutBody,
@@ -83,7 +86,7 @@ export function offlineRoutes(app: App, keyward: Keyward): void {
   app.post(
     '/offline/responses',
     {
-      config: { auth: { scope: 'machines:write', license: true } },
+      config: { auth: { scope: 'machines:write', license: true, method: 'key/activate' } },
       schema: {
         tags,
         description:

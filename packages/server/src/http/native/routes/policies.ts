@@ -1,7 +1,13 @@
 import { Type } from 'typebox';
 import type { Keyward } from '../../../core/keyward.js';
 import type { FeatureField } from '../../../core/model.js';
-import { assertNotLicenseLocked, assertProductAccess, canAccessProduct } from '../../../core/principal.js';
+import {
+  assertNotLicenseLocked,
+  assertProductAccess,
+  canAccessProduct,
+  hideRefusal,
+  policyNotFound,
+} from '../../../core/principal.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
 import { page, presentPolicy } from '../present.js';
@@ -70,7 +76,10 @@ export function policyRoutes(app: App, keyward: Keyward): void {
     },
     async (request) => {
       const policy = await keyward.catalog.getPolicy(request.params.id);
-      assertProductAccess(principalOf(request), policy.productId);
+      await hideRefusal(
+        () => assertProductAccess(principalOf(request), policy.productId),
+        () => policyNotFound(policy.id),
+      );
       return presentPolicy(policy);
     },
   );
@@ -84,7 +93,11 @@ export function policyRoutes(app: App, keyward: Keyward): void {
     async (request) => {
       const principal = principalOf(request);
       assertNotLicenseLocked(principal);
-      assertProductAccess(principal, (await keyward.catalog.getPolicy(request.params.id)).productId);
+      const { productId } = await keyward.catalog.getPolicy(request.params.id);
+      await hideRefusal(
+        () => assertProductAccess(principal, productId),
+        () => policyNotFound(request.params.id),
+      );
       const policy = await keyward.catalog.updatePolicy(actorOf(request, 'native'), request.params.id, {
         ...request.body,
         featureFields: featureFields(request.body.featureFields),
@@ -99,7 +112,11 @@ export function policyRoutes(app: App, keyward: Keyward): void {
     async (request, reply) => {
       const principal = principalOf(request);
       assertNotLicenseLocked(principal);
-      assertProductAccess(principal, (await keyward.catalog.getPolicy(request.params.id)).productId);
+      const { productId } = await keyward.catalog.getPolicy(request.params.id);
+      await hideRefusal(
+        () => assertProductAccess(principal, productId),
+        () => policyNotFound(request.params.id),
+      );
       await keyward.catalog.deletePolicy(actorOf(request, 'native'), request.params.id);
       return reply.status(204).send();
     },

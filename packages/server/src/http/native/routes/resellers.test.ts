@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { operatorPrincipal } from '../../../core/principal.js';
 import { expectError, get, patch, post, productWithPolicy } from '../../../test-support/native-calls.js';
 import { describeRouteSecurity } from '../../../test-support/route-security.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
@@ -33,9 +34,13 @@ describe('resellers routes', () => {
   it('leaves the licenses of a deleted reseller without one', async () => {
     const { policy } = await productWithPolicy(t);
     const reseller = await post(t, '/v1/resellers', { name: 'Gone' });
-    const license = await t.keyward.licenses.create({ tokenId: null, ip: null, via: 'test' }, policy.id, {
-      resellerId: reseller.id,
-    });
+    const license = await t.keyward.licenses.create(
+      { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal },
+      policy.id,
+      {
+        resellerId: reseller.id,
+      },
+    );
     expect(license.resellerId).toBe(reseller.id);
     await t.call({ method: 'DELETE', url: `/v1/resellers/${reseller.id}` });
     expect((await t.keyward.licenses.get(license.id)).resellerId).toBeUndefined();

@@ -1,6 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../../core/actor.js';
+import { operatorPrincipal } from '../../../core/principal.js';
 import { SESSION_SECONDS } from '../../../core/services/dashboard-auth-service.js';
 import {
   activate,
@@ -14,7 +15,7 @@ import { describeRouteSecurity } from '../../../test-support/route-security.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
 import { testDialects } from '../../../test-support/test-store.js';
 
-const actor: Actor = { tokenId: null, ip: null, via: 'test' };
+const actor: Actor = { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal };
 const PASSWORD = 'a long enough password';
 
 interface Session {

@@ -150,11 +150,11 @@ for (const dialect of await testDialects()) {
           403,
           'FORBIDDEN',
         );
-        await expectError(
-          validate(closed.id, {}, { authorization: `License ${open.key}` }),
-          403,
-          'FORBIDDEN',
-        );
+        // Another license's key sees this license as missing, exactly like an id that does not exist.
+        const other = await validate(closed.id, {}, { authorization: `License ${open.key}` });
+        const missing = await validate(999_999, {}, { authorization: `License ${open.key}` });
+        await expectError(other, 404, 'LICENSE_NOT_FOUND');
+        expect(other.json().error.message).toBe(missing.json().error.message);
       });
 
       it('answers an unknown license with 404 and a bad body with 400, unsigned', async () => {
@@ -186,7 +186,11 @@ for (const dialect of await testDialects()) {
 
       it('demands a credential when the policy does not allow the key as one', async () => {
         const license = await createLicense(t, closedPolicyId);
-        await expectError(validateKey({ key: license.key }, null), 403, 'FORBIDDEN');
+        // Without the credential the policy wants, the key reads as unknown: its existence is not revealed.
+        const anonymous = await outcome(validateKey({ key: license.key }, null));
+        const unknown = await outcome(validateKey({ key: 'NOPE0-NOPE0-NOPE0-NOPE0' }, null));
+        expect(anonymous).toMatchObject({ valid: false, code: 'NOT_FOUND', license: null });
+        expect({ ...anonymous, ts: null, request: null }).toEqual({ ...unknown, ts: null, request: null });
         const body = await outcome(validateKey({ key: license.key }));
         expect(body.code).toBe('VALID');
       });

@@ -50,7 +50,7 @@ export function validationRoutes(app: App, keyward: Keyward): void {
   app.post(
     '/licenses/:id/actions/validate',
     {
-      config: { auth: { scope: 'licenses:validate', license: true }, signed: true },
+      config: { auth: { scope: 'licenses:validate', license: true, method: 'key/getkey' }, signed: true },
       schema: {
         tags,
         description,
@@ -74,7 +74,10 @@ export function validationRoutes(app: App, keyward: Keyward): void {
   app.post(
     '/licenses/actions/validate-key',
     {
-      config: { auth: { scope: 'licenses:validate', license: true, optional: true }, signed: true },
+      config: {
+        auth: { scope: 'licenses:validate', license: true, optional: true, method: 'key/getkey' },
+        signed: true,
+      },
       schema: {
         tags,
         description: `Apps call this with the key alone (no Authorization header) when the policy allows the key as a credential. ${description}`,

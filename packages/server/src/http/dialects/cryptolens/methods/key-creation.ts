@@ -1,6 +1,7 @@
 import { isDomainError } from '../../../../core/domain-error.js';
+import { isMethodAllowed } from '../../../../core/method-lock.js';
 import type { Policy } from '../../../../core/model.js';
-import { canAccessProduct } from '../../../../core/principal.js';
+import { canAccessProduct, mayReachCustomers } from '../../../../core/principal.js';
 import { hasScope } from '../../../../core/scopes.js';
 import { type LicenseInput, MAX_BATCH } from '../../../../core/services/license-service.js';
 import { MAX_TRIAL_FINGERPRINT_LENGTH } from '../../../../core/services/trial-service.js';
@@ -59,9 +60,8 @@ function newCustomerOf(ctx: CallContext) {
   if (params.id('CustomerId') !== null) return fail(MESSAGES.invalidInput);
   const mayAdd =
     hasScope(token.scopes, 'customers:write') &&
-    (!token.methodLock || token.methodLock.includes('customer/addcustomer')) &&
-    token.productIds.length === 0 &&
-    token.licenseId === null;
+    isMethodAllowed(ctx.principal, 'customer/addcustomer') &&
+    mayReachCustomers(ctx.principal);
   if (!mayAdd) return fail(MESSAGES.addCustomerPermission);
   const name = params.string('Name');
   const email = params.nullableString('Email');
@@ -89,9 +89,6 @@ export const createKey: MethodSpec = {
     if (count < 1 || count > MAX_BATCH || period < 0 || period > MAX_DAYS) return fail(MESSAGES.invalidInput);
     const newCustomer = newCustomerOf(ctx);
     const customerId = params.id('CustomerId');
-    if (customerId !== null && !(await ctx.keyward.store.customers.findById(customerId))) {
-      return fail(MESSAGES.customerNotFound);
-    }
     const resellerId = params.id('ResellerId');
     if (resellerId !== null && !(await ctx.keyward.store.resellers.findById(resellerId))) {
       return fail(MESSAGES.invalidInput);
@@ -119,21 +116,28 @@ export const createKey: MethodSpec = {
         : {}),
     };
     let assignedCustomerId: number | null = null;
-    const licenses = await ctx.keyward.licenses.createMany(
-      ctx.actor,
-      policy.id,
-      Array.from({ length: count }, () => input),
-      newCustomer
-        ? async (tx, created, _policy, at) => {
-            const assigned = await ctx.keyward.customers.assignToNewLicenses(tx, ctx.actor, at, created, {
-              ...newCustomer,
-              name: newCustomer.name,
-            });
-            assignedCustomerId = assigned.customer.id;
-            return assigned.licenses;
-          }
-        : undefined,
-    );
+    const licenses = await ctx.keyward.licenses
+      .createMany(
+        ctx.actor,
+        policy.id,
+        Array.from({ length: count }, () => input),
+        newCustomer
+          ? async (tx, created, _policy, at) => {
+              const assigned = await ctx.keyward.customers.assignToNewLicenses(tx, ctx.actor, at, created, {
+                ...newCustomer,
+                name: newCustomer.name,
+              });
+              assignedCustomerId = assigned.customer.id;
+              return assigned.licenses;
+            }
+          : undefined,
+      )
+      .catch((error: unknown) => {
+        // Core decides who may name a customer; only the wording of "no such customer" is the vendor's.
+        if (isDomainError(error) && error.code === 'NOT_FOUND' && error.details.field === 'customerId')
+          return fail(MESSAGES.customerNotFound);
+        throw error;
+      });
     return {
       key: licenses[0]?.key,
       ...(count > 1 ? { keys: licenses.map((l) => l.key) } : {}),
