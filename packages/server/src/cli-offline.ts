@@ -69,7 +69,10 @@ export function registerOfflineCommands(
     .command('license-file')
     .description('check out a signed offline license file for a valid license')
     .argument('<idOrKey>', 'license id or key')
-    .option('--fingerprint <fingerprint>', 'bind the file to this machine (it must be activated)')
+    .option(
+      '--fingerprint <fingerprint>',
+      'bind the file to this activated machine (required when the license has a machine limit)',
+    )
     .option('--ttl <seconds>', 'time-to-live in seconds (at most a year)', positiveInt)
     .option('--encrypt', 'encrypt the file to the machine (needs --fingerprint)')
     .option('-o, --out <file>', 'write the file here instead of standard output')

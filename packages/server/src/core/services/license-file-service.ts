@@ -3,7 +3,7 @@ import { appReadableFeatures } from '../app-readable-features.js';
 import type { Clock } from '../clock.js';
 import { DomainError, type ErrorCode } from '../domain-error.js';
 import { sealLicenseFile } from '../license-file.js';
-import type { License } from '../model.js';
+import { effectiveRules, type License } from '../model.js';
 import type { Store } from '../ports.js';
 import { newEvent } from '../record-event.js';
 import type { Signer } from '../signing-keys.js';
@@ -94,6 +94,17 @@ export class LicenseFileService {
       throw new DomainError(code, `no license file: ${outcome.detail}`, { validationCode: outcome.code });
     }
     const current = validation.license ?? license;
+    const maxMachines = validation.policy ? effectiveRules(current, validation.policy).maxMachines : 0;
+    // A license limited to some machines is valid on those machines only, and so is its file: it names one
+    // of them (validation above found it active), and apps accept it on that machine alone. Without a
+    // limit, a file that names no machine is valid anywhere, and says so (`license.maxMachines` 0).
+    if (maxMachines > 0 && !request.fingerprint) {
+      throw new DomainError(
+        'INVALID_INPUT',
+        'this license is node-locked: a license file names its machine, give the fingerprint of an activated machine',
+        { field: 'fingerprint', maxMachines },
+      );
+    }
     const machine = request.fingerprint
       ? (validation.machines.find((m) => m.fingerprint === request.fingerprint) ?? null)
       : null;
@@ -115,6 +126,8 @@ export class LicenseFileService {
         key: current.key,
         policyId: current.policyId,
         productIds: current.productIds,
+        // 0: no machine limit, so a file without a machine is valid anywhere; otherwise `machine` is set.
+        maxMachines,
         expiresAt: iso(current.expiresAt),
         features: await appReadableFeatures(this.deps.store, current),
       },

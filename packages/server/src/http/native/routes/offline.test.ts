@@ -54,6 +54,7 @@ for (const dialect of await testDialects()) {
     let publicKeyPem: string;
     let policyId: number;
     let closedPolicyId: number;
+    let unlimitedPolicyId: number;
 
     beforeAll(async () => {
       t = await createTestApp(dialect);
@@ -68,6 +69,7 @@ for (const dialect of await testDialects()) {
         })
       ).id;
       closedPolicyId = (await createPolicy(t, productId, { allowLicenseAuth: false })).id;
+      unlimitedPolicyId = (await createPolicy(t, productId, { maxMachines: 0, allowLicenseAuth: true })).id;
     });
     afterAll(() => t.dispose());
 
@@ -138,8 +140,53 @@ for (const dialect of await testDialects()) {
     it('never lets a file outlive the license', async () => {
       const expiresAt = new Date(t.clock.now().getTime() + 2 * 86_400_000).toISOString();
       const license = await createLicense(t, policyId, { expiresAt });
-      const body = await expectStatus(checkOut({ licenseId: license.id, ttlSeconds: 30 * 86_400 }), 200);
+      await activate(t, license.id, 'pc-short');
+      const body = await expectStatus(
+        checkOut({ licenseId: license.id, fingerprint: 'pc-short', ttlSeconds: 30 * 86_400 }),
+        200,
+      );
       expect(body.expiresAt).toBe(expiresAt);
+    });
+
+    it('names the machine in every file of a node-locked license, which must be an activated one', async () => {
+      const onePolicy = await createPolicy(t, (await createProduct(t)).id, {
+        maxMachines: 1,
+        allowLicenseAuth: true,
+      });
+      const license = await createLicense(t, onePolicy.id);
+      await activate(t, license.id, 'seat-holder');
+      // The reported case: the one seat is taken, yet the key asked for a 30-day file naming no machine.
+      for (const [body, auth] of [
+        [{ ttlSeconds: 30 * 86_400 }, `License ${license.key}`],
+        [{ licenseId: license.id, ttlSeconds: 300 * 86_400 }, undefined],
+      ] as const) {
+        const error = await expectError(checkOut(body, auth), 400, 'INVALID_INPUT');
+        expect(error.details).toMatchObject({ field: 'fingerprint', maxMachines: 1 });
+      }
+      // A machine that was never activated gets none either, with a token or with the key.
+      const stranger = await expectError(
+        checkOut({ licenseId: license.id, fingerprint: 'stranger' }),
+        404,
+        'MACHINE_NOT_FOUND',
+      );
+      expect(stranger.details).toMatchObject({ validationCode: 'FINGERPRINT_MISMATCH' });
+      const body = await expectStatus(
+        checkOut({ fingerprint: 'seat-holder' }, `License ${license.key}`),
+        200,
+      );
+      expect(openLicenseFile(body.file, publicKeyPem)).toMatchObject({
+        license: { key: license.key, maxMachines: 1 },
+        machine: { fingerprint: 'seat-holder' },
+      });
+    });
+
+    it('issues a file naming no machine only for a license without a machine limit, and says so', async () => {
+      const license = await createLicense(t, unlimitedPolicyId);
+      const body = await expectStatus(checkOut({ ttlSeconds: 3600 }, `License ${license.key}`), 200);
+      expect(openLicenseFile(body.file, publicKeyPem)).toMatchObject({
+        license: { key: license.key, maxMachines: 0 },
+        machine: null,
+      });
     });
 
     it('refuses files for invalid licenses and machines, with the reason', async () => {
@@ -161,7 +208,11 @@ for (const dialect of await testDialects()) {
         400,
         'INVALID_INPUT',
       );
-      await expectStatus(checkOut({ licenseId: license.id, ttlSeconds: 300 * 86_400 }), 200);
+      await activate(t, license.id, 'pc-ttl');
+      await expectStatus(
+        checkOut({ licenseId: license.id, fingerprint: 'pc-ttl', ttlSeconds: 300 * 86_400 }),
+        200,
+      );
       await expectError(checkOut({ licenseId: license.id, ttlSeconds: 10 }), 400, 'INVALID_INPUT');
       await expectError(checkOut({ licenseId: license.id, encrypt: true }), 400, 'INVALID_INPUT');
       await expectError(checkOut({}), 400, 'INVALID_INPUT');
