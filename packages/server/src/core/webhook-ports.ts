@@ -84,8 +84,19 @@ export interface WebhookRepository {
    * Leases up to `limit` due pending deliveries to `owner` until `leaseUntil`. Deliveries another dispatcher
    * holds (a running lease, or rows locked by its claim: PostgreSQL `SKIP LOCKED`) are not taken, so each
    * delivery is sent by one process at a time.
+   *
+   * With `perEndpoint`, no endpoint gets more than `max` deliveries in flight counting those it `held`
+   * already, and endpoints take turns (one each, then a second each, …) so one endpoint's backlog does not
+   * fill a claim. Endpoints in `skipEndpointIds` get nothing.
    */
-  claimDue(input: { now: Date; owner: string; leaseUntil: Date; limit: number }): Promise<ClaimedDelivery[]>;
+  claimDue(input: {
+    now: Date;
+    owner: string;
+    leaseUntil: Date;
+    limit: number;
+    perEndpoint?: { max: number; held: ReadonlyMap<number, number> };
+    skipEndpointIds?: readonly number[];
+  }): Promise<ClaimedDelivery[]>;
   /**
    * Logs the attempt and stores the outcome, releasing the lease; false (nothing written) when the lease is no
    * longer this owner's.

@@ -20,3 +20,15 @@ export function nextRetryAt(
   const delayMs = base * 1000 * (1 + 0.1 * random());
   return new Date(Math.min(now.getTime() + delayMs, end));
 }
+
+const FIRST_PAUSE_MS = 30_000;
+const MAX_PAUSE_MS = 15 * 60_000;
+
+/**
+ * How long a dispatcher sends nothing to an endpoint after its `timeouts`-th timeout in a row: 30 s, 1 min,
+ * 2 min, … up to 15 min. A receiver that hangs costs one timeout per pause instead of one per delivery; its
+ * deliveries wait, due, and go out once it answers again.
+ */
+export function endpointPauseMs(timeouts: number): number {
+  return Math.min(FIRST_PAUSE_MS * 2 ** Math.max(0, timeouts - 1), MAX_PAUSE_MS);
+}

@@ -981,6 +981,53 @@ describe.each(dialects)('store contract on %s', (dialect) => {
         [everything.id, third?.id, 'license.created'],
       ]);
     });
+
+    it('claims due deliveries with endpoints taking turns, none past its cap, skipped ones left', async () => {
+      const own = await freshStore();
+      const endpoint = () =>
+        own.webhooks.insertEndpoint({
+          url: 'https://hooks.example.com/x',
+          description: null,
+          eventTypes: ['*'],
+          productIds: [],
+          isEnabled: true,
+          createdAt: at(0),
+          updatedAt: at(0),
+          sealedSecret: 'sealed',
+        });
+      const [busy, quiet, paused] = [await endpoint(), await endpoint(), await endpoint()];
+      await own.events.appendMany(
+        Array.from({ length: 5 }, (_, i) => eventInput({ type: 'license.created', createdAt: at(i + 1) })),
+      );
+      const claim = (input: Partial<Parameters<Repositories['webhooks']['claimDue']>[0]>) =>
+        own.webhooks
+          .claimDue({ now: at(100), owner: 'me', leaseUntil: at(200), limit: 10, ...input })
+          .then((claimed) => claimed.map((c) => c.endpoint.id));
+      // `busy` has one in flight already: it may take one more; `paused` is skipped; `quiet` takes two.
+      const first = await claim({
+        limit: 4,
+        perEndpoint: { max: 2, held: new Map([[busy.id, 1]]) },
+        skipEndpointIds: [paused.id],
+      });
+      expect(first.sort()).toEqual([busy.id, quiet.id, quiet.id].sort());
+      // Endpoints go in turn: with room for two, each endpoint gets one before any gets a second.
+      expect((await claim({ limit: 2, perEndpoint: { max: 5, held: new Map() } })).sort()).toEqual(
+        [busy.id, paused.id].sort(),
+      );
+      // An endpoint at its cap gets nothing; without a cap a claim takes the oldest.
+      expect(
+        await claim({
+          perEndpoint: {
+            max: 1,
+            held: new Map([
+              [busy.id, 1],
+              [paused.id, 1],
+            ]),
+          },
+        }),
+      ).toEqual([quiet.id]);
+      expect(await claim({})).toHaveLength(15 - 3 - 2 - 1);
+    });
   });
 
   describe('api tokens', () => {

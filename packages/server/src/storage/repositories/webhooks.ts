@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { pickInTurn } from '../../core/webhook-fair-share.js';
 import type {
   ClaimedDelivery,
   DeliveryStatus,
@@ -132,20 +133,31 @@ export function webhookRepository(db: Kysely<Database>, dialect: 'sqlite' | 'pos
         .execute();
       return rows.map(toAttempt);
     },
-    async claimDue({ now, owner, leaseUntil, limit }) {
+    async claimDue({ now, owner, leaseUntil, limit, perEndpoint, skipEndpointIds = [] }) {
+      if (limit <= 0) return [];
       const at = now.getTime();
+      const full = perEndpoint
+        ? [...perEndpoint.held].filter(([, n]) => n >= perEndpoint.max).map(([id]) => id)
+        : [];
+      const excluded = [...new Set([...skipEndpointIds, ...full])];
       let candidates = db
         .selectFrom('webhook_deliveries')
-        .select('id')
+        .select(['id', 'endpoint_id'])
         .where('status', '=', 'pending')
         .where('next_attempt_at', '<=', at)
         .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', at)]))
+        .$if(excluded.length > 0, (q) => q.where('endpoint_id', 'not in', excluded))
         .orderBy('next_attempt_at')
         .orderBy('id')
-        .limit(limit);
+        // A wider look than the claim, so endpoints past the first one's backlog get their turn.
+        .limit(perEndpoint ? Math.min(limit * 8, 1000) : limit);
       // Rows another dispatcher is claiming right now are skipped, not waited for; SQLite writers serialize.
       if (dialect === 'postgres') candidates = candidates.forUpdate().skipLocked();
-      const ids = (await candidates.execute()).map((row) => Number(row.id));
+      const due = (await candidates.execute()).map((row) => ({
+        id: Number(row.id),
+        endpointId: Number(row.endpoint_id),
+      }));
+      const ids = (perEndpoint ? pickInTurn(due, limit, perEndpoint) : due).map((d) => d.id);
       if (ids.length === 0) return [];
       await db
         .updateTable('webhook_deliveries')
