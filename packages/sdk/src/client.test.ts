@@ -2,7 +2,7 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { KeywardClient } from './client.js';
 import { ApiError, NetworkError, VerificationError } from './errors.js';
-import { createFakeServer } from './test-support/fake-server.js';
+import { createFakeServer, signAsServer } from './test-support/fake-server.js';
 
 const client = (server: ReturnType<typeof createFakeServer>, fetchFn: typeof fetch = server.fetch) =>
   new KeywardClient({
@@ -68,6 +68,71 @@ describe('KeywardClient', () => {
     const c = client(server, replaying);
     await expect(c.validate('KEY-1')).resolves.toMatchObject({ valid: true });
     await expect(c.validate('KEY-1')).rejects.toMatchObject({ code: 'NONCE_MISMATCH' });
+  });
+
+  it('rejects a genuine answer about another key, machine, product or feature list (a rewritten request)', async () => {
+    const server = createFakeServer();
+    await server.fetch('https://licensing.test/v1/machines', {
+      method: 'POST',
+      body: JSON.stringify({ fingerprint: 'pc-other' }),
+    });
+    // The proxy cannot sign, so it rewrites what is asked and lets the server sign the answer.
+    const rewriting = (rewrite: (body: Record<string, unknown>) => Record<string, unknown>) =>
+      (async (input: RequestInfo | URL, init?: RequestInit) =>
+        server.fetch(input, {
+          ...init,
+          body: JSON.stringify(rewrite(JSON.parse(String(init?.body)))),
+        })) as typeof fetch;
+    const cases: [string, (b: Record<string, unknown>) => Record<string, unknown>, object][] = [
+      ['key', (b) => ({ ...b, key: 'KEY-OTHER' }), {}],
+      ['fingerprint', (b) => ({ ...b, fingerprint: 'pc-other' }), { fingerprint: 'pc-mine' }],
+      ['productId', ({ productId: _, ...b }) => b, { productId: 3 }],
+      ['features', ({ features: _, ...b }) => b, { features: ['pro'] }],
+    ];
+    for (const [field, rewrite, scope] of cases) {
+      const error = await client(server, rewriting(rewrite))
+        .validate('KEY-1', scope)
+        .catch((e) => e);
+      expect(error, field).toBeInstanceOf(VerificationError);
+      expect(error, field).toMatchObject({ code: 'ANSWER_MISMATCH' });
+      expect(error.message, field).toContain(field);
+    }
+    // An answer without the echo (an older server, or a body cut down) says nothing about the request.
+    const bare = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const genuine = await server.fetch(input, init);
+      const { request: _, ...body } = JSON.parse(await genuine.text());
+      const text = JSON.stringify(body);
+      return new Response(text, {
+        headers: { 'keyward-signature': `ed25519=${signAsServer(server.privateKey, text)}` },
+      });
+    }) as typeof fetch;
+    await expect(client(server, bare).validate('KEY-1')).rejects.toMatchObject({ code: 'ANSWER_MISMATCH' });
+  });
+
+  it('rejects an answer whose server time is far from this clock', async () => {
+    const server = createFakeServer();
+    const at = (now: Date, maxClockSkewSeconds?: number) =>
+      new KeywardClient({
+        url: 'https://x',
+        publicKey: server.publicKeyPem,
+        fetch: server.fetch,
+        now: () => now,
+        ...(maxClockSkewSeconds === undefined ? {} : { maxClockSkewSeconds }),
+      });
+    server.behaviour.now = () => new Date('2030-01-10T00:00:00Z');
+    await expect(at(new Date('2030-01-10T10:00:00Z')).validate('K')).resolves.toMatchObject({ valid: true });
+    await expect(at(new Date('2030-01-12T00:00:00Z')).validate('K')).rejects.toMatchObject({
+      code: 'CLOCK_SKEW',
+    });
+    await expect(at(new Date('2030-01-08T00:00:00Z')).validate('K')).rejects.toMatchObject({
+      code: 'CLOCK_SKEW',
+    });
+    await expect(at(new Date('2030-01-10T00:10:00Z'), 300).validate('K')).rejects.toMatchObject({
+      code: 'CLOCK_SKEW',
+    });
+    await expect(at(new Date('2031-01-01T00:00:00Z'), 0).validate('K')).resolves.toMatchObject({
+      valid: true,
+    });
   });
 
   it('never retries a 4xx answer and reports the server code', async () => {

@@ -1,7 +1,7 @@
 import { defaultVerifier, type Ed25519Verifier, parsePublicKey, verifySignature } from './crypto.js';
 import { randomNonce, utf8Text } from './encoding.js';
-import { ApiError, KeywardError, NetworkError, VerificationError } from './errors.js';
-import type { Machine, MachineInfo, SignedAnswer, ValidationResult } from './types.js';
+import { ApiError, ClockRollbackError, KeywardError, NetworkError, VerificationError } from './errors.js';
+import type { AnsweredRequest, Machine, MachineInfo, SignedAnswer, ValidationResult } from './types.js';
 
 export interface ClientOptions {
   /** The server's base URL, e.g. `https://licensing.example.com`. */
@@ -18,6 +18,25 @@ export interface ClientOptions {
   retryDelayMs?: number;
   /** Ed25519 implementation; defaults to WebCrypto, or Node's crypto where WebCrypto lacks Ed25519. */
   verifier?: Ed25519Verifier;
+  /** The clock; default the system's. */
+  now?: () => Date;
+  /**
+   * How far the server time in a fresh signed answer may be from this clock; default 86,400 seconds (a day:
+   * a wrongly set time zone passes, a clock days off does not). 0 turns the check off.
+   */
+  maxClockSkewSeconds?: number;
+}
+
+/** What a signed validation answer must match; a field left out is not checked. */
+export interface AnswerExpectation {
+  nonce?: string;
+  key?: string | null;
+  licenseId?: number | null;
+  fingerprint?: string | null;
+  productId?: number | null;
+  features?: string[] | null;
+  /** The local time when the answer arrived: its server time must be within `maxClockSkewSeconds`. */
+  receivedAt?: Date;
 }
 
 export interface ValidateOptions {
@@ -50,12 +69,14 @@ interface RequestOptions {
 }
 
 const SIGNATURE = /^ed25519=([A-Za-z0-9+/]+={0,2})$/;
+export const DEFAULT_MAX_CLOCK_SKEW_SECONDS = 86_400;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The native API with the license key as credential. Every validation answer is checked against the
- * embedded public key and must echo the nonce sent with it, so neither a forged nor a replayed answer gets
- * through. Network errors and 5xx answers are retried; 4xx answers never are.
+ * embedded public key and must echo the nonce and the request sent with it (key, fingerprint, product,
+ * features) and carry a server time near this clock, so neither a forged, a replayed, nor a genuine answer
+ * about another license or machine gets through. Network errors and 5xx answers are retried; 4xx never.
  */
 export class KeywardClient {
   private readonly baseUrl: string;
@@ -90,15 +111,30 @@ export class KeywardClient {
       body: this.decode(bytes, response),
       signature: SIGNATURE.exec(response.headers.get('keyward-signature') ?? '')?.[1] ?? '',
     };
-    const result = await this.verifyAnswer(answer, nonce);
+    // Everything this request said must come back signed: an answer about another key, machine, product
+    // or feature list, or another request, or another time, is not an answer to this one.
+    const result = await this.verifyAnswer(answer, {
+      nonce,
+      key,
+      licenseId: null,
+      fingerprint: scope.fingerprint ?? null,
+      productId: scope.productId ?? null,
+      features: scope.features ?? null,
+      receivedAt: this.now(),
+    });
     return { result, answer };
   }
 
   /**
-   * Checks a signed validation answer: the signature against the embedded key and, when `expectedNonce` is
-   * given, that the answer is the one to that request. Works offline on stored answers.
+   * Checks a signed validation answer: the signature against the embedded key, then every field of
+   * `expected` against what the server signed (the nonce, the echoed request, the machine it describes, its
+   * time). A bare string is the nonce alone. Works offline on stored answers (leave out nonce and time).
    */
-  async verifyAnswer(answer: SignedAnswer, expectedNonce?: string): Promise<ValidationResult> {
+  async verifyAnswer(
+    answer: SignedAnswer,
+    expected: AnswerExpectation | string = {},
+  ): Promise<ValidationResult> {
+    const want = typeof expected === 'string' ? { nonce: expected } : expected;
     const verifier = this.options.verifier ?? (await defaultVerifier());
     if (
       !answer.signature ||
@@ -119,10 +155,53 @@ export class KeywardClient {
     ) {
       throw new VerificationError('BAD_ANSWER', 'the signed answer lacks valid, code or ts');
     }
-    if (expectedNonce !== undefined && result.nonce !== expectedNonce) {
+    if (want.nonce !== undefined && result.nonce !== want.nonce) {
       throw new VerificationError('NONCE_MISMATCH', 'the answer belongs to another request (replayed)');
     }
+    this.checkBinding(result, want);
+    if (want.receivedAt !== undefined) this.checkServerTime(result.ts, want.receivedAt);
     return result;
+  }
+
+  /** The echoed request and the machine the answer describes must be the ones asked about. */
+  private checkBinding(result: ValidationResult, want: AnswerExpectation): void {
+    const asked: (keyof AnsweredRequest)[] = ['key', 'licenseId', 'fingerprint', 'productId', 'features'];
+    if (asked.every((field) => want[field] === undefined)) return;
+    const echoed = result.request as Partial<AnsweredRequest> | undefined;
+    const mismatch = (what: string) =>
+      new VerificationError('ANSWER_MISMATCH', `the signed answer is about ${what} than was asked`);
+    if (typeof echoed !== 'object' || echoed === null) {
+      throw new VerificationError(
+        'ANSWER_MISMATCH',
+        'the signed answer does not say which request it answers',
+      );
+    }
+    for (const field of asked) {
+      const value = want[field];
+      if (value !== undefined && JSON.stringify(echoed[field] ?? null) !== JSON.stringify(value)) {
+        throw mismatch(`another ${field}`);
+      }
+    }
+    if (want.fingerprint !== undefined && result.machine && result.machine.fingerprint !== want.fingerprint) {
+      throw mismatch('another machine');
+    }
+  }
+
+  /** Throws CLOCK_SKEW when a server time (an answer's `ts`, a file's `issuedAt`) is too far from `now`. */
+  checkServerTime(ts: string, receivedAt: Date): void {
+    const maxSkewMs = (this.options.maxClockSkewSeconds ?? DEFAULT_MAX_CLOCK_SKEW_SECONDS) * 1000;
+    const skewMs = Math.abs(Date.parse(ts) - receivedAt.getTime());
+    if (maxSkewMs > 0 && !(skewMs <= maxSkewMs)) {
+      throw new ClockRollbackError(
+        'CLOCK_SKEW',
+        `the server's time ${ts} is ${Math.round(skewMs / 1000)} s from this clock (${receivedAt.toISOString()}): set the clock right`,
+        { details: { serverTime: ts, localTime: receivedAt.toISOString() } },
+      );
+    }
+  }
+
+  private now(): Date {
+    return this.options.now ? this.options.now() : new Date();
   }
 
   /** Activates a machine (takes a seat; floating policies lease one). Already active: the same machine. */

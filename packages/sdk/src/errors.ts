@@ -47,6 +47,13 @@ export const SDK_ERROR_CODES = [
   'NOT_ACTIVATED',
   /** This runtime offers no Ed25519 (or no WebCrypto); pass `verifier`. */
   'UNSUPPORTED',
+  /**
+   * A genuine signed answer about something else than was asked: another key, license id, machine
+   * fingerprint, product or feature list (a proxy rewrote the request), or without the echo of the request.
+   */
+  'ANSWER_MISMATCH',
+  /** A signed answer's server time is further from this machine's clock than `maxClockSkewSeconds`. */
+  'CLOCK_SKEW',
 ] as const;
 export type SdkErrorCode = (typeof SDK_ERROR_CODES)[number];
 

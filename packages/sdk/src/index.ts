@@ -1,7 +1,9 @@
 export {
+  type AnswerExpectation,
   type CheckedOutFile,
   type CheckOutOptions,
   type ClientOptions,
+  DEFAULT_MAX_CLOCK_SKEW_SECONDS,
   KeywardClient,
   type ValidateOptions,
 } from './client.js';
@@ -37,6 +39,7 @@ export {
 } from './offline-exchange.js';
 export { type KeyValueStore, MemoryStore, WebStorageStore } from './storage.js';
 export {
+  type AnsweredRequest,
   type FeatureValue,
   type License,
   type Machine,

@@ -55,6 +55,30 @@ describe('openLicenseFile', async () => {
     });
   });
 
+  it('accepts a file naming no machine only where the license has no machine limit', async () => {
+    const unbound = { ...payload, machine: null };
+    const anywhere = licenseFileAsServer(server.privateKey, {
+      ...unbound,
+      license: { ...payload.license, maxMachines: 0 },
+    });
+    expect((await openLicenseFile(anywhere, spki, verifier, { fingerprint: 'pc-9' })).machine).toBeNull();
+    // Node-locked (a limit), or a file that does not say (written before files stated it): refused.
+    for (const license of [{ ...payload.license, maxMachines: 1 }, payload.license]) {
+      const file = licenseFileAsServer(server.privateKey, { ...unbound, license });
+      await expect(openLicenseFile(file, spki, verifier, { fingerprint: 'pc-9' })).rejects.toMatchObject({
+        code: 'LICENSE_FILE_MISMATCH',
+      });
+    }
+  });
+
+  it('refuses a file of another product', async () => {
+    const plain = licenseFileAsServer(server.privateKey, payload);
+    expect(await openLicenseFile(plain, spki, verifier, { productId: 1 })).toEqual(payload);
+    await expect(openLicenseFile(plain, spki, verifier, { productId: 2 })).rejects.toMatchObject({
+      code: 'LICENSE_FILE_MISMATCH',
+    });
+  });
+
   it('refuses forged and damaged files', async () => {
     const other = createFakeServer();
     const forged = licenseFileAsServer(other.privateKey, {

@@ -20,6 +20,11 @@ export interface LicenseFilePayload {
     key: string;
     policyId: number;
     productIds: number[];
+    /**
+     * The license's machine limit; 0: none, so a file naming no machine is valid on any. Files of a license
+     * with a limit always name their machine; files without this field are refused unless they name it.
+     */
+    maxMachines?: number;
     expiresAt: string | null;
     features: Record<string, FeatureValue>;
   };
@@ -77,14 +82,15 @@ export async function licenseFileKey(licenseKey: string, fingerprint: string): P
 
 /**
  * Checks a license file's signature, decrypts it if it is encrypted to the machine (`bindTo` needed), and
- * checks that it is for this license and machine. Expiry and clock checks are the caller's (they need the
- * installation's clock state): see `checkLicenseFileTimes`.
+ * checks that it is for this license, machine and product: with `bindTo.fingerprint`, the file must name
+ * that machine, or name none and state that the license has no machine limit. Expiry and clock checks are
+ * the caller's (they need the installation's clock state).
  */
 export async function openLicenseFile(
   file: string,
   publicKeySpki: Uint8Array,
   verifier: Ed25519Verifier,
-  bindTo: { key?: string; fingerprint?: string } = {},
+  bindTo: { key?: string; fingerprint?: string; productId?: number } = {},
 ): Promise<LicenseFilePayload> {
   const envelope = readEnvelope(file);
   const signed = `${SIGNATURE_CONTEXT}${envelope.encryption}.${envelope.iv}.${envelope.payload}`;
@@ -130,12 +136,20 @@ export async function openLicenseFile(
   if (bindTo.key !== undefined && payload.license.key !== bindTo.key) {
     throw new VerificationError('LICENSE_FILE_MISMATCH', 'the file is for another license');
   }
-  if (
-    bindTo.fingerprint !== undefined &&
-    payload.machine &&
-    payload.machine.fingerprint !== bindTo.fingerprint
-  ) {
-    throw new VerificationError('LICENSE_FILE_MISMATCH', 'the file is for another machine');
+  if (bindTo.fingerprint !== undefined) {
+    if (payload.machine && payload.machine.fingerprint !== bindTo.fingerprint) {
+      throw new VerificationError('LICENSE_FILE_MISMATCH', 'the file is for another machine');
+    }
+    // A file naming no machine is good anywhere only when the license itself is limited to no machines.
+    if (!payload.machine && payload.license.maxMachines !== 0) {
+      throw new VerificationError(
+        'LICENSE_FILE_MISMATCH',
+        'the file names no machine, and the license is limited to its activated machines',
+      );
+    }
+  }
+  if (bindTo.productId !== undefined && !payload.license.productIds?.includes(bindTo.productId)) {
+    throw new VerificationError('LICENSE_FILE_MISMATCH', 'the file is for another product');
   }
   return payload;
 }

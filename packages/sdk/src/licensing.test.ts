@@ -252,6 +252,14 @@ describe('Licensing.isGenuine (the offline policy)', () => {
     await expect(licensing.activateFromOfflineResponse(otherMachine)).rejects.toMatchObject({
       code: 'OFFLINE_RESPONSE_INVALID',
     });
+    // Everything the request said comes back signed, its own time included.
+    const otherTime = offlineResponseAsServer(server.privateKey, {
+      ...payload,
+      requestedAt: new Date(T0.getTime() - DAY).toISOString(),
+    });
+    await expect(licensing.activateFromOfflineResponse(otherTime)).rejects.toMatchObject({
+      code: 'OFFLINE_RESPONSE_INVALID',
+    });
     const activation = await licensing.activateFromOfflineResponse(
       offlineResponseAsServer(server.privateKey, payload),
     );

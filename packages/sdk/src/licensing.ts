@@ -24,10 +24,8 @@ export interface LicensingOptions extends ClientOptions {
   store?: KeyValueStore;
   /** Name of the entry in the store; default `keyward.license`. */
   storeKey?: string;
-  /** Only accept the key for this product. */
+  /** Only accept the key for this product (answers and license files must name it). */
   productId?: number;
-  /** The clock; default the system's. */
-  now?: () => Date;
   /** How far the clock may go back before it counts as rolled back; default 3600 seconds. */
   clockToleranceSeconds?: number;
 }
@@ -54,6 +52,7 @@ export type GenuineStatus =
   | 'invalid'
   /** The server has been unreachable longer than the grace period. */
   | 'grace-expired'
+  /** The clock was set back (CLOCK_ROLLBACK), or is far from the server's time (CLOCK_SKEW). */
   | 'clock-rollback'
   /** An answer failed verification: forged, replayed or tampered with. */
   | 'untrusted-answer';
@@ -292,6 +291,7 @@ export class Licensing {
       };
     } catch (error) {
       if (error instanceof VerificationError) return refuse('untrusted-answer', error.code, error);
+      if (error instanceof ClockRollbackError) return refuse('clock-rollback', error.code, error);
       if (!isOutage(error)) {
         const failure = error as KeywardError;
         return refuse('invalid', failure.code ?? null, failure instanceof KeywardError ? failure : null);
@@ -358,11 +358,17 @@ export class Licensing {
       encrypt: options.encrypt ?? true,
       nonce,
       ...(options.ttlSeconds === undefined ? {} : { ttlSeconds: options.ttlSeconds }),
+      ...(this.options.productId === undefined ? {} : { productId: this.options.productId }),
     });
     const payload = await this.openFile(file, state.key);
+    // The file must answer this very request: its nonce, this machine, issued about now.
     if (payload.nonce !== nonce) {
       throw new VerificationError('NONCE_MISMATCH', 'the license file was issued for another request');
     }
+    if (payload.machine?.fingerprint !== this.fingerprint) {
+      throw new VerificationError('LICENSE_FILE_MISMATCH', 'the license file does not name this machine');
+    }
+    this.client.checkServerTime(payload.issuedAt, this.now());
     await this.save({ ...state, licenseFile: file });
     return payload;
   }
@@ -482,11 +488,15 @@ export class Licensing {
     if (now.getTime() > last) state.lastSeenAt = now.toISOString();
   }
 
-  /** The stored answer if it still verifies and is this installation's (same key and machine). */
+  /** The stored answer if it still verifies and is this installation's (same key, machine and product). */
   private async storedAnswer(state: State): Promise<{ result: ValidationResult } | null> {
     if (!state.answer) return null;
     try {
-      const result = await this.client.verifyAnswer(state.answer);
+      const result = await this.client.verifyAnswer(state.answer, {
+        key: state.key,
+        fingerprint: this.fingerprint,
+        productId: this.options.productId ?? null,
+      });
       if (result.license && result.license.key !== state.key) return null;
       if (result.valid && result.machine?.fingerprint !== this.fingerprint) return null;
       return { result };
@@ -525,6 +535,7 @@ export class Licensing {
     return openLicenseFile(file, this.publicKey, await this.verifier(), {
       ...(key === undefined ? {} : { key }),
       fingerprint: this.fingerprint,
+      ...(this.options.productId === undefined ? {} : { productId: this.options.productId }),
     });
   }
 

@@ -130,6 +130,10 @@ export async function openActivationResponse(
   if (payload.license.key !== pending.key || payload.machine.fingerprint !== pending.fingerprint) {
     throw new VerificationError('OFFLINE_RESPONSE_INVALID', 'the response is for another license or machine');
   }
+  // The server echoes the request's own time too: all of what was asked comes back signed.
+  if (Date.parse(payload.requestedAt) !== Date.parse(pending.requestedAt)) {
+    throw new VerificationError('OFFLINE_RESPONSE_INVALID', 'the response answers a request of another time');
+  }
   return payload;
 }
 

@@ -50,7 +50,20 @@ export interface Machine {
   [field: string]: unknown;
 }
 
-/** A validation answer whose signature and nonce have been checked. */
+/** The request a signed answer is about, echoed by the server inside the signed bytes. */
+export interface AnsweredRequest {
+  /** The key as sent (validate-key), or null when asked by license id. */
+  key: string | null;
+  licenseId: number | null;
+  fingerprint: string | null;
+  productId: number | null;
+  features: string[] | null;
+}
+
+/**
+ * A validation answer whose signature has been checked, and that it answers this request: the nonce and the
+ * echoed key, fingerprint, product and features are the ones sent, and the server time is near this clock.
+ */
 export interface ValidationResult {
   valid: boolean;
   /** A ValidationCode, or a code from a newer server. */
@@ -59,6 +72,7 @@ export interface ValidationResult {
   nonce: string | null;
   /** Server time of the answer (ISO-8601). */
   ts: string;
+  request: AnsweredRequest;
   license: License | null;
   machine: Machine | null;
 }

@@ -199,8 +199,16 @@ describe('the example app against a real server', () => {
       code: 2,
       last: { event: 'refused', status: 'grace-expired', code: 'NETWORK_ERROR' },
     });
-    // Back online (the clock still 4.5 days ahead): checked, genuine again.
-    expect((await app({ ...a, shiftDays: 4.5 }, 'run')).events[0]).toMatchObject({
+    // Back online with the clock still 4.5 days ahead: the server's signed time is days from this clock, so
+    // the answer cannot be tied to now, and the app asks for the clock to be set right.
+    expect(await app({ ...a, shiftDays: 4.5 }, 'run')).toMatchObject({
+      code: 2,
+      last: { event: 'refused', status: 'clock-rollback', code: 'CLOCK_SKEW' },
+    });
+    // Within a day of the server's time (a wrong time zone, say), online checks pass.
+    const fresh = installation('machine-offline-zoned');
+    expect((await app({ ...fresh, shiftDays: 0.4 }, 'activate', await newKey())).code).toBe(0);
+    expect((await app({ ...fresh, shiftDays: 0.4, daysBetweenChecks: 0 }, 'run')).events[0]).toMatchObject({
       status: 'genuine',
       checkedOnline: true,
     });

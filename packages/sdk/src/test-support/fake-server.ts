@@ -101,6 +101,13 @@ export function createFakeServer(): FakeServer {
         detail: code,
         nonce: body.nonce ?? null,
         ts: behaviour.now().toISOString(),
+        request: {
+          key: body.key,
+          licenseId: null,
+          fingerprint: fingerprint ?? null,
+          productId: body.productId ?? null,
+          features: body.features ?? null,
+        },
         license: {
           id: 1,
           key: body.key,

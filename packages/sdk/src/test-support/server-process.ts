@@ -113,11 +113,13 @@ export type ProxyMode =
   /** Rewrites validation answers (the signature header is kept, or replaced by `resign`'s). */
   | { kind: 'forge'; rewrite: (body: string) => string; resign?: boolean }
   /** Keeps the first validation answer and serves it for every later validation. */
-  | { kind: 'replay' };
+  | { kind: 'replay' }
+  /** Rewrites the JSON body of requests whose path contains `path`; the answers pass untouched. */
+  | { kind: 'rewrite-request'; path: string; rewrite: (body: Json) => Json };
 
 /**
- * A man in the middle between the example app and the server: passes requests through, and forges or
- * replays the answers of the validation route when told to.
+ * A man in the middle between the example app and the server: passes requests through, forges or replays
+ * the answers of the validation route, or rewrites requests, when told to.
  */
 export async function startProxy(
   target: string,
@@ -126,7 +128,11 @@ export async function startProxy(
   let recorded: { body: Buffer; headers: Record<string, string> } | null = null;
   const state = { mode: { kind: 'pass' } as ProxyMode };
   const server: Server = createServer(async (request, reply) => {
-    const body = await readBody(request);
+    let body = await readBody(request);
+    const asked = state.mode;
+    if (asked.kind === 'rewrite-request' && request.url?.includes(asked.path) && body.length > 0) {
+      body = Buffer.from(JSON.stringify(asked.rewrite(JSON.parse(body.toString('utf8')))));
+    }
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers)) {
       if (typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name))
