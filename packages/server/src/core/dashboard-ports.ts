@@ -51,6 +51,25 @@ export interface DashboardSessionRepository {
   deleteExpired(at: Date): Promise<number>;
 }
 
+/** One counter of sign-in throttling (core/sign-in-throttle.ts), named by an opaque key. */
+export interface SignInCounter {
+  key: string;
+  failureCount: number;
+  lastFailureAt: Date | null;
+  lastSuccessAt: Date | null;
+}
+
+export interface SignInCounterRepository {
+  /**
+   * The counters with these keys, zeroed where missing, locked until the surrounding transaction ends: the
+   * processes that decide on the same counters take turns, so budgets stay exact. Call it in a transaction.
+   */
+  lock(keys: string[], at: Date): Promise<SignInCounter[]>;
+  save(counter: SignInCounter, at: Date): Promise<void>;
+  /** Deletes counters without a failure since `failuresBefore` and without a success since `successesBefore`. */
+  deleteStale(input: { failuresBefore: Date; successesBefore: Date }): Promise<number>;
+}
+
 export interface OverviewCounts {
   products: number;
   policies: number;
@@ -81,5 +100,6 @@ export interface StatsRepository {
 export interface DashboardRepositories {
   dashboardUsers: DashboardUserRepository;
   dashboardSessions: DashboardSessionRepository;
+  signInCounters: SignInCounterRepository;
   stats: StatsRepository;
 }

@@ -8,6 +8,7 @@ import {
   csrfTokenMatches,
   SESSION_SECONDS,
 } from '../core/services/dashboard-auth-service.js';
+import { deviceNameOf, TRUSTED_FOR_MS } from '../core/sign-in-throttle.js';
 
 /** The HttpOnly cookie holding a dashboard session's secret. */
 export const SESSION_COOKIE = 'keyward_session';
@@ -47,6 +48,32 @@ export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply)
     sameSite: 'strict',
     secure: cookieIsSecure(request),
     path: '/',
+  });
+}
+
+/**
+ * A browser that signed in to an account keeps that account's device cookie (core/sign-in-throttle.ts): it
+ * signs in on its own budget while strangers guessing the password are slowed down. Sent only to sign-in.
+ */
+const DEVICE_COOKIE_PREFIX = 'keyward_device_';
+const DEVICE_COOKIE_PATH = '/v1/session';
+
+export function deviceSecretOf(request: FastifyRequest, email: string): string | null {
+  const value = request.cookies?.[`${DEVICE_COOKIE_PREFIX}${deviceNameOf(email)}`];
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+export function setDeviceCookie(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  device: { name: string; secret: string },
+): void {
+  reply.setCookie(`${DEVICE_COOKIE_PREFIX}${device.name}`, device.secret, {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: cookieIsSecure(request),
+    path: DEVICE_COOKIE_PATH,
+    maxAge: Math.floor(TRUSTED_FOR_MS / 1000),
   });
 }
 

@@ -22,6 +22,7 @@ import { policyRepository } from './repositories/policies.js';
 import { policyProfileRepository } from './repositories/policy-profiles.js';
 import { productRepository } from './repositories/products.js';
 import { resellerRepository } from './repositories/resellers.js';
+import { signInCounterRepository } from './repositories/sign-in-counters.js';
 import { signingKeyRepository } from './repositories/signing-keys.js';
 import { tokenLimitRepository } from './repositories/token-limits.js';
 import { tokenRepository } from './repositories/tokens.js';
@@ -60,6 +61,7 @@ function repositoriesOver(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'):
     messages: messageRepository(db),
     dashboardUsers: dashboardUserRepository(db),
     dashboardSessions: dashboardSessionRepository(db),
+    signInCounters: signInCounterRepository(db, dialect),
     stats: statsRepository(db),
   };
 }

@@ -20,7 +20,17 @@ export interface DashboardSessionsTable {
   expires_at: number;
 }
 
+/** Migration 010: sign-in throttling's counters, keyed by opaque hashes. */
+export interface SignInCountersTable {
+  key: string;
+  failure_count: number;
+  last_failure_at: number | null;
+  last_success_at: number | null;
+  updated_at: number;
+}
+
 export interface DashboardTables {
   dashboard_users: DashboardUsersTable;
   dashboard_sessions: DashboardSessionsTable;
+  sign_in_counters: SignInCountersTable;
 }

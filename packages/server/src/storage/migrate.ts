@@ -7,6 +7,7 @@ import * as dashboard from './migrations/006-dashboard.js';
 import * as webhooks from './migrations/007-webhooks.js';
 import * as imports from './migrations/008-imports.js';
 import * as issuedTokens from './migrations/009-issued-tokens.js';
+import * as signInCounters from './migrations/010-sign-in-counters.js';
 
 type Dialect = 'sqlite' | 'postgres';
 
@@ -21,6 +22,7 @@ function provider(dialect: Dialect): MigrationProvider {
     '007-webhooks': { up: (db) => webhooks.up(db, dialect) },
     '008-imports': { up: (db) => imports.up(db, dialect) },
     '009-issued-tokens': { up: (db) => issuedTokens.up(db, dialect) },
+    '010-sign-in-counters': { up: (db) => signInCounters.up(db, dialect) },
   };
   return { getMigrations: async () => all };
 }

@@ -7,7 +7,9 @@ import { csrfTokenOf } from '../../../core/services/dashboard-auth-service.js';
 import {
   assertCsrf,
   clearSessionCookie,
+  deviceSecretOf,
   sessionSecretOf,
+  setDeviceCookie,
   setSessionCookie,
 } from '../../dashboard-session.js';
 import type { App } from '../../fastify-context.js';
@@ -64,7 +66,9 @@ export function sessionRoutes(app: App, keyward: Keyward): void {
         tags,
         description:
           'Signs a dashboard user in: sets the session cookie and answers the CSRF token. Failed attempts ' +
-          'are limited per account and per address (429 with Retry-After).',
+          'slow further ones down (429 with Retry-After) per account and address, per address and per ' +
+          'account, never for a browser that signed in to the account before (its device cookie) or an ' +
+          'address it signed in from.',
         body: SignIn,
         response: { 200: SessionState },
         security: [],
@@ -72,8 +76,13 @@ export function sessionRoutes(app: App, keyward: Keyward): void {
     },
     async (request, reply) => {
       try {
-        const { secret, session } = await keyward.dashboardAuth.signIn({ ...request.body, ip: request.ip });
+        const { secret, session, device } = await keyward.dashboardAuth.signIn({
+          ...request.body,
+          ip: request.ip,
+          deviceSecret: deviceSecretOf(request, request.body.email),
+        });
         setSessionCookie(request, reply, secret);
+        setDeviceCookie(request, reply, device);
         return signedIn(session.user, session.scopes, secret, session.session.expiresAt);
       } catch (error) {
         if (isDomainError(error) && error.code === 'RATE_LIMITED') {
