@@ -122,9 +122,17 @@ describe.each(await testDialects())('AuthTool endpoints on %s', (dialect) => {
       await expectAnswer(call(e, secret), 403, e.forbidden);
     });
 
-    it("answers 403 to a token locked to other products than the key's", async () => {
+    it("answers a token locked to other products than the key's as if the key or package did not exist", async () => {
       const { secret } = await issueApiKey(t, { productIds: [otherPackageId] });
-      await expectAnswer(call(e, secret), 403, e.forbidden);
+      const locked = await call(e, secret);
+      const missing = await authtool(t, {
+        method: e.method,
+        path: e.path('NOPE0-NOPE0-NOPE0'),
+        ...(e.payload ? { payload: e.payload(t, 987_654) } : {}),
+        apiKey: secret,
+      });
+      expect(locked.statusCode).toBe(takesKey(e) ? 404 : 422);
+      expect(locked.body.replace(/\d+/g, '#')).toBe(missing.body.replace(/\d+/g, '#'));
     });
 
     it("answers 403 outside the token's IP allow-list and its answer inside it", async () => {
@@ -253,8 +261,8 @@ describe.each(await testDialects())('AuthTool endpoints on %s', (dialect) => {
         payload: singleBody([packageId, otherPackageId]),
         apiKey: secret,
       }),
-      403,
-      /permission to create keys/,
+      422,
+      /does not exist/,
     );
   });
 
