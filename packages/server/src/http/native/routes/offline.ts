@@ -47,7 +47,7 @@ export function offlineRoutes(app: App, keyward: Keyward): void {
   app.post(
     '/licenses/actions/check-out',
     {
-      config: { auth: { scope: 'licenses:validate', license: true } },
+      config: { auth: { scope: 'licenses:validate', license: true, method: 'key/checkout' } },
       schema: {
         tags,
         description:
@@ -86,7 +86,7 @@ export function offlineRoutes(app: App, keyward: Keyward): void {
   app.post(
     '/offline/responses',
     {
-      config: { auth: { scope: 'machines:write', license: true } },
+      config: { auth: { scope: 'machines:write', license: true, method: 'key/activate' } },
       schema: {
         tags,
         description:
