@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type KeyRecord, parseOrderBy, parseSearchQuery, QueryError } from './search-query.js';
+import {
+  type KeyRecord,
+  MAX_SEARCH_QUERY_DEPTH,
+  MAX_SEARCH_QUERY_LENGTH,
+  parseOrderBy,
+  parseSearchQuery,
+  QueryError,
+} from './search-query.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const record: KeyRecord = {
@@ -60,6 +67,42 @@ describe('SearchQuery subset', () => {
   ])('%j matches: %s', (query, expected) => {
     if (expected === 'error') expect(() => parseSearchQuery(query, NOW)).toThrow(QueryError);
     else expect(parseSearchQuery(query, NOW)(record)).toBe(expected);
+  });
+});
+
+describe('SearchQuery bounds', () => {
+  const nested = (depth: number) => `${'('.repeat(depth)}F1${')'.repeat(depth)}`;
+
+  it(`takes nesting of ${MAX_SEARCH_QUERY_DEPTH} levels and refuses deeper as a query error, not a crash`, () => {
+    expect(parseSearchQuery(nested(MAX_SEARCH_QUERY_DEPTH), NOW)(record)).toBe(true);
+    expect(parseSearchQuery(`${'!'.repeat(MAX_SEARCH_QUERY_DEPTH)}F1`, NOW)(record)).toBe(true);
+    expect(parseSearchQuery(`!(!(${'!'.repeat(MAX_SEARCH_QUERY_DEPTH - 4)}F1))`, NOW)(record)).toBe(true);
+    for (const query of [
+      nested(MAX_SEARCH_QUERY_DEPTH + 1),
+      `${'!'.repeat(MAX_SEARCH_QUERY_DEPTH + 1)}F1`,
+      `${'!('.repeat(MAX_SEARCH_QUERY_DEPTH)}F1${')'.repeat(MAX_SEARCH_QUERY_DEPTH)}`,
+    ]) {
+      expect(() => parseSearchQuery(query, NOW), query.slice(0, 20)).toThrow(QueryError);
+    }
+  });
+
+  it('refuses the review\'s queries (100,000 parentheses, 200,000 "!") as query errors', () => {
+    expect(() => parseSearchQuery(nested(100_000), NOW)).toThrow(QueryError);
+    expect(() => parseSearchQuery(`${'!'.repeat(200_000)}F1`, NOW)).toThrow(QueryError);
+  });
+
+  it(`takes ${MAX_SEARCH_QUERY_LENGTH} characters and refuses longer`, () => {
+    const longest = `Notes == "${'x'.repeat(MAX_SEARCH_QUERY_LENGTH - 11)}"`;
+    expect(longest).toHaveLength(MAX_SEARCH_QUERY_LENGTH);
+    expect(parseSearchQuery(longest, NOW)(record)).toBe(false);
+    expect(() => parseSearchQuery(`${longest} `, NOW)).toThrow(QueryError);
+  });
+
+  it('reads a chain of conditions as long as the limit allows, without nesting', () => {
+    const chain = Array.from({ length: 700 }, (_, i) => `ID != ${1000 + i}`).join(' && ');
+    expect(chain.length).toBeLessThanOrEqual(MAX_SEARCH_QUERY_LENGTH);
+    expect(parseSearchQuery(chain, NOW)(record)).toBe(true);
+    expect(parseSearchQuery(`${chain} || ID == 7`, NOW)(record)).toBe(true);
   });
 });
 

@@ -10,8 +10,15 @@
  *   value      := number | "string" | true | false | null | DateTime(y, m, d[, h, min, s]) | DateTime.Now
  *
  * A bare field is a boolean test (`F1`, `Block`). Fields and keywords match in any case; dates are UTC.
- * Anything else is refused — never guessed — with the vendor's search-query message.
+ * Anything else is refused — never guessed — with the vendor's search-query message, and so is a query
+ * longer than MAX_SEARCH_QUERY_LENGTH or nested deeper than MAX_SEARCH_QUERY_DEPTH: the parser and the
+ * predicate it builds recurse once per `!` or `(`, and an unbounded query would overflow the stack.
  */
+
+/** Characters of one query: far more than any back-office filter needs. */
+export const MAX_SEARCH_QUERY_LENGTH = 10_000;
+/** `!` and `(` nested in one another, counted together. */
+export const MAX_SEARCH_QUERY_DEPTH = 32;
 
 export type KeyRecord = Record<SearchField, string | number | boolean | Date | null>;
 
@@ -51,6 +58,14 @@ interface Token {
 }
 
 const OPERATORS = ['==', '!=', '<=', '>=', '&&', '||', '<', '>', '=', '!'];
+// Sticky: each matches at the cursor only, so reading a token never copies or scans the rest of the query.
+const NUMBER = /-?\d+(\.\d+)?/y;
+const IDENT = /[A-Za-z_][A-Za-z0-9_]*/y;
+
+function matchAt(pattern: RegExp, query: string, at: number): string | null {
+  pattern.lastIndex = at;
+  return pattern.exec(query)?.[0] ?? null;
+}
 
 function tokenize(query: string): Token[] {
   const tokens: Token[] = [];
@@ -74,16 +89,16 @@ function tokenize(query: string): Token[] {
       tokens.push({ kind: 'string', text });
       continue;
     }
-    const number = /^-?\d+(\.\d+)?/.exec(query.slice(i));
+    const number = matchAt(NUMBER, query, i);
     if (number && (char !== '-' || tokens.at(-1)?.kind !== 'number')) {
-      tokens.push({ kind: 'number', text: number[0] });
-      i += number[0].length;
+      tokens.push({ kind: 'number', text: number });
+      i += number.length;
       continue;
     }
-    const ident = /^[A-Za-z_][A-Za-z0-9_]*/.exec(query.slice(i));
+    const ident = matchAt(IDENT, query, i);
     if (ident) {
-      tokens.push({ kind: 'ident', text: ident[0] });
-      i += ident[0].length;
+      tokens.push({ kind: 'ident', text: ident });
+      i += ident.length;
       continue;
     }
     const op = OPERATORS.find((o) => query.startsWith(o, i));
@@ -124,6 +139,7 @@ function compare(left: Value, op: string, right: Value): boolean {
 
 class Parser {
   private at = 0;
+  private depth = 0;
   constructor(
     private readonly tokens: Token[],
     private readonly now: Date,
@@ -173,18 +189,20 @@ class Parser {
 
   private unary(): Predicate {
     const token = this.peek();
-    if (token?.text === '!') {
-      this.at++;
+    if (token?.text !== '!' && token?.text !== '(') return this.comparison();
+    this.at++;
+    if (++this.depth > MAX_SEARCH_QUERY_DEPTH)
+      throw new QueryError(`nested deeper than ${MAX_SEARCH_QUERY_DEPTH} levels`);
+    let predicate: Predicate;
+    if (token.text === '!') {
       const inner = this.unary();
-      return (r) => !inner(r);
-    }
-    if (token?.text === '(') {
-      this.at++;
-      const inner = this.or();
+      predicate = (r) => !inner(r);
+    } else {
+      predicate = this.or();
       this.expect(')');
-      return inner;
     }
-    return this.comparison();
+    this.depth--;
+    return predicate;
   }
 
   private comparison(): Predicate {
@@ -265,6 +283,8 @@ class Parser {
 /** The predicate of a SearchQuery; an empty query matches every key. Throws QueryError on anything else. */
 export function parseSearchQuery(query: string, now: Date): Predicate {
   if (query.trim() === '') return () => true;
+  if (query.length > MAX_SEARCH_QUERY_LENGTH)
+    throw new QueryError(`longer than ${MAX_SEARCH_QUERY_LENGTH} characters`);
   return new Parser(tokenize(query), now).parse();
 }
 
