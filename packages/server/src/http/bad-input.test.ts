@@ -1,5 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emptyParameters } from '../test-support/growth-ratio.js';
 import {
   createSecurityContext,
   type HttpMethod,
@@ -413,3 +414,68 @@ for (const dialect of await testDialects()) {
     }, 300_000);
   });
 }
+
+describe('requests over the shared parameter limits, on every surface', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.dispose());
+
+  const HOSTILE = emptyParameters(120_000);
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  const json = { 'content-type': 'application/json' };
+
+  it('refuses a native JSON body of too many values with 413 and too deep a one with 400', async () => {
+    const tooMany = await t.call({
+      method: 'POST',
+      url: '/v1/licenses',
+      headers: json,
+      payload: `{"policyId":1,"x":[${'0,'.repeat(250_000)}0]}`,
+    });
+    expect(tooMany.statusCode).toBe(413);
+    expect(tooMany.json().error).toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      message: 'the JSON body holds more than 250000 values',
+    });
+    const tooDeep = await t.call({
+      method: 'POST',
+      url: '/v1/licenses',
+      headers: json,
+      payload: `{"policyId":1,"x":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}`,
+    });
+    expect(tooDeep.statusCode).toBe(400);
+    expect(tooDeep.json().error).toMatchObject({
+      code: 'INVALID_INPUT',
+      message: 'the JSON body is nested deeper than 32 levels',
+    });
+    const query = await t.call({ method: 'GET', url: `/v1/licenses?${emptyParameters(1_001)}` });
+    expect(query.statusCode).toBe(413);
+    expect(query.json().error.message).toBe('the request has more than 1000 parameters');
+  });
+
+  it('keeps /healthz answering while hostile bodies arrive on every surface', async () => {
+    const hostile = [
+      { method: 'POST' as const, url: '/api/rest/', headers: form, payload: HOSTILE },
+      { method: 'POST' as const, url: '/limelm/api/rest/', headers: form, payload: `format=json&${HOSTILE}` },
+      { method: 'POST' as const, url: '/cryptolens/api/key/Activate', headers: form, payload: HOSTILE },
+      {
+        method: 'POST' as const,
+        url: '/public/v1/key/multiple-activate',
+        headers: { ...form, 'x-api-key': TEST_ADMIN_TOKEN },
+        payload: HOSTILE,
+      },
+      { method: 'POST' as const, url: '/v1/licenses', headers: form, payload: HOSTILE },
+    ];
+    const started = performance.now();
+    const answers = hostile.flatMap((request) => [t.app.inject(request), t.app.inject(request)]);
+    const health = await t.app.inject({ method: 'GET', url: '/healthz' });
+    const healthMs = performance.now() - started;
+    expect(health.statusCode).toBe(200);
+    const statuses = (await Promise.all(answers)).map((answer) => answer.statusCode);
+    // LimeLM and Cryptolens answer failures with 200 in their envelopes; AuthTool 413; native 415 for a form.
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 413, 413, 415, 415]);
+    // Before the limits, the first LimeLM request alone held the event loop for a minute.
+    expect(healthMs).toBeLessThan(5_000);
+  });
+});

@@ -19,6 +19,7 @@ import { frameworkErrors, registerErrorHandler } from './plugins/error-handler.j
 import { registerIdempotency } from './plugins/idempotency.js';
 import { registerMaintenanceMode } from './plugins/maintenance.js';
 import { type RateLimitOptions, registerRateLimits } from './plugins/rate-limits.js';
+import { registerNativeJsonParser, registerRequestLimits } from './plugins/request-limits.js';
 import { registerRequestLogging } from './plugins/request-logging.js';
 import { registerResponseSerializer } from './plugins/response-serializer.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
@@ -95,6 +96,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
   });
   registerErrorHandler(app);
+  registerRequestLimits(app);
+  registerNativeJsonParser(app);
   registerStorableText(app);
   registerRequestLogging(app);
   registerMaintenanceMode(app, keyward);

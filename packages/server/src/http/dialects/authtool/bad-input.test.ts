@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emptyParameters } from '../../../test-support/growth-ratio.js';
 import { rowCounts } from '../../../test-support/row-counts.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
 import { testDialects } from '../../../test-support/test-store.js';
@@ -150,6 +151,66 @@ describe.each(await testDialects())('AuthTool bad input on %s', (dialect) => {
         headers: { 'content-type': 'application/json' },
       },
       413,
+    );
+  });
+
+  it('refuses more than 1000 parameters or JSON values with 413 in the envelope, at once', async () => {
+    const hostile = emptyParameters(120_000);
+    const members = JSON.stringify(Object.fromEntries(hostile.split('&').map((p) => [p.slice(0, -1), ''])));
+    const started = performance.now();
+    for (const apiKey of [undefined, null]) {
+      for (const [payload, contentType] of [
+        [hostile, 'application/x-www-form-urlencoded'],
+        [`quantity=1&${emptyParameters(1_000)}`, 'application/x-www-form-urlencoded'],
+        [members, 'application/json'],
+        [`[${'0,'.repeat(1_000)}0]`, 'application/json'],
+      ] as const) {
+        const answer = await authtool(t, {
+          method: 'POST',
+          path: '/key/multiple-activate',
+          payload,
+          headers: { 'content-type': contentType },
+          ...(apiKey === null ? { apiKey } : {}),
+        });
+        const where = `${contentType} ${payload.slice(0, 30)} ${apiKey}`;
+        // Without a key the request may be refused before its body is read (401).
+        if (apiKey === null && answer.statusCode === 401) continue;
+        expect(answer.statusCode, where).toBe(413);
+        expect(answer.json(), where).toEqual({ message: 'Request body is too large' });
+      }
+    }
+    await refused(
+      {
+        method: 'GET',
+        path: `/key/${key}/detail?${emptyParameters(1_001)}`,
+      },
+      413,
+    );
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
+
+  it('refuses JSON nested deeper than the shared limit with 400, and takes it up to there', async () => {
+    const nested = (depth: number) => `{"a":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
+    const answer = await authtool(t, {
+      method: 'POST',
+      path: '/key/multiple-activate',
+      payload: nested(33),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json()).toEqual({
+      message: 'Bad request',
+      details: 'the JSON body is nested deeper than 32 levels',
+    });
+    // At the limit the body is read, and refused for what it says.
+    await refused(
+      {
+        method: 'POST',
+        path: '/key/multiple-activate',
+        payload: nested(32),
+        headers: { 'content-type': 'application/json' },
+      },
+      422,
     );
   });
 

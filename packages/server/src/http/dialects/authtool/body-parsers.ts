@@ -1,5 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import qs from 'qs';
+import {
+  assertParameterCount,
+  checkJsonShape,
+  MAX_DIALECT_JSON_VALUES,
+  MAX_PARAMETERS,
+} from '../../plugins/request-limits.js';
 import { AuthToolFailure } from './failures.js';
 
 /** Keys that would reach an object's prototype if the body were ever merged into another object. */
@@ -8,15 +14,16 @@ const dropPrototypeKeys = (key: string, value: unknown) =>
 
 /**
  * JSON as AuthTool documents it. An empty body is no body: the vendor's PHP demos send
- * `Content-Type: application/json` with no body on PATCH reset and DELETE.
+ * `Content-Type: application/json` with no body on PATCH reset and DELETE. The shared limits apply before
+ * parsing (the reviver recurses once per level, so the depth bound also keeps it off the stack's end).
  */
 function parseJson(text: string): unknown {
   if (text.trim() === '') return undefined;
+  checkJsonShape(text, MAX_DIALECT_JSON_VALUES);
   try {
     return JSON.parse(text, dropPrototypeKeys);
   } catch {
-    // Also bodies nested too deeply to read: the reviver recurses once per level.
-    throw new AuthToolFailure(400, 'Bad request', 'the request body is not valid JSON, or nested too deeply');
+    throw new AuthToolFailure(400, 'Bad request', 'the request body is not valid JSON');
   }
 }
 
@@ -44,9 +51,16 @@ export function registerBodyParsers(app: FastifyInstance): void {
       const text = body as string;
       try {
         if (text.trimStart().startsWith('{')) return done(null, parseJson(text));
+        // Counted first, so that a form over the shared limit is refused rather than cut short by qs.
+        assertParameterCount(text);
         done(
           null,
-          qs.parse(text, { depth: 2, arrayLimit: 200, parameterLimit: 200, allowPrototypes: false }),
+          qs.parse(text, {
+            depth: 2,
+            arrayLimit: 200,
+            parameterLimit: MAX_PARAMETERS,
+            allowPrototypes: false,
+          }),
         );
       } catch (error) {
         done(error as Error, undefined);

@@ -5,6 +5,7 @@ import {
   cryptolensProduct,
   cryptolensToken,
 } from '../../../test-support/cryptolens-calls.js';
+import { emptyParameters } from '../../../test-support/growth-ratio.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
 import { testDialects } from '../../../test-support/test-store.js';
 import { METHODS } from './method-table.js';
@@ -76,6 +77,74 @@ describe.each(dialects)('bad input on the Cryptolens dialect (%s)', (dialect) =>
       result: 1,
       message: 'Unable to authenticate.',
     });
+  });
+
+  it('refuses more than 1000 parameters or JSON values as incorrect input, at once, with or without a token', async () => {
+    const hostile = emptyParameters(120_000);
+    const members = JSON.stringify(Object.fromEntries(hostile.split('&').map((p) => [p.slice(0, -1), ''])));
+    const started = performance.now();
+    for (const credentials of ['', `token=${token}&`]) {
+      for (const [payload, contentType] of [
+        [`${credentials}${hostile}`, 'application/x-www-form-urlencoded'],
+        [`${credentials}${emptyParameters(1_001)}`, 'text/plain'],
+        [members, 'application/json'],
+      ] as const) {
+        const response = await t.app.inject({
+          method: 'POST',
+          url: '/cryptolens/api/key/Activate',
+          payload,
+          headers: { 'content-type': contentType },
+        });
+        envelope(response, 200, INVALID);
+      }
+      const query = await t.app.inject({
+        method: 'GET',
+        url: `/cryptolens/api/key/GetKey?${credentials}${emptyParameters(1_001)}`,
+      });
+      envelope(query, 200, INVALID);
+    }
+    expect(performance.now() - started).toBeLessThan(10_000);
+    // At the limit, the request is read: 1000 parameters with the token among them.
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/cryptolens/api/key/GetKey',
+      payload: `token=${token}&ProductId=${productId}&Key=${key}&${emptyParameters(997)}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(response.json()).toMatchObject({ result: 0 });
+  });
+
+  it('refuses JSON nested deeper than the shared limit as incorrect input', async () => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/cryptolens/api/key/GetKey',
+      payload: `{"token":"${token}","x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
+      headers: { 'content-type': 'application/json' },
+    });
+    envelope(response, 200, INVALID);
+  });
+
+  it('refuses a SearchQuery nested too deeply or too long in the envelope, never a 500', async () => {
+    const message =
+      'The search query causes problems. Please check that it follows the standard: https://help.cryptolens.io/web-interface/linq-search-product';
+    for (const SearchQuery of [
+      `${'('.repeat(100_000)}F1${')'.repeat(100_000)}`,
+      `${'!'.repeat(200_000)}F1`,
+      `F1 && ${'F2 || '.repeat(10_000)}F3`,
+    ]) {
+      const response = await callCryptolens(t, 'product/GetKeys', {
+        token,
+        ProductId: productId,
+        SearchQuery,
+      });
+      envelope(response, 200, { result: 1, message });
+    }
+    const fine = await callCryptolens(t, 'product/GetKeys', {
+      token,
+      ProductId: productId,
+      SearchQuery: `${'!('.repeat(15)}!F1${')'.repeat(15)}`,
+    });
+    expect(fine.json()).toMatchObject({ result: 0 });
   });
 
   it('never answers 500 for junk in any parameter of any method', async () => {

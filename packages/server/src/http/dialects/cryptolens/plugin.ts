@@ -5,13 +5,13 @@ import { isMethodAllowed } from '../../../core/method-lock.js';
 import type { Principal } from '../../../core/principal.js';
 import { hasScope } from '../../../core/scopes.js';
 import type { App } from '../../fastify-context.js';
+import { ADDRESS, authenticateToken, countRequest } from '../../plugins/rate-limits.js';
 import {
   checkJsonShape,
   decodeFormComponent,
   formPairs,
   MAX_DIALECT_JSON_VALUES,
 } from '../../plugins/request-limits.js';
-import { ADDRESS, authenticateToken, countRequest } from '../../plugins/rate-limits.js';
 import type { Answer, CallContext } from './call-context.js';
 import { failureOf } from './failures.js';
 import { CryptolensFailure, fail, MESSAGES } from './messages.js';

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emptyParameters } from '../../../test-support/growth-ratio.js';
 import { rowCounts } from '../../../test-support/row-counts.js';
 import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../../../test-support/test-app.js';
 import { type CallParams, validCalls } from './limelm-fixture.js';
@@ -184,4 +185,65 @@ describe('LimeLM bad input', () => {
       }
     });
   }
+});
+
+describe('LimeLM requests over the parameter limit', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.dispose());
+
+  const TOO_MANY = 'Invalid parameter: the request has more than 1000 parameters';
+  // About 1 MB, under the dialect's body limit: the request the security review sent.
+  const HOSTILE = emptyParameters(120_000);
+  const post = (payload: string, url = '/api/rest/') =>
+    t.app.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload,
+    });
+
+  it('answers 120,000 empty parameters without api_key at once, in XML unless JSON is asked for', async () => {
+    expect(HOSTILE.length).toBeLessThan(1024 * 1024);
+    const started = performance.now();
+    const xml = await post(HOSTILE);
+    expect(xml.statusCode).toBe(200);
+    expect(xml.headers['content-type']).toMatch(/^text\/xml/);
+    expect(xml.body).toContain(`<rsp stat="fail">\n\t<err code="190" msg="${TOO_MANY}" />`);
+    // The format is read from the refused body too, wherever it stands in it.
+    for (const payload of [
+      `format=json&nojsoncallback=1&${HOSTILE}`,
+      `${HOSTILE}&format=json&nojsoncallback=1`,
+    ]) {
+      const json = await post(payload);
+      expect(json.statusCode).toBe(200);
+      expect(json.json()).toMatchObject({ stat: 'fail', code: 190, message: TOO_MANY });
+    }
+    const jsonp = await post(`${HOSTILE}&format=json`);
+    expect(jsonp.body).toMatch(/^jsonLimeLMApi\(\{"stat":"fail","code":190,/);
+    // Before the limit, this took a minute on one core; now it is a few milliseconds each.
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('refuses too many parameters in the query string in the envelope too, also under /limelm', async () => {
+    const query = `${emptyParameters(1_001)}&format=json&nojsoncallback=1`;
+    for (const url of [`/api/rest/?${query}`, `/limelm/api/rest/?${query}`]) {
+      const answer = await t.app.inject({ method: 'GET', url });
+      expect(answer.statusCode, url.slice(0, 20)).toBe(200);
+      expect(answer.json()).toMatchObject({ stat: 'fail', code: 190, message: TOO_MANY });
+    }
+  });
+
+  it('takes a request of exactly the limit, and counts query and body each on their own', async () => {
+    const call = `api_key=${TEST_ADMIN_TOKEN}&method=limelm.test.echo&format=json&nojsoncallback=1`;
+    const answer = await post(
+      `${call}&${emptyParameters(1_000 - 4)}`,
+      `/api/rest/?${emptyParameters(1_000)}`,
+    );
+    expect(answer.json()).toMatchObject({ stat: 'ok' });
+    const over = await post(`${call}&${emptyParameters(1_000 - 3)}`);
+    expect(over.json()).toMatchObject({ stat: 'fail', code: 190, message: TOO_MANY });
+  });
 });

@@ -1,3 +1,5 @@
+import { decodeFormComponent, formPairs, MAX_PARAMETERS } from '../../../plugins/request-limits.js';
+
 /**
  * Form data the lenient way PHP's `$_POST` reads it, because LimeLM ran on PHP and its clients rely on that:
  * `+` is a space, `%XX` is a byte while anything else after `%` stays as it is (the official C# sample does
@@ -26,23 +28,6 @@ export function hasParam(params: FormParams, name: string): boolean {
   return Object.hasOwn(params.scalars, name) || Object.hasOwn(params.lists, name);
 }
 
-const HEX = /^[0-9a-fA-F]{2}$/;
-
-/** Decodes one key or value: `+` → space, valid `%XX` → byte, invalid `%` sequences kept literally. */
-export function decodeComponent(text: string): string {
-  if (!text.includes('%') && !text.includes('+')) return text;
-  const bytes: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i] as string;
-    if (char === '+') bytes.push(0x20);
-    else if (char === '%' && HEX.test(text.slice(i + 1, i + 3))) {
-      bytes.push(Number.parseInt(text.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else bytes.push(...Buffer.from(char, 'utf8'));
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
-
 /** `name[]` and `name[anything]` are list entries of `name`; deeper brackets are read as the first level. */
 function splitKey(key: string): { name: string; isList: boolean } {
   const open = key.indexOf('[');
@@ -50,16 +35,17 @@ function splitKey(key: string): { name: string; isList: boolean } {
   return { name: key, isList: false };
 }
 
-/** Adds the pairs of `text` (a query string or a form body) to `into`; later text wins for plain keys. */
-export function parseFormInto(into: FormParams, text: string): FormParams {
-  for (const pair of text.split('&')) {
-    if (pair === '') continue;
-    const equals = pair.indexOf('=');
-    const rawKey = equals === -1 ? pair : pair.slice(0, equals);
-    const value = equals === -1 ? '' : decodeComponent(pair.slice(equals + 1));
-    const { name, isList } = splitKey(decodeComponent(rawKey));
+/**
+ * Adds the pairs of `text` (a query string or a form body) to `into`; later text wins for plain keys. At most
+ * `maxParameters` pairs (the shared limit, PHP's `max_input_vars`), each in constant work: a name is new to
+ * `order` exactly when it is new to `scalars` and `lists`, so no list is searched.
+ */
+export function parseFormInto(into: FormParams, text: string, maxParameters = MAX_PARAMETERS): FormParams {
+  for (const [rawKey, rawValue] of formPairs(text, maxParameters)) {
+    const value = decodeFormComponent(rawValue);
+    const { name, isList } = splitKey(decodeFormComponent(rawKey));
     if (name === '') continue;
-    if (!into.order.includes(name)) into.order.push(name);
+    if (!hasParam(into, name)) into.order.push(name);
     if (!isList) into.scalars[name] = value;
     else if (Object.hasOwn(into.lists, name)) into.lists[name]?.push(value);
     else into.lists[name] = [value];
@@ -67,6 +53,43 @@ export function parseFormInto(into: FormParams, text: string): FormParams {
   return into;
 }
 
-export function parseForm(text: string): FormParams {
-  return parseFormInto(emptyParams(), text);
+export function parseForm(text: string, maxParameters = MAX_PARAMETERS): FormParams {
+  return parseFormInto(emptyParams(), text, maxParameters);
+}
+
+/** Adds `from` to `into`, `from` winning for the names in both, in constant work per name. */
+export function mergeParams(into: FormParams, from: FormParams): FormParams {
+  for (const name of from.order) if (!hasParam(into, name)) into.order.push(name);
+  for (const [name, value] of Object.entries(from.scalars)) into.scalars[name] = value;
+  for (const [name, values] of Object.entries(from.lists)) into.lists[name] = values;
+  return into;
+}
+
+/** Names that decide how an answer is rendered: read even from a request refused for its size. */
+const FORMAT_NAMES = new Set(['format', 'nojsoncallback']);
+/** The longest spelling of one of those names: every character percent-encoded. */
+const MAX_FORMAT_NAME_LENGTH = 3 * 'nojsoncallback'.length;
+
+/**
+ * Only the parameters that choose the answer's format, from a text of any number of pairs, so that a
+ * request refused for its size is still answered as it asked. One pass that allocates only for pieces that
+ * can spell one of those names (they start with `f`, `n` or an escape); the text is bounded by the body limit.
+ */
+export function formatParamsOf(text: string): FormParams {
+  const params = emptyParams();
+  let start = 0;
+  while (start < text.length) {
+    const amp = text.indexOf('&', start);
+    const end = amp === -1 ? text.length : amp;
+    const first = text[start];
+    if (first === 'f' || first === 'n' || first === '%') {
+      const piece = text.slice(start, end);
+      const equals = piece.indexOf('=');
+      const rawName = equals === -1 ? piece : piece.slice(0, equals);
+      if (rawName.length <= MAX_FORMAT_NAME_LENGTH && FORMAT_NAMES.has(decodeFormComponent(rawName)))
+        parseFormInto(params, piece);
+    }
+    start = end + 1;
+  }
+  return params;
 }
