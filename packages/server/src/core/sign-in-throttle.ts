@@ -147,6 +147,7 @@ export class SignInThrottle {
         const counter = counters[budget];
         if (counter) await tx.signInCounters.save(chargedAt(counter, now), now);
       }
+      await this.sweepIfDue(tx, now);
       return plan;
     });
     if (verdict.waitMs > 0) {
@@ -181,13 +182,16 @@ export class SignInThrottle {
       const counter = counters[budget];
       if (counter && attempt.budgets.includes(budget)) await tx.signInCounters.save(refunded(counter), now);
     }
-    if (now.getTime() - this.lastSweepAt >= SWEEP_EVERY_MS) {
-      this.lastSweepAt = now.getTime();
-      await tx.signInCounters.deleteStale({
-        failuresBefore: new Date(now.getTime() - FORGET_AFTER_MS),
-        successesBefore: new Date(now.getTime() - TRUSTED_FOR_MS),
-      });
-    }
+  }
+
+  /** Forgotten counters go, at most once a minute per process: a guesser's many addresses do not pile up. */
+  private async sweepIfDue(tx: Repositories, now: Date): Promise<void> {
+    if (now.getTime() - this.lastSweepAt < SWEEP_EVERY_MS) return;
+    this.lastSweepAt = now.getTime();
+    await tx.signInCounters.deleteStale({
+      failuresBefore: new Date(now.getTime() - FORGET_AFTER_MS),
+      successesBefore: new Date(now.getTime() - TRUSTED_FOR_MS),
+    });
   }
 
   private async lock(

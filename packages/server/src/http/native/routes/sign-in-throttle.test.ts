@@ -137,6 +137,26 @@ for (const dialect of await testDialects()) {
       t.clock.advance(15 * 60);
     });
 
+    it('forgets the counters of guessers who went quiet', async () => {
+      const db = (t.keyward.store as KeywardStore).database.db;
+      const rows = async () =>
+        Number(
+          (
+            await db
+              .selectFrom('sign_in_counters')
+              .select((eb) => eb.fn.countAll<number | string>().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      t.clock.advance(25 * 3600);
+      for (let i = 0; i < 10; i++) await fail(`quiet-${i}@example.com`, `192.0.2.${100 + i}`, i);
+      const before = await rows();
+      t.clock.advance(25 * 3600);
+      await fail('someone@example.com', '192.0.2.150');
+      // The quiet guessers' 30 counters are gone; what is left: this attempt's and the known clients'.
+      expect(await rows()).toBeLessThan(before - 25);
+    });
+
     it('checks exactly the budget of parallel guesses', async () => {
       const email = await user();
       const answers = await Promise.all(
