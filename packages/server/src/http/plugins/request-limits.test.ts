@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emptyParameters, growthRatio, splitForm } from '../../test-support/growth-ratio.js';
 import {
@@ -112,5 +114,34 @@ describe('JSON shape', () => {
   it('is linear in the length of the text', () => {
     const check = (text: string) => checkJsonShape(text, Number.POSITIVE_INFINITY);
     expect(growthRatio((n) => `[${'"x",'.repeat(n)}0]`, check, { n: 20_000, factor: 8 })).toBeLessThan(24);
+  });
+});
+
+describe('every request parser', () => {
+  it('lives in a file that reads requests through the shared limits', () => {
+    const http = join(import.meta.dirname, '..');
+    const files = readdirSync(http, { recursive: true, encoding: 'utf8' }).filter(
+      (file) => file.endsWith('.ts') && !file.endsWith('.test.ts'),
+    );
+    const parsers = files.filter((file) =>
+      /addContentTypeParser\(/.test(readFileSync(join(http, file), 'utf8')),
+    );
+    // The native API's parser is here; each dialect replaces all parsers in its own plugin.
+    expect(parsers.sort()).toEqual([
+      'dialects/authtool/body-parsers.ts',
+      'dialects/cryptolens/plugin.ts',
+      'dialects/limelm/limelm-api.ts',
+      'plugins/request-limits.ts',
+    ]);
+    for (const file of parsers) {
+      const text = readFileSync(join(http, file), 'utf8');
+      const readsForms = /qs\.parse|URLSearchParams|split\('&'\)/.test(text);
+      expect(
+        file === 'plugins/request-limits.ts' ||
+          /from '[./]+\/(plugins\/)?request-limits\.js'|form-params\.js'/.test(text),
+        relative(http, join(http, file)),
+      ).toBe(true);
+      if (readsForms) expect(text, file).toMatch(/assertParameterCount|formPairs/);
+    }
   });
 });
