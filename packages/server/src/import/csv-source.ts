@@ -1,4 +1,5 @@
 import { DomainError } from '../core/domain-error.js';
+import { isFeatureName } from '../core/feature-name.js';
 import type { FeatureField, FeatureType, FeatureValue } from '../core/model.js';
 import type { ImportedLicense } from '../core/services/import-service.js';
 import { type CsvError, csvRecords } from './csv.js';
@@ -150,7 +151,7 @@ export const csvSource: ImportSource = {
     for (const row of rows) {
       const fields = fieldsOf.get(row.policyId) ?? new Map<string, FeatureType>();
       for (const [name, value] of Object.entries(row.license.features ?? {})) {
-        if (!/^[A-Za-z0-9_.-]{1,100}$/.test(name))
+        if (!isFeatureName(name))
           throw new SourceError(`row ${row.line}: feature name "${name}" is not allowed`);
         const type = typeOf(value);
         const known = fields.get(name);

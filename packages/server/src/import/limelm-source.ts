@@ -1,3 +1,4 @@
+import { isFeatureName } from '../core/feature-name.js';
 import type { FeatureField, FeatureType, FeatureValue } from '../core/model.js';
 import { platformFromText } from '../core/platform.js';
 import type { ImportedLicense } from '../core/services/import-service.js';
@@ -149,7 +150,7 @@ export const limelmSource: ImportSource = {
         )) {
           const name = text(field.name);
           const type = TYPES[text(field.type) ?? 'string'] ?? 'string';
-          if (!name || !/^[A-Za-z0-9_.-]{1,100}$/.test(name)) {
+          if (!name || !isFeatureName(name)) {
             ctx.warn(
               `version ${versionId}: license field "${name ?? ''}" has a name Keyward cannot keep; left out`,
             );

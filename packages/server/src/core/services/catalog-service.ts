@@ -1,6 +1,7 @@
 import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
+import { checkFeatureName } from '../feature-name.js';
 import { coerceFeatureValue } from '../feature-values.js';
 import { DEFAULT_KEY_FORMAT, randomSlotCount } from '../license-key.js';
 import type { ExpirationBasis, FeatureField, Policy, Product } from '../model.js';
@@ -52,6 +53,7 @@ export function checkPolicy(policy: Omit<Policy, 'id' | 'productId' | 'createdAt
     fail('leaseSeconds', 'a floating policy needs leaseSeconds');
   const names = new Set<string>();
   for (const field of policy.featureFields) {
+    checkFeatureName(field.name, 'featureFields');
     if (names.has(field.name)) fail('featureFields', `feature "${field.name}" is defined twice`);
     names.add(field.name);
     if (field.defaultValue !== null) field.defaultValue = coerceFeatureValue(field, field.defaultValue);

@@ -1,6 +1,7 @@
 import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
+import { checkFeatureName } from '../feature-name.js';
 import { coerceFeatureValue } from '../feature-values.js';
 import type { FeatureField, FeatureType, FeatureValue, License, Policy } from '../model.js';
 import type { Repositories, Store } from '../ports.js';
@@ -26,7 +27,6 @@ export interface FeatureFieldInput {
 export type FeatureFieldChanges = Partial<Omit<FeatureFieldInput, 'type'>>;
 
 export const FEATURE_FIELD_REFUSALS = { exists: 'FEATURE_EXISTS' } as const;
-export const MAX_FEATURE_NAME = 255;
 
 /**
  * A policy's feature fields one at a time, each with a stable id that survives renames: renaming or deleting
@@ -81,7 +81,7 @@ export class FeatureFieldService {
   }
 
   async add(actor: Actor, policyId: number, input: FeatureFieldInput): Promise<FeatureFieldView> {
-    checkName(input.name);
+    checkFeatureName(input.name);
     if (input.relativeDefault) parseRelativeTime(input.relativeDefault);
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
@@ -119,7 +119,7 @@ export class FeatureFieldService {
   }
 
   async edit(actor: Actor, id: number, changes: FeatureFieldChanges): Promise<FeatureFieldView> {
-    if (changes.name !== undefined) checkName(changes.name);
+    if (changes.name !== undefined) checkFeatureName(changes.name);
     if (changes.relativeDefault) parseRelativeTime(changes.relativeDefault);
     const { policy: unlocked } = await this.get(id);
     const now = this.deps.clock.now();
@@ -217,14 +217,6 @@ export class FeatureFieldService {
 
 function fieldShape(input: FeatureFieldInput): FeatureField {
   return { name: input.name, type: input.type, isRequired: input.isRequired, defaultValue: null };
-}
-
-function checkName(name: string): void {
-  if (name.trim() === '' || name.length > MAX_FEATURE_NAME) {
-    throw new DomainError('INVALID_INPUT', `a feature name has 1 to ${MAX_FEATURE_NAME} characters`, {
-      field: 'name',
-    });
-  }
 }
 
 function exists(name: string): DomainError {

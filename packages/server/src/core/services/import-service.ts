@@ -3,6 +3,7 @@ import { type Actor, serverActor } from '../actor.js';
 import type { CalendarPeriod } from '../calendar-period.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
+import { checkFeatureName } from '../feature-name.js';
 import type { ImportCounts, ImportJob, ImportKind, ImportTally } from '../import-ports.js';
 import { isValidFingerprint, MACHINE_NAME_FORBIDDEN, machineIp } from '../machine-identity.js';
 import type { FeatureField, FeatureValue, License, Policy } from '../model.js';
@@ -152,6 +153,8 @@ export class ImportService {
     input: ImportedPolicy,
   ): Promise<{ id: number; outcome: ImportOutcome }> {
     const now = this.deps.clock.now();
+    // Imports write policies without the catalog's checks; the feature-name rule holds for them too.
+    for (const field of input.featureFields) checkFeatureName(field.name, 'featureFields');
     return this.deps.store.transaction(async (tx) => {
       const productId = await tx.imports.findLink(source, 'product', input.productExternalId);
       if (productId === null)

@@ -1,4 +1,5 @@
 import { type TSchema, Type } from 'typebox';
+import { FEATURE_NAME_PATTERN, MAX_FEATURE_NAME_LENGTH } from '../../core/feature-name.js';
 import { EXPIRATION_BASES, FEATURE_TYPES, PLATFORMS } from '../../core/model.js';
 import { SCOPES } from '../../core/scopes.js';
 import { VALIDATION_CODES } from '../../core/validation-codes.js';
@@ -46,7 +47,12 @@ export const ProductUpdate = Type.Partial(ProductCreate, { additionalProperties:
 
 export const FeatureField = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.-]+$' }),
+    name: Type.String({
+      minLength: 1,
+      maxLength: MAX_FEATURE_NAME_LENGTH,
+      pattern: FEATURE_NAME_PATTERN,
+      description: 'Words of letters, digits, `_`, `.` and `-`, separated by single spaces.',
+    }),
     type: literalUnion(FEATURE_TYPES),
     isRequired: Type.Optional(Type.Boolean({ default: false })),
     defaultValue: Type.Optional(Nullable(FeatureValue)),

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorPrincipal } from '../../../core/principal.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
 import { testDialects } from '../../../test-support/test-store.js';
-import { fails, generateKey, ok } from './limelm-test-client.js';
+import { call, fails, generateKey, ok } from './limelm-test-client.js';
 
 /** prod.* and feature.*: LimeLM products are products, versions are policies, fields are feature fields. */
 
@@ -122,6 +122,55 @@ describe('license fields', () => {
     // A required field without default: new keys must give it (117).
     await fails(t, 'limelm.pkey.generate', { version_id: versionId }, 117);
     await ok(t, 'limelm.feature.edit', { feature_id: id, required: 'false' });
+  });
+
+  it('names follow the one rule of the native API: 125 for what it refuses, on add and on rename', async () => {
+    const productId = (
+      await t.call({ method: 'POST', url: '/v1/products', payload: { name: 'Names' } })
+    ).json().id as number;
+    const id = (
+      await ok(t, 'limelm.feature.add', { version_id: versionId, name: 'renamed', required: 'false' })
+    ).feature.id;
+    for (const name of [
+      '<img src=x onerror=alert(1)>',
+      'a"b',
+      'x'.repeat(101),
+      'two  spaces',
+      'rtl\u202eoverride',
+      'updates expire',
+      'édition',
+      'v1.2-beta',
+    ]) {
+      const native = await t.call({
+        method: 'POST',
+        url: '/v1/policies',
+        payload: { productId, name: `p ${name.length}`, featureFields: [{ name, type: 'string' }] },
+      });
+      const renamed = await call(t, 'limelm.feature.edit', { feature_id: id, name, required: 'false' });
+      if (renamed.stat === 'ok')
+        await ok(t, 'limelm.feature.edit', { feature_id: id, name: 'renamed', required: 'false' });
+      const added = await call(t, 'limelm.feature.add', { version_id: versionId, name, required: 'false' });
+      const where = JSON.stringify(name);
+      if (native.statusCode === 201) {
+        expect(renamed, where).toMatchObject({ stat: 'ok' });
+        expect(added, where).toMatchObject({ stat: 'ok' });
+        await ok(t, 'limelm.feature.delete', { feature_id: added.feature.id });
+      } else {
+        expect(native.statusCode, where).toBe(400);
+        for (const refused of [added, renamed])
+          expect(refused, where).toEqual(
+            expect.objectContaining({
+              stat: 'fail',
+              code: 125,
+              message:
+                'The "name" parameter must exist and follow the rule: a feature name has 1 to 100 characters: letters, digits, "_", "." and "-", in words separated by single spaces.',
+            }),
+          );
+      }
+    }
+    expect((await fields()).map((f: { name: string }) => f.name)).not.toContain(
+      '<img src=x onerror=alert(1)>',
+    );
   });
 
   it('edit renames a field, carrying every key’s value along; required and ta_readable default to true', async () => {

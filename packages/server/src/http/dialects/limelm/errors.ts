@@ -1,4 +1,5 @@
 import { type DomainError, type ErrorCode, isDomainError } from '../../../core/domain-error.js';
+import { FEATURE_NAME_RULE } from '../../../core/feature-name.js';
 import { LICENSE_CHANGE_REFUSALS } from '../../../core/license-change-checks.js';
 import { OFFLINE_REQUEST_INVALID } from '../../../core/offline-exchange.js';
 import { FEATURE_FIELD_REFUSALS } from '../../../core/services/feature-field-service.js';
@@ -49,6 +50,8 @@ export const LIMELM_ERRORS = {
   expiresInvalid: () => fail(122, 'You must specify an "expires" date that is greater than today.'),
   activationRequestInvalid: () => fail(124, 'Activation request XML is missing or invalid.'),
   trialRequestInvalid: () => fail(124, 'Verified trial request XML is missing or invalid.'),
+  featureNameInvalid: () =>
+    fail(125, `The "name" parameter must exist and follow the rule: ${FEATURE_NAME_RULE}.`),
   nameInvalid: () =>
     fail(125, 'The "name" parameter must exist and it must be less than 255 characters long.'),
   featureExists: () => fail(126, 'Please enter a new feature name (FeatureName already exists).'),

@@ -1,5 +1,5 @@
+import { isFeatureName } from '../../../../core/feature-name.js';
 import type { FeatureFieldView } from '../../../../core/services/feature-field-service.js';
-import { MAX_FEATURE_NAME } from '../../../../core/services/feature-field-service.js';
 import type { MethodContext } from '../context.js';
 import { parseId } from '../context.js';
 import { invalidParameter, LIMELM_ERRORS } from '../errors.js';
@@ -7,12 +7,12 @@ import { formatFeatureValue, LIME_TYPE, moldFeatureValue, typeFromLime } from '.
 import { el, list } from '../render/node.js';
 import type { LimeLmMethod } from './method.js';
 
-/** `name` when given: 125 when blank or longer than 254 characters ("less than 255"). */
+/** `name` when given, by core's one rule for feature names (the native API's): 125 when blank or outside it. */
 function featureName(ctx: MethodContext, required: boolean): string | undefined {
   const raw = ctx.params.raw('name');
   if (raw === undefined && !required) return undefined;
   const name = raw?.trim() ?? '';
-  if (name === '' || name.length >= MAX_FEATURE_NAME) throw LIMELM_ERRORS.nameInvalid();
+  if (!isFeatureName(name)) throw LIMELM_ERRORS.featureNameInvalid();
   return name;
 }
 
