@@ -56,8 +56,9 @@ describe('pkey methods', () => {
       });
     }
     expect(
-      (await ok(t, 'limelm.pkey.generate', { version_id: versionId, num_keys: 0, num_acts: -5 })).pkeys.total,
+      (await ok(t, 'limelm.pkey.generate', { version_id: versionId, num_keys: 0, num_acts: 0 })).pkeys.total,
     ).toBe(1);
+    await fails(t, 'limelm.pkey.generate', { version_id: versionId, num_acts: -5 }, 190);
     expect(await fails(t, 'limelm.pkey.generate', {}, 108)).toBe('The version id is missing.');
     await fails(t, 'limelm.pkey.generate', { version_id: 999999 }, 109);
     await fails(t, 'limelm.pkey.generate', { version_id: versionId, feature_name: ['plan'] }, 116);

@@ -82,6 +82,38 @@ for (const dialect of await testDialects()) {
       await ok(t, 'limelm.prod.editVers', { version_id: versionId, deact_limit: -1 });
     });
 
+    it('refuses a limit or count it cannot use with 190 instead of ignoring it, on every method that takes one', async () => {
+      const { id } = await newKey();
+      const before = await details(t, id);
+      const bad = ['-3', '-1.5', '1.5', 'abc', '1e3', '99999999999999999999'];
+      const cases: Array<[string, Record<string, string>, string, string[]]> = [
+        [SET, { pkey_id: id }, 'deact_limit', bad],
+        ['limelm.pkey.generate', { version_id: versionId }, 'deact_limit', bad],
+        ['limelm.prod.editVers', { version_id: versionId }, 'deact_limit', [...bad, '-2']],
+        [SET, { pkey_id: id }, 'num_acts', ['-1', '-5', '1.5', 'abc']],
+        ['limelm.pkey.generate', { version_id: versionId }, 'num_acts', ['-1', 'abc']],
+        ['limelm.pkey.generate', { version_id: versionId }, 'num_keys', ['-3', 'abc', '2.5']],
+        [
+          'limelm.trialExtension.generate',
+          { version_id: versionId, length: '5', expires: '2999-01-01' },
+          'max_uses',
+          ['-3', 'abc'],
+        ],
+      ];
+      for (const [method, base, name, values] of cases) {
+        for (const value of values) {
+          const message = await fails(
+            t,
+            method,
+            { ...base, feature_name: ['edition'], feature_value: ['pro'], [name]: value },
+            190,
+          );
+          expect(message, `${method} ${name}=${value}`).toMatch(new RegExp(`^Invalid parameter: ${name} `));
+        }
+      }
+      expect(await details(t, id)).toEqual(before);
+    });
+
     it('leaves everything not named as it was', async () => {
       const { id } = await newKey();
       await ok(t, SET, {

@@ -21,17 +21,22 @@ const PLATFORM_NUMBERS: Record<string, Platform> = {
 };
 
 /**
- * `deact_limit`: -2 inherits the version's, -1 is unlimited, 0…2^63-1 a limit (stored up to 2^31-1, which
- * no key reaches). Unreadable values are ignored, as the vendor ignores invalid optional values.
+ * `deact_limit`: -2 inherits the version's (keys only), -1 is unlimited, 0…2^63-1 a limit (stored up to
+ * 2^31-1, which no key reaches). Any other value given is 190: left unchanged, a limit the caller meant to
+ * set would silently not hold.
  */
-function deactivationLimit(params: Params): number | null | undefined {
+export function readDeactivationLimit(params: Params, canInherit: boolean): number | null | undefined {
   const text = params.text('deact_limit');
-  if (text === undefined || !/^-?\d{1,19}$/.test(text)) return undefined;
-  const value = BigInt(text);
-  if (value === -2n) return null;
+  if (text === undefined) return undefined;
+  const value = /^-?\d{1,19}$/.test(text) ? BigInt(text) : null;
+  if (value === -2n && canInherit) return null;
   if (value === -1n) return -1;
-  if (value < 0n || value > MAX_DEACT_LIMIT) return undefined;
-  return value > BigInt(MAX_STORED) ? MAX_STORED : Number(value);
+  if (value !== null && value >= 0n && value <= MAX_DEACT_LIMIT)
+    return value > BigInt(MAX_STORED) ? MAX_STORED : Number(value);
+  const inherit = canInherit ? "-2 (the version's), " : '';
+  throw invalidParameter(
+    `deact_limit must be ${inherit}-1 (unlimited) or a whole number from 0 to ${MAX_DEACT_LIMIT}`,
+  );
 }
 
 /**
@@ -60,10 +65,10 @@ function namedUsers(params: Params): NamedUser[] | undefined {
 
 export function readKeySettings(params: Params): KeySettings {
   const settings: KeySettings = { overrides: {} };
-  const numActs = params.int('num_acts', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  const numActs = params.strictInt('num_acts', 0, Number.MAX_SAFE_INTEGER);
   // At least one activation, as the vendor's C# sample clamps it; a key always allows one machine.
   if (numActs !== undefined) settings.overrides.maxMachines = Math.min(Math.max(numActs, 1), MAX_STORED);
-  const deactivations = deactivationLimit(params);
+  const deactivations = readDeactivationLimit(params, true);
   if (deactivations !== undefined) settings.overrides.maxDeactivations = deactivations;
   const forTfs = params.bool('for_tfs');
   if (forTfs !== undefined) settings.overrides.isFloating = forTfs;

@@ -1,7 +1,7 @@
 import type { Policy } from '../../../../core/model.js';
 import type { LicenseInput } from '../../../../core/services/license-service.js';
 import { MAX_BATCH } from '../../../../core/services/license-service.js';
-import { invalidParameter, LIMELM_ERRORS } from '../errors.js';
+import { LIMELM_ERRORS } from '../errors.js';
 import { featureChanges, featurePairs } from '../features.js';
 import { el, list } from '../render/node.js';
 import { readKeySettings, readTags } from './key-settings.js';
@@ -13,8 +13,8 @@ export const generate: LimeLmMethod = {
   async run(ctx) {
     ctx.assertCatalogWide();
     const policy: Policy = await ctx.policy();
-    const count = Math.max(ctx.params.int('num_keys') ?? 1, 1);
-    if (count > MAX_BATCH) throw invalidParameter(`num_keys is at most ${MAX_BATCH}`);
+    // 0 is read as 1 (README, assumptions); anything else outside the range is 190.
+    const count = Math.max(ctx.params.strictInt('num_keys', 0, MAX_BATCH) ?? 1, 1);
     const settings = readKeySettings(ctx.params);
     const pairs = featurePairs(ctx.params);
     // A new key has no value to clear: empty values are simply not set.

@@ -6,6 +6,7 @@ import type { PolicyProfile } from '../../../../core/trial-model.js';
 import type { MethodContext } from '../context.js';
 import { invalidParameter, LIMELM_ERRORS } from '../errors.js';
 import { el, list, type XmlNode } from '../render/node.js';
+import { readDeactivationLimit } from './key-settings.js';
 import type { LimeLmMethod } from './method.js';
 
 /** Keys of versions made here look like LimeLM's: 7 groups of 4 (spec §4). */
@@ -154,8 +155,8 @@ export const editVersion: LimeLmMethod = {
     const policy = await ctx.policy();
     const changes: PolicyInput = {};
     if (ctx.params.has('name')) changes.name = requiredName(ctx, 'name');
-    const deactLimit = ctx.params.int('deact_limit', -1, 2_147_483_647);
-    if (deactLimit !== undefined) changes.maxDeactivations = deactLimit;
+    const deactLimit = readDeactivationLimit(ctx.params, false);
+    if (deactLimit !== undefined && deactLimit !== null) changes.maxDeactivations = deactLimit;
     const allowVm = ctx.params.text('allow_vm');
     if (allowVm !== undefined) changes.allowVm = allowVm.toLowerCase() === 'yes';
     await ctx.keyward.productSetup.updatePolicy(ctx.actor, policy.id, changes, profileInput(ctx));

@@ -120,7 +120,7 @@ export const generateExtension: LimeLmMethod = {
       lengthSeconds: length * 86_400,
       redeemableUntil: new Date(startOfDay(expires.date).getTime() + DAY_MS),
       customerRef,
-      maxUses: isOnline ? (ctx.params.int('max_uses', 0, 2_000_000_000) ?? 1) : 0,
+      maxUses: isOnline ? (ctx.params.strictInt('max_uses', 0, 2_000_000_000) ?? 1) : 0,
     });
     return [el('trialext', { id: String(extension.id), extension: extension.code })];
   },
