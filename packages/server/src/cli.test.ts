@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -114,37 +114,58 @@ describe('keyward command line', () => {
     );
   });
 
-  it('backs up the SQLite database online into a readable copy', async () => {
+  it('backs up the SQLite database online into a readable copy, readable by its owner alone', async () => {
     const target = join(dir, 'backup.sqlite');
     expect(await keyward(dir, 'backup', target)).toEqual({ backup: target });
     const copy = new Sqlite(target, { readonly: true });
     expect(copy.prepare('select count(*) as n from licenses').get()).toEqual({ n: 3 });
     copy.close();
+    // The copy holds every secret of the database, also when it replaces a file anyone could read.
+    const replaced = join(dir, 'replaced.sqlite');
+    writeFileSync(replaced, '', { mode: 0o644 });
+    await keyward(dir, 'backup', replaced);
+    for (const file of [target, replaced, join(dir, 'keyward.sqlite'), join(dir, 'keyward.secret')])
+      expect(statSync(file).mode & 0o777, file).toBe(0o600);
   });
 
   it('serves, prints a generated admin token only on the first start, and shuts down gracefully', async () => {
     const serverDir = mkdtempSync(join(tmpdir(), 'keyward-serve-'));
     const start = async () => {
       const port = await freePort();
-      const env = environment(serverDir, { PORT: String(port), HOST: '127.0.0.1' });
+      // Info level: the log stream (standard output) then holds every line the server logs while starting.
+      const env = environment(serverDir, { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' });
       const child = spawn('node', [CLI, 'serve'], { env });
       let stdout = '';
+      let stderr = '';
       child.stdout.on('data', (chunk) => {
         stdout += chunk;
       });
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+      });
       await waitUntilReady(`http://127.0.0.1:${port}/readyz`, child);
-      return { child, stdout: () => stdout };
+      return { child, stdout: () => stdout, stderr: () => stderr };
     };
     const first = await start();
-    const token = /\n\s+(kw_\S+)\n/.exec(first.stdout())?.[1];
+    const token = /\n\s+(kw_\S+)\n/.exec(first.stderr())?.[1];
+    const password = /password: (\S+)\n/.exec(first.stderr())?.[1];
     expect(token).toBeDefined();
+    expect(password).toBeDefined();
     first.child.kill('SIGTERM');
     expect(await exitCode(first.child)).toBe(0);
+    // The log stream says that credentials were printed, and never what they are.
+    const log = first.stdout();
+    expect(log).toContain('the generated credentials were printed once to standard error');
+    expect(log).not.toContain(token as string);
+    expect(log).not.toContain(password as string);
+    for (const line of log.trim().split('\n')) expect(() => JSON.parse(line), line).not.toThrow();
 
     const second = await start();
-    expect(second.stdout()).not.toContain('admin token');
+    expect(second.stderr()).not.toContain('admin token');
+    expect(second.stderr()).not.toContain('password');
     second.child.kill('SIGTERM');
     expect(await exitCode(second.child)).toBe(0);
+    expect(second.stdout()).not.toContain('generated credentials');
   });
 });
 

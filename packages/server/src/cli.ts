@@ -1,3 +1,4 @@
+import { chmodSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { registerOfflineCommands } from './cli-offline.js';
 import { registerUserCommands } from './cli-users.js';
@@ -10,8 +11,10 @@ import { operatorPrincipal } from './core/principal.js';
 import { SecretBox } from './core/secrets.js';
 import { presentLicense, presentPolicy, presentProduct, presentToken } from './http/native/present.js';
 import { registerImportCommand } from './import/import-command.js';
+import type { RunningServer } from './server.js';
 import { createStore, type KeywardStore } from './storage/create-store.js';
 import { DatabaseAccessError } from './storage/open-database.js';
+import { createPrivateFile, PRIVATE_FILE_MODE } from './storage/private-files.js';
 
 /** Whoever runs the CLI on the server host holds the database, so it acts with full rights. */
 const cliActor = { ...systemActor, via: 'cli' };
@@ -62,6 +65,19 @@ async function withKeyward<T>(work: (keyward: Keyward, store: KeywardStore) => P
   }
 }
 
+/** The one-time credentials of a first start, for the operator's terminal; null when none were generated. */
+function firstStartBanner(server: RunningServer): string | null {
+  let text = '';
+  if (server.generatedAdminToken) {
+    text += `\nAn admin token was generated for this first start. It is shown only now; keep it safe:\n\n  ${server.generatedAdminToken}\n\n`;
+  }
+  if (server.generatedDashboardAdmin) {
+    const { email, password } = server.generatedDashboardAdmin;
+    text += `A dashboard admin was created. Sign in at ${server.url}/ (shown only now):\n\n  email:    ${email}\n  password: ${password}\n\n`;
+  }
+  return text === '' ? null : text;
+}
+
 async function serve(options: { workers?: number } = {}): Promise<void> {
   if ((options.workers ?? 1) > 1) {
     const { isClusterPrimary, runCluster } = await import('./cluster.js');
@@ -73,15 +89,17 @@ async function serve(options: { workers?: number } = {}): Promise<void> {
   // Loaded only here, so the other commands start without the HTTP stack.
   const { startServer } = await import('./server.js');
   const server = await startServer(loadConfig());
-  if (server.generatedAdminToken) {
-    process.stdout.write(
-      `\nAn admin token was generated for this first start. It is shown only now; keep it safe:\n\n  ${server.generatedAdminToken}\n\n`,
-    );
-  }
-  if (server.generatedDashboardAdmin) {
-    const { email, password } = server.generatedDashboardAdmin;
-    process.stdout.write(
-      `A dashboard admin was created. Sign in at ${server.url}/ (shown only now):\n\n  email:    ${email}\n  password: ${password}\n\n`,
+  const banner = firstStartBanner(server);
+  if (banner) {
+    // Standard output carries the log (JSON lines that log shippers collect and index): the credentials go
+    // to standard error, where the operator who started the server reads them, and the log only says so.
+    process.stderr.write(banner);
+    server.app.log.info(
+      {
+        adminToken: server.generatedAdminToken !== null,
+        dashboardAdmin: server.generatedDashboardAdmin !== null,
+      },
+      'first start: the generated credentials were printed once to standard error; they are not logged',
     );
   }
   const stop = (signal: string) => {
@@ -307,6 +325,8 @@ export function buildCli(): Command {
       withKeyward(async (_keyward, store) => {
         const sqlite = store.database.sqlite;
         if (!sqlite) throw new ConfigError('backup copies SQLite databases; use pg_dump for PostgreSQL');
+        // A copy of every secret the database holds: readable by the owner alone, also when overwriting.
+        if (!createPrivateFile(file)) chmodSync(file, PRIVATE_FILE_MODE);
         await sqlite.backup(file);
         print({ backup: file });
       }),

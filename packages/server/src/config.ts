@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { type DestinationRules, parseDestinationRules } from './core/network-destinations.js';
 import type { DatabaseLocation } from './storage/open-database.js';
+import { ensurePrivateDirectory, PRIVATE_FILE_MODE } from './storage/private-files.js';
 
 export interface Config {
   port: number;
@@ -76,10 +77,10 @@ function resolveSecret(value: string | undefined, database: DatabaseLocation): s
   if (database.path === ':memory:') return randomBytes(32).toString('base64url');
   const file = join(dirname(database.path), 'keyward.secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dirname(file), { recursive: true });
+  ensurePrivateDirectory(dirname(file));
   const secret = randomBytes(32).toString('base64url');
   try {
-    writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+    writeFileSync(file, `${secret}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
     return secret;
   } catch (error) {
     // Another process (a second `keyward` started at once) wrote it first: use theirs.

@@ -1,9 +1,10 @@
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { withNamedStatements } from './pg-named-statements.js';
+import { createPrivateFile, ensurePrivateDirectory } from './private-files.js';
 import type { Database } from './schema.js';
 import { immediateSqliteDialect } from './sqlite-dialect.js';
 import { withUniqueViolationsAsConflicts } from './unique-violations.js';
@@ -88,8 +89,10 @@ export function openDatabase(
     };
   }
   if (location.path !== ':memory:') {
-    mkdirSync(dirname(location.path), { recursive: true });
+    ensurePrivateDirectory(dirname(location.path));
     assertWritable(location.path);
+    // Created here rather than by SQLite (0644 less the umask), so that it and its -wal and -shm are private.
+    createPrivateFile(location.path);
   }
   const sqlite = new Sqlite(location.path);
   sqlite.pragma('journal_mode = WAL');
