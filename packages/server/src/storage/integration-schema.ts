@@ -70,6 +70,10 @@ export interface ImportJobsTable {
   created_at: Millis;
   updated_at: Millis;
   finished_at: Millis | null;
+  /** The failed or interrupted job this one was started in place of (its input had changed). */
+  replaces_job_id: number | null;
+  /** Set once a rerun with changed input replaced this job: it is never continued. */
+  replaced_by_job_id: number | null;
 }
 
 export interface ImportLinksTable {

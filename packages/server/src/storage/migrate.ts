@@ -8,6 +8,7 @@ import * as webhooks from './migrations/007-webhooks.js';
 import * as imports from './migrations/008-imports.js';
 import * as issuedTokens from './migrations/009-issued-tokens.js';
 import * as signInCounters from './migrations/010-sign-in-counters.js';
+import * as importReruns from './migrations/011-import-reruns.js';
 
 type Dialect = 'sqlite' | 'postgres';
 
@@ -23,6 +24,7 @@ function provider(dialect: Dialect): MigrationProvider {
     '008-imports': { up: (db) => imports.up(db, dialect) },
     '009-issued-tokens': { up: (db) => issuedTokens.up(db, dialect) },
     '010-sign-in-counters': { up: (db) => signInCounters.up(db, dialect) },
+    '011-import-reruns': { up: (db) => importReruns.up(db, dialect) },
   };
   return { getMigrations: async () => all };
 }
