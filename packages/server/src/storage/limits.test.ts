@@ -1,9 +1,9 @@
-import { operatorPrincipal } from '../core/principal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../core/actor.js';
 import { manualClock } from '../core/clock.js';
 import { isDomainError } from '../core/domain-error.js';
 import { createKeyward, type Keyward } from '../core/keyward.js';
+import { operatorPrincipal } from '../core/principal.js';
 import { SecretBox } from '../core/secrets.js';
 import type { PolicyInput } from '../core/services/catalog-service.js';
 import { createTestStore, type TestDialect, testDialects } from '../test-support/test-store.js';
