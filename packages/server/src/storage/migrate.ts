@@ -9,6 +9,7 @@ import * as imports from './migrations/008-imports.js';
 import * as issuedTokens from './migrations/009-issued-tokens.js';
 import * as signInCounters from './migrations/010-sign-in-counters.js';
 import * as importReruns from './migrations/011-import-reruns.js';
+import * as lapsedLeases from './migrations/012-lapsed-leases.js';
 
 type Dialect = 'sqlite' | 'postgres';
 
@@ -25,6 +26,7 @@ function provider(dialect: Dialect): MigrationProvider {
     '009-issued-tokens': { up: (db) => issuedTokens.up(db, dialect) },
     '010-sign-in-counters': { up: (db) => signInCounters.up(db, dialect) },
     '011-import-reruns': { up: (db) => importReruns.up(db, dialect) },
+    '012-lapsed-leases': { up: (db) => lapsedLeases.up(db, dialect) },
   };
   return { getMigrations: async () => all };
 }
