@@ -9,8 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * The dashboard in a real browser (Debian's Chromium, headless) against a real server process on a fresh
- * SQLite database: sign in, catalog, bulk keys, search, a license's page, machines, the audit log. With
- * UPDATE_SCREENSHOTS=1 it also writes the screenshots under docs/screenshots/.
+ * SQLite database: sign in, catalog, bulk keys, search, a license's page, machines, the audit log. The
+ * browser reaches the server as a vendor first does on a VM: plain HTTP under a name that is not localhost
+ * (keyward.test, mapped to 127.0.0.1), where nothing may be upgraded to https and a Secure cookie would be
+ * dropped. With UPDATE_SCREENSHOTS=1 it also writes the screenshots under docs/screenshots/.
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -26,6 +28,8 @@ const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(REPO_DIR, 'doc
 const ADMIN_TOKEN = 'kw_browser_test_admin_token_0123456789';
 const EMAIL = 'ops@example.com';
 const PASSWORD = 'browser test password';
+/** Not localhost: browsers treat http://localhost as a secure context, which hid a blank page once. */
+const HOST_NAME = 'keyward.test';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -54,17 +58,22 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
   let env: NodeJS.ProcessEnv;
   let server: ChildProcess;
   let serverOutput = '';
+  /** What the browser opens: http://keyward.test:<port>. */
   let base: string;
+  /** What the test's own requests use. */
+  let apiBase: string;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
   const pageErrors: string[] = [];
+  const failedRequests: string[] = [];
+  const consoleErrors: string[] = [];
   let keys: string[] = [];
   let licenseId: number;
   let machineId: number;
 
   const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${base}/v1${path}`, {
+    const response = await fetch(`${apiBase}/v1${path}`, {
       method,
       headers: {
         authorization: `Bearer ${ADMIN_TOKEN}`,
@@ -101,15 +110,13 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
       KEYWARD_ADMIN_TOKEN: ADMIN_TOKEN,
       LOG_LEVEL: 'warn',
     };
-    // The first admin from the command line, password on standard input.
-    const created = JSON.parse(
-      run('node', ['dist/keyward.cjs', 'user', 'create', '--email', EMAIL, '--role', 'admin'], {
-        cwd: SERVER_DIR,
-        env,
-        input: `${PASSWORD}\n`,
-      }),
-    );
-    expect(created).toMatchObject({ email: EMAIL, role: 'admin' });
+    // The first admin from the command line, password on standard input (signing in below proves it).
+    const created = run('node', ['dist/keyward.cjs', 'user', 'create', '--email', EMAIL, '--role', 'admin'], {
+      cwd: SERVER_DIR,
+      env,
+      input: `${PASSWORD}\n`,
+    });
+    expect(created).toContain(EMAIL);
     server = spawn('node', ['dist/keyward.cjs', 'serve'], {
       cwd: SERVER_DIR,
       env,
@@ -121,7 +128,8 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     server.stderr?.on('data', (chunk) => {
       serverOutput += String(chunk);
     });
-    base = `http://localhost:${port}`;
+    base = `http://${HOST_NAME}:${port}`;
+    apiBase = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
         (r) => r.ok,
@@ -131,10 +139,20 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
       if (i > 150 || server.exitCode !== null) throw new Error(`the server did not start:\n${serverOutput}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', `--host-resolver-rules=MAP ${HOST_NAME} 127.0.0.1`],
+    });
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('requestfailed', (request) =>
+      failedRequests.push(`${request.url()}: ${request.failure()?.errorText ?? 'failed'}`),
+    );
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
     page.on('dialog', (dialog) => dialog.accept());
   }, 180_000);
 
@@ -149,12 +167,55 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
   });
 
   it('serves the page for client routes and keeps API 404s in JSON', async () => {
-    const deep = await fetch(`${base}/licenses/123`);
+    const deep = await fetch(`${apiBase}/licenses/123`);
     expect(deep.status).toBe(200);
     expect(deep.headers.get('content-type')).toMatch(/text\/html/);
-    const missing = await fetch(`${base}/v1/nothing-here`);
+    const missing = await fetch(`${apiBase}/v1/nothing-here`);
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+  });
+
+  it('loads over plain HTTP under a name that is not localhost: scripts and styles, nothing upgraded', async () => {
+    const loaded: string[] = [];
+    const onResponse = (response: import('playwright-core').Response) => {
+      loaded.push(`${response.status()} ${response.url()}`);
+    };
+    page.on('response', onResponse);
+    const answer = await page.goto(base);
+    expect(answer?.status()).toBe(200);
+    const csp = answer?.headers()['content-security-policy'] ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).not.toContain('upgrade-insecure-requests');
+    expect(answer?.headers()['strict-transport-security']).toBeUndefined();
+    // The page rendered, so its script ran.
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    // styles.css sets the body's margin to 0 (a browser's own is 8px).
+    const bodyMargin = await page.evaluate(() => {
+      const g = globalThis as unknown as {
+        document: { body: object };
+        getComputedStyle(element: object): { marginTop: string };
+      };
+      return g.getComputedStyle(g.document.body).marginTop;
+    });
+    expect(bodyMargin).toBe('0px');
+    page.off('response', onResponse);
+    const assets = loaded.filter((line) => /\/assets\//.test(line));
+    expect(assets.some((line) => /\.js$/.test(line))).toBe(true);
+    expect(assets.some((line) => /\.css$/.test(line))).toBe(true);
+    for (const line of loaded) expect(line).toMatch(new RegExp(`^200 http://${HOST_NAME}:`));
+    expect(failedRequests).toEqual([]);
+    // Content-security-policy refusals and mixed-content blocks show up here.
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('shows the API reference over plain HTTP too', async () => {
+    const docs = await context.newPage();
+    const failed: string[] = [];
+    docs.on('requestfailed', (request) => failed.push(request.url()));
+    await docs.goto(`${base}/docs`);
+    await docs.getByText('Keyward API').first().waitFor();
+    expect(failed).toEqual([]);
+    await docs.close();
   });
 
   it('signs in with the keyboard', async () => {
@@ -172,7 +233,8 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
     const cookie = (await context.cookies()).find((c) => c.name === 'keyward_session');
-    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    // Not Secure: over plain HTTP on a name other than localhost the browser would drop a Secure cookie.
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', secure: false, domain: HOST_NAME });
   });
 
   it('creates a product and a policy with a feature field', async () => {
@@ -295,7 +357,7 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     await page.getByRole('button', { name: 'Create token' }).click();
     const secret = (await page.locator('code.secret').textContent()) ?? '';
     expect(secret).toMatch(/^kw_/);
-    const response = await fetch(`${base}/v1/licenses?limit=1`, {
+    const response = await fetch(`${apiBase}/v1/licenses?limit=1`, {
       headers: { authorization: `Bearer ${secret}` },
     });
     expect(response.status).toBe(200);
@@ -369,5 +431,6 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     const status = await page.evaluate(async () => (await fetch('/v1/licenses')).status);
     expect(status).toBe(401);
     expect(pageErrors).toEqual([]);
+    expect(failedRequests).toEqual([]);
   });
 });
