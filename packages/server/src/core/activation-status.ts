@@ -1,4 +1,4 @@
-import type { License, Machine } from './model.js';
+import { isLeaseLapsed, type License, type Machine } from './model.js';
 
 /** Where one activation of a license stands, for surfaces that list a key's devices with their state. */
 export interface ActivationStatus {
@@ -30,6 +30,6 @@ export function activationStatus(
 ): ActivationStatus {
   const expiresAt = earliest(machine.expiresAt, license.expiresAt);
   const isExpired = expiresAt !== null && expiresAt <= now;
-  const leaseLapsed = machine.leaseExpiresAt !== null && machine.leaseExpiresAt <= now;
-  return { expiresAt, isExpired, isActive: machine.deactivatedAt === null && !isExpired && !leaseLapsed };
+  const isActive = machine.deactivatedAt === null && !isExpired && !isLeaseLapsed(machine, now);
+  return { expiresAt, isExpired, isActive };
 }

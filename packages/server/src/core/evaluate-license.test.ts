@@ -25,6 +25,7 @@ interface Row {
   policy?: Partial<Policy> | null;
   machines?: Machine[];
   scope?: EvaluationInput['scope'];
+  latestOfFingerprint?: Machine;
   valid: boolean;
   code: ValidationCode;
 }
@@ -36,6 +37,7 @@ function evaluate(row: Omit<Row, 'name' | 'valid' | 'code'>) {
     machines: row.machines ?? [],
     scope: row.scope ?? {},
     now: NOW,
+    latestOfFingerprint: row.latestOfFingerprint ?? null,
   });
 }
 
@@ -260,6 +262,31 @@ const rows: Row[] = [
     scope: { fingerprint: 'fp-a' },
     valid: false,
     code: 'LEASE_EXPIRED',
+  },
+  {
+    name: 'a lease freed because it lapsed (deactivated at its end)',
+    latestOfFingerprint: aFloatingMachine({ fingerprint: 'fp-a', leaseExpiresAt: PAST, deactivatedAt: PAST }),
+    scope: { fingerprint: 'fp-a' },
+    valid: false,
+    code: 'LEASE_EXPIRED',
+  },
+  {
+    name: 'a lease released before it lapsed',
+    latestOfFingerprint: aFloatingMachine({
+      fingerprint: 'fp-a',
+      leaseExpiresAt: FUTURE,
+      deactivatedAt: PAST,
+    }),
+    scope: { fingerprint: 'fp-a' },
+    valid: false,
+    code: 'NO_MACHINE',
+  },
+  {
+    name: "another fingerprint's lapsed lease",
+    latestOfFingerprint: aFloatingMachine({ fingerprint: 'fp-b', leaseExpiresAt: PAST, deactivatedAt: PAST }),
+    scope: { fingerprint: 'fp-a' },
+    valid: false,
+    code: 'NO_MACHINE',
   },
   {
     name: 'LEASE_EXPIRED before ACTIVATION_EXPIRED',

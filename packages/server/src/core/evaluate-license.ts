@@ -1,5 +1,5 @@
 import type { FeatureValue, License, Machine, Policy } from './model.js';
-import { effectiveRules, holdsSeat, isFloatingMachine } from './model.js';
+import { effectiveRules, holdsSeat, isFloatingMachine, isLeaseLapsed, wasFreedByLapse } from './model.js';
 import type { ValidationCode, ValidationOutcome } from './validation-codes.js';
 import { VALIDATION_CODES } from './validation-codes.js';
 
@@ -17,6 +17,11 @@ export interface EvaluationInput {
   machines: Machine[];
   scope: ValidationScope;
   now: Date;
+  /**
+   * The scope's fingerprint's latest machine, when none of `machines` has that fingerprint: a lease freed
+   * because it lapsed still answers LEASE_EXPIRED, whether an activation or the sweep freed it.
+   */
+  latestOfFingerprint?: Machine | null;
 }
 
 function outcome(valid: boolean, code: ValidationCode, detail: string = VALIDATION_CODES[code]) {
@@ -37,6 +42,7 @@ export function evaluateLicense({
   machines,
   scope,
   now,
+  latestOfFingerprint = null,
 }: EvaluationInput): ValidationOutcome {
   if (!license || !policy) return outcome(false, 'NOT_FOUND');
   if (license.revokedAt && license.revokedAt <= now) return outcome(false, 'REVOKED');
@@ -60,8 +66,13 @@ export function evaluateLicense({
   const seatHolders = machines.filter((m) => holdsSeat(m, now));
   if (scope.fingerprint !== undefined) {
     const machine = machines.find((m) => m.fingerprint === scope.fingerprint && !m.deactivatedAt);
-    if (!machine) return outcome(false, seatHolders.length === 0 ? 'NO_MACHINE' : 'FINGERPRINT_MISMATCH');
-    if (machine.leaseExpiresAt && machine.leaseExpiresAt <= now) return outcome(false, 'LEASE_EXPIRED');
+    if (!machine) {
+      const freed = latestOfFingerprint;
+      if (freed?.fingerprint === scope.fingerprint && wasFreedByLapse(freed))
+        return outcome(false, 'LEASE_EXPIRED');
+      return outcome(false, seatHolders.length === 0 ? 'NO_MACHINE' : 'FINGERPRINT_MISMATCH');
+    }
+    if (isLeaseLapsed(machine, now)) return outcome(false, 'LEASE_EXPIRED');
     if (machine.expiresAt && machine.expiresAt <= now) return outcome(false, 'ACTIVATION_EXPIRED');
   }
 

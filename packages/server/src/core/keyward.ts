@@ -12,6 +12,7 @@ import { ExpiryNoticeService } from './services/expiry-notice-service.js';
 import { FeatureFieldService } from './services/feature-field-service.js';
 import { ImportService } from './services/import-service.js';
 import { KeyIssuingService } from './services/key-issuing-service.js';
+import { LeaseSweepService } from './services/lease-sweep-service.js';
 import { LicenseCleanupService } from './services/license-cleanup-service.js';
 import { LicenseFileService } from './services/license-file-service.js';
 import { LicenseSearchService } from './services/license-search-service.js';
@@ -53,6 +54,8 @@ export interface Keyward {
   keyIssuing: KeyIssuingService;
   /** Deletes cleanable licenses once due; the server runs it periodically. */
   licenseCleanup: LicenseCleanupService;
+  /** Frees and announces lapsed floating leases; the server runs it periodically. */
+  leaseSweep: LeaseSweepService;
   /** Server-wide maintenance switch: while on, API requests are refused as UNAVAILABLE. */
   maintenance: MaintenanceMode;
   tokenLimits: TokenLimitService;
@@ -105,6 +108,7 @@ export function createKeyward(deps: {
   return {
     keyIssuing: new KeyIssuingService({ store, clock, licenses }),
     licenseCleanup: new LicenseCleanupService({ store, clock }),
+    leaseSweep: new LeaseSweepService({ store, clock }),
     maintenance: new MaintenanceMode(deps.maintenance ?? false),
     tokenLimits: new TokenLimitService({ store, clock }),
     verifiedTrials,

@@ -214,6 +214,24 @@ export function effectiveRules(license: License, policy: Policy): LicenseRules {
   };
 }
 
+/** A floating lease ran out: its seat is free, whether or not a sweep or an activation has freed it yet. */
+export function isLeaseLapsed(machine: Pick<Machine, 'leaseExpiresAt'>, now: Date): boolean {
+  return machine.leaseExpiresAt !== null && machine.leaseExpiresAt <= now;
+}
+
+/**
+ * A machine freed because its lease lapsed. Freeing records the deactivation at the instant the lease ran
+ * out (see release-lapsed-leases.ts); any other deactivation records the instant it happened, which is the
+ * lease's end only by a coincidence to the millisecond.
+ */
+export function wasFreedByLapse(machine: Pick<Machine, 'leaseExpiresAt' | 'deactivatedAt'>): boolean {
+  return (
+    machine.leaseExpiresAt !== null &&
+    machine.deactivatedAt !== null &&
+    machine.deactivatedAt.getTime() === machine.leaseExpiresAt.getTime()
+  );
+}
+
 /**
  * A machine holds a seat while it is not deactivated and its lease (if any) runs. A machine whose own
  * validity (`expiresAt`) ran out keeps its seat: it was granted to that device, which now validates as
@@ -221,6 +239,5 @@ export function effectiveRules(license: License, policy: Policy): LicenseRules {
  */
 export function holdsSeat(machine: Machine, now: Date): boolean {
   if (machine.deactivatedAt) return false;
-  if (machine.leaseExpiresAt && machine.leaseExpiresAt <= now) return false;
-  return true;
+  return !isLeaseLapsed(machine, now);
 }

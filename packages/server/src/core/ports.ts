@@ -99,6 +99,8 @@ export interface MachineRepository {
   findById(id: number): Promise<Machine | null>;
   /** Machines of the license that are not deactivated. */
   listActive(licenseId: number): Promise<Machine[]>;
+  /** The newest machine of the license with this fingerprint, deactivated or not. */
+  findLatestByFingerprint(licenseId: number, fingerprint: string): Promise<Machine | null>;
   list(input: {
     licenseId: number | null;
     includeDeactivated: boolean;
@@ -111,6 +113,11 @@ export interface MachineRepository {
   ): Promise<Machine>;
   deactivate(id: number, at: Date): Promise<void>;
   deactivateAll(licenseId: number, at: Date): Promise<number>;
+  /**
+   * Up to `limit` licenses holding a floating lease that lapsed by `now`, lowest id first, locked for the
+   * rest of the transaction; on PostgreSQL licenses another transaction holds are skipped (SKIP LOCKED).
+   */
+  lockLicensesWithLapsedLeases(input: { now: Date; limit: number }): Promise<number[]>;
 }
 
 export interface CustomerRepository {

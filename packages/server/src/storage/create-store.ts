@@ -40,7 +40,7 @@ function repositoriesOver(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'):
     licenses: licenseRepository(db, dialect),
     managedPolicies: managedPolicyRepository(db),
     licenseCleanup: licenseCleanupRepository(db, dialect),
-    machines: machineRepository(db),
+    machines: machineRepository(db, dialect),
     customers: customerRepository(db),
     dataObjects: dataObjectRepository(db),
     events: withWebhookOutbox(db, eventRepository(db)),

@@ -11,9 +11,10 @@ import {
 import { DomainError, isDomainError } from '../domain-error.js';
 import { checkMachineIdentity } from '../machine-identity.js';
 import type { License, Machine, Policy } from '../model.js';
-import { effectiveRules, isFloatingMachine } from '../model.js';
+import { effectiveRules, isFloatingMachine, wasFreedByLapse } from '../model.js';
 import type { Repositories, Store } from '../ports.js';
 import { newEvent } from '../record-event.js';
+import { releaseLapsedLeases } from '../release-lapsed-leases.js';
 
 export interface ActivationResult {
   machine: Machine;
@@ -63,20 +64,14 @@ export class MachineService {
     if (!locked) throw new DomainError('LICENSE_NOT_FOUND', 'no license has this key');
     const { license } = locked;
     const policy = locked.policy as Policy;
-    const machines: Machine[] = [];
-    for (const machine of locked.machines) {
-      if (machine.leaseExpiresAt && machine.leaseExpiresAt <= now) {
-        await tx.machines.deactivate(machine.id, machine.leaseExpiresAt);
-        await tx.events.append(
-          newEvent('machine.lease_expired', actor, now, {
-            licenseId,
-            productId: policy.productId,
-            machineId: machine.id,
-          }),
-        );
-      } else machines.push(machine);
-    }
-    return { license, policy, machines };
+    const { remaining } = await releaseLapsedLeases(
+      tx,
+      { licenseId, productId: policy.productId },
+      locked.machines,
+      actor,
+      now,
+    );
+    return { license, policy, machines: remaining };
   }
 
   async activate(actor: Actor, licenseId: number, request: ActivationRequest): Promise<ActivationResult> {
@@ -159,7 +154,11 @@ export class MachineService {
     }
   }
 
-  /** Keeps a machine alive; a floating lease is renewed, or re-taken if it lapsed and a seat is free. */
+  /**
+   * Keeps a machine alive; a floating lease is renewed, or re-taken if it lapsed and a seat is free — also once
+   * the lapsed lease was freed (by the sweep or another activation), so a late heartbeat gets the same answer
+   * whenever the sweep ran.
+   */
   async heartbeat(
     actor: Actor,
     machineId: number,
@@ -167,17 +166,16 @@ export class MachineService {
   ): Promise<Machine> {
     const now = this.deps.clock.now();
     const found = await this.deps.store.machines.findById(machineId);
-    if (!found || found.deactivatedAt)
+    if (!found || (found.deactivatedAt && !wasFreedByLapse(found)))
       throw new DomainError('MACHINE_NOT_FOUND', `machine ${machineId} is not active`);
     return this.deps.store.transaction(async (tx) => {
       const { license, policy, machines } = await this.lock(tx, found.licenseId, actor, now);
       const machine = (await tx.machines.findById(machineId)) as Machine;
       const rules = effectiveRules(license, policy);
-      if (!machine.leaseExpiresAt) {
-        if (machine.deactivatedAt)
-          throw new DomainError('MACHINE_NOT_FOUND', `machine ${machineId} is not active`);
-        return tx.machines.touch(machineId, { lastSeenAt: now });
-      }
+      // Read again under the lock: deactivated meanwhile, other than by its lease lapsing, it stays so.
+      if (machine.deactivatedAt && !wasFreedByLapse(machine))
+        throw new DomainError('MACHINE_NOT_FOUND', `machine ${machineId} is not active`);
+      if (!machine.leaseExpiresAt) return tx.machines.touch(machineId, { lastSeenAt: now });
       const leaseSeconds = options.leaseSeconds ?? rules.leaseSeconds;
       const decision = decideActivation({
         license,
@@ -195,7 +193,12 @@ export class MachineService {
         },
       });
       if (decision.kind === 'existing') {
-        return tx.machines.touch(machineId, { lastSeenAt: now, leaseExpiresAt: decision.leaseExpiresAt });
+        // The fingerprint's live seat, which is this machine unless its lapsed lease was freed and the same
+        // fingerprint took a seat again since.
+        return tx.machines.touch(decision.machine.id, {
+          lastSeenAt: now,
+          leaseExpiresAt: decision.leaseExpiresAt,
+        });
       }
       if (decision.kind === 'unrecorded') throw new Error('a floating lease is always recorded');
       // The lease lapsed and was reclaimed above; the machine takes a seat again as a fresh lease.

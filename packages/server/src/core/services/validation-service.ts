@@ -1,7 +1,6 @@
 import type { Actor } from '../actor.js';
 import type { BookkeepingQueue } from '../bookkeeping-queue.js';
 import type { Clock } from '../clock.js';
-import { DomainError } from '../domain-error.js';
 import { evaluateLicense, type ValidationScope } from '../evaluate-license.js';
 import type { License, Machine, Policy } from '../model.js';
 import type { LicenseWithSeats, Store } from '../ports.js';
@@ -40,7 +39,14 @@ export class ValidationService {
       found !== null &&
       (principal ? canAccessLicense(principal, found.license) : found.policy?.allowLicenseAuth === true);
     if (!isVisible) return this.evaluate(actor, null, null, [], scope);
-    return this.validateSeats(actor, found, scope);
+    return this.evaluate(
+      actor,
+      found.license,
+      found.policy,
+      found.machines,
+      scope,
+      await this.latestOfMissingFingerprint(found.license, found.policy, found.machines, scope),
+    );
   }
 
   async validateLicense(actor: Actor, license: License, scope: ValidationScope): Promise<Validation> {
@@ -49,10 +55,31 @@ export class ValidationService {
       store.policies.findById(license.policyId),
       store.machines.listActive(license.id),
     ]);
-    return this.evaluate(actor, license, policy, machines, scope);
+    const latest = await this.latestOfMissingFingerprint(license, policy, machines, scope);
+    return this.evaluate(actor, license, policy, machines, scope, latest);
   }
 
-  /** For a caller that already read the license with its seats (one round trip: findWithSeats). */
+  /**
+   * A fingerprint without a seat may be one whose lease lapsed and was freed: its latest machine tells
+   * (LEASE_EXPIRED rather than NO_MACHINE). Read only on that answer's path; a valid answer costs nothing more.
+   */
+  private async latestOfMissingFingerprint(
+    license: License,
+    policy: Policy | null,
+    machines: Machine[],
+    scope: ValidationScope,
+  ) {
+    if (scope.fingerprint === undefined) return null;
+    const now = this.deps.clock.now();
+    const { code } = evaluateLicense({ license, policy, machines, scope, now });
+    if (code !== 'NO_MACHINE' && code !== 'FINGERPRINT_MISMATCH') return null;
+    return this.deps.store.machines.findLatestByFingerprint(license.id, scope.fingerprint);
+  }
+
+  /**
+   * For a caller that already read the license with its seats (one round trip: findWithSeats) and names no
+   * fingerprint (a lapsed lease's fingerprint would answer NO_MACHINE here).
+   */
   validateSeats(actor: Actor, seats: LicenseWithSeats, scope: ValidationScope): Validation {
     return this.evaluate(actor, seats.license, seats.policy, seats.machines, scope);
   }
@@ -63,10 +90,11 @@ export class ValidationService {
     policy: Policy | null,
     machines: Machine[],
     scope: ValidationScope,
+    latestOfFingerprint: Machine | null = null,
   ): Validation {
     const { clock, bookkeeping } = this.deps;
     const at = clock.now();
-    const outcome = evaluateLicense({ license, policy, machines, scope, now: at });
+    const outcome = evaluateLicense({ license, policy, machines, scope, now: at, latestOfFingerprint });
     if (license) {
       const machine = scope.fingerprint
         ? machines.find((m) => m.fingerprint === scope.fingerprint)

@@ -49,7 +49,7 @@ export const activeMachinesOf = precompiled(1, (db, licenseId: number) =>
     .orderBy('id'),
 );
 
-export function machineRepository(db: Kysely<Database>): MachineRepository {
+export function machineRepository(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): MachineRepository {
   return {
     async insert(input) {
       return toMachine(
@@ -71,6 +71,17 @@ export function machineRepository(db: Kysely<Database>): MachineRepository {
     },
     async listActive(licenseId) {
       return (await activeMachinesOf(db, licenseId)).map(toMachine);
+    },
+    async findLatestByFingerprint(licenseId, fingerprint) {
+      const row = await db
+        .selectFrom('machines')
+        .selectAll()
+        .where('license_id', '=', licenseId)
+        .where('fingerprint', '=', fingerprint)
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row ? toMachine(row) : null;
     },
     async list({ licenseId, includeDeactivated, after, limit }) {
       let query = db.selectFrom('machines').selectAll().orderBy('id').limit(limit);
@@ -104,6 +115,33 @@ export function machineRepository(db: Kysely<Database>): MachineRepository {
         .where('deactivated_at', 'is', null)
         .executeTakeFirst();
       return Number(result.numUpdatedRows);
+    },
+    async lockLicensesWithLapsedLeases({ now, limit }) {
+      // From the machines' side, along the partial index of live leases (migration 011): nothing lapsed costs
+      // one index probe however many licenses there are.
+      const lapsed = await db
+        .selectFrom('machines')
+        .select('license_id')
+        .distinct()
+        .where('deactivated_at', 'is', null)
+        .where('lease_expires_at', '<=', now.getTime())
+        .orderBy('license_id')
+        .limit(limit)
+        .execute();
+      if (lapsed.length === 0) return [];
+      // SQLite's write transactions serialize (BEGIN IMMEDIATE); PostgreSQL locks what this sweep takes and
+      // leaves what another sweep or an activation holds to them.
+      let locking = db
+        .selectFrom('licenses')
+        .select('id')
+        .where(
+          'id',
+          'in',
+          lapsed.map((row) => row.license_id),
+        )
+        .orderBy('id');
+      if (dialect === 'postgres') locking = locking.forUpdate().skipLocked();
+      return (await locking.execute()).map((row) => row.id);
     },
   };
 }
