@@ -58,8 +58,11 @@ export interface LicenseFilter {
   customerId?: number | undefined;
   email?: string | undefined;
   tag?: string | undefined;
-  /** Matches keys that start with this text. */
-  keyPrefix?: string | undefined;
+  /**
+   * Keys containing this fragment, ignoring case, dashes and spaces; a fragment of one or two characters
+   * matches the beginning of keys (core/key-search.ts).
+   */
+  key?: string | undefined;
   status?: 'active' | 'suspended' | 'revoked' | 'expired' | undefined;
 }
 
@@ -74,6 +77,8 @@ export interface LicenseRepository {
   insert(input: NewLicense): Promise<License>;
   findById(id: number): Promise<License | null>;
   findByKey(key: string): Promise<License | null>;
+  /** Licenses whose key has this search form (core/key-search.ts), lowest id first. */
+  listBySearchForm(form: string, limit: number): Promise<License[]>;
   /** The license a key names with its policy and active machines (what validation reads), in one round trip. */
   findWithSeats(key: string): Promise<LicenseWithSeats | null>;
   /** Reads the license and, on PostgreSQL, locks its row until the transaction ends (SQLite locks the file). */

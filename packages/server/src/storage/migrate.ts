@@ -10,11 +10,12 @@ import * as issuedTokens from './migrations/009-issued-tokens.js';
 import * as signInCounters from './migrations/010-sign-in-counters.js';
 import * as importReruns from './migrations/011-import-reruns.js';
 import * as lapsedLeases from './migrations/012-lapsed-leases.js';
+import * as licenseKeySearch from './migrations/013-license-key-search.js';
 
 type Dialect = 'sqlite' | 'postgres';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
-function provider(dialect: Dialect): MigrationProvider {
+export function migrationProvider(dialect: Dialect): MigrationProvider {
   const all: Record<string, Migration> = {
     '001-initial': { up: (db) => initial.up(db, dialect) },
     '002-cryptolens': { up: (db) => cryptolens.up(db, dialect) },
@@ -27,6 +28,7 @@ function provider(dialect: Dialect): MigrationProvider {
     '010-sign-in-counters': { up: (db) => signInCounters.up(db, dialect) },
     '011-import-reruns': { up: (db) => importReruns.up(db, dialect) },
     '012-lapsed-leases': { up: (db) => lapsedLeases.up(db, dialect) },
+    '013-license-key-search': { up: (db) => licenseKeySearch.up(db, dialect) },
   };
   return { getMigrations: async () => all };
 }
@@ -38,7 +40,7 @@ export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Pr
   const migrationTableSchema = dialect === 'postgres' ? await currentSchema(db) : null;
   const migrator = new Migrator({
     db,
-    provider: provider(dialect),
+    provider: migrationProvider(dialect),
     ...(migrationTableSchema ? { migrationTableSchema } : {}),
   });
   for (let attempt = 1; ; attempt++) {

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { Generated, GeneratedAlways } from 'kysely';
 import type { DashboardTables } from './dashboard-schema.js';
 import type { ExtraTables } from './extra-schema.js';
 import type { IntegrationTables } from './integration-schema.js';
@@ -88,6 +88,8 @@ export interface LicensesTable {
   /** Calendar periods as `7 day` (migration 004). */
   activation_period: string | null;
   term_period: string | null;
+  /** The key's search form (core/key-search.ts), computed by the database (migration 013). */
+  key_search: GeneratedAlways<string>;
 }
 
 export interface LicenseProductsTable {

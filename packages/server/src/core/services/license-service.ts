@@ -5,6 +5,7 @@ import { DomainError } from '../domain-error.js';
 import { assertExpressible } from '../expressible-instant.js';
 import { withRelativeDefaults } from '../feature-defaults.js';
 import { resolveFeatures } from '../feature-values.js';
+import { keySearchForm } from '../key-search.js';
 import { checkLicenseChange, type LicenseChangeGuards } from '../license-change-checks.js';
 import { generateLicenseKey } from '../license-key.js';
 import { checkAllowedMachines } from '../machine-identity.js';
@@ -17,6 +18,7 @@ import {
   canAccessLicense,
   canAccessProduct,
   licenseNotFound,
+  type Principal,
   policyNotFound,
 } from '../principal.js';
 import { newEvent } from '../record-event.js';
@@ -58,6 +60,8 @@ export type LicenseChanges = Omit<LicenseInput, 'key' | 'isSuspended' | 'trialFi
 };
 
 export const MAX_BATCH = 1000;
+/** Keys differing only in case, dashes and spaces are rare; this many are read to tell them apart. */
+const ALIKE_KEYS_READ = 100;
 const NO_OVERRIDES = {
   maxMachines: null,
   maxDeactivations: null,
@@ -225,6 +229,31 @@ export class LicenseService {
     const license = await this.deps.store.licenses.findByKey(key);
     if (!license) throw licenseNotFound();
     return license;
+  }
+
+  /**
+   * The license a key names for this caller: the exact key, else the one key that differs from it only in
+   * case, dashes and spaces. A license the caller may not reach is one that does not exist, also when it
+   * would make the match ambiguous.
+   */
+  async findByKeyFor(principal: Principal | null, key: string): Promise<License> {
+    const exact = await this.deps.store.licenses.findByKey(key);
+    if (exact && canAccessLicense(principal, exact)) return exact;
+    const form = keySearchForm(key.trim());
+    if (form === '') throw licenseNotFound();
+    const alike = (await this.deps.store.licenses.listBySearchForm(form, ALIKE_KEYS_READ)).filter((license) =>
+      canAccessLicense(principal, license),
+    );
+    const [only, other] = alike;
+    if (!only) throw licenseNotFound();
+    if (other) {
+      throw new DomainError(
+        'INVALID_INPUT',
+        'several keys differ from this one only in case, dashes or spaces: give the exact key',
+        { field: 'key' },
+      );
+    }
+    return only;
   }
 
   list(

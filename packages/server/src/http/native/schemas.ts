@@ -177,7 +177,14 @@ export const LicenseListQuery = Type.Object(
     customerId: Type.Optional(Id),
     email: Type.Optional(Type.String({ maxLength: 320 })),
     tag: Type.Optional(Type.String({ maxLength: 100 })),
-    key: Type.Optional(Type.String({ maxLength: 200, description: 'Keys starting with this text' })),
+    key: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description:
+          'Keys containing this text anywhere, ignoring case, dashes and spaces (`dz45r` finds JNQN5-DZ45R-…); ' +
+          'one or two characters match the beginning of keys',
+      }),
+    ),
     status: Type.Optional(literalUnion(['active', 'suspended', 'revoked', 'expired'])),
     order: Type.Optional(
       Type.Enum(['desc', 'asc'], { description: 'desc (default): newest first; asc: oldest first' }),
@@ -362,6 +369,14 @@ export const EventListQuery = Type.Object(
     ...PageQuery,
     type: Type.Optional(Type.String({ maxLength: 100 })),
     licenseId: Type.Optional(Id),
+    key: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description:
+          'The license with this key: exact, or the one key equal to it ignoring case, dashes and spaces; a key the caller may not reach answers as an unknown one (404). Not with licenseId',
+      }),
+    ),
     productId: Type.Optional(Id),
     machineId: Type.Optional(Id),
     since: Type.Optional(Timestamp),

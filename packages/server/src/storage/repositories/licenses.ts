@@ -1,6 +1,15 @@
-import { type ExpressionBuilder, type Kysely, type Selectable, sql, type Updateable } from 'kysely';
+import {
+  type Expression,
+  type ExpressionBuilder,
+  type Kysely,
+  type Selectable,
+  type SqlBool,
+  sql,
+  type Updateable,
+} from 'kysely';
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import { periodFromText, periodToText } from '../../core/calendar-period.js';
+import { type KeySearch, keySearch } from '../../core/key-search.js';
 import type { FeatureValue, License, NamedUser } from '../../core/model.js';
 import type { LicenseFilter, LicenseRepository, LicenseWithSeats, NewLicense } from '../../core/ports.js';
 import {
@@ -151,6 +160,31 @@ function toLicenseWithSeats({ policy, machines, ...license }: RowWithSeats): Lic
 }
 
 export function licenseRepository(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): LicenseRepository {
+  // Compared by code point: under a linguistic PostgreSQL collation (e.g. en_US) 'ab1' lies between 'AB' and
+  // 'AB\u{10FFFF}'. The b-tree of migration 013 is built with this collation.
+  const searchColumn =
+    dialect === 'postgres'
+      ? sql<string>`${sql.ref('licenses.key_search')} collate "C"`
+      : sql.ref<string>('licenses.key_search');
+
+  /** Keys matching a search (core/key-search.ts); `%`, `_` and `\` in it are plain characters. */
+  function keyMatches({ form, match }: KeySearch): Expression<SqlBool> {
+    if (match === 'prefix') {
+      // A range instead of LIKE: served by the b-tree on both databases.
+      return sql<SqlBool>`${searchColumn} >= ${form} and ${searchColumn} < ${`${form}\u{10FFFF}`}`;
+    }
+    if (dialect === 'postgres') {
+      // LIKE's default escape is the backslash; pg_trgm's GIN index serves it when installed.
+      const pattern = `%${form.replace(/[\\%_]/g, '\\$&')}%`;
+      return sql<SqlBool>`${sql.ref('licenses.key_search')} like ${pattern}`;
+    }
+    // FTS5 answers LIKE from its trigrams only without an ESCAPE clause, so there `%` and `_` stay wildcards
+    // (a superset) and instr() keeps exactly the keys containing the fragment.
+    return sql<SqlBool>`${sql.ref('licenses.id')} in (
+      select rowid from license_key_trigrams where key_search like ${`%${form}%`}
+    ) and instr(${sql.ref('licenses.key_search')}, ${form}) > 0`;
+  }
+
   async function writeIndexes(id: number, license: Pick<License, 'productIds' | 'tags'>, replace: boolean) {
     if (replace) {
       await db.deleteFrom('license_products').where('license_id', '=', id).execute();
@@ -193,6 +227,16 @@ export function licenseRepository(db: Kysely<Database>, dialect: 'sqlite' | 'pos
     async findByKey(key) {
       const [row] = await licenseByKey(db, key);
       return row ? toLicense(row) : null;
+    },
+    async listBySearchForm(form, limit) {
+      const rows = await db
+        .selectFrom('licenses')
+        .selectAll()
+        .where(searchColumn, '=', form)
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      return rows.map(toLicense);
     },
     async findWithSeats(key) {
       if (dialect === 'sqlite') return withSeatsOf(await this.findByKey(key));
@@ -240,13 +284,8 @@ export function licenseRepository(db: Kysely<Database>, dialect: 'sqlite' | 'pos
       if (filter.policyId !== undefined) query = query.where('policy_id', '=', filter.policyId);
       if (filter.customerId !== undefined) query = query.where('customer_id', '=', filter.customerId);
       if (filter.email !== undefined) query = query.where('email', '=', filter.email);
-      if (filter.keyPrefix !== undefined && filter.keyPrefix !== '') {
-        // A range instead of LIKE, so `_` and `%` are plain characters. It must compare code points: under a
-        // linguistic PostgreSQL collation (e.g. en_US) 'abcd-1' lies between 'ABCD-' and 'ABCD-\u{10FFFF}'.
-        const key =
-          dialect === 'postgres' ? sql<string>`${sql.ref('key')} collate "C"` : sql.ref<string>('key');
-        query = query.where(key, '>=', filter.keyPrefix).where(key, '<', `${filter.keyPrefix}\u{10FFFF}`);
-      }
+      const search = filter.key === undefined ? null : keySearch(filter.key);
+      if (search) query = query.where(keyMatches(search));
       const t = now.getTime();
       switch (filter.status) {
         // Each license has one status, in this precedence: revoked, suspended, expired, active.

@@ -114,6 +114,65 @@ describe('events routes', () => {
       const scoped = await t.call({ method: 'GET', url: `/v1/events?productId=${productId}`, token: secret });
       expect(scoped.statusCode).toBe(200);
     });
+
+    it('filters by key: exact, or ignoring case, dashes and spaces', async () => {
+      const key = (await get(t, `/v1/licenses/${licenseId}`)).key as string;
+      const expected = ['license.suspended', 'machine.activated', 'license.created'];
+      expect(types(await get(t, `/v1/events?key=${encodeURIComponent(key)}`))).toEqual(expected);
+      const typed = key.toLowerCase().replaceAll('-', '');
+      expect(types(await get(t, `/v1/events?key=${typed}&type=machine.activated`))).toEqual([
+        'machine.activated',
+      ]);
+      const unknown = await expectError(
+        t.call({ method: 'GET', url: '/v1/events?key=NO-SUCH-KEY' }),
+        404,
+        'LICENSE_NOT_FOUND',
+      );
+      // A fragment names no license; only the whole key does.
+      await expectError(
+        t.call({ method: 'GET', url: `/v1/events?key=${typed.slice(3)}` }),
+        404,
+        unknown.code,
+      );
+      await expectError(
+        t.call({ method: 'GET', url: `/v1/events?key=${typed}&licenseId=${licenseId}` }),
+        400,
+        'INVALID_INPUT',
+      );
+      await expectError(t.call({ method: 'GET', url: '/v1/events?key=' }), 400, 'INVALID_INPUT');
+    });
+
+    it('answers a key the caller may not reach exactly as an unknown key', async () => {
+      const other = await productWithPolicy(t);
+      const hidden = await createLicense(t, other.policy.id);
+      const { secret } = await issueToken(t, { scopes: ['events:read'], productIds: [productId] });
+      const answer = async (key: string) => {
+        const error = await expectError(
+          t.call({ method: 'GET', url: `/v1/events?key=${encodeURIComponent(key)}`, token: secret }),
+          404,
+          'LICENSE_NOT_FOUND',
+        );
+        return { ...error, requestId: undefined };
+      };
+      expect(await answer(hidden.key)).toEqual(await answer('NO-SUCH-KEY'));
+      expect(await answer(hidden.key.toLowerCase())).toEqual(await answer('NO-SUCH-KEY'));
+      // The key of a license the token reaches works; so does the unlocked token on the hidden one.
+      const reached = (await get(t, `/v1/licenses/${licenseId}`)).key as string;
+      const mine = await t.call({ method: 'GET', url: `/v1/events?key=${reached}`, token: secret });
+      expect(mine.statusCode).toBe(200);
+      expect(types(await get(t, `/v1/events?key=${hidden.key}`))).toEqual(['license.created']);
+    });
+
+    it('tells apart two keys that differ only in case or dashes only by the exact key', async () => {
+      const { policy } = await productWithPolicy(t);
+      const upper = await createLicense(t, policy.id, { key: 'TWIN-KEY-1' });
+      const lower = await createLicense(t, policy.id, { key: 'twin-key-1' });
+      const ofKey = async (key: string) =>
+        (await get(t, `/v1/events?key=${encodeURIComponent(key)}`)).data.map((e: Json) => e.licenseId);
+      expect(await ofKey('TWIN-KEY-1')).toEqual([upper.id]);
+      expect(await ofKey('twin-key-1')).toEqual([lower.id]);
+      await expectError(t.call({ method: 'GET', url: '/v1/events?key=twinkey1' }), 400, 'INVALID_INPUT');
+    });
   });
 });
 

@@ -1,3 +1,4 @@
+import { DomainError } from '../../../core/domain-error.js';
 import type { Keyward } from '../../../core/keyward.js';
 import { assertLicenseAccess, assertProductAccess, assertUnrestricted } from '../../../core/principal.js';
 import type { App } from '../../fastify-context.js';
@@ -21,8 +22,13 @@ export function eventRoutes(app: App, keyward: Keyward): void {
     },
     async (request) => {
       const principal = principalOf(request);
-      const { limit = 100, after, since, until, ...filter } = request.query;
-      if (filter.licenseId !== undefined)
+      const { limit = 100, after, since, until, key, ...filter } = request.query;
+      if (key !== undefined) {
+        if (filter.licenseId !== undefined)
+          throw new DomainError('INVALID_INPUT', 'give licenseId or key, not both', { field: 'key' });
+        // Core resolves the key as this caller may see it: a hidden license answers as an unknown key.
+        filter.licenseId = (await keyward.licenses.findByKeyFor(principal, key)).id;
+      } else if (filter.licenseId !== undefined)
         assertLicenseAccess(principal, await keyward.licenses.get(filter.licenseId));
       else if (filter.productId !== undefined) assertProductAccess(principal, filter.productId);
       else assertUnrestricted(principal);

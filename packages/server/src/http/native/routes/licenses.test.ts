@@ -167,7 +167,7 @@ describe('licenses routes', () => {
       await createLicense(t, other.id, { key: 'FILTER-OTHER-0001' });
     });
 
-    it('filters by policy, product, customer, email, tag and key prefix', async () => {
+    it('filters by policy, product, customer, email, tag and key', async () => {
       expect(ids(await get(t, `/v1/licenses?policyId=${policy.id}`))).toEqual([
         expired.id,
         revoked.id,
@@ -183,7 +183,30 @@ describe('licenses routes', () => {
         suspended.id,
         plain.id,
       ]);
-      expect(ids(await get(t, '/v1/licenses?key=filter-'))).toEqual([]);
+      expect(ids(await get(t, `/v1/licenses?key=filter-&policyId=${policy.id}`))).toEqual([
+        revoked.id,
+        suspended.id,
+        plain.id,
+      ]);
+    });
+
+    it('finds a key by any fragment, ignoring case and dashes', async () => {
+      const { policy: own } = await productWithPolicy(t);
+      const wanted = await createLicense(t, own.id, { key: 'JNQN5-DZ45R-ABCDE-FGHJK' });
+      const middle = await createLicense(t, own.id, { key: 'ZZZZZ-JNQN5-QQQQQ-QQQQQ' });
+      const find = async (key: string) =>
+        ids(await get(t, `/v1/licenses?policyId=${own.id}&key=${encodeURIComponent(key)}`));
+      expect(await find('jnqn5')).toEqual([middle.id, wanted.id]);
+      expect(await find('JNQN5DZ45R')).toEqual([wanted.id]);
+      expect(await find('DZ45R')).toEqual([wanted.id]);
+      expect(await find('dz45r-abc')).toEqual([wanted.id]);
+      expect(await find('jnqn5-dz45r-abcde-fghjk')).toEqual([wanted.id]);
+      expect(await find('qqqqqq')).toEqual([middle.id]);
+      expect(await find('NOPE7')).toEqual([]);
+      // One or two characters match the beginning of keys.
+      expect(await find('j')).toEqual([wanted.id]);
+      expect(await find('zz')).toEqual([middle.id]);
+      expect(await find('-')).toEqual([middle.id, wanted.id]);
     });
 
     it('filters by status', async () => {

@@ -6,7 +6,6 @@ import type { License as LicenseModel, NamedUser } from '../../../core/model.js'
 import {
   assertLicenseAccess,
   assertNotLicenseLocked,
-  assertProductAccess,
   canAccessLicense,
   type Principal,
 } from '../../../core/principal.js';
@@ -111,11 +110,8 @@ export function licenseRoutes(app: App, keyward: Keyward): void {
     },
     async (request) => {
       const principal = principalOf(request);
-      const { limit = 100, after, key, order, ...filter } = request.query;
-      const licenses = await keyward.licenses.list(
-        { ...filter, keyPrefix: key },
-        { after: parseCursor(after), limit, order },
-      );
+      const { limit = 100, after, order, ...filter } = request.query;
+      const licenses = await keyward.licenses.list(filter, { after: parseCursor(after), limit, order });
       const listed = page(licenses, limit, (l) => l);
       return { ...listed, data: licenses.filter((l) => canAccessLicense(principal, l)).map(present) };
     },

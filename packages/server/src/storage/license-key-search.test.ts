@@ -1,0 +1,246 @@
+import { CompiledQuery, type Kysely, type KyselyPlugin, Migrator, sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keySearchForm } from '../core/key-search.js';
+import type { Policy } from '../core/model.js';
+import type { LicenseFilter, Repositories } from '../core/ports.js';
+import { licenseInput, policyInput, T0, unique } from '../test-support/store-inputs.js';
+import {
+  createPostgresSchemaUrl,
+  createTestStore,
+  type TestDialect,
+  testDialects,
+} from '../test-support/test-store.js';
+import { createStore } from './create-store.js';
+import { migrationProvider } from './migrate.js';
+import { licenseRepository } from './repositories/licenses.js';
+import type { Database } from './schema.js';
+
+/**
+ * Key search on both databases: any fragment of a key, ignoring case, dashes and spaces (core/key-search.ts),
+ * served by an index; the search form kept in step with every write, and computed for rows written before
+ * the migration that introduced it.
+ */
+
+const dialects: TestDialect[] = await testDialects();
+const ids = (items: { id: number }[]) => items.map((item) => item.id);
+
+/** The SQL `list` runs for this filter, caught on its way to the database. */
+async function listQuery(
+  db: Kysely<Database>,
+  dialect: TestDialect,
+  filter: LicenseFilter,
+): Promise<CompiledQuery> {
+  const caught: CompiledQuery[] = [];
+  const catching: KyselyPlugin = {
+    transformQuery: ({ node, queryId }) => {
+      caught.push(db.getExecutor().compileQuery(node, queryId));
+      return node;
+    },
+    transformResult: async ({ result }) => result,
+  };
+  await licenseRepository(db.withPlugin(catching), dialect).list(filter, {
+    after: null,
+    limit: 100,
+    now: T0,
+  });
+  expect(caught).toHaveLength(1);
+  return caught[0] as CompiledQuery;
+}
+
+async function catalog(repos: Repositories): Promise<Policy> {
+  const product = await repos.products.insert({ name: unique('product'), code: null, createdAt: T0 });
+  return repos.policies.insert(policyInput(product.id));
+}
+
+describe.each(dialects)('key search on %s', (dialect) => {
+  let store: Awaited<ReturnType<typeof createTestStore>>;
+  let policy: Policy;
+  beforeAll(async () => {
+    store = await createTestStore(dialect);
+    policy = await catalog(store);
+  });
+  afterAll(() => store.dispose());
+
+  const insert = (key: string, other: Policy = policy) => store.licenses.insert(licenseInput(other, { key }));
+  const search = async (key: string, filter: { policyId?: number; after?: number } = {}) =>
+    ids(
+      await store.licenses.list(
+        { key, policyId: filter.policyId ?? policy.id },
+        { after: filter.after ?? null, limit: 100, now: T0 },
+      ),
+    );
+
+  it('finds keys by any fragment of three or more characters, ignoring case, dashes and spaces', async () => {
+    const a = await insert('JNQN5-DZ45R-ABCDE-FGHJK');
+    const b = await insert('ZZZZZ-JNQN5-QQQQQ-QQQQQ');
+    const c = await insert('jn-xyz-imported');
+    const d = await insert('QQ 45R Q');
+    expect(await search('jnqn5')).toEqual([b.id, a.id]);
+    expect(await search('JNQN5DZ45R')).toEqual([a.id]);
+    expect(await search('DZ45R')).toEqual([a.id]);
+    expect(await search('dz-45r')).toEqual([a.id]);
+    expect(await search(' JNQN5-DZ45R-ABCDE-FGHJK ')).toEqual([a.id]);
+    expect(await search('jnqn5dz45rabcdefghjk')).toEqual([a.id]);
+    expect(await search('45R')).toEqual([d.id, a.id]);
+    expect(await search('xyzimp')).toEqual([c.id]);
+    expect(await search('NOPE7')).toEqual([]);
+    expect(await search('DZ45RX')).toEqual([]);
+    // Trigrams of the fragment that all occur, but not in one run, are no match.
+    expect(await search('5DZ4Q')).toEqual([]);
+    // One or two characters match the beginning only: `jn` starts two keys and sits inside a third.
+    expect(await search('jn')).toEqual([c.id, a.id]);
+    expect(await search('J')).toEqual([c.id, a.id]);
+    expect(await search('Q-q')).toEqual([d.id]);
+    expect(await search('45')).toEqual([]);
+    // Nothing left to match is no filter.
+    expect(await search('- -')).toEqual([d.id, c.id, b.id, a.id]);
+    expect(await search('jnqn5', { after: b.id })).toEqual([a.id]);
+  });
+
+  it('takes %, _ and \\ as plain characters', async () => {
+    const own = await catalog(store);
+    const marked = await insert('P%Q_R\\S-1', own);
+    await insert('PXQYR\\S-2', own);
+    await insert('P%Q_RXS-3', own);
+    const underscore = await insert('_X-4', own);
+    const find = (key: string) => search(key, { policyId: own.id });
+    expect(await find('%q_r\\')).toEqual([marked.id]);
+    expect(await find('p%q')).toEqual([marked.id + 2, marked.id]);
+    expect(await find('Q_R\\S1')).toEqual([marked.id]);
+    expect(await find('_x')).toEqual([underscore.id]);
+    expect(await find('_')).toEqual([underscore.id]);
+    expect(await find('%')).toEqual([]);
+  });
+
+  it('keeps the search in step when a key changes and when a license goes', async () => {
+    const own = await catalog(store);
+    const license = await insert('OLDKY-AAAAA', own);
+    const find = (key: string) => search(key, { policyId: own.id });
+    expect(await find('oldky')).toEqual([license.id]);
+    await store.licenses.update(license.id, { key: 'NEWKY-BBBBB' });
+    expect(await find('oldky')).toEqual([]);
+    expect(await find('wkyb')).toEqual([license.id]);
+    expect(await find('NE')).toEqual([license.id]);
+    await store.licenses.update(license.id, { notes: 'a change that keeps the key' });
+    expect(await find('wkyb')).toEqual([license.id]);
+    await store.licenses.delete(license.id);
+    expect(await find('wkyb')).toEqual([]);
+    expect(await find('NE')).toEqual([]);
+  });
+
+  it('stores the search form core defines, for any key', async () => {
+    const keys = ['abc-DEF ghi', 'é-ß-straße', 'tab\tkey', 'Ünï-cödé-ÅB', 'x'.repeat(200), '- - -'];
+    for (const key of keys) {
+      const license = await insert(key);
+      const { rows } = await sql<{ key_search: string }>`
+        select key_search from licenses where id = ${license.id}`.execute(store.database.db);
+      expect(rows[0]?.key_search).toBe(keySearchForm(key));
+    }
+  });
+
+  it('matches short prefixes by code point, whatever the column collation', async () => {
+    // Databases created with a natural-language default collation (the official PostgreSQL Docker image
+    // uses en_US.utf8) put 'ÀBC' between 'AB' and 'AB\u{10FFFF}'; a column collation stands in for one.
+    const own = await createTestStore(dialect);
+    try {
+      if (dialect === 'postgres') {
+        await sql`alter table licenses alter column key_search type text collate "en-US-x-icu"`.execute(
+          own.database.db,
+        );
+      }
+      const ownPolicy = await catalog(own);
+      const plain = await own.licenses.insert(licenseInput(ownPolicy, { key: 'ABXYZ-1' }));
+      const accented = await own.licenses.insert(licenseInput(ownPolicy, { key: 'ÀBCDE-2' }));
+      const find = async (key: string) =>
+        ids(await own.licenses.list({ key }, { after: null, limit: 100, now: T0 }));
+      expect(await find('ab')).toEqual([plain.id]);
+      expect(await find('À')).toEqual([accented.id]);
+      expect(await find('àb')).toEqual([]);
+    } finally {
+      await own.dispose();
+    }
+  });
+
+  it('finds the licenses whose key has a given search form', async () => {
+    const own = await catalog(store);
+    const dashed = await insert('SAME-FORM-1', own);
+    const lower = await insert('same form 1', own);
+    await insert('SAME-FORM-12', own);
+    expect(ids(await store.licenses.listBySearchForm('SAMEFORM1', 10))).toEqual([dashed.id, lower.id]);
+    expect(ids(await store.licenses.listBySearchForm('SAMEFORM1', 1))).toEqual([dashed.id]);
+    expect(await store.licenses.listBySearchForm('SAMEFORM', 10)).toEqual([]);
+  });
+
+  it('serves fragments and prefixes from an index, not a scan of the licenses', async () => {
+    const own = await catalog(store);
+    const db = store.database.db;
+    // Enough rows that PostgreSQL's planner prefers an index when one fits.
+    const template = await insert('TMPLT-00000', own);
+    if (dialect === 'postgres') {
+      const columns = await sql<{ name: string }>`
+        select column_name as name from information_schema.columns
+        where table_schema = current_schema() and table_name = 'licenses'
+          and is_generated = 'NEVER' and column_name not in ('id', 'key')`.execute(db);
+      const list = sql.join(columns.rows.map((c) => sql.ref(c.name)));
+      await sql`insert into licenses (key, ${list})
+        select 'GEN' || lpad(to_hex(n * 2654435761 % 4294967296), 8, '0') || '-' || n, ${list}
+        from generate_series(1, 20000) n cross join (select * from licenses where id = ${template.id}) t
+      `.execute(db);
+      // As autovacuum leaves it: the rows moved from GIN's pending list into the index proper.
+      await sql`vacuum analyze licenses`.execute(db);
+    }
+    const plans = [];
+    for (const key of ['mplt-0000', 'tm']) {
+      const compiled = await listQuery(db, dialect, { key });
+      const explain = dialect === 'sqlite' ? 'explain query plan ' : 'explain ';
+      const { rows } = await db.executeQuery<Record<string, unknown>>(
+        CompiledQuery.raw(explain + compiled.sql, [...compiled.parameters]),
+      );
+      plans.push(rows.map((row) => String(row.detail ?? row['QUERY PLAN'])).join('\n'));
+    }
+    if (dialect === 'sqlite') {
+      expect(plans[0]).toMatch(/VIRTUAL TABLE/);
+      expect(plans[1]).toMatch(/USING INDEX licenses_key_search/);
+    } else {
+      expect(plans[0]).toMatch(/licenses_key_search_trigrams/);
+      expect(plans[1]).toMatch(/licenses_key_search/);
+    }
+    for (const plan of plans) expect(plan).not.toMatch(/SCAN licenses\b|Seq Scan on licenses/);
+  });
+});
+
+describe.each(dialects)('the key search migration on %s', (dialect) => {
+  it('computes the search form of licenses stored before it', async () => {
+    const target =
+      dialect === 'sqlite' ? { url: ':memory:', drop: async () => {} } : await createPostgresSchemaUrl();
+    const store = createStore(
+      dialect === 'sqlite' ? { kind: 'sqlite', path: target.url } : { kind: 'postgres', url: target.url },
+    );
+    try {
+      const db = store.database.db as Kysely<unknown>;
+      const provider = migrationProvider(dialect);
+      const names = Object.keys(await provider.getMigrations()).sort();
+      const mine = names.findIndex((name) => name.endsWith('-license-key-search'));
+      expect(mine).toBeGreaterThan(0);
+      const schema =
+        dialect === 'postgres'
+          ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+          : undefined;
+      const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+      const before = await migrator.migrateTo(names[mine - 1] as string);
+      expect(before.error).toBeUndefined();
+      const policy = await catalog(store);
+      const old = await store.licenses.insert(licenseInput(policy, { key: 'BEFOR-E1234-abcde' }));
+      const after = await migrator.migrateTo(names[mine] as string);
+      expect(after.error).toBeUndefined();
+      const found = await store.licenses.list({ key: 'e1234ab' }, { after: null, limit: 10, now: T0 });
+      expect(ids(found)).toEqual([old.id]);
+      expect(ids(await store.licenses.list({ key: 'be' }, { after: null, limit: 10, now: T0 }))).toEqual([
+        old.id,
+      ]);
+    } finally {
+      await store.close();
+      await target.drop();
+    }
+  });
+});
