@@ -29,6 +29,10 @@ export interface ImportJob {
   error: string | null;
   /** A running job whose lease lapsed was interrupted: the next run takes it over. */
   leaseUntil: Date | null;
+  /** The failed or interrupted job this one was started in place of, because the input had changed. */
+  replacesJobId: number | null;
+  /** The job started in place of this one: a replaced job is never continued. */
+  replacedByJobId: number | null;
   createdAt: Date;
   updatedAt: Date;
   finishedAt: Date | null;
@@ -36,7 +40,7 @@ export interface ImportJob {
 
 export interface ImportRepository {
   insertJob(
-    input: Omit<ImportJob, 'id' | 'leaseUntil' | 'finishedAt' | 'error'> & {
+    input: Omit<ImportJob, 'id' | 'leaseUntil' | 'finishedAt' | 'error' | 'replacedByJobId'> & {
       sealedCredential: string | null;
       owner: string;
       leaseUntil: Date;
@@ -46,8 +50,14 @@ export interface ImportRepository {
   sealedCredential(id: number): Promise<string | null>;
   /** Newest first. */
   listJobs(input: { before: number | null; limit: number }): Promise<ImportJob[]>;
-  /** The unfinished (running, interrupted or failed) job of this kind and source, if any. */
+  /** The unfinished (running, interrupted or failed) job of this kind and source, if any; never a replaced one. */
   findUnfinished(kind: ImportKind, source: string): Promise<ImportJob | null>;
+  /**
+   * Marks an unfinished job nobody holds (failed, or its lease lapsed) as replaced by `byJobId`; a running one
+   * ends as failed with `error`, and its credential is forgotten. False (nothing changed) when it is held,
+   * finished or replaced already, so of two reruns at once only one replaces it.
+   */
+  replace(id: number, byJobId: number, now: Date, error: string): Promise<boolean>;
   /** Running jobs nobody holds: their lease lapsed because their process stopped. */
   listAbandoned(now: Date, limit: number): Promise<ImportJob[]>;
   /** Takes the job (again running) for `owner` unless another owner's lease still runs; true when taken. */

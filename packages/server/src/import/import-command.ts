@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { DomainError } from '../core/domain-error.js';
-import type { ImportKind } from '../core/import-ports.js';
+import type { ImportJob, ImportKind } from '../core/import-ports.js';
 import type { Keyward } from '../core/keyward.js';
 import { presentImportJob } from '../http/native/routes/imports.js';
 import { progressReporter, summaryLines } from './progress-bar.js';
@@ -27,6 +27,30 @@ function secretOf(options: Record<string, string | undefined>, name: string, lab
   );
 }
 
+/** Says what a run does with an earlier unfinished job of the same source: continue it, or replace it. */
+function startLine(started: {
+  job: ImportJob;
+  earlier: ImportJob | null;
+  replaced: ImportJob | null;
+}): string {
+  const { job, earlier, replaced } = started;
+  if (!earlier) return '';
+  if (!replaced) {
+    const done = job.progressTotal
+      ? `${job.progressDone} of ${job.progressTotal} done`
+      : `${job.progressDone} done`;
+    const same = earlier.status === 'failed' ? ': the input is the same as when it failed' : '';
+    return `continuing import ${job.id} where it stopped (${done})${same}\n`;
+  }
+  const was = replaced.status === 'failed' ? 'failed' : 'interrupted';
+  return [
+    `the input differs from ${was} import ${replaced.id}: import ${job.id} reads it from the start`,
+    `  records already imported from source "${job.source}" are matched by key: updated where the input`,
+    '  changed them, skipped otherwise, never duplicated',
+    '',
+  ].join('\n');
+}
+
 async function runWithProgress(withKeyward: WithKeyward, request: ImportRequest): Promise<void> {
   await withKeyward(async (keyward) => {
     const progress = progressReporter(process.stderr, `import ${request.kind}`);
@@ -40,7 +64,7 @@ async function runWithProgress(withKeyward: WithKeyward, request: ImportRequest)
         onProgress: (p) => progress.update(p),
         onWarning: (message) => progress.warn(message),
       });
-      if (started.resumed) process.stderr.write(`continuing import ${started.job.id} where it stopped\n`);
+      process.stderr.write(startLine(started));
       const job = await started.finished;
       progress.end();
       process.stderr.write(

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ImportJob, ImportKind } from '../core/import-ports.js';
+import { IMPORT_LEASE_MS } from '../core/services/import-service.js';
 import {
   cryptolensProduct,
   cryptolensToken,
@@ -300,6 +301,105 @@ for (const dialect of await testDialects()) {
           })
         ).finished;
         expect(again.counts.licenses).toEqual({ created: 0, updated: 0, skipped: 250 });
+      } finally {
+        await t.dispose();
+      }
+    });
+
+    it('reruns a failed import with changed input as a new job linked to the failed one; imported keys are matched, not duplicated', async () => {
+      const t = await createTestApp(dialect);
+      try {
+        const header = 'key,product,email';
+        const rows = (badAt: number | null) =>
+          Array.from({ length: 150 }, (_, i) =>
+            i === badAt ? `${'X'.repeat(501)},Desktop,` : `FIX-${i}-KEY,Desktop,u${i}@example.com`,
+          );
+        const broken = [header, ...rows(139)].join('\n');
+        const fixed = [header, ...rows(null)].join('\n');
+        const csv = (text: string) => ({
+          kind: 'csv' as const,
+          source: 'shop',
+          options: { csv: text },
+          credential: null,
+        });
+
+        // Fails past its first checkpoint: rows 1-139 were written, the checkpoint is at 100.
+        const first = await (await startImport(t.keyward, csv(broken))).finished;
+        expect(first).toMatchObject({ status: 'failed', checkpoint: { row: 100 }, replacesJobId: null });
+        expect(first.error).toContain('500 characters');
+        expect((await rowCounts(t.keyward.store)).licenses).toBe(139);
+
+        // The same input again continues the failed job (and fails the same way).
+        const same = await startImport(t.keyward, csv(broken));
+        expect(same).toMatchObject({ resumed: true, replaced: null });
+        expect(same.job.id).toBe(first.id);
+        expect(await same.finished).toMatchObject({ status: 'failed' });
+
+        // Changed input: a new job reads it from the first row and names the job it replaces.
+        const rerun = await startImport(t.keyward, csv(fixed));
+        expect(rerun.resumed).toBe(false);
+        expect(rerun.replaced?.id).toBe(first.id);
+        expect(rerun.job).toMatchObject({ replacesJobId: first.id, checkpoint: null, progressDone: 0 });
+        const done = await rerun.finished;
+        expect(done).toMatchObject({ status: 'succeeded', progressDone: 150 });
+        expect(done.counts.licenses).toEqual({ created: 11, updated: 0, skipped: 139 });
+        expect((await rowCounts(t.keyward.store)).licenses).toBe(150);
+        expect(await t.keyward.imports.getJob(first.id)).toMatchObject({
+          status: 'failed',
+          error: first.error,
+          replacedByJobId: rerun.job.id,
+        });
+
+        // Nothing is unfinished now: the broken file again starts a new job, never the replaced one.
+        const back = await startImport(t.keyward, csv(broken));
+        expect(back.resumed).toBe(false);
+        expect(back.replaced).toBeNull();
+        expect(back.job.id).not.toBe(first.id);
+        expect(await back.finished).toMatchObject({ status: 'failed' });
+      } finally {
+        await t.dispose();
+      }
+    });
+
+    it('replaces an interrupted job whose runner stopped, and two reruns at once start one job', async () => {
+      const t = await createTestApp(dialect);
+      try {
+        const csv = (text: string) => ({
+          kind: 'csv' as const,
+          source: 'crash',
+          options: { csv: text },
+          credential: null,
+        });
+        // A runner took the job and stopped without a trace (its process died): the job is running.
+        const crashed = await t.keyward.imports.startJob({
+          kind: 'csv',
+          source: 'crash',
+          options: { csv: 'key,product\nA-1,P' },
+          credential: null,
+        });
+        await expect(startImport(t.keyward, csv('key,product\nA-1,P\nA-2,P'))).rejects.toMatchObject({
+          code: 'CONFLICT',
+        });
+        t.clock.advance(IMPORT_LEASE_MS / 1000 + 1);
+        const [a, b] = await Promise.allSettled([
+          startImport(t.keyward, csv('key,product\nA-1,P\nA-2,P')),
+          startImport(t.keyward, csv('key,product\nA-1,P\nA-3,P')),
+        ]);
+        const started = [a, b].filter((r) => r.status === 'fulfilled');
+        const refused = [a, b].filter((r) => r.status === 'rejected');
+        expect(started).toHaveLength(1);
+        expect(refused.map((r) => (r as PromiseRejectedResult).reason.code)).toEqual(['CONFLICT']);
+        const winner = (started[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof startImport>>>).value;
+        expect(winner.replaced?.id).toBe(crashed.job.id);
+        expect(await winner.finished).toMatchObject({ status: 'succeeded' });
+        expect(await t.keyward.imports.getJob(crashed.job.id)).toMatchObject({
+          status: 'failed',
+          error: `replaced by import ${winner.job.id}`,
+          replacedByJobId: winner.job.id,
+        });
+        // No server process takes the replaced job over.
+        t.clock.advance(IMPORT_LEASE_MS / 1000 + 1);
+        expect((await t.keyward.imports.listAbandonedJobs()).map((j) => j.id)).not.toContain(crashed.job.id);
       } finally {
         await t.dispose();
       }

@@ -81,25 +81,33 @@ function checkRequest(request: ImportRequest, destinations: DestinationRules): v
 }
 
 /**
- * Starts an import, or continues the unfinished one of the same kind and source from its checkpoint; returns
+ * Starts an import, or continues the unfinished one of the same kind, source and input from its checkpoint
+ * (other input starts a new job in its place, read from the start); returns
  * the job at once and a promise of the job when it ends (succeeded or failed, never rejected).
  */
 export async function startImport(
   keyward: Keyward,
   request: ImportRequest,
   hooks: RunHooks = {},
-): Promise<{ job: ImportJob; resumed: boolean; finished: Promise<ImportJob> }> {
+): Promise<{
+  job: ImportJob;
+  resumed: boolean;
+  /** The unfinished job found, as it was: the one continued, or the one of other input this one replaces. */
+  earlier: ImportJob | null;
+  /** The failed or interrupted job of other input that this one replaces. */
+  replaced: ImportJob | null;
+  finished: Promise<ImportJob>;
+}> {
   checkRequest(request, keyward.destinations);
   const source = request.source ?? defaultSourceName(request.kind, request.options);
-  const { job, owner, resumed } = await keyward.imports.startJob({
+  const { job, owner, resumed, earlier } = await keyward.imports.startJob({
     kind: request.kind,
     source,
     options: request.options,
     credential: request.credential,
   });
-  // A resumed job runs with the options it was started with, so links and checkpoints keep their meaning.
   const finished = execute(keyward, job, owner, request.credential, hooks);
-  return { job, resumed, finished };
+  return { job, resumed, earlier, replaced: resumed ? null : earlier, finished };
 }
 
 /** Runs a claimed job to its end; records failures on the job instead of throwing. */

@@ -100,6 +100,19 @@ const sameTime = (a: Date | null | undefined, b: Date | null | undefined) =>
   (a?.getTime() ?? null) === (b?.getTime() ?? null);
 const sorted = (values: string[]) => [...new Set(values)].sort();
 
+/** JSON with object keys in order, so two spellings of one input compare equal. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
+}
+
+/** Whether a rerun reads what the job read: the same file text, key list, products and URL. */
+const sameInput = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+  canonicalJson(a) === canonicalJson(b);
+
 /** How long a job is held by its runner between progress saves; a lapsed lease means it was interrupted. */
 export const IMPORT_LEASE_MS = 120_000;
 
@@ -408,8 +421,14 @@ export class ImportService {
   // Jobs ---------------------------------------------------------------------------------------------
 
   /**
-   * Starts a job, or takes over the unfinished job of the same kind and source (its checkpoint tells the
-   * runner where to continue). Refused while another runner's lease on that job still runs.
+   * Starts a job, or takes over the unfinished job of the same kind and source when it was started with the
+   * same input (its checkpoint tells the runner where to continue). Refused while another runner's lease on
+   * that job still runs.
+   *
+   * Input that differs from the unfinished job's (a CSV file fixed after a failure, another key list or
+   * product filter) starts a new job that reads it from the start and names the job it replaces; that job is
+   * never continued. Records the replaced job wrote are matched by the links of the source (licenses by key),
+   * so the new job updates or skips them and duplicates nothing.
    */
   async startJob(input: {
     kind: ImportKind;
@@ -417,18 +436,25 @@ export class ImportService {
     options: Record<string, unknown>;
     credential: string | null;
     owner?: string;
-  }): Promise<{ job: ImportJob; owner: string; resumed: boolean }> {
+  }): Promise<{
+    job: ImportJob;
+    owner: string;
+    /** The unfinished job found, as it was before this run continued or replaced it. */
+    earlier: ImportJob | null;
+    resumed: boolean;
+  }> {
     const owner = input.owner ?? randomUUID();
     const now = this.deps.clock.now();
     const leaseUntil = new Date(now.getTime() + IMPORT_LEASE_MS);
     const sealed = input.credential === null ? null : this.deps.secretBox.seal(input.credential);
     return this.deps.store.transaction(async (tx) => {
       const unfinished = await tx.imports.findUnfinished(input.kind, input.source);
-      if (unfinished) {
-        if (!(await tx.imports.claim(unfinished.id, owner, now, leaseUntil)))
-          throw new DomainError('CONFLICT', `import ${unfinished.id} from this source is running`, {
-            importId: unfinished.id,
-          });
+      const running = (or = '') =>
+        new DomainError('CONFLICT', `import ${unfinished?.id} from this source is running${or}`, {
+          importId: unfinished?.id,
+        });
+      if (unfinished && sameInput(unfinished.options, input.options)) {
+        if (!(await tx.imports.claim(unfinished.id, owner, now, leaseUntil))) throw running();
         await tx.imports.saveProgress(unfinished.id, owner, {
           checkpoint: unfinished.checkpoint,
           counts: unfinished.counts,
@@ -438,7 +464,8 @@ export class ImportService {
           leaseUntil,
           ...(sealed ? { sealedCredential: sealed } : {}),
         });
-        return { job: (await tx.imports.findJob(unfinished.id)) as ImportJob, owner, resumed: true };
+        const job = (await tx.imports.findJob(unfinished.id)) as ImportJob;
+        return { job, owner, earlier: unfinished, resumed: true };
       }
       const job = await tx.imports.insertJob({
         kind: input.kind,
@@ -454,8 +481,14 @@ export class ImportService {
         sealedCredential: sealed,
         owner,
         leaseUntil,
+        replacesJobId: unfinished?.id ?? null,
       });
-      return { job, owner, resumed: false };
+      if (!unfinished) return { job, owner, earlier: null, resumed: false };
+      // Conditional on nobody holding it: of two reruns at once, the second finds it replaced and gives up
+      // (its new job rolls back with this transaction).
+      if (!(await tx.imports.replace(unfinished.id, job.id, now, `replaced by import ${job.id}`)))
+        throw running(' or was replaced by another run just now');
+      return { job, owner, earlier: unfinished, resumed: false };
     });
   }
 

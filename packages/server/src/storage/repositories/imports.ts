@@ -25,6 +25,8 @@ const toJob = (row: Selectable<ImportJobsTable>): ImportJob => ({
   createdAt: fromMillis(row.created_at),
   updatedAt: fromMillis(row.updated_at),
   finishedAt: fromMillisOrNull(row.finished_at),
+  replacesJobId: row.replaces_job_id,
+  replacedByJobId: row.replaced_by_job_id,
 });
 
 const JOB_COLUMNS = [
@@ -43,6 +45,8 @@ const JOB_COLUMNS = [
   'created_at',
   'updated_at',
   'finished_at',
+  'replaces_job_id',
+  'replaced_by_job_id',
 ] as const;
 
 export function importRepository(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): ImportRepository {
@@ -67,6 +71,7 @@ export function importRepository(db: Kysely<Database>, dialect: 'sqlite' | 'post
           created_at: input.createdAt.getTime(),
           updated_at: input.updatedAt.getTime(),
           finished_at: null,
+          replaces_job_id: input.replacesJobId,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -94,13 +99,35 @@ export function importRepository(db: Kysely<Database>, dialect: 'sqlite' | 'post
         .where('kind', '=', kind)
         .where('source', '=', source)
         .where('status', 'in', ['running', 'failed'])
+        .where('replaced_by_job_id', 'is', null)
         .orderBy('id', 'desc')
         .executeTakeFirst();
       return row ? toJob(row) : null;
     },
+    async replace(id, byJobId, now, error) {
+      const result = await db
+        .updateTable('import_jobs')
+        .set((eb) => ({
+          replaced_by_job_id: byJobId,
+          status: 'failed',
+          error: eb.fn.coalesce('error', eb.val(error)),
+          finished_at: eb.fn.coalesce('finished_at', eb.val(now.getTime())),
+          updated_at: now.getTime(),
+          sealed_credential: null,
+          lease_owner: null,
+          lease_until: null,
+        }))
+        .where('id', '=', id)
+        .where('status', 'in', ['running', 'failed'])
+        .where('replaced_by_job_id', 'is', null)
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now.getTime())]))
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
     async listAbandoned(now, limit) {
       const rows = await jobs()
         .where('status', '=', 'running')
+        .where('replaced_by_job_id', 'is', null)
         .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now.getTime())]))
         .orderBy('id')
         .limit(limit)
@@ -119,6 +146,7 @@ export function importRepository(db: Kysely<Database>, dialect: 'sqlite' | 'post
         })
         .where('id', '=', id)
         .where('status', 'in', ['running', 'failed'])
+        .where('replaced_by_job_id', 'is', null)
         .where((eb) =>
           eb.or([
             eb('lease_until', 'is', null),

@@ -24,6 +24,14 @@ export const ImportJobSchema = Type.Object({
   counts: Type.Record(Type.String(), Tally),
   progress: Type.Object({ done: Type.Integer(), total: Nullable(Type.Integer()) }),
   error: Nullable(Type.String()),
+  replacesJobId: Nullable(
+    Type.Integer({
+      description: 'The failed or interrupted job of other input this one was started in place of.',
+    }),
+  ),
+  replacedByJobId: Nullable(
+    Type.Integer({ description: 'The job started in place of this one; a replaced job is never continued.' }),
+  ),
   createdAt: Timestamp,
   updatedAt: Timestamp,
   finishedAt: Nullable(Timestamp),
@@ -74,6 +82,8 @@ export const presentImportJob = (job: ImportJob) => ({
   counts: job.counts,
   progress: { done: job.progressDone, total: job.progressTotal },
   error: job.error,
+  replacesJobId: job.replacesJobId,
+  replacedByJobId: job.replacedByJobId,
   createdAt: job.createdAt.toISOString(),
   updatedAt: job.updatedAt.toISOString(),
   finishedAt: job.finishedAt?.toISOString() ?? null,
@@ -99,7 +109,9 @@ export function importRoutes(app: App, keyward: Keyward): void {
         tags,
         description:
           'Starts an import from Cryptolens, LimeLM, AuthTool or CSV (docs/import.md), or continues the ' +
-          'unfinished one of the same source. Answers 202 with the job; read its progress with GET.',
+          'unfinished one of the same source and input. Other input (a fixed CSV file) starts a new job in ' +
+          'place of the unfinished one (replacesJobId), read from the start. Answers 202 with the job; read ' +
+          'its progress with GET.',
         body: ImportCreate,
         response: { 202: ImportJobSchema },
       },
