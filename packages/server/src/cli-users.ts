@@ -63,7 +63,7 @@ export function registerUserCommands(
     .command('list')
     .description('list dashboard users (never their passwords)')
     .action(async () =>
-      withKeyward(async (keyward) => print((await keyward.dashboardAuth.listUsers()).map(present))),
+      withKeyward(async (keyward) => print((await keyward.dashboardAuth.listUsers(actor)).map(present))),
     );
   user
     .command('password')
@@ -73,7 +73,7 @@ export function registerUserCommands(
     .action(async (options) => {
       const password = options.password ?? (await readPassword());
       await withKeyward(async (keyward) =>
-        print(present(await keyward.dashboardAuth.setPassword(actor, options.email, password))),
+        print(present(await keyward.dashboardAuth.setPassword(actor, { email: options.email }, password))),
       );
     });
   user
@@ -82,7 +82,7 @@ export function registerUserCommands(
     .requiredOption('--email <email>', 'the user')
     .action(async (options) =>
       withKeyward(async (keyward) => {
-        await keyward.dashboardAuth.deleteUser(actor, options.email);
+        await keyward.dashboardAuth.deleteUser(actor, { email: options.email });
         print({ deleted: options.email });
       }),
     );

@@ -33,6 +33,11 @@ export interface DashboardUserRepository {
     changes: { passwordHash?: string; role?: DashboardRole; lastSignInAt?: Date },
   ): Promise<DashboardUser | null>;
   delete(id: number): Promise<boolean>;
+  /**
+   * The ids of the admins, locked until the surrounding transaction ends, so two processes removing
+   * different admins at once cannot together remove the last one. Call it in a transaction.
+   */
+  lockAdminIds(): Promise<number[]>;
 }
 
 export interface DashboardSession {

@@ -1,4 +1,5 @@
 import { DomainError, isDomainError } from './domain-error.js';
+import { isMethodAllowed } from './method-lock.js';
 import type { License } from './model.js';
 import type { ApiTokenRecord } from './ports.js';
 import { hasScope, type Scope } from './scopes.js';
@@ -131,6 +132,26 @@ export function assertUnrestricted(principal: Principal): void {
 export function assertAccountWide(principal: Principal | null): void {
   if (principal === null) throw new DomainError('FORBIDDEN', 'this needs a credential');
   assertUnrestricted(principal);
+}
+
+/**
+ * Dashboard users hold the whole account, so only an administrator manages them: a credential holding `*`
+ * with no product, license or method lock (a dashboard admin's session, an admin token, the operator). A
+ * dormant token may still read them, like everything else, but changes nothing.
+ */
+export function assertAdministrator(principal: Principal | null, access: 'read' | 'write'): void {
+  const token = principal?.kind === 'token' ? principal.token : null;
+  if (token === null || !token.scopes.includes('*') || !isMethodAllowed(principal, null)) {
+    throw new DomainError(
+      'FORBIDDEN',
+      'only an administrator (a dashboard admin, a token with *) manages users',
+      {
+        scope: '*',
+      },
+    );
+  }
+  assertUnrestricted(principal as Principal);
+  if (access === 'write' && token.isDormant) throw dormantRefusal();
 }
 
 /** Data objects and events reach a license (and its products) or only products. */

@@ -59,7 +59,7 @@ function repositoriesOver(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'):
     resellers: resellerRepository(db),
     licenseTemplates: licenseTemplateRepository(db),
     messages: messageRepository(db),
-    dashboardUsers: dashboardUserRepository(db),
+    dashboardUsers: dashboardUserRepository(db, dialect),
     dashboardSessions: dashboardSessionRepository(db),
     signInCounters: signInCounterRepository(db, dialect),
     stats: statsRepository(db),

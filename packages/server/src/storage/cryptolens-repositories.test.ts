@@ -142,6 +142,21 @@ describe.each(dialects)('Cryptolens-era repositories on %s', (dialect) => {
     expect(await store.messages.findById(old.id)).toBeNull();
   });
 
+  it('pages messages newest first past the last one seen, also among messages of the same instant', async () => {
+    const channel = unique('paged');
+    const first = await store.messages.insert({ channel, content: '1', createdAt: at(1000) });
+    const second = await store.messages.insert({ channel, content: '2', createdAt: at(2000) });
+    const third = await store.messages.insert({ channel, content: '3', createdAt: at(2000) });
+    const fourth = await store.messages.insert({ channel, content: '4', createdAt: at(3000) });
+    const pageOf = (before: { createdAt: Date; id: number } | null) =>
+      store.messages.list({ channel, after: null, limit: 2, before });
+    const one = await pageOf(null);
+    expect(one).toEqual([fourth, third]);
+    const two = await pageOf(third);
+    expect(two).toEqual([second, first]);
+    expect(await pageOf(first)).toEqual([]);
+  });
+
   it('finds customers by secret hash and keeps notes', async () => {
     const customer = await store.customers.insert({
       name: 'C',

@@ -48,6 +48,8 @@ export const SECURITY_GROUPS = [
   'stats',
   'webhooks',
   'imports',
+  'messages',
+  'dashboard-users',
 ] as const;
 export type SecurityGroup = (typeof SECURITY_GROUPS)[number];
 
@@ -697,6 +699,79 @@ export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
         url: `/v1/resellers/${(await ctx.t.keyward.resellers.create(testActor, { name: `r-${ctx.unique()}` })).id}`,
         ...(method === 'PATCH' ? { payload: { phone: '+46 8 123 456' } } : {}),
       }),
+    }),
+  ),
+  // messages: any reader reads them (apps do); only an unlocked token writes them
+  {
+    group: 'messages',
+    method: 'GET',
+    route: '/v1/messages',
+    scope: 'messages:read',
+    operation: 'message/getmessages',
+    request: () => ({ url: '/v1/messages' }),
+    productLocked: { status: 200 },
+    licenseLocked: { status: 200 },
+  },
+  {
+    group: 'messages',
+    method: 'POST',
+    route: '/v1/messages',
+    scope: 'messages:write',
+    operation: 'message/createmessage',
+    request: ({ unique }) => ({
+      url: '/v1/messages',
+      payload: { channel: 'news', content: `m-${unique()}` },
+    }),
+  },
+  {
+    group: 'messages',
+    method: 'DELETE',
+    route: '/v1/messages/:id',
+    scope: 'messages:write',
+    operation: 'message/removemessage',
+    request: async ({ t, unique }) => {
+      const message = await t.keyward.messages.create(testActor, {
+        channel: 'news',
+        content: `m-${unique()}`,
+      });
+      return { url: `/v1/messages/${message.id}` };
+    },
+  },
+  // dashboard users hold the whole account: only an administrator (`*`, no lock) manages them
+  {
+    group: 'dashboard-users',
+    method: 'GET',
+    route: '/v1/dashboard-users',
+    scope: '*',
+    request: () => ({ url: '/v1/dashboard-users' }),
+  },
+  {
+    group: 'dashboard-users',
+    method: 'POST',
+    route: '/v1/dashboard-users',
+    scope: '*',
+    request: ({ unique }) => ({
+      url: '/v1/dashboard-users',
+      payload: { email: `new-${unique()}@example.com`, role: 'support', password: 'a long password' },
+    }),
+  },
+  ...(['PATCH', 'DELETE'] as const).map(
+    (method): RouteSecurityCase => ({
+      group: 'dashboard-users',
+      method,
+      route: '/v1/dashboard-users/:id',
+      scope: '*',
+      request: async ({ t, unique }) => {
+        const user = await t.keyward.dashboardAuth.createUser(testActor, {
+          email: `user-${unique()}@example.com`,
+          password: 'a long password',
+          role: 'read-only',
+        });
+        return {
+          url: `/v1/dashboard-users/${user.id}`,
+          ...(method === 'PATCH' ? { payload: { role: 'support' } } : {}),
+        };
+      },
     }),
   ),
   // dashboard sign-in: public; the session cookie is the credential these routes hand out

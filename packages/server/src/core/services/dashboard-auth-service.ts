@@ -5,7 +5,8 @@ import type { DashboardRole, DashboardSession, DashboardUser } from '../dashboar
 import { isDashboardRole, scopesOfRole } from '../dashboard-roles.js';
 import { DomainError } from '../domain-error.js';
 import { generatePassword, hashPassword, verifyPassword } from '../password-hash.js';
-import type { Store } from '../ports.js';
+import type { Repositories, Store } from '../ports.js';
+import { assertAdministrator } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import type { Scope } from '../scopes.js';
 import { hashToken } from '../secrets.js';
@@ -43,6 +44,41 @@ function checkPassword(password: string): void {
   }
 }
 
+function roleOf(value: string): DashboardRole {
+  if (!isDashboardRole(value)) {
+    throw new DomainError('INVALID_INPUT', 'role must be admin, support or read-only', { field: 'role' });
+  }
+  return value;
+}
+
+/** A dashboard user named by id (the API, the dashboard) or by email (the command line). */
+export type UserRef = { id: number } | { email: string };
+
+async function findUser(tx: Repositories, who: UserRef): Promise<DashboardUser> {
+  const found =
+    'id' in who
+      ? await tx.dashboardUsers.findById(who.id)
+      : await tx.dashboardUsers.findByEmail(normalizeEmail(who.email));
+  if (!found) {
+    throw new DomainError('NOT_FOUND', `no dashboard user ${'id' in who ? who.id : who.email}`);
+  }
+  if ('passwordHash' in found) {
+    const { passwordHash: _omit, ...user } = found;
+    return user;
+  }
+  return found;
+}
+
+/** Somebody must remain able to manage users from the dashboard. */
+function keepAnAdmin(adminIds: number[], user: DashboardUser, change: 'delete' | 'demote'): void {
+  if (user.role !== 'admin' || adminIds.some((id) => id !== user.id)) return;
+  throw new DomainError(
+    'CONFLICT',
+    `${user.email} is the last admin and cannot be ${change === 'delete' ? 'deleted' : 'given another role'}: make another user an admin first`,
+    { field: change === 'delete' ? 'id' : 'role' },
+  );
+}
+
 /** The CSRF token of a session: derived from its secret, which only the HttpOnly cookie holds. */
 export function csrfTokenOf(sessionSecret: string): string {
   return createHash('sha256').update(`keyward-csrf:${sessionSecret}`).digest('base64url');
@@ -71,11 +107,9 @@ export class DashboardAuthService {
     actor: Actor,
     input: { email: string; password: string; role: string },
   ): Promise<DashboardUser> {
+    assertAdministrator(actor.principal, 'write');
     const email = normalizeEmail(input.email);
-    if (!isDashboardRole(input.role)) {
-      throw new DomainError('INVALID_INPUT', 'role must be admin, support or read-only', { field: 'role' });
-    }
-    const role: DashboardRole = input.role;
+    const role = roleOf(input.role);
     checkPassword(input.password);
     const passwordHash = await hashPassword(input.password);
     const now = this.deps.clock.now();
@@ -89,30 +123,60 @@ export class DashboardAuthService {
     });
   }
 
-  async setPassword(actor: Actor, email: string, password: string): Promise<DashboardUser> {
-    checkPassword(password);
-    const passwordHash = await hashPassword(password);
+  async setPassword(actor: Actor, who: UserRef, password: string): Promise<DashboardUser> {
+    return this.updateUser(actor, who, { password });
+  }
+
+  /**
+   * Changes a user's role and/or password. A new password signs the user out everywhere; a new role takes
+   * effect with the user's next request. The last admin keeps the role.
+   */
+  async updateUser(
+    actor: Actor,
+    who: UserRef,
+    changes: { role?: string | undefined; password?: string | undefined },
+  ): Promise<DashboardUser> {
+    assertAdministrator(actor.principal, 'write');
+    const role = changes.role === undefined ? undefined : roleOf(changes.role);
+    if (changes.password !== undefined) checkPassword(changes.password);
+    const passwordHash = changes.password === undefined ? undefined : await hashPassword(changes.password);
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
-      const found = await tx.dashboardUsers.findByEmail(normalizeEmail(email));
-      if (!found) throw new DomainError('NOT_FOUND', `no dashboard user ${email}`);
-      const user = await tx.dashboardUsers.update(found.id, { passwordHash });
-      // Whoever held the old password is signed out everywhere.
-      await tx.dashboardSessions.deleteForUser(found.id);
-      await tx.events.append(newEvent('user.password_changed', actor, now, {}, { userId: found.id }));
-      return user ?? found;
+      const admins = await tx.dashboardUsers.lockAdminIds();
+      const found = await findUser(tx, who);
+      if (role !== undefined && role !== 'admin') keepAnAdmin(admins, found, 'demote');
+      const user =
+        (await tx.dashboardUsers.update(found.id, {
+          ...(role !== undefined ? { role } : {}),
+          ...(passwordHash !== undefined ? { passwordHash } : {}),
+        })) ?? found;
+      if (passwordHash !== undefined) {
+        // Whoever held the old password is signed out everywhere.
+        await tx.dashboardSessions.deleteForUser(found.id);
+        await tx.events.append(newEvent('user.password_changed', actor, now, {}, { userId: found.id }));
+      }
+      if (role !== undefined && role !== found.role) {
+        await tx.events.append(
+          newEvent('user.role_changed', actor, now, {}, { userId: found.id, from: found.role, to: role }),
+        );
+      }
+      return user;
     });
   }
 
-  listUsers(): Promise<DashboardUser[]> {
+  listUsers(actor: Actor): Promise<DashboardUser[]> {
+    assertAdministrator(actor.principal, 'read');
     return this.deps.store.dashboardUsers.list();
   }
 
-  async deleteUser(actor: Actor, email: string): Promise<void> {
+  /** Deletes a user and ends their sessions; never the last admin. */
+  async deleteUser(actor: Actor, who: UserRef): Promise<void> {
+    assertAdministrator(actor.principal, 'write');
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
-      const found = await tx.dashboardUsers.findByEmail(normalizeEmail(email));
-      if (!found) throw new DomainError('NOT_FOUND', `no dashboard user ${email}`);
+      const admins = await tx.dashboardUsers.lockAdminIds();
+      const found = await findUser(tx, who);
+      keepAnAdmin(admins, found, 'delete');
       await tx.dashboardSessions.deleteForUser(found.id);
       await tx.dashboardUsers.delete(found.id);
       await tx.events.append(

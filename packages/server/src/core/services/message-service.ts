@@ -47,8 +47,16 @@ export class MessageService {
     });
   }
 
-  /** Newest first; a null channel reads every channel; only messages created strictly after `after`. */
-  list(query: { channel: string | null; after: Date | null; limit: number }): Promise<Message[]> {
+  /**
+   * Newest first; a null channel reads every channel; only messages created strictly after `after`; `before`
+   * (the last message of a previous page) continues a listing.
+   */
+  list(query: {
+    channel: string | null;
+    after: Date | null;
+    limit: number;
+    before?: { createdAt: Date; id: number } | null;
+  }): Promise<Message[]> {
     return this.deps.store.messages.list(query);
   }
 

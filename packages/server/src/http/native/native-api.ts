@@ -1,12 +1,14 @@
 import type { Keyward } from '../../core/keyward.js';
 import type { App } from '../fastify-context.js';
 import { customerRoutes } from './routes/customers.js';
+import { dashboardUserRoutes } from './routes/dashboard-users.js';
 import { dataObjectRoutes } from './routes/data-objects.js';
 import { eventRoutes } from './routes/events.js';
 import { importRoutes } from './routes/imports.js';
 import { licenseTemplateRoutes } from './routes/license-templates.js';
 import { licenseRoutes } from './routes/licenses.js';
 import { machineRoutes } from './routes/machines.js';
+import { messageRoutes } from './routes/messages.js';
 import { offlineRoutes } from './routes/offline.js';
 import { policyRoutes } from './routes/policies.js';
 import { productRoutes } from './routes/products.js';
@@ -40,6 +42,8 @@ export async function nativeApi(app: App, keyward: Keyward): Promise<void> {
     offlineRoutes,
     webhookRoutes,
     importRoutes,
+    messageRoutes,
+    dashboardUserRoutes,
   ]) {
     routes(app, keyward);
   }

@@ -20,7 +20,10 @@ const toUserRecord = (row: Selectable<DashboardUsersTable>): DashboardUserRecord
 
 const withoutHash = ({ passwordHash: _omit, ...user }: DashboardUserRecord) => user;
 
-export function dashboardUserRepository(db: Kysely<Database>): DashboardUserRepository {
+export function dashboardUserRepository(
+  db: Kysely<Database>,
+  dialect: 'sqlite' | 'postgres',
+): DashboardUserRepository {
   return {
     async insert(input) {
       const row = await db
@@ -77,6 +80,12 @@ export function dashboardUserRepository(db: Kysely<Database>): DashboardUserRepo
     async delete(id) {
       const result = await db.deleteFrom('dashboard_users').where('id', '=', id).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
+    },
+    async lockAdminIds() {
+      // SQLite's write transactions already run one at a time; PostgreSQL locks the admins' rows.
+      let query = db.selectFrom('dashboard_users').select('id').where('role', '=', 'admin').orderBy('id');
+      if (dialect === 'postgres') query = query.forUpdate();
+      return (await query.execute()).map((row) => Number(row.id));
     },
   };
 }

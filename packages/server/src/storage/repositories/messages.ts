@@ -25,7 +25,7 @@ export function messageRepository(db: Kysely<Database>): MessageRepository {
       const row = await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
       return row ? toMessage(row) : null;
     },
-    async list({ channel, after, limit }) {
+    async list({ channel, after, limit, before }) {
       let query = db
         .selectFrom('messages')
         .selectAll()
@@ -34,6 +34,12 @@ export function messageRepository(db: Kysely<Database>): MessageRepository {
         .limit(limit);
       if (channel !== null) query = query.where('channel', '=', channel);
       if (after !== null) query = query.where('created_at', '>', after.getTime());
+      if (before) {
+        const at = before.createdAt.getTime();
+        query = query.where((eb) =>
+          eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', before.id)])]),
+        );
+      }
       return (await query.execute()).map(toMessage);
     },
     async delete(id) {

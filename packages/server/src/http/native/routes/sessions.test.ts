@@ -186,7 +186,7 @@ for (const dialect of await testDialects()) {
         cookie: sessionCookieOf(response).split(';')[0] as string,
         csrf: (response.json() as Json).csrfToken,
       };
-      await t.keyward.dashboardAuth.setPassword(actor, email, 'another long password');
+      await t.keyward.dashboardAuth.setPassword(actor, { email }, 'another long password');
       await expectError(as(s, 'GET', '/v1/licenses'), 401, 'UNAUTHENTICATED');
       await expectError(signIn(email), 401, 'UNAUTHENTICATED');
       await expectStatus(signIn(email, 'another long password'), 200);

@@ -1,0 +1,123 @@
+import { Type } from 'typebox';
+import type { DashboardUser as DashboardUserModel } from '../../../core/dashboard-ports.js';
+import { DASHBOARD_ROLES } from '../../../core/dashboard-roles.js';
+import type { Keyward } from '../../../core/keyward.js';
+import { MIN_PASSWORD_LENGTH } from '../../../core/services/dashboard-auth-service.js';
+import type { App } from '../../fastify-context.js';
+import { actorOf } from '../../plugins/authenticate.js';
+import { IdParams, listOf, Timestamp } from '../schemas.js';
+
+const tags = ['dashboard users'];
+
+const Role = Type.Enum([...DASHBOARD_ROLES], {
+  description: 'admin: everything; support: reads everything and manages machines; read-only: reads.',
+});
+const Password = Type.String({
+  minLength: MIN_PASSWORD_LENGTH,
+  maxLength: 1024,
+  description: 'Set by the admin and passed on to the user; stored hashed, never answered or logged.',
+});
+
+export const DashboardUser = Type.Object({
+  id: Type.Integer(),
+  email: Type.String(),
+  role: Role,
+  createdAt: Timestamp,
+  lastSignInAt: Type.Union([Timestamp, Type.Null()]),
+});
+const UserCreate = Type.Object(
+  { email: Type.String({ minLength: 3, maxLength: 320 }), role: Role, password: Password },
+  { additionalProperties: false },
+);
+const UserUpdate = Type.Object(
+  { role: Type.Optional(Role), password: Type.Optional(Password) },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+const present = (user: DashboardUserModel) => ({
+  id: user.id,
+  email: user.email,
+  role: user.role,
+  createdAt: user.createdAt.toISOString(),
+  lastSignInAt: user.lastSignInAt?.toISOString() ?? null,
+});
+
+/**
+ * The web dashboard's users. They hold the whole account, so only an administrator manages them (core decides:
+ * a dashboard admin, or a token with `*` and no lock). Passwords go in, never out; the last admin stays.
+ * Not idempotent on purpose: a stored request fingerprint would be a fast hash of the password.
+ */
+export function dashboardUserRoutes(app: App, keyward: Keyward): void {
+  app.get(
+    '/dashboard-users',
+    {
+      config: { auth: { scope: '*' } },
+      schema: {
+        tags,
+        description: 'Every dashboard user, oldest first (never their passwords).',
+        response: { 200: listOf(DashboardUser) },
+      },
+    },
+    async (request) => ({
+      data: (await keyward.dashboardAuth.listUsers(actorOf(request, 'native'))).map(present),
+      nextCursor: null,
+    }),
+  );
+
+  app.post(
+    '/dashboard-users',
+    {
+      config: { auth: { scope: '*' } },
+      schema: {
+        tags,
+        description: 'Creates a dashboard user with the password the admin chose; 409 if the email is taken.',
+        body: UserCreate,
+        response: { 201: DashboardUser },
+      },
+    },
+    async (request, reply) => {
+      const user = await keyward.dashboardAuth.createUser(actorOf(request, 'native'), request.body);
+      return reply.status(201).send(present(user));
+    },
+  );
+
+  app.patch(
+    '/dashboard-users/:id',
+    {
+      config: { auth: { scope: '*' } },
+      schema: {
+        tags,
+        description:
+          "Changes a user's role and/or sets a new password, which ends the user's sessions. The last admin " +
+          'cannot be given another role (409).',
+        params: IdParams,
+        body: UserUpdate,
+        response: { 200: DashboardUser },
+      },
+    },
+    async (request) =>
+      present(
+        await keyward.dashboardAuth.updateUser(
+          actorOf(request, 'native'),
+          { id: request.params.id },
+          request.body,
+        ),
+      ),
+  );
+
+  app.delete(
+    '/dashboard-users/:id',
+    {
+      config: { auth: { scope: '*' } },
+      schema: {
+        tags,
+        description: 'Deletes a user and ends their sessions. The last admin cannot be deleted (409).',
+        params: IdParams,
+      },
+    },
+    async (request, reply) => {
+      await keyward.dashboardAuth.deleteUser(actorOf(request, 'native'), { id: request.params.id });
+      return reply.status(204).send();
+    },
+  );
+}
