@@ -14,6 +14,8 @@ export interface WebhookEndpointsTable {
   /** JSON array; empty means every product. */
   product_ids: string;
   is_enabled: Flag;
+  /** Hears each record an import writes; otherwise only the import's summary. */
+  include_import_records: Generated<Flag>;
   sealed_secret: string;
   created_at: Millis;
   updated_at: Millis;

@@ -11,6 +11,7 @@ import * as signInCounters from './migrations/010-sign-in-counters.js';
 import * as importReruns from './migrations/011-import-reruns.js';
 import * as lapsedLeases from './migrations/012-lapsed-leases.js';
 import * as licenseKeySearch from './migrations/013-license-key-search.js';
+import * as webhookImportRecords from './migrations/014-webhook-import-records.js';
 
 type Dialect = 'sqlite' | 'postgres';
 
@@ -29,6 +30,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '011-import-reruns': { up: (db) => importReruns.up(db, dialect) },
     '012-lapsed-leases': { up: (db) => lapsedLeases.up(db, dialect) },
     '013-license-key-search': { up: (db) => licenseKeySearch.up(db, dialect) },
+    '014-webhook-import-records': { up: (db) => webhookImportRecords.up(db, dialect) },
   };
   return { getMigrations: async () => all };
 }
