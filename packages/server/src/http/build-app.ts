@@ -7,7 +7,7 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyServerOptions, LogController } from 'fastify';
 import type { Keyward } from '../core/keyward.js';
-import { registerDashboard } from './dashboard-static.js';
+import { DEFAULT_DASHBOARD_DIR, dashboardNotFoundPage, registerDashboard } from './dashboard-static.js';
 import { authToolApi } from './dialects/authtool/authtool-api.js';
 import { CRYPTOLENS_PREFIX, cryptolensDialect } from './dialects/cryptolens/plugin.js';
 import { type LimelmOptions, limelmDialect } from './dialects/limelm/limelm-api.js';
@@ -95,7 +95,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
   });
-  registerErrorHandler(app);
+  const dashboardDir = options.dashboardDir ?? DEFAULT_DASHBOARD_DIR;
+  // A browser opening an address no route serves gets the dashboard, which says the page does not exist.
+  registerErrorHandler(app, { notFoundPage: dashboardNotFoundPage(dashboardDir) });
   registerRequestLimits(app);
   registerNativeJsonParser(app);
   registerStorableText(app);
@@ -141,6 +143,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(async (at) => authToolApi(at as App, keyward), { prefix: '/public/v1' });
   await app.register(async (c) => cryptolensDialect(c as App, keyward), { prefix: CRYPTOLENS_PREFIX });
   await app.register(async (limelm) => limelmDialect(limelm as App, keyward, options.limelm));
-  await registerDashboard(app, options.dashboardDir);
+  await registerDashboard(app, dashboardDir);
   return app;
 }

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DASHBOARD_SECTIONS, registerDashboard } from './dashboard-static.js';
+import { DASHBOARD_SECTIONS, dashboardNotFoundPage, registerDashboard } from './dashboard-static.js';
 import type { App } from './fastify-context.js';
+import { registerErrorHandler } from './plugins/error-handler.js';
 
 describe('serving the dashboard', () => {
   let dir: string;
@@ -20,6 +21,7 @@ describe('serving the dashboard', () => {
 
   const appFor = async (directory: string) => {
     const app = Fastify();
+    registerErrorHandler(app, { notFoundPage: dashboardNotFoundPage(directory) });
     app.get('/v1/products', async () => ({ data: [] }));
     await registerDashboard(app as unknown as App, directory);
     return app;
@@ -41,13 +43,40 @@ describe('serving the dashboard', () => {
     await app.close();
   });
 
-  it('leaves the API and missing files to the not-found handler', async () => {
+  const BROWSER = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+
+  it('leaves the API and missing files to the not-found handler, also for a browser', async () => {
     const app = await appFor(join(dir, 'built'));
     expect((await app.inject({ url: '/v1/products' })).json()).toEqual({ data: [] });
-    for (const url of ['/v1/nothing', '/public/v1/x', '/cryptolens/api/x', '/api/rest/x', '/missing.png']) {
-      const answer = await app.inject({ url });
-      expect(answer.statusCode, url).toBe(404);
-      expect(answer.body, url).not.toContain('<title>dashboard</title>');
+    const urls = ['/v1/nothing', '/public/v1/x', '/cryptolens/api/x', '/api/rest/x', '/missing.png'];
+    for (const url of [...urls, '/docs/x', '/assets/old-123.js', '/favicon.ico', '/v1']) {
+      for (const headers of [{}, BROWSER]) {
+        const answer = await app.inject({ url, headers });
+        expect(answer.statusCode, url).toBe(404);
+        expect(answer.body, url).not.toContain('<title>dashboard</title>');
+        expect(answer.json().error.code, url).toBe('NOT_FOUND');
+      }
+    }
+    await app.close();
+  });
+
+  it('gives a browser the page, with status 404, for an address no route serves', async () => {
+    const app = await appFor(join(dir, 'built'));
+    for (const url of ['/no-such-page', '/licences/12', '/products-old?x=1', '/a/b/c']) {
+      const page = await app.inject({ url, headers: BROWSER });
+      expect(page.statusCode, url).toBe(404);
+      expect(page.headers['content-type'], url).toMatch(/text\/html/);
+      expect(page.headers['cache-control'], url).toBe('no-cache');
+      expect(page.body, url).toContain('<title>dashboard</title>');
+      // A program that asked for JSON (or anything) still gets the JSON 404.
+      for (const accept of [undefined, 'application/json', '*/*']) {
+        const answer = await app.inject({ url, headers: accept ? { accept } : {} });
+        expect(answer.statusCode, url).toBe(404);
+        expect(answer.json().error.code, url).toBe('NOT_FOUND');
+      }
+      // Only reads get a page.
+      const post = await app.inject({ method: 'POST', url, headers: BROWSER });
+      expect(post.json().error.code).toBe('NOT_FOUND');
     }
     await app.close();
   });
@@ -63,6 +92,9 @@ describe('serving the dashboard', () => {
     const root = await app.inject({ url: '/' });
     expect(root.statusCode).toBe(503);
     expect(root.body).toContain('npm run build');
+    const unknown = await app.inject({ url: '/no-such-page', headers: BROWSER });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().error.code).toBe('NOT_FOUND');
     expect((await app.inject({ url: '/v1/products' })).statusCode).toBe(200);
     await app.close();
   });

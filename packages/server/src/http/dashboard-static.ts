@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
+import type { FastifyRequest } from 'fastify';
 import type { App } from './fastify-context.js';
+import type { NotFoundPage } from './plugins/error-handler.js';
 
 /** The dashboard's build, found beside the server package in the repository (packages/dashboard/dist). */
 export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../../dashboard/dist/', import.meta.url));
@@ -20,6 +22,47 @@ export const DASHBOARD_SECTIONS = [
   'webhooks',
   'signing-keys',
 ] as const;
+
+/**
+ * Paths of the APIs and the server's own documents. A request under one of them that matches no route gets
+ * its surface's 404 (JSON, or a dialect's envelope), never the dashboard's page.
+ */
+export const NON_PAGE_PREFIXES = [
+  '/v1',
+  '/public',
+  '/cryptolens',
+  '/api',
+  '/limelm',
+  '/docs',
+  '/assets',
+] as const;
+
+/**
+ * Whether a request that matched no route is a browser opening a page (a link to a dashboard page that does
+ * not exist, or a mistyped address): a GET or HEAD that accepts HTML, outside the APIs, for no file.
+ */
+export function wantsDashboardPage(request: FastifyRequest): boolean {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+  const path = request.url.split('?')[0] ?? '';
+  if (NON_PAGE_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`))) return false;
+  // A missing file (favicon.ico, robots.txt, an old asset) answers 404 without a page.
+  if (/\.[A-Za-z0-9]+$/.test(path)) return false;
+  const accept = request.headers.accept;
+  return typeof accept === 'string' && /(^|,)\s*text\/html\s*(;|,|$)/i.test(accept);
+}
+
+/**
+ * The dashboard's page for a browser that asked for a path no route serves, with status 404, so the page itself
+ * says "page not found" instead of a JSON error; undefined (the JSON 404) for everything else, and when the
+ * dashboard is not built.
+ */
+export function dashboardNotFoundPage(directory: string = DEFAULT_DASHBOARD_DIR): NotFoundPage {
+  const built = existsSync(`${directory}/index.html`);
+  return (request, reply) => {
+    if (!built || !wantsDashboardPage(request)) return undefined;
+    return reply.status(404).header('cache-control', 'no-cache').sendFile('index.html', directory);
+  };
+}
 
 /**
  * Serves the web dashboard at `/`: its hashed assets cached for a year, and index.html (never cached) for

@@ -67,7 +67,16 @@ function frameworkError(error: FastifyError): { status: number; code: string; me
   return null;
 }
 
-export function registerErrorHandler(app: FastifyInstance): void {
+/**
+ * Answers a request that matched no route instead of the JSON 404 when it wants to (the dashboard's page for a
+ * browser, http/dashboard-static.ts); returns undefined to leave it to the JSON 404.
+ */
+export type NotFoundPage = (request: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined;
+
+export function registerErrorHandler(
+  app: FastifyInstance,
+  options: { notFoundPage?: NotFoundPage } = {},
+): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (isDomainError(error)) {
       return reply
@@ -84,10 +93,12 @@ export function registerErrorHandler(app: FastifyInstance): void {
       .status(500)
       .send(errorBody(request, 'INTERNAL', 'internal error; quote the request id when reporting it'));
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send(errorBody(request, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  app.setNotFoundHandler(
+    (request, reply) =>
+      options.notFoundPage?.(request, reply) ??
+      reply
+        .status(404)
+        .send(errorBody(request, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );
 }
 
