@@ -90,6 +90,8 @@ export interface LicenseRepository {
     filter: LicenseFilter,
     input: { after: number | null; limit: number; now: Date; order?: 'asc' | 'desc' },
   ): Promise<License[]>;
+  /** How many licenses match, counting no further than `max` + 1: more than `max` is all a caller learns. */
+  countUpTo(filter: LicenseFilter, input: { now: Date; max: number }): Promise<number>;
   update(id: number, changes: Partial<Omit<License, 'id' | 'createdAt'>>): Promise<License>;
   delete(id: number): Promise<boolean>;
   /** Bookkeeping after validations, batched off the response path. */

@@ -65,6 +65,23 @@ export function canAccessLicense(
   return true;
 }
 
+/**
+ * Whether the caller may reach every license of a list filtered to `productId` (or unfiltered), so that counting
+ * them tells it nothing about licenses it may not see: an unlocked token, or one locked to that product.
+ */
+export function seesEveryLicenseOf(
+  principal: Principal | null,
+  filter: { productId?: number | undefined },
+): boolean {
+  if (principal === null || principal.kind === 'license') return false;
+  const { token } = principal;
+  if (token.licenseId !== null) return false;
+  return (
+    token.productIds.length === 0 ||
+    (filter.productId !== undefined && token.productIds.includes(filter.productId))
+  );
+}
+
 /** A license the caller may not reach is, to that caller, a license that does not exist. */
 export function assertLicenseAccess(
   principal: Principal | null,

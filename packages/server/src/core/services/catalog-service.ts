@@ -108,6 +108,16 @@ export class CatalogService {
     await this.deps.store.transaction(async (tx) => {
       if (!(await tx.products.findById(id)))
         throw new DomainError('NOT_FOUND', `product ${id} does not exist`);
+      // Licenses of other products may unlock this one too (add-ons, AuthTool packages).
+      const licenses = await tx.licenses.countUpTo({ productId: id }, { now, max: 1000 });
+      if (licenses > 0) {
+        const counted =
+          licenses > 1000 ? 'more than 1,000 licenses' : `${licenses} license${licenses === 1 ? '' : 's'}`;
+        throw new DomainError(
+          'CONFLICT',
+          `product ${id} is still unlocked by ${counted}; delete the licenses or remove the product from them first`,
+        );
+      }
       const policies = await tx.policies.list({ productId: id, after: null, limit: 1 });
       if (policies.length > 0) throw new DomainError('CONFLICT', 'delete the policies of the product first');
       await tx.products.delete(id);
@@ -181,8 +191,12 @@ export class CatalogService {
     await this.deps.store.transaction(async (tx) => {
       const policy = await tx.policies.findById(id);
       if (!policy) throw new DomainError('NOT_FOUND', `policy ${id} does not exist`);
-      if ((await tx.policies.countLicenses(id)) > 0) {
-        throw new DomainError('CONFLICT', 'the policy still has licenses; delete or move them first');
+      const licenses = await tx.policies.countLicenses(id);
+      if (licenses > 0) {
+        throw new DomainError(
+          'CONFLICT',
+          `policy ${id} still has ${licenses} license${licenses === 1 ? '' : 's'}; delete them or move them to another policy first`,
+        );
       }
       await tx.policies.delete(id);
       await tx.events.append(

@@ -20,6 +20,7 @@ import {
   licenseNotFound,
   type Principal,
   policyNotFound,
+  seesEveryLicenseOf,
 } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { stripUndefined } from '../strip-undefined.js';
@@ -264,6 +265,23 @@ export class LicenseService {
       { ...filter, email: normalizeEmail(filter.email) ?? undefined },
       { ...page, now: this.deps.clock.now() },
     );
+  }
+
+  /**
+   * How many licenses a list with this filter holds, counted up to `max` (`isExact` false: more than `max`);
+   * null when the caller's locks hide some of them, so a count would tell it about licenses it may not see.
+   */
+  async count(
+    principal: Principal | null,
+    filter: LicenseFilter,
+    max: number,
+  ): Promise<{ count: number; isExact: boolean } | null> {
+    if (!seesEveryLicenseOf(principal, filter)) return null;
+    const counted = await this.deps.store.licenses.countUpTo(
+      { ...filter, email: normalizeEmail(filter.email) ?? undefined },
+      { now: this.deps.clock.now(), max },
+    );
+    return counted > max ? { count: max, isExact: false } : { count: counted, isExact: true };
   }
 
   /** Runs a change on a locked license and records it as one event. */

@@ -189,6 +189,12 @@ export const LicenseListQuery = Type.Object(
     order: Type.Optional(
       Type.Enum(['desc', 'asc'], { description: 'desc (default): newest first; asc: oldest first' }),
     ),
+    withTotal: Type.Optional(
+      Type.Boolean({
+        description:
+          'Also answer `total`, how many licenses match the filters (counted up to 10,000), and `isTotalExact`',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -482,3 +488,19 @@ export const SigningKey = Type.Object({
 
 export const listOf = <T extends TSchema>(item: T) =>
   Type.Object({ data: Type.Array(item), nextCursor: Nullable(Type.String()) });
+
+/** GET /v1/licenses: a page, and with `withTotal` how many licenses match in all. */
+export const LicenseList = Type.Object({
+  data: Type.Array(License),
+  nextCursor: Nullable(Type.String()),
+  total: Type.Optional(
+    Type.Integer({
+      description:
+        'With withTotal: how many licenses match, at most 10,000 (see isTotalExact). Left out for a token ' +
+        'whose product or license lock hides some of them.',
+    }),
+  ),
+  isTotalExact: Type.Optional(
+    Type.Boolean({ description: 'false when more than `total` licenses match: counting stopped there' }),
+  ),
+});

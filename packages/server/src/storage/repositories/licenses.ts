@@ -167,6 +167,52 @@ export function licenseRepository(db: Kysely<Database>, dialect: 'sqlite' | 'pos
       ? sql<string>`${sql.ref('licenses.key_search')} collate "C"`
       : sql.ref<string>('licenses.key_search');
 
+  /** The licenses a filter names (list and countUpTo), before any ordering, paging or selection. */
+  function matching(filter: LicenseFilter, now: Date) {
+    const productId = filter.productId;
+    let query = db
+      .selectFrom('licenses')
+      .$if(productId !== undefined, (q) =>
+        q
+          .innerJoin('license_products as by_product', 'by_product.license_id', 'licenses.id')
+          .where('by_product.product_id', '=', productId as number),
+      );
+    if (filter.tag !== undefined) {
+      const tag = filter.tag;
+      query = query.where('licenses.id', 'in', (eb) =>
+        eb.selectFrom('license_tags').select('license_id').where('tag', '=', tag),
+      );
+    }
+    if (filter.policyId !== undefined) query = query.where('policy_id', '=', filter.policyId);
+    if (filter.customerId !== undefined) query = query.where('customer_id', '=', filter.customerId);
+    if (filter.email !== undefined) query = query.where('email', '=', filter.email);
+    const search = filter.key === undefined ? null : keySearch(filter.key);
+    if (search) query = query.where(keyMatches(search));
+    const t = now.getTime();
+    switch (filter.status) {
+      // Each license has one status, in this precedence: revoked, suspended, expired, active.
+      case 'revoked':
+        query = query.where('revoked_at', 'is not', null);
+        break;
+      case 'suspended':
+        query = query.where('revoked_at', 'is', null).where('is_suspended', '=', 1);
+        break;
+      case 'expired':
+        query = query
+          .where('revoked_at', 'is', null)
+          .where('is_suspended', '=', 0)
+          .where('expires_at', '<=', t);
+        break;
+      case 'active':
+        query = query
+          .where('is_suspended', '=', 0)
+          .where('revoked_at', 'is', null)
+          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', t)]));
+        break;
+    }
+    return query;
+  }
+
   /** Keys matching a search (core/key-search.ts); `%`, `_` and `\` in it are plain characters. */
   function keyMatches({ form, match }: KeySearch): Expression<SqlBool> {
     if (match === 'prefix') {
@@ -262,53 +308,23 @@ export function licenseRepository(db: Kysely<Database>, dialect: 'sqlite' | 'pos
     async list(filter: LicenseFilter, { after, limit, now, order = 'desc' }) {
       // With a product, the page is walked along license_products' (product_id, license_id) index, which stops
       // after `limit` rows; `licenses.id in (…)` collected every license of the product first (315 ms at 1 M).
-      const productId = filter.productId;
-      const id = sql.ref<number>(productId === undefined ? 'licenses.id' : 'by_product.license_id');
-      let query = db
-        .selectFrom('licenses')
-        .$if(productId !== undefined, (q) =>
-          q
-            .innerJoin('license_products as by_product', 'by_product.license_id', 'licenses.id')
-            .where('by_product.product_id', '=', productId as number),
-        )
-        .selectAll('licenses')
-        .orderBy(id, order)
-        .limit(limit);
+      const id = sql.ref<number>(filter.productId === undefined ? 'licenses.id' : 'by_product.license_id');
+      let query = matching(filter, now).selectAll('licenses').orderBy(id, order).limit(limit);
       if (after !== null) query = query.where(id, order === 'desc' ? '<' : '>', after);
-      if (filter.tag !== undefined) {
-        const tag = filter.tag;
-        query = query.where('licenses.id', 'in', (eb) =>
-          eb.selectFrom('license_tags').select('license_id').where('tag', '=', tag),
-        );
-      }
-      if (filter.policyId !== undefined) query = query.where('policy_id', '=', filter.policyId);
-      if (filter.customerId !== undefined) query = query.where('customer_id', '=', filter.customerId);
-      if (filter.email !== undefined) query = query.where('email', '=', filter.email);
-      const search = filter.key === undefined ? null : keySearch(filter.key);
-      if (search) query = query.where(keyMatches(search));
-      const t = now.getTime();
-      switch (filter.status) {
-        // Each license has one status, in this precedence: revoked, suspended, expired, active.
-        case 'revoked':
-          query = query.where('revoked_at', 'is not', null);
-          break;
-        case 'suspended':
-          query = query.where('revoked_at', 'is', null).where('is_suspended', '=', 1);
-          break;
-        case 'expired':
-          query = query
-            .where('revoked_at', 'is', null)
-            .where('is_suspended', '=', 0)
-            .where('expires_at', '<=', t);
-          break;
-        case 'active':
-          query = query
-            .where('is_suspended', '=', 0)
-            .where('revoked_at', 'is', null)
-            .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', t)]));
-          break;
-      }
       return (await query.execute()).map(toLicense);
+    },
+    async countUpTo(filter: LicenseFilter, { now, max }) {
+      // Stops after max + 1 matches, so no filter costs more than reading that many rows of its index.
+      const row = await db
+        .selectFrom(
+          matching(filter, now)
+            .select(sql<number>`1`.as('one'))
+            .limit(max + 1)
+            .as('matched'),
+        )
+        .select((eb) => eb.fn.countAll<number | string>().as('count'))
+        .executeTakeFirstOrThrow();
+      return Number(row.count);
     },
     async update(id, changes) {
       const set = columnsFor<LicenseChanges, Row>(changes, licenseColumns);

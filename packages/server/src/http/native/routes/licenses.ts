@@ -20,12 +20,15 @@ import {
   License,
   LicenseBatchCreate,
   LicenseCreate,
+  LicenseList,
   LicenseListQuery,
   LicenseUpdate,
-  listOf,
 } from '../schemas.js';
 
 const tags = ['licenses'];
+
+/** Counting stops here, so a total costs at most this many index entries however many licenses match. */
+export const LICENSE_TOTAL_MAX = 10_000;
 
 type CreateBody = Omit<Static<typeof LicenseCreate>, 'policyId'>;
 
@@ -106,14 +109,19 @@ export function licenseRoutes(app: App, keyward: Keyward): void {
     '/licenses',
     {
       config: { auth: { scope: 'licenses:read' } },
-      schema: { tags, querystring: LicenseListQuery, response: { 200: listOf(License) } },
+      schema: { tags, querystring: LicenseListQuery, response: { 200: LicenseList } },
     },
     async (request) => {
       const principal = principalOf(request);
-      const { limit = 100, after, order, ...filter } = request.query;
+      const { limit = 100, after, order, withTotal, ...filter } = request.query;
       const licenses = await keyward.licenses.list(filter, { after: parseCursor(after), limit, order });
       const listed = page(licenses, limit, (l) => l);
-      return { ...listed, data: licenses.filter((l) => canAccessLicense(principal, l)).map(present) };
+      const counted = withTotal ? await keyward.licenses.count(principal, filter, LICENSE_TOTAL_MAX) : null;
+      return {
+        ...listed,
+        data: licenses.filter((l) => canAccessLicense(principal, l)).map(present),
+        ...(counted ? { total: counted.count, isTotalExact: counted.isExact } : {}),
+      };
     },
   );
 

@@ -164,7 +164,17 @@ describe('policies routes', () => {
     it('refuses to delete a policy that still has licenses', async () => {
       const policy = await createPolicy(t, productId);
       await createLicense(t, policy.id);
-      await expectError(t.call({ method: 'DELETE', url: `/v1/policies/${policy.id}` }), 409, 'CONFLICT');
+      await createLicense(t, policy.id);
+      const error = await expectError(
+        t.call({ method: 'DELETE', url: `/v1/policies/${policy.id}` }),
+        409,
+        'CONFLICT',
+      );
+      // Says why, so the dashboard can show it.
+      expect(error.message).toBe(
+        `policy ${policy.id} still has 2 licenses; delete them or move them to another policy first`,
+      );
+      await get(t, `/v1/policies/${policy.id}`);
     });
   });
 });

@@ -1,14 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  createLicense,
   createPolicy,
   createProduct,
   expectError,
   expectStatus,
   get,
   patch,
+  productWithPolicy,
 } from '../../../test-support/native-calls.js';
 import { describeRouteSecurity } from '../../../test-support/route-security.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
+import { testDialects } from '../../../test-support/test-store.js';
 
 describe('products routes', () => {
   let t: TestApp;
@@ -123,5 +126,34 @@ describe('products routes', () => {
     });
   });
 });
+
+for (const dialect of await testDialects()) {
+  describe(`deleting a product that licenses still unlock (${dialect})`, () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp(dialect);
+    });
+    afterAll(() => t.dispose());
+
+    it('refuses with 409 CONFLICT naming the licenses, and deletes once none is left', async () => {
+      const { policy } = await productWithPolicy(t);
+      // The add-on has no policy of its own: licenses of another product unlock it too.
+      const addOn = await createProduct(t, { name: 'Add-on' });
+      const license = await createLicense(t, policy.id, { productIds: [addOn.id] });
+      const error = await expectError(
+        t.call({ method: 'DELETE', url: `/v1/products/${addOn.id}` }),
+        409,
+        'CONFLICT',
+      );
+      expect(error.message).toBe(
+        `product ${addOn.id} is still unlocked by 1 license; delete the licenses or remove the product from them first`,
+      );
+      await get(t, `/v1/products/${addOn.id}`);
+      expect((await get(t, `/v1/licenses/${license.id}`)).productIds).toContain(addOn.id);
+      await patch(t, `/v1/licenses/${license.id}`, { productIds: [] });
+      await expectStatus(t.call({ method: 'DELETE', url: `/v1/products/${addOn.id}` }), 204);
+    });
+  });
+}
 
 describeRouteSecurity('products');
