@@ -3,6 +3,7 @@ import { appReadableFeatures } from '../app-readable-features.js';
 import type { Clock } from '../clock.js';
 import { DomainError, type ErrorCode } from '../domain-error.js';
 import { sealLicenseFile } from '../license-file.js';
+import { checkFingerprint } from '../machine-identity.js';
 import { effectiveRules, type License } from '../model.js';
 import type { Store } from '../ports.js';
 import { newEvent } from '../record-event.js';
@@ -79,6 +80,8 @@ export class LicenseFileService {
         { field: 'ttlSeconds' },
       );
     }
+    // A fingerprint no machine could hold is bad input, refused before validation records an outcome.
+    if (request.fingerprint !== undefined) checkFingerprint(request.fingerprint);
     if (request.encrypt && !request.fingerprint) {
       throw new DomainError('INVALID_INPUT', 'an encrypted file is bound to a machine: give fingerprint', {
         field: 'fingerprint',
