@@ -26,9 +26,9 @@ describe('keyward offline', () => {
   it('answers request files, checks out license files, and refuses bad input', async () => {
     await keyward('product', 'create', 'Lab tool');
     const policy = JSON.parse(
-      await keyward('policy', 'create', '--product', '1', '--name', 'One', '--max-machines', '1'),
+      await keyward('policy', 'create', '--product', '1', '--name', 'One', '--max-machines', '1', '--json'),
     );
-    const [license] = JSON.parse(await keyward('license', 'create', '--policy', String(policy.id)));
+    const [license] = JSON.parse(await keyward('license', 'create', '--policy', String(policy.id), '--json'));
     const request = join(dir, 'request.txt');
     writeFileSync(
       request,
@@ -41,7 +41,7 @@ describe('keyward offline', () => {
       }).replace(/(.{60})/g, '$1\n'),
     );
     const response = join(dir, 'response.txt');
-    const summary = JSON.parse(await keyward('offline', 'respond', request, '--out', response));
+    const summary = JSON.parse(await keyward('offline', 'respond', request, '--out', response, '--json'));
     expect(summary).toMatchObject({ type: 'activation', machineId: 1, response });
     const database = new Sqlite(join(dir, 'keyward.sqlite'), { readonly: true });
     const { public_key_pem: publicKeyPem } = database

@@ -19,8 +19,9 @@ function environment(dir: string, extra: Record<string, string> = {}) {
   };
 }
 
+/** Runs a command for a script: `--json`, its standard output parsed. */
 async function keyward(dir: string, ...args: string[]) {
-  const { stdout } = await run('node', [CLI, ...args], { env: environment(dir) });
+  const { stdout } = await run('node', [CLI, ...args, '--json'], { env: environment(dir) });
   return JSON.parse(stdout);
 }
 
