@@ -86,6 +86,8 @@ export interface ImportRepository {
    */
   insertProductWithId(input: { id: number; name: string; createdAt: Date }): Promise<boolean>;
   findLink(source: string, entity: string, externalId: string): Promise<number | null>;
+  /** The Keyward ids of every record of this kind linked to the source. */
+  listLinkedIds(source: string, entity: string): Promise<number[]>;
   saveLink(source: string, entity: string, externalId: string, localId: number, at: Date): Promise<void>;
 }
 

@@ -11,6 +11,8 @@ export interface WebhookEndpoint {
   /** Only events of these products; empty = every event, also those of no product. */
   productIds: number[];
   isEnabled: boolean;
+  /** Hears each record an import writes; otherwise an import sends only its summary (import.completed). */
+  includeImportRecords: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -63,7 +65,13 @@ export interface AttemptOutcome {
 }
 
 export interface WebhookRepository {
-  insertEndpoint(input: Omit<WebhookEndpoint, 'id'> & { sealedSecret: string }): Promise<WebhookEndpoint>;
+  insertEndpoint(
+    input: Omit<WebhookEndpoint, 'id' | 'includeImportRecords'> & {
+      sealedSecret: string;
+      /** Default false. */
+      includeImportRecords?: boolean;
+    },
+  ): Promise<WebhookEndpoint>;
   findEndpoint(id: number): Promise<WebhookEndpoint | null>;
   listEndpoints(input: { after: number | null; limit: number }): Promise<WebhookEndpoint[]>;
   updateEndpoint(

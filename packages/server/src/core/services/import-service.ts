@@ -8,7 +8,7 @@ import type { ImportCounts, ImportJob, ImportKind, ImportTally } from '../import
 import { isValidFingerprint, MACHINE_NAME_FORBIDDEN, machineIp } from '../machine-identity.js';
 import type { FeatureField, FeatureValue, License, Policy } from '../model.js';
 import type { Repositories, Store } from '../ports.js';
-import { newEvent } from '../record-event.js';
+import { type NewEvent, newEvent } from '../record-event.js';
 import type { SecretBox } from '../secrets.js';
 
 export type ImportOutcome = 'created' | 'updated' | 'skipped';
@@ -112,6 +112,26 @@ function canonicalJson(value: unknown): string {
 /** Whether a rerun reads what the job read: the same file text, key list, products and URL. */
 const sameInput = (a: Record<string, unknown>, b: Record<string, unknown>) =>
   canonicalJson(a) === canonicalJson(b);
+
+/** The event types of the changes an import's counts record, per kind of record. */
+const RECORD_CHANGES: Record<string, Partial<Record<ImportOutcome, string>>> = {
+  products: { created: 'product.created' },
+  policies: { created: 'policy.created' },
+  customers: { created: 'customer.created', updated: 'customer.updated' },
+  licenses: { created: 'license.imported', updated: 'license.updated' },
+};
+
+/**
+ * The kinds of change an import made, as the event types a webhook filter names: its summary reaches the
+ * endpoints that listen for them (core/webhook-event-filter.ts).
+ */
+export function importRecordTypes(counts: ImportCounts): string[] {
+  const types = new Set<string>();
+  for (const [entity, changes] of Object.entries(RECORD_CHANGES))
+    for (const [outcome, type] of Object.entries(changes))
+      if ((counts[entity]?.[outcome as ImportOutcome] ?? 0) > 0) types.add(type as string);
+  return [...types].sort();
+}
 
 /** How long a job is held by its runner between progress saves; a lapsed lease means it was interrupted. */
 export const IMPORT_LEASE_MS = 120_000;
@@ -488,6 +508,9 @@ export class ImportService {
       // (its new job rolls back with this transaction).
       if (!(await tx.imports.replace(unfinished.id, job.id, now, `replaced by import ${job.id}`)))
         throw running(' or was replaced by another run just now');
+      // A job that was running (its runner stopped) ends here: it is summed up like any job that ends.
+      if (unfinished.status === 'running')
+        await tx.events.append(await this.summaryEvent(tx, unfinished.id, now));
       return { job, owner, earlier: unfinished, resumed: false };
     });
   }
@@ -540,21 +563,49 @@ export class ImportService {
     });
   }
 
+  /** Ends the job and records its summary, the one event webhook endpoints hear of an import by default. */
   async finishJob(
     job: Pick<ImportJob, 'id' | 'counts' | 'progressDone'>,
     owner: string,
     error: string | null,
   ): Promise<ImportJob> {
     const now = this.deps.clock.now();
-    await this.deps.store.imports.finish(job.id, owner, {
-      status: error === null ? 'succeeded' : 'failed',
-      counts: job.counts,
-      progressDone: job.progressDone,
-      error,
-      updatedAt: now,
-      finishedAt: now,
+    await this.deps.store.transaction(async (tx) => {
+      const finished = await tx.imports.finish(job.id, owner, {
+        status: error === null ? 'succeeded' : 'failed',
+        counts: job.counts,
+        progressDone: job.progressDone,
+        error,
+        updatedAt: now,
+        finishedAt: now,
+      });
+      if (finished) await tx.events.append(await this.summaryEvent(tx, job.id, now));
     });
     return this.getJob(job.id);
+  }
+
+  /**
+   * `import.completed` or `import.failed` with the job's counts, the kinds of change it made and the products
+   * of its source, so that endpoints which do not take every imported record still hear of them at once.
+   */
+  private async summaryEvent(tx: Repositories, id: number, now: Date): Promise<NewEvent> {
+    const job = (await tx.imports.findJob(id)) as ImportJob;
+    return newEvent(
+      job.status === 'succeeded' ? 'import.completed' : 'import.failed',
+      importActor(job.kind),
+      now,
+      {},
+      {
+        importId: job.id,
+        kind: job.kind,
+        source: job.source,
+        status: job.status,
+        error: job.error,
+        counts: job.counts,
+        recordTypes: importRecordTypes(job.counts),
+        productIds: await tx.imports.listLinkedIds(job.source, 'product'),
+      },
+    );
   }
 
   async getJob(id: number): Promise<ImportJob> {

@@ -12,6 +12,13 @@ import type { WebhookTransport } from './webhook-dispatcher.js';
 const actor = { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal };
 const secretBox = new SecretBox('test-secret-that-is-long-enough-0123456789');
 
+const importRecord = { type: 'license.imported', productId: 1, data: { via: 'import:csv' } };
+const summary = {
+  type: 'import.completed',
+  productId: null,
+  data: { via: 'import:csv', recordTypes: ['customer.created', 'license.imported'], productIds: [1, 2] },
+};
+
 describe('endpointWants', () => {
   const endpoint = (eventTypes: string[], productIds: number[] = [], isEnabled = true) => ({
     eventTypes,
@@ -38,6 +45,31 @@ describe('endpointWants', () => {
       false,
     ],
     ['a disabled endpoint', endpoint(['*'], [], false), { type: 'license.created', productId: 1 }, false],
+    ['an import record', endpoint(['*']), importRecord, false],
+    [
+      'an import record to an endpoint that takes them',
+      { ...endpoint(['*']), includeImportRecords: true },
+      importRecord,
+      true,
+    ],
+    [
+      'an import record of another type',
+      { ...endpoint(['machine.*']), includeImportRecords: true },
+      importRecord,
+      false,
+    ],
+    [
+      'the same type from elsewhere',
+      endpoint(['license.*']),
+      { ...importRecord, data: { via: 'native' } },
+      true,
+    ],
+    ['an import summary to an endpoint of its records', endpoint(['license.*']), summary, true],
+    ['an import summary to an endpoint of imports', endpoint(['import.*']), summary, true],
+    ['an import summary to an endpoint of other records', endpoint(['machine.*']), summary, false],
+    ['an import summary to an endpoint of its product', endpoint(['license.*'], [2]), summary, true],
+    ['an import summary to an endpoint of another product', endpoint(['license.*'], [3]), summary, false],
+    ['an import summary whose records are named exactly', endpoint(['customer.created']), summary, true],
   ])('%s', (_name, e, event, expected) => {
     expect(endpointWants(e, event)).toBe(expected);
   });

@@ -17,6 +17,8 @@ export interface WebhookEndpointInput {
   eventTypes: string[];
   productIds?: number[];
   isEnabled?: boolean;
+  /** Every record an import writes, not only its summary (default false). */
+  includeImportRecords?: boolean;
 }
 
 const MAX_EVENT_TYPES = 100;
@@ -80,6 +82,7 @@ export class WebhookService {
         eventTypes,
         productIds,
         isEnabled: input.isEnabled ?? true,
+        includeImportRecords: input.includeImportRecords ?? false,
         sealedSecret: this.deps.secretBox.seal(secret),
         createdAt: now,
         updatedAt: now,
@@ -107,6 +110,7 @@ export class WebhookService {
       eventTypes: changes.eventTypes === undefined ? undefined : checkEventTypes(changes.eventTypes),
       productIds: changes.productIds === undefined ? undefined : await this.checkProducts(changes.productIds),
       isEnabled: changes.isEnabled,
+      includeImportRecords: changes.includeImportRecords,
     });
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {

@@ -15,6 +15,11 @@ export const Webhook = Type.Object({
   eventTypes: Type.Array(Type.String()),
   productIds: Type.Array(Type.Integer()),
   isEnabled: Type.Boolean(),
+  includeImportRecords: Type.Boolean({
+    description:
+      'Whether the endpoint hears each record an import writes; otherwise an import sends one ' +
+      'import.completed or import.failed summary.',
+  }),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -31,6 +36,13 @@ export const WebhookCreate = Type.Object(
     eventTypes: EventTypes,
     productIds: Type.Optional(Type.Array(Id, { maxItems: 1000 })),
     isEnabled: Type.Optional(Type.Boolean()),
+    includeImportRecords: Type.Optional(
+      Type.Boolean({
+        description:
+          'Also deliver each record an import writes (license.imported, customer.created, …), not only ' +
+          "the import's summary (import.completed, import.failed). Default false.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -218,6 +218,16 @@ export function importRepository(db: Kysely<Database>, dialect: 'sqlite' | 'post
         .executeTakeFirst();
       return row ? row.local_id : null;
     },
+    async listLinkedIds(source, entity) {
+      const rows = await db
+        .selectFrom('import_links')
+        .select('local_id')
+        .where('source', '=', source)
+        .where('entity', '=', entity)
+        .orderBy('local_id')
+        .execute();
+      return [...new Set(rows.map((row) => row.local_id))];
+    },
     async saveLink(source, entity, externalId, localId, at) {
       await db
         .insertInto('import_links')

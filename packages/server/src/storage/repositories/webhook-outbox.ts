@@ -31,11 +31,11 @@ export function withWebhookOutbox(db: Kysely<Database>, events: EventRepository)
       const inserted = await trx
         .insertInto('events')
         .values(chunk.map(toRow))
-        .returning(['id', 'type', 'product_id', 'created_at'])
+        .returning(['id', 'type', 'product_id', 'data', 'created_at'])
         .execute();
       const endpoints = await trx
         .selectFrom('webhook_endpoints')
-        .select(['id', 'event_types', 'product_ids', 'is_enabled'])
+        .select(['id', 'event_types', 'product_ids', 'is_enabled', 'include_import_records'])
         .where('is_enabled', '=', 1)
         .execute();
       if (endpoints.length === 0) continue;
@@ -44,10 +44,17 @@ export function withWebhookOutbox(db: Kysely<Database>, events: EventRepository)
         eventTypes: fromJson<string[]>(e.event_types),
         productIds: fromJson<number[]>(e.product_ids),
         isEnabled: fromFlag(e.is_enabled),
+        includeImportRecords: fromFlag(e.include_import_records),
       }));
-      const deliveries = inserted.flatMap((event) =>
-        wanted
-          .filter((endpoint) => endpointWants(endpoint, { type: event.type, productId: event.product_id }))
+      const deliveries = inserted.flatMap((event) => {
+        // `data` tells an import's records from other events (its `via`) and holds an import summary's reach.
+        const filtered = {
+          type: event.type,
+          productId: event.product_id,
+          data: fromJson<Record<string, unknown>>(event.data),
+        };
+        return wanted
+          .filter((endpoint) => endpointWants(endpoint, filtered))
           .map((endpoint) => ({
             endpoint_id: endpoint.id,
             event_id: Number(event.id),
@@ -57,8 +64,8 @@ export function withWebhookOutbox(db: Kysely<Database>, events: EventRepository)
             next_attempt_at: Number(event.created_at),
             window_started_at: Number(event.created_at),
             created_at: Number(event.created_at),
-          })),
-      );
+          }));
+      });
       for (let j = 0; j < deliveries.length; j += CHUNK)
         await trx
           .insertInto('webhook_deliveries')

@@ -23,6 +23,7 @@ const toEndpoint = (row: Selectable<WebhookEndpointsTable>): WebhookEndpoint => 
   eventTypes: fromJson<string[]>(row.event_types),
   productIds: fromJson<number[]>(row.product_ids),
   isEnabled: fromFlag(row.is_enabled),
+  includeImportRecords: fromFlag(row.include_import_records),
   createdAt: fromMillis(row.created_at),
   updatedAt: fromMillis(row.updated_at),
 });
@@ -65,6 +66,7 @@ export function webhookRepository(db: Kysely<Database>, dialect: 'sqlite' | 'pos
           event_types: toJson(input.eventTypes),
           product_ids: toJson(input.productIds),
           is_enabled: toFlag(input.isEnabled),
+          include_import_records: toFlag(input.includeImportRecords ?? false),
           sealed_secret: input.sealedSecret,
           created_at: input.createdAt.getTime(),
           updated_at: input.updatedAt.getTime(),
@@ -93,6 +95,7 @@ export function webhookRepository(db: Kysely<Database>, dialect: 'sqlite' | 'pos
         eventTypes: (v) => ({ event_types: toJson(v) }),
         productIds: (v) => ({ product_ids: toJson(v) }),
         isEnabled: (v) => ({ is_enabled: toFlag(v) }),
+        includeImportRecords: (v) => ({ include_import_records: toFlag(v) }),
         sealedSecret: (v) => ({ sealed_secret: v }),
         updatedAt: (v) => ({ updated_at: v.getTime() }),
       });
