@@ -1,44 +1,78 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, onSessionEnded, type SessionState, setCsrfToken } from './api';
+import { api, hasScope, onSessionEnded, type SessionState, setCsrfToken } from './api';
+import { CustomerPage } from './pages/customer';
 import { CustomersPage } from './pages/customers';
 import { EventsPage } from './pages/events';
+import { ImportsPage } from './pages/imports';
 import { LicensePage } from './pages/license';
+import { LicenseTemplatesPage } from './pages/license-templates';
 import { LicensesPage } from './pages/licenses';
+import { MessagesPage } from './pages/messages';
+import { OfflinePage } from './pages/offline';
 import { OverviewPage } from './pages/overview';
 import { ProductPage } from './pages/product';
 import { ProductsPage } from './pages/products';
+import { ResellersPage } from './pages/resellers';
 import { SignInPage } from './pages/sign-in';
 import { SigningKeysPage } from './pages/signing-keys';
 import { TokensPage } from './pages/tokens';
+import { UsersPage } from './pages/users';
 import { WebhooksPage } from './pages/webhooks';
 import { Link, match, navigate, useLocation } from './router';
 import { SessionContext } from './session';
 import { ErrorNote, Loading } from './ui';
 
-const NAV = [
+/** `scope`: shown only to users whose role grants it. */
+const NAV: Array<{ href: string; label: string; scope?: string }> = [
   { href: '/', label: 'Overview' },
   { href: '/products', label: 'Products & policies' },
+  { href: '/license-templates', label: 'License templates' },
   { href: '/licenses', label: 'Licenses' },
+  { href: '/offline', label: 'Offline requests', scope: 'machines:write' },
   { href: '/customers', label: 'Customers' },
+  { href: '/resellers', label: 'Resellers' },
   { href: '/events', label: 'Events' },
+  { href: '/messages', label: 'Messages' },
+  { href: '/imports', label: 'Imports' },
   { href: '/tokens', label: 'API tokens' },
   { href: '/webhooks', label: 'Webhooks' },
   { href: '/signing-keys', label: 'Signing keys' },
+  { href: '/users', label: 'Users', scope: '*' },
 ];
 
 function Routes({ path }: { path: string }) {
   if (path === '/') return <OverviewPage />;
   if (path === '/products') return <ProductsPage />;
-  const product = match('/products/:id', path);
-  if (product) return <ProductPage id={Number(product.id)} />;
+  // Ids are numbers: /licenses/abc is a page that does not exist, not license NaN.
+  const id = (pattern: string) => {
+    const found = match(pattern, path)?.id;
+    return found !== undefined && /^[1-9][0-9]{0,14}$/.test(found) ? Number(found) : null;
+  };
+  const product = id('/products/:id');
+  if (product !== null) return <ProductPage id={product} />;
   if (path === '/licenses') return <LicensesPage />;
-  const license = match('/licenses/:id', path);
-  if (license) return <LicensePage id={Number(license.id)} />;
+  const license = id('/licenses/:id');
+  if (license !== null) return <LicensePage id={license} />;
   if (path === '/customers') return <CustomersPage />;
+  const customer = id('/customers/:id');
+  if (customer !== null) return <CustomerPage id={customer} />;
   if (path === '/events') return <EventsPage />;
   if (path === '/tokens') return <TokensPage />;
   if (path === '/signing-keys') return <SigningKeysPage />;
   if (path === '/webhooks') return <WebhooksPage />;
+  if (path === '/license-templates') return <LicenseTemplatesPage />;
+  if (path === '/resellers') return <ResellersPage />;
+  if (path === '/imports') return <ImportsPage />;
+  if (path === '/messages') return <MessagesPage />;
+  if (path === '/offline') return <OfflinePage />;
+  if (path === '/users') return <UsersPage />;
+  return <NotFound path={path} />;
+}
+
+function NotFound({ path }: { path: string }) {
+  useEffect(() => {
+    document.title = 'Page not found · Keyward';
+  }, []);
   return (
     <section>
       <h1>Page not found</h1>
@@ -124,7 +158,7 @@ export function App() {
         </header>
         <nav id="main-nav" className={`sidebar${menuOpen ? ' open' : ''}`} aria-label="Main">
           <ul>
-            {NAV.map((item) => (
+            {NAV.filter((item) => !item.scope || hasScope(session, item.scope)).map((item) => (
               <li key={item.href}>
                 <Link href={item.href} aria-current={current(item.href) ? 'page' : undefined}>
                   {item.label}

@@ -21,6 +21,12 @@ export const DASHBOARD_SECTIONS = [
   'tokens',
   'webhooks',
   'signing-keys',
+  'license-templates',
+  'resellers',
+  'imports',
+  'messages',
+  'offline',
+  'users',
 ] as const;
 
 /**
