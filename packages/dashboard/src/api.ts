@@ -78,6 +78,12 @@ export interface License {
   lastValidatedAt: string | null;
 }
 
+/** GET /v1/licenses?withTotal=true: a page, and how many licenses match (counting stops past 10,000). */
+export interface LicenseList extends Page<License> {
+  total?: number;
+  isTotalExact?: boolean;
+}
+
 export interface Machine {
   id: number;
   licenseId: number;

@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { type Customer, getAll, post } from '../api';
+import { takeFlash } from '../flash';
 import { Link } from '../router';
 import { useCan } from '../session';
 import { Empty, ErrorNote, errorText, Field, formatDay, Loading, PageHeader, useAsync } from '../ui';
@@ -10,17 +11,20 @@ export function CustomersPage() {
   const [filter, setFilter] = useState('');
   const [form, setForm] = useState({ name: '', email: '', company: '' });
   const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState(() => takeFlash('/customers'));
 
   const create = async (event: FormEvent) => {
     event.preventDefault();
     setError(null);
+    setNotice(null);
     try {
-      await post('/customers', {
+      const created = await post<Customer>('/customers', {
         name: form.name,
         ...(form.email ? { email: form.email } : {}),
         ...(form.company ? { company: form.company } : {}),
       });
       setForm({ name: '', email: '', company: '' });
+      setNotice(`Customer “${created.name}” added.`);
       customers.reload();
     } catch (e) {
       setError(errorText(e));
@@ -33,6 +37,11 @@ export function CustomersPage() {
   return (
     <>
       <PageHeader title="Customers">Who holds your licenses.</PageHeader>
+      {notice && (
+        <p className="note success" role="status">
+          {notice}
+        </p>
+      )}
       {canWrite && (
         <form className="card inline-form" onSubmit={create} aria-labelledby="new-customer">
           <h2 id="new-customer">New customer</h2>
@@ -111,7 +120,9 @@ export function CustomersPage() {
             <tbody>
               {shown.map((c) => (
                 <tr key={c.id}>
-                  <td>{c.name}</td>
+                  <td>
+                    <Link href={`/customers/${c.id}`}>{c.name}</Link>
+                  </td>
                   <td>{c.email ?? '—'}</td>
                   <td>{c.company ?? '—'}</td>
                   <td>{formatDay(c.createdAt)}</td>

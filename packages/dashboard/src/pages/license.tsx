@@ -1,21 +1,27 @@
 import { type FormEvent, useState } from 'react';
 import {
+  type Customer,
   type DataObject,
   type DomainEvent,
   del,
+  type FeatureField,
+  type FeatureValue,
   get,
   getAll,
   type License,
   type Machine,
   type Page,
   type Policy,
+  type Product,
   patch,
   post,
 } from '../api';
-import { Link } from '../router';
+import { flashOn } from '../flash';
+import { Link, navigate } from '../router';
 import { useCan } from '../session';
 import {
   CopyButton,
+  Dialog,
   Empty,
   ErrorNote,
   errorText,
@@ -28,7 +34,9 @@ import {
 } from '../ui';
 import { EventTable } from './events';
 
-function Machines({ licenseId, onChange }: { licenseId: number; onChange: () => void }) {
+type Notice = { text: string; error?: boolean };
+
+function Machines({ licenseId, onChange }: { licenseId: number; onChange: (text: string) => void }) {
   const canManage = useCan('machines:write');
   const [showAll, setShowAll] = useState(false);
   const machines = useAsync(
@@ -49,7 +57,7 @@ function Machines({ licenseId, onChange }: { licenseId: number; onChange: () => 
     try {
       await del(`/machines/${machine.id}`);
       machines.reload();
-      onChange();
+      onChange(`Machine “${machine.name ?? machine.fingerprint}” deactivated.`);
     } catch (e) {
       setError(errorText(e));
     } finally {
@@ -142,7 +150,7 @@ function Notes({ license, onSaved }: { license: License; onSaved: (l: License) =
     setState('Saving…');
     try {
       onSaved(await patch<License>(`/licenses/${license.id}`, { notes: notes === '' ? null : notes }));
-      setState('Saved.');
+      setState('Notes saved.');
     } catch (e) {
       setState(errorText(e));
     }
@@ -185,9 +193,11 @@ function DataObjects({ licenseId }: { licenseId: number }) {
   const [name, setName] = useState('');
   const [value, setValue] = useState('');
   const [error, setError] = useState<string | null>(null);
+  const [added, setAdded] = useState<string | null>(null);
   const add = async (event: FormEvent) => {
     event.preventDefault();
     setError(null);
+    setAdded(null);
     const isInt = /^-?\d+$/.test(value);
     try {
       await post('/data-objects', {
@@ -196,6 +206,7 @@ function DataObjects({ licenseId }: { licenseId: number }) {
         name,
         ...(isInt ? { intValue: Number(value) } : { stringValue: value }),
       });
+      setAdded(`Data object “${name}” added.`);
       setName('');
       setValue('');
       objects.reload();
@@ -243,52 +254,357 @@ function DataObjects({ licenseId }: { licenseId: number }) {
               {error}
             </p>
           )}
+          {added && (
+            <p className="note success" role="status">
+              {added}
+            </p>
+          )}
         </form>
       )}
     </section>
   );
 }
 
+/** A datetime-local value (the browser's time zone) for an instant, and back. */
+const toLocalInput = (iso: string | null) => {
+  if (!iso) return '';
+  const d = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+};
+const fromLocalInput = (text: string) => (text ? new Date(text).toISOString() : null);
+
+/** A feature value as a form holds it (text), and back to the field's type; '' leaves the feature unset. */
+const featureText = (value: FeatureValue | undefined) =>
+  value === undefined
+    ? ''
+    : typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value)
+      ? value.slice(0, 10)
+      : String(value);
+function featureValue(field: FeatureField, text: string): FeatureValue | null {
+  if (text === '') return null;
+  if (field.type === 'integer') return Number(text);
+  if (field.type === 'boolean') return text === 'true';
+  return text;
+}
+
+const sameList = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** The fields of a license a person changes by hand; the dialog starts from the license as it is now. */
+function EditLicense({
+  license,
+  onSaved,
+}: {
+  license: License;
+  onSaved: (license: License, changed: string[]) => void;
+}) {
+  const canReadCustomers = useCan('customers:read');
+  const choices = useAsync(
+    async () => ({
+      products: await getAll<Product>('/products'),
+      policies: await getAll<Policy>('/policies'),
+      customers: canReadCustomers ? await getAll<Customer>('/customers') : [],
+    }),
+    [canReadCustomers],
+  );
+  const [email, setEmail] = useState(license.email ?? '');
+  const [customerId, setCustomerId] = useState(license.customerId === null ? '' : String(license.customerId));
+  const [tags, setTags] = useState(license.tags.join(', '));
+  const [policyId, setPolicyId] = useState(String(license.policyId));
+  const [expires, setExpires] = useState(toLocalInput(license.expiresAt));
+  const [features, setFeatures] = useState<Record<string, string>>(() =>
+    Object.fromEntries(Object.entries(license.features).map(([name, value]) => [name, featureText(value)])),
+  );
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  if (choices.error) return <ErrorNote error={choices.error} onRetry={choices.reload} />;
+  if (!choices.data) return <Loading />;
+  const { products, policies, customers } = choices.data;
+  const policy = policies.find((p) => p.id === Number(policyId));
+  const productName = (id: number) => products.find((p) => p.id === id)?.name ?? `#${id}`;
+
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    const body: Record<string, unknown> = {};
+    const changed: string[] = [];
+    const nextEmail = email.trim() === '' ? null : email.trim();
+    if (nextEmail !== license.email) {
+      body.email = nextEmail;
+      changed.push('email');
+    }
+    const nextCustomer = customerId === '' ? null : Number(customerId);
+    if (nextCustomer !== license.customerId) {
+      body.customerId = nextCustomer;
+      changed.push('customer');
+    }
+    const nextTags = [
+      ...new Set(
+        tags
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean),
+      ),
+    ];
+    if (!sameList(nextTags, license.tags)) {
+      body.tags = nextTags;
+      changed.push('tags');
+    }
+    if (Number(policyId) !== license.policyId) {
+      body.policyId = Number(policyId);
+      changed.push('policy');
+    }
+    const nextExpiry = fromLocalInput(expires);
+    if (nextExpiry !== (license.expiresAt ? new Date(license.expiresAt).toISOString() : null)) {
+      // Unchanged to the minute means unchanged: the form holds no seconds.
+      if (toLocalInput(nextExpiry) !== toLocalInput(license.expiresAt)) {
+        body.expiresAt = nextExpiry;
+        changed.push('expiry');
+      }
+    }
+    const featureChanges: Record<string, FeatureValue | null> = {};
+    for (const field of policy?.featureFields ?? []) {
+      const text = features[field.name] ?? '';
+      if (text !== featureText(license.features[field.name]))
+        featureChanges[field.name] = featureValue(field, text);
+    }
+    if (Object.keys(featureChanges).length > 0) {
+      body.features = featureChanges;
+      changed.push('features');
+    }
+    if (changed.length === 0) {
+      setError('Nothing was changed.');
+      return;
+    }
+    setBusy(true);
+    try {
+      onSaved(await patch<License>(`/licenses/${license.id}`, body), changed);
+    } catch (e) {
+      setError(errorText(e));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form onSubmit={save} className="stack" aria-label="Edit the license">
+      <div className="grid-2">
+        <Field label="Email" hint="Empty: none">
+          {(p) => (
+            <input
+              {...p}
+              type="email"
+              maxLength={320}
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+            />
+          )}
+        </Field>
+        {canReadCustomers && (
+          <Field label="Customer">
+            {(p) => (
+              <select {...p} value={customerId} onChange={(e) => setCustomerId(e.target.value)}>
+                <option value="">none</option>
+                {customers.map((c) => (
+                  <option key={c.id} value={c.id}>
+                    {c.name}
+                    {c.email ? ` <${c.email}>` : ''}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        )}
+        <Field label="Policy" hint="Moving a key to another policy gives it that policy's rules">
+          {(p) => (
+            <select {...p} value={policyId} onChange={(e) => setPolicyId(e.target.value)}>
+              {policies.map((x) => (
+                <option key={x.id} value={x.id}>
+                  {productName(x.productId)} · {x.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Expires" hint="Your time zone; empty: never">
+          {(p) => (
+            <input
+              {...p}
+              type="datetime-local"
+              value={expires}
+              onChange={(e) => setExpires(e.target.value)}
+            />
+          )}
+        </Field>
+      </div>
+      <Field label="Tags" hint="Separated by commas">
+        {(p) => <input {...p} value={tags} onChange={(e) => setTags(e.target.value)} />}
+      </Field>
+      {policy && policy.featureFields.length > 0 && (
+        <fieldset>
+          <legend>Features</legend>
+          <div className="grid-2">
+            {policy.featureFields.map((field) => {
+              const text = features[field.name] ?? '';
+              const set = (value: string) => setFeatures((f) => ({ ...f, [field.name]: value }));
+              const label = `Feature ${field.name}`;
+              const hint =
+                field.defaultValue !== null
+                  ? `Unset: the policy's default, ${String(field.defaultValue)}`
+                  : field.isRequired
+                    ? 'Required'
+                    : 'Unset: none';
+              return (
+                <Field key={field.name} label={label} hint={hint}>
+                  {(p) =>
+                    field.type === 'boolean' ? (
+                      <select {...p} value={text} onChange={(e) => set(e.target.value)}>
+                        <option value="">unset</option>
+                        <option value="true">yes</option>
+                        <option value="false">no</option>
+                      </select>
+                    ) : (
+                      <input
+                        {...p}
+                        type={field.type === 'integer' ? 'number' : field.type === 'date' ? 'date' : 'text'}
+                        value={text}
+                        onChange={(e) => set(e.target.value)}
+                      />
+                    )
+                  }
+                </Field>
+              );
+            })}
+          </div>
+        </fieldset>
+      )}
+      {error && (
+        <p className="note error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="actions">
+        <button type="submit" disabled={busy}>
+          {busy ? 'Saving…' : 'Save license'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+const ACTION_DONE: Record<string, string> = {
+  suspend: 'License suspended.',
+  reinstate: 'License reinstated.',
+  reset: 'License reset: its machines are deactivated and the counters start over.',
+  revoke: 'License revoked.',
+};
+const ACTION_LABEL: Record<string, string> = {
+  suspend: 'Suspending',
+  reinstate: 'Reinstating',
+  reset: 'Resetting',
+  revoke: 'Revoking',
+  extend: 'Extending',
+  delete: 'Deleting',
+};
+
 export function LicensePage({ id }: { id: number }) {
   const canWrite = useCan('licenses:write');
+  const canReadCustomers = useCan('customers:read');
   const data = useAsync(async () => {
     const license = await get<License>(`/licenses/${id}`);
-    const policy = await get<Policy>(`/policies/${license.policyId}`).catch(() => null);
-    return { license, policy };
-  }, [id]);
+    const [policy, customer] = await Promise.all([
+      get<Policy>(`/policies/${license.policyId}`).catch(() => null),
+      license.customerId !== null && canReadCustomers
+        ? get<Customer>(`/customers/${license.customerId}`).catch(() => null)
+        : null,
+    ]);
+    return { license, policy, customer };
+  }, [id, canReadCustomers]);
   const events = useAsync(() => get<Page<DomainEvent>>('/events', { licenseId: id, limit: 50 }), [id]);
   const [license, setLicense] = useState<License | null>(null);
-  const [message, setMessage] = useState<{ text: string; error?: boolean } | null>(null);
+  const [message, setMessage] = useState<Notice | null>(null);
   const [days, setDays] = useState(30);
   const [busy, setBusy] = useState(false);
+  const [editing, setEditing] = useState(false);
 
   if (data.error) return <ErrorNote error={data.error} onRetry={data.reload} />;
   if (!data.data) return <Loading />;
   const current = license && license.id === id ? license : data.data.license;
-  const { policy } = data.data;
+  const { policy, customer } = data.data;
 
-  const act = async (label: string, run: () => Promise<License>, confirmText?: string) => {
+  const changed = (next: License, text: string) => {
+    setLicense(next);
+    setMessage({ text });
+    data.reload();
+    events.reload();
+  };
+  const act = async (
+    name: string,
+    run: () => Promise<License>,
+    done: (l: License) => string,
+    confirmText?: string,
+  ) => {
     if (confirmText && !window.confirm(confirmText)) return;
     setBusy(true);
     setMessage(null);
     try {
-      setLicense(await run());
-      setMessage({ text: `${label}: done.` });
-      events.reload();
+      const next = await run();
+      changed(next, done(next));
     } catch (e) {
-      setMessage({ text: `${label}: ${errorText(e)}`, error: true });
+      setMessage({ text: `${ACTION_LABEL[name] ?? name} failed: ${errorText(e)}`, error: true });
     } finally {
       setBusy(false);
     }
   };
-  const action = (name: string) => () => post<License>(`/licenses/${id}/actions/${name}`);
+  const action = (name: string, confirmText?: string) =>
+    act(
+      name,
+      () => post<License>(`/licenses/${id}/actions/${name}`),
+      () => ACTION_DONE[name] ?? 'Done.',
+      confirmText,
+    );
+  const remove = async () => {
+    if (
+      !window.confirm(
+        `Delete the license ${current.key} for good? Its machines, data objects and history go with it; apps using it stop working.`,
+      )
+    )
+      return;
+    setBusy(true);
+    setMessage(null);
+    try {
+      await del(`/licenses/${id}`);
+      flashOn('/licenses', `License ${current.key} deleted.`);
+      navigate('/licenses');
+    } catch (e) {
+      setMessage({ text: `Deleting failed: ${errorText(e)}`, error: true });
+      setBusy(false);
+    }
+  };
 
   return (
     <>
       <p className="breadcrumb">
         <Link href="/licenses">Licenses</Link> /
       </p>
-      <PageHeader title={current.key} actions={<CopyButton text={current.key} label="Copy key" />}>
+      <PageHeader
+        title={current.key}
+        actions={
+          <>
+            <CopyButton text={current.key} label="Copy key" />
+            {canWrite && (
+              <>
+                <button type="button" className="secondary" onClick={() => setEditing(true)}>
+                  Edit
+                </button>
+                <button type="button" className="danger" disabled={busy} onClick={remove}>
+                  Delete
+                </button>
+              </>
+            )}
+          </>
+        }
+      >
         License #{current.id} · <StatusBadge status={current.status} />
       </PageHeader>
       {message && (
@@ -323,7 +639,17 @@ export function LicensePage({ id }: { id: number }) {
             </div>
             <div>
               <dt>Customer</dt>
-              <dd>{current.customerId ? `#${current.customerId}` : '—'}</dd>
+              <dd>
+                {current.customerId === null ? (
+                  '—'
+                ) : (
+                  <Link href={`/customers/${current.customerId}`}>
+                    {customer && customer.id === current.customerId
+                      ? customer.name
+                      : `#${current.customerId}`}
+                  </Link>
+                )}
+              </dd>
             </div>
             <div>
               <dt>First activated</dt>
@@ -372,7 +698,7 @@ export function LicensePage({ id }: { id: number }) {
                     type="button"
                     className="secondary"
                     disabled={busy}
-                    onClick={() => act('Reinstate', action('reinstate'))}
+                    onClick={() => action('reinstate')}
                   >
                     Reinstate
                   </button>
@@ -382,11 +708,7 @@ export function LicensePage({ id }: { id: number }) {
                     className="secondary"
                     disabled={busy || current.status === 'revoked'}
                     onClick={() =>
-                      act(
-                        'Suspend',
-                        action('suspend'),
-                        'Suspend this license? Validations fail until it is reinstated.',
-                      )
+                      action('suspend', 'Suspend this license? Validations fail until it is reinstated.')
                     }
                   >
                     Suspend
@@ -397,9 +719,8 @@ export function LicensePage({ id }: { id: number }) {
                   className="secondary"
                   disabled={busy}
                   onClick={() =>
-                    act(
-                      'Reset',
-                      action('reset'),
+                    action(
+                      'reset',
                       'Reset this license? Every machine is deactivated and the counters start over.',
                     )
                   }
@@ -410,9 +731,7 @@ export function LicensePage({ id }: { id: number }) {
                   type="button"
                   className="danger"
                   disabled={busy || current.status === 'revoked'}
-                  onClick={() =>
-                    act('Revoke', action('revoke'), 'Revoke this license for good? This cannot be undone.')
-                  }
+                  onClick={() => action('revoke', 'Revoke this license for good? This cannot be undone.')}
                 >
                   Revoke
                 </button>
@@ -421,8 +740,11 @@ export function LicensePage({ id }: { id: number }) {
                 className="inline-form"
                 onSubmit={(e) => {
                   e.preventDefault();
-                  act('Extend', () =>
-                    post<License>(`/licenses/${id}/actions/extend`, { seconds: days * 86_400 }),
+                  act(
+                    'extend',
+                    () => post<License>(`/licenses/${id}/actions/extend`, { seconds: days * 86_400 }),
+                    (l) =>
+                      `License extended by ${days} day${days === 1 ? '' : 's'}, to ${formatDate(l.expiresAt)}.`,
                   );
                 }}
                 aria-label="Extend the license"
@@ -449,7 +771,8 @@ export function LicensePage({ id }: { id: number }) {
       </div>
       <Machines
         licenseId={id}
-        onChange={() => {
+        onChange={(text) => {
+          setMessage({ text });
           data.reload();
           events.reload();
         }}
@@ -473,6 +796,15 @@ export function LicensePage({ id }: { id: number }) {
           </>
         )}
       </section>
+      <Dialog title="Edit license" open={editing} onClose={() => setEditing(false)}>
+        <EditLicense
+          license={current}
+          onSaved={(next, fields) => {
+            setEditing(false);
+            changed(next, `License saved: ${fields.join(', ')} changed.`);
+          }}
+        />
+      </Dialog>
     </>
   );
 }

@@ -1,6 +1,16 @@
 import { type FormEvent, useEffect, useState } from 'react';
-import { type Customer, get, getAll, type License, type Page, type Policy, type Product, post } from '../api';
+import {
+  type Customer,
+  get,
+  getAll,
+  type License,
+  type LicenseList,
+  type Policy,
+  type Product,
+  post,
+} from '../api';
 import { download, toCsv } from '../csv';
+import { takeFlash } from '../flash';
 import { Link, setQuery, useLocation } from '../router';
 import { useCan } from '../session';
 import {
@@ -20,18 +30,41 @@ import {
 const BATCH = 1000;
 const MAX_BULK = 100_000;
 
-interface Catalog {
+export interface Catalog {
   products: Product[];
   policies: Policy[];
   customers: Customer[];
 }
 
-function BulkCreate({ catalog, onDone }: { catalog: Catalog; onDone: () => void }) {
-  const [policyId, setPolicyId] = useState(String(catalog.policies[0]?.id ?? ''));
+/**
+ * The policy the Create-keys dialog starts on: the one the page it was opened from shows (a policy's licenses,
+ * a product's page or its licenses), else the first.
+ */
+export function preselectedPolicy(catalog: Catalog, from: { policyId?: string; productId?: string }): string {
+  const policy =
+    catalog.policies.find((p) => String(p.id) === from.policyId) ??
+    catalog.policies.find((p) => String(p.productId) === from.productId) ??
+    catalog.policies[0];
+  return policy ? String(policy.id) : '';
+}
+
+export function BulkCreate({
+  catalog,
+  initialPolicyId,
+  initialCustomerId = '',
+  onDone,
+}: {
+  catalog: Catalog;
+  initialPolicyId: string;
+  initialCustomerId?: string;
+  onDone: () => void;
+}) {
+  const [policyId, setPolicyId] = useState(initialPolicyId);
   const [count, setCount] = useState(10);
   const [email, setEmail] = useState('');
-  const [customerId, setCustomerId] = useState('');
+  const [customerId, setCustomerId] = useState(initialCustomerId);
   const [created, setCreated] = useState<License[]>([]);
+  const [target, setTarget] = useState(0);
   const [running, setRunning] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [finished, setFinished] = useState(false);
@@ -42,6 +75,7 @@ function BulkCreate({ catalog, onDone }: { catalog: Catalog; onDone: () => void 
     setError(null);
     setCreated([]);
     setFinished(false);
+    setTarget(count);
     const all: License[] = [];
     try {
       // Batches of at most 1000, each one transaction: a failure leaves the finished batches and says so.
@@ -60,6 +94,10 @@ function BulkCreate({ catalog, onDone }: { catalog: Catalog; onDone: () => void 
         setCreated([...all]);
       }
       setFinished(true);
+      // Ready for the next batch; the keys just made stay below for the CSV.
+      setCount(10);
+      setEmail('');
+      setCustomerId(initialCustomerId);
     } catch (e) {
       setError(`${errorText(e)} ${all.length} of ${count} keys were created before the failure.`);
     } finally {
@@ -77,8 +115,7 @@ function BulkCreate({ catalog, onDone }: { catalog: Catalog; onDone: () => void 
       ]),
     );
 
-  const policyLabel = (p: Policy) =>
-    `${catalog.products.find((x) => x.id === p.productId)?.name ?? '?'} · ${p.name}`;
+  const policyLabel = (p: Policy) => policyLabelOf(catalog, p.id);
   return (
     <form onSubmit={run} className="stack">
       {catalog.policies.length === 0 ? (
@@ -153,7 +190,7 @@ function BulkCreate({ catalog, onDone }: { catalog: Catalog; onDone: () => void 
             </Field>
           </div>
           {(running || created.length > 0) && (
-            <Progress value={created.length} max={count} label="Keys created" />
+            <Progress value={created.length} max={target} label="Keys created" />
           )}
           {error && (
             <p className="note error" role="alert">
@@ -162,7 +199,8 @@ function BulkCreate({ catalog, onDone }: { catalog: Catalog; onDone: () => void 
           )}
           {finished && (
             <p className="note success" role="status">
-              {created.length.toLocaleString()} keys created.
+              {created.length.toLocaleString()} {created.length === 1 ? 'key' : 'keys'} created under{' '}
+              {policyLabelOf(catalog, Number(created[0]?.policyId))}.
             </p>
           )}
           <div className="actions">
@@ -196,6 +234,12 @@ function BulkCreate({ catalog, onDone }: { catalog: Catalog; onDone: () => void 
   );
 }
 
+function policyLabelOf(catalog: Catalog, policyId: number): string {
+  const policy = catalog.policies.find((p) => p.id === policyId);
+  if (!policy) return `policy #${policyId}`;
+  return `${catalog.products.find((x) => x.id === policy.productId)?.name ?? '?'} · ${policy.name}`;
+}
+
 export function LicensesPage() {
   const { search } = useLocation();
   const canCreate = useCan('licenses:write');
@@ -209,9 +253,12 @@ export function LicensesPage() {
     limit: search.get('limit') ?? '50',
     after: search.get('after') ?? '',
   };
+  // How many licenses came before this page, so the pager can say "51–100 of 1,234".
+  const from = Number(search.get('from') ?? 0) || 0;
   const [text, setText] = useState(q);
-  const [history, setHistory] = useState<string[]>([]);
-  const [bulkOpen, setBulkOpen] = useState(false);
+  const [history, setHistory] = useState<Array<{ after: string; from: number }>>([]);
+  const [bulkOpen, setBulkOpen] = useState(search.get('create') === '1');
+  const [notice] = useState(() => takeFlash('/licenses'));
   useEffect(() => setText(q), [q]);
 
   const catalog = useAsync(
@@ -225,7 +272,7 @@ export function LicensesPage() {
   const term = q.trim();
   const list = useAsync(() => {
     const started = performance.now();
-    return get<Page<License>>('/licenses', {
+    return get<LicenseList>('/licenses', {
       productId: filters.productId,
       policyId: filters.policyId,
       status: filters.status,
@@ -233,13 +280,14 @@ export function LicensesPage() {
       order: filters.order,
       limit: filters.limit,
       after: filters.after,
+      withTotal: true,
       ...(term.includes('@') ? { email: term } : term ? { key: term } : {}),
     }).then((page) => ({ page, ms: Math.round(performance.now() - started) }));
   }, [search.toString()]);
 
   const change = (values: Record<string, string>) => {
     setHistory([]);
-    setQuery({ ...values, after: null });
+    setQuery({ ...values, after: null, from: null });
   };
   const submitSearch = (event: FormEvent) => {
     event.preventDefault();
@@ -248,13 +296,13 @@ export function LicensesPage() {
   const next = () => {
     const cursor = list.data?.page.nextCursor;
     if (!cursor) return;
-    setHistory((h) => [...h, filters.after]);
-    setQuery({ after: cursor }, false);
+    setHistory((h) => [...h, { after: filters.after, from }]);
+    setQuery({ after: cursor, from: from + (list.data?.page.data.length ?? 0) }, false);
   };
   const previous = () => {
-    const before = history[history.length - 1] ?? '';
+    const before = history[history.length - 1] ?? { after: '', from: 0 };
     setHistory((h) => h.slice(0, -1));
-    setQuery({ after: before }, false);
+    setQuery({ after: before.after, from: before.from || null }, false);
   };
 
   const products = catalog.data?.products ?? [];
@@ -363,6 +411,11 @@ export function LicensesPage() {
           </select>
         </div>
       </form>
+      {notice && (
+        <p className="note success" role="status">
+          {notice}
+        </p>
+      )}
       {list.error ? (
         <ErrorNote error={list.error} onRetry={list.reload} />
       ) : !list.data ? (
@@ -430,7 +483,7 @@ export function LicensesPage() {
               Previous
             </button>
             <span className="muted" role="status">
-              {list.data.page.data.length} shown · {list.data.ms} ms
+              {pagerText(from, list.data.page)} · {list.data.ms} ms
             </span>
             <label className="inline">
               Per page{' '}
@@ -446,9 +499,21 @@ export function LicensesPage() {
           </nav>
         </>
       )}
-      <Dialog title="Create keys" open={bulkOpen} onClose={() => setBulkOpen(false)}>
+      <Dialog
+        title="Create keys"
+        open={bulkOpen}
+        onClose={() => {
+          setBulkOpen(false);
+          if (search.get('create')) setQuery({ create: null });
+        }}
+      >
         {catalog.data ? (
-          <BulkCreate catalog={catalog.data} onDone={list.reload} />
+          <BulkCreate
+            catalog={catalog.data}
+            initialPolicyId={preselectedPolicy(catalog.data, filters)}
+            initialCustomerId={filters.customerId}
+            onDone={list.reload}
+          />
         ) : catalog.error ? (
           <ErrorNote error={catalog.error} onRetry={catalog.reload} />
         ) : (
@@ -457,4 +522,17 @@ export function LicensesPage() {
       </Dialog>
     </>
   );
+}
+
+/** "1–50 of 1,234", "51–100 of more than 10,000" (counting stops there), or "1–50 of many" without a total. */
+export function pagerText(from: number, page: LicenseList): string {
+  const shown = page.data.length;
+  if (shown === 0) return 'none';
+  const range = `${(from + 1).toLocaleString()}–${(from + shown).toLocaleString()}`;
+  if (page.total === undefined)
+    return page.nextCursor ? `${range} of many` : `${range} of ${(from + shown).toLocaleString()}`;
+  const total = Math.max(page.total, from + shown);
+  return page.isTotalExact === false
+    ? `${range} of more than ${total.toLocaleString()}`
+    : `${range} of ${total.toLocaleString()}`;
 }

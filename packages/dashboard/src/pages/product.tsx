@@ -1,17 +1,32 @@
 import { type FormEvent, useState } from 'react';
 import {
+  type Customer,
+  del,
   type FeatureField,
   type FeatureType,
   get,
   getAll,
+  type LicenseList,
   type Policy,
   type Product,
   patch,
   post,
 } from '../api';
-import { Link } from '../router';
+import { flashOn, takeFlash } from '../flash';
+import { Link, navigate } from '../router';
 import { useCan } from '../session';
-import { Dialog, Empty, ErrorNote, errorText, Field, Loading, PageHeader, useAsync } from '../ui';
+import {
+  Dialog,
+  Empty,
+  ErrorNote,
+  errorText,
+  Field,
+  formatNumber,
+  Loading,
+  PageHeader,
+  useAsync,
+} from '../ui';
+import { BulkCreate } from './licenses';
 
 const DAY = 86_400;
 
@@ -62,7 +77,7 @@ function PolicyForm({
 }: {
   productId: number;
   policy: Policy | null;
-  onSaved: () => void;
+  onSaved: (saved: Policy) => void;
 }) {
   const [draft, setDraft] = useState(() => draftOf(policy));
   const [error, setError] = useState<string | null>(null);
@@ -98,9 +113,11 @@ function PolicyForm({
       })),
     };
     try {
-      if (policy) await patch(`/policies/${policy.id}`, body);
-      else await post('/policies', { productId, ...body });
-      onSaved();
+      onSaved(
+        policy
+          ? await patch<Policy>(`/policies/${policy.id}`, body)
+          : await post<Policy>('/policies', { productId, ...body }),
+      );
     } catch (e) {
       setError(errorText(e));
       setBusy(false);
@@ -326,9 +343,30 @@ function describe(policy: Policy): string {
   return parts.join(' · ');
 }
 
+/** How many licenses a policy holds: the number a person weighs before deleting or changing it. */
+function PolicyLicenseCount({ policyId }: { policyId: number }) {
+  const count = useAsync(
+    () => get<LicenseList>('/licenses', { policyId, limit: 1, withTotal: true }),
+    [policyId],
+  );
+  if (!count.data || count.data.total === undefined) return null;
+  const { total, isTotalExact } = count.data;
+  return (
+    <>
+      {' · '}
+      {isTotalExact === false ? 'more than ' : ''}
+      {formatNumber(total)} {total === 1 ? 'license' : 'licenses'}
+    </>
+  );
+}
+
+type Notice = { text: string; error?: boolean };
+
 export function ProductPage({ id }: { id: number }) {
   const canWriteProduct = useCan('products:write');
   const canWritePolicy = useCan('policies:write');
+  const canCreateKeys = useCan('licenses:write');
+  const canReadCustomers = useCan('customers:read');
   const data = useAsync(
     async () => ({
       product: await get<Product>(`/products/${id}`),
@@ -337,8 +375,26 @@ export function ProductPage({ id }: { id: number }) {
     [id],
   );
   const [editing, setEditing] = useState<Policy | 'new' | null>(null);
+  const [creatingKeys, setCreatingKeys] = useState<Policy | null>(null);
   const [name, setName] = useState<string | null>(null);
-  const [saveError, setSaveError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(() => {
+    const text = takeFlash(`/products/${id}`);
+    return text ? { text } : null;
+  });
+  const [busy, setBusy] = useState(false);
+  // Counts reload after keys are made or a policy changes.
+  const [generation, setGeneration] = useState(0);
+  const catalog = useAsync(
+    async () =>
+      creatingKeys
+        ? {
+            products: await getAll<Product>('/products'),
+            policies: await getAll<Policy>('/policies'),
+            customers: canReadCustomers ? await getAll<Customer>('/customers') : [],
+          }
+        : null,
+    [creatingKeys, canReadCustomers],
+  );
 
   if (data.error) return <ErrorNote error={data.error} onRetry={data.reload} />;
   if (!data.data) return <Loading />;
@@ -346,12 +402,42 @@ export function ProductPage({ id }: { id: number }) {
 
   const rename = async (event: FormEvent) => {
     event.preventDefault();
+    setNotice(null);
     try {
-      await patch(`/products/${id}`, { name });
+      const renamed = await patch<Product>(`/products/${id}`, { name });
       setName(null);
+      setNotice({ text: `Product renamed to “${renamed.name}”.` });
       data.reload();
     } catch (e) {
-      setSaveError(errorText(e));
+      setNotice({ text: `Renaming failed: ${errorText(e)}`, error: true });
+    }
+  };
+  const deleteProduct = async () => {
+    if (!window.confirm(`Delete the product ${product.name}? This cannot be undone.`)) return;
+    setBusy(true);
+    setNotice(null);
+    try {
+      await del(`/products/${id}`);
+      flashOn('/products', `Product “${product.name}” deleted.`);
+      navigate('/products');
+    } catch (e) {
+      // The server refuses while policies or licenses remain, and says which.
+      setNotice({ text: `The product was not deleted: ${errorText(e)}`, error: true });
+      setBusy(false);
+    }
+  };
+  const deletePolicy = async (policy: Policy) => {
+    if (!window.confirm(`Delete the policy ${policy.name}? This cannot be undone.`)) return;
+    setBusy(true);
+    setNotice(null);
+    try {
+      await del(`/policies/${policy.id}`);
+      setNotice({ text: `Policy “${policy.name}” deleted.` });
+      data.reload();
+    } catch (e) {
+      setNotice({ text: `The policy ${policy.name} was not deleted: ${errorText(e)}`, error: true });
+    } finally {
+      setBusy(false);
     }
   };
 
@@ -372,12 +458,22 @@ export function ProductPage({ id }: { id: number }) {
                 New policy
               </button>
             )}
+            {canWriteProduct && (
+              <button type="button" className="danger" disabled={busy} onClick={deleteProduct}>
+                Delete product
+              </button>
+            )}
           </>
         }
       >
         Product #{product.id}
         {product.code ? ` · code ${product.code}` : ''}
       </PageHeader>
+      {notice && (
+        <p className={`note ${notice.error ? 'error' : 'success'}`} role={notice.error ? 'alert' : 'status'}>
+          {notice.text}
+        </p>
+      )}
       {canWriteProduct && (
         <form className="card inline-form" onSubmit={rename} aria-label="Rename product">
           <Field label="Product name">
@@ -394,11 +490,6 @@ export function ProductPage({ id }: { id: number }) {
           <button type="submit" className="secondary" disabled={name === null || name === product.name}>
             Rename
           </button>
-          {saveError && (
-            <p className="note error" role="alert">
-              {saveError}
-            </p>
-          )}
         </form>
       )}
       <section aria-labelledby="policies-title">
@@ -413,19 +504,33 @@ export function ProductPage({ id }: { id: number }) {
               <li key={policy.id} className="card">
                 <div className="card-head">
                   <h3>{policy.name}</h3>
-                  {canWritePolicy && (
-                    <button
-                      type="button"
-                      className="secondary small"
-                      onClick={() => setEditing(policy)}
-                      aria-label={`Edit policy ${policy.name}`}
-                    >
-                      Edit
-                    </button>
-                  )}
+                  <div className="actions">
+                    {canWritePolicy && (
+                      <button
+                        type="button"
+                        className="secondary small"
+                        onClick={() => setEditing(policy)}
+                        aria-label={`Edit policy ${policy.name}`}
+                      >
+                        Edit
+                      </button>
+                    )}
+                    {canWritePolicy && (
+                      <button
+                        type="button"
+                        className="danger small"
+                        disabled={busy}
+                        onClick={() => deletePolicy(policy)}
+                        aria-label={`Delete policy ${policy.name}`}
+                      >
+                        Delete
+                      </button>
+                    )}
+                  </div>
                 </div>
                 <p className="muted">
                   #{policy.id} · {describe(policy)}
+                  <PolicyLicenseCount key={generation} policyId={policy.id} />
                 </p>
                 {policy.featureFields.length > 0 && (
                   <p>
@@ -437,7 +542,19 @@ export function ProductPage({ id }: { id: number }) {
                     ))}
                   </p>
                 )}
-                <Link href={`/licenses?policyId=${policy.id}`}>Licenses under this policy</Link>
+                <div className="actions wrap">
+                  <Link href={`/licenses?policyId=${policy.id}`}>Licenses under this policy</Link>
+                  {canCreateKeys && (
+                    <button
+                      type="button"
+                      className="secondary small"
+                      onClick={() => setCreatingKeys(policy)}
+                      aria-label={`Create keys under ${policy.name}`}
+                    >
+                      Create keys
+                    </button>
+                  )}
+                </div>
               </li>
             ))}
           </ul>
@@ -451,11 +568,34 @@ export function ProductPage({ id }: { id: number }) {
         <PolicyForm
           productId={id}
           policy={editing === 'new' ? null : editing}
-          onSaved={() => {
+          onSaved={(saved) => {
+            setNotice({
+              text: editing === 'new' ? `Policy “${saved.name}” created.` : `Policy “${saved.name}” saved.`,
+            });
             setEditing(null);
             data.reload();
           }}
         />
+      </Dialog>
+      <Dialog
+        title="Create keys"
+        open={creatingKeys !== null}
+        onClose={() => {
+          setCreatingKeys(null);
+          setGeneration((g) => g + 1);
+        }}
+      >
+        {catalog.data && creatingKeys ? (
+          <BulkCreate
+            catalog={catalog.data}
+            initialPolicyId={String(creatingKeys.id)}
+            onDone={() => setGeneration((g) => g + 1)}
+          />
+        ) : catalog.error ? (
+          <ErrorNote error={catalog.error} onRetry={catalog.reload} />
+        ) : (
+          <Loading />
+        )}
       </Dialog>
     </>
   );

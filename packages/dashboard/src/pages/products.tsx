@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { getAll, type Policy, type Product, post } from '../api';
+import { flashOn, takeFlash } from '../flash';
 import { Link, navigate } from '../router';
 import { useCan } from '../session';
 import { Empty, ErrorNote, errorText, Field, formatDay, Loading, PageHeader, useAsync } from '../ui';
@@ -17,6 +18,7 @@ export function ProductsPage() {
   const [code, setCode] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [notice] = useState(() => takeFlash('/products'));
 
   const create = async (event: FormEvent) => {
     event.preventDefault();
@@ -24,6 +26,7 @@ export function ProductsPage() {
     setError(null);
     try {
       const product = await post<Product>('/products', { name, ...(code ? { code } : {}) });
+      flashOn(`/products/${product.id}`, `Product “${product.name}” created. Give it a policy next.`);
       navigate(`/products/${product.id}`);
     } catch (e) {
       setError(errorText(e));
@@ -36,6 +39,11 @@ export function ProductsPage() {
       <PageHeader title="Products & policies">
         A product is an app you license; its policies set the rules its keys follow.
       </PageHeader>
+      {notice && (
+        <p className="note success" role="status">
+          {notice}
+        </p>
+      )}
       {canWrite && (
         <form className="card inline-form" onSubmit={create} aria-labelledby="new-product">
           <h2 id="new-product">New product</h2>
