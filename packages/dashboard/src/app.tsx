@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, hasScope, onSessionEnded, type SessionState, setCsrfToken } from './api';
+import { CustomerPage } from './pages/customer';
 import { CustomersPage } from './pages/customers';
 import { EventsPage } from './pages/events';
 import { ImportsPage } from './pages/imports';
@@ -42,12 +43,19 @@ const NAV: Array<{ href: string; label: string; scope?: string }> = [
 function Routes({ path }: { path: string }) {
   if (path === '/') return <OverviewPage />;
   if (path === '/products') return <ProductsPage />;
-  const product = match('/products/:id', path);
-  if (product) return <ProductPage id={Number(product.id)} />;
+  // Ids are numbers: /licenses/abc is a page that does not exist, not license NaN.
+  const id = (pattern: string) => {
+    const found = match(pattern, path)?.id;
+    return found !== undefined && /^[1-9][0-9]{0,14}$/.test(found) ? Number(found) : null;
+  };
+  const product = id('/products/:id');
+  if (product !== null) return <ProductPage id={product} />;
   if (path === '/licenses') return <LicensesPage />;
-  const license = match('/licenses/:id', path);
-  if (license) return <LicensePage id={Number(license.id)} />;
+  const license = id('/licenses/:id');
+  if (license !== null) return <LicensePage id={license} />;
   if (path === '/customers') return <CustomersPage />;
+  const customer = id('/customers/:id');
+  if (customer !== null) return <CustomerPage id={customer} />;
   if (path === '/events') return <EventsPage />;
   if (path === '/tokens') return <TokensPage />;
   if (path === '/signing-keys') return <SigningKeysPage />;
@@ -58,6 +66,13 @@ function Routes({ path }: { path: string }) {
   if (path === '/messages') return <MessagesPage />;
   if (path === '/offline') return <OfflinePage />;
   if (path === '/users') return <UsersPage />;
+  return <NotFound path={path} />;
+}
+
+function NotFound({ path }: { path: string }) {
+  useEffect(() => {
+    document.title = 'Page not found · Keyward';
+  }, []);
   return (
     <section>
       <h1>Page not found</h1>
