@@ -12,6 +12,7 @@ import * as importReruns from './migrations/011-import-reruns.js';
 import * as lapsedLeases from './migrations/012-lapsed-leases.js';
 import * as licenseKeySearch from './migrations/013-license-key-search.js';
 import * as webhookImportRecords from './migrations/014-webhook-import-records.js';
+import * as analyticsEvents from './migrations/015-analytics-events.js';
 
 type Dialect = 'sqlite' | 'postgres';
 
@@ -31,6 +32,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '012-lapsed-leases': { up: (db) => lapsedLeases.up(db, dialect) },
     '013-license-key-search': { up: (db) => licenseKeySearch.up(db, dialect) },
     '014-webhook-import-records': { up: (db) => webhookImportRecords.up(db, dialect) },
+    '015-analytics-events': { up: (db) => analyticsEvents.up(db, dialect) },
   };
   return { getMigrations: async () => all };
 }

@@ -1,4 +1,5 @@
 import type { Generated, GeneratedAlways } from 'kysely';
+import type { AnalyticsTables } from './analytics-schema.js';
 import type { DashboardTables } from './dashboard-schema.js';
 import type { ExtraTables } from './extra-schema.js';
 import type { IntegrationTables } from './integration-schema.js';
@@ -215,7 +216,12 @@ export interface MessagesTable {
   created_at: Millis;
 }
 
-export interface Database extends ExtraTables, LifecycleTables, IntegrationTables, DashboardTables {
+export interface Database
+  extends ExtraTables,
+    LifecycleTables,
+    IntegrationTables,
+    DashboardTables,
+    AnalyticsTables {
   products: ProductsTable;
   policies: PoliciesTable;
   customers: CustomersTable;
