@@ -4,6 +4,12 @@ import type { WebhookEndpoint } from './webhook-ports.js';
 /** `*`, `group.*` or an exact type such as `license.created`. */
 export const EVENT_PATTERN = /^(\*|[a-z][a-z_]*\.(\*|[a-z][a-z_.]*))$/;
 
+/**
+ * What POST /v1/webhooks/{id}/actions/test sends: it goes to the one endpoint its `data.webhookId` names,
+ * whatever that endpoint listens for, and to no other.
+ */
+export const TEST_EVENT_TYPE = 'webhook.test';
+
 /** The event an import ends with: counts, status, and which kinds of records it wrote. */
 export const IMPORT_SUMMARY_TYPES = ['import.completed', 'import.failed'] as const;
 
@@ -41,10 +47,12 @@ function matchesType(eventTypes: readonly string[], type: string): boolean {
  */
 export function endpointWants(
   endpoint: Pick<WebhookEndpoint, 'eventTypes' | 'productIds' | 'isEnabled'> &
-    Partial<Pick<WebhookEndpoint, 'includeImportRecords'>>,
+    Partial<Pick<WebhookEndpoint, 'id' | 'includeImportRecords'>>,
   event: FilteredEvent,
 ): boolean {
   if (!endpoint.isEnabled) return false;
+  if (event.type === TEST_EVENT_TYPE)
+    return endpoint.id !== undefined && event.data?.webhookId === endpoint.id;
   if (isImportRecord(event) && !endpoint.includeImportRecords) return false;
   if (isImportSummary(event)) {
     const products = numbers(event.data?.productIds);

@@ -80,6 +80,13 @@ export const INTEGRATION_SECURITY_CASES: RouteSecurityCase[] = [
   },
   {
     group: 'webhooks',
+    method: 'POST',
+    route: '/v1/webhooks/:id/actions/test',
+    scope: 'webhooks:write',
+    request: async (ctx) => ({ url: `/v1/webhooks/${await freshWebhook(ctx)}/actions/test` }),
+  },
+  {
+    group: 'webhooks',
     method: 'GET',
     route: '/v1/webhooks/:id/deliveries',
     scope: 'webhooks:read',

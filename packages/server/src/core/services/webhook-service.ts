@@ -6,7 +6,7 @@ import type { Store } from '../ports.js';
 import { newEvent } from '../record-event.js';
 import type { SecretBox } from '../secrets.js';
 import { stripUndefined } from '../strip-undefined.js';
-import { EVENT_PATTERN } from '../webhook-event-filter.js';
+import { EVENT_PATTERN, TEST_EVENT_TYPE } from '../webhook-event-filter.js';
 import type { DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../webhook-ports.js';
 import { generateWebhookSecret } from '../webhook-signature.js';
 import { type DispatcherOptions, WebhookDispatcher, type WebhookTransport } from './webhook-dispatcher.js';
@@ -144,6 +144,30 @@ export class WebhookService {
       if (!(await tx.webhooks.deleteEndpoint(id)))
         throw new DomainError('NOT_FOUND', `webhook ${id} does not exist`);
       await tx.events.append(newEvent('webhook.deleted', actor, now, {}, { webhookId: id }));
+    });
+  }
+
+  /**
+   * Queues a `webhook.test` event for this endpoint alone, through the outbox like every event: the receiver
+   * gets what a real delivery looks like (signature, headers, body) and the attempt is logged like any other.
+   */
+  async sendTest(actor: Actor, id: number): Promise<WebhookDelivery> {
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (tx) => {
+      const endpoint = await tx.webhooks.findEndpoint(id);
+      if (!endpoint) throw new DomainError('NOT_FOUND', `webhook ${id} does not exist`);
+      if (!endpoint.isEnabled)
+        throw new DomainError('CONFLICT', `webhook ${id} is disabled; enable it to send it a test event`);
+      await tx.events.append(newEvent(TEST_EVENT_TYPE, actor, now, {}, { webhookId: id }));
+      const [delivery] = await tx.webhooks.listDeliveries({
+        endpointId: id,
+        status: null,
+        before: null,
+        limit: 1,
+      });
+      if (!delivery || delivery.eventType !== TEST_EVENT_TYPE)
+        throw new Error('the test event was not queued');
+      return delivery;
     });
   }
 

@@ -273,6 +273,58 @@ for (const dialect of await testDialects()) {
       expect(final.attemptCount).toBeGreaterThan(10);
     });
 
+    it('sends a test event to the one endpoint asked, signed and logged like any delivery', async () => {
+      const { id, secret } = await createWebhook({ eventTypes: ['license.created'] });
+      // Hears everything: still gets no other endpoint's test.
+      const everything = await post(t, '/v1/webhooks', { url: `${hook.url}/all`, eventTypes: ['*'] });
+      const queued = await expectStatus(
+        t.call({ method: 'POST', url: `/v1/webhooks/${id}/actions/test` }),
+        202,
+      );
+      expect(queued).toMatchObject({
+        webhookId: id,
+        eventType: 'webhook.test',
+        status: 'pending',
+        attemptCount: 0,
+      });
+      const heard = (await get(t, `/v1/webhooks/${everything.id}/deliveries`)).data;
+      expect(heard.map((d: Json) => d.eventType)).not.toContain('webhook.test');
+      await t.call({ method: 'DELETE', url: `/v1/webhooks/${everything.id}` });
+      await dispatcher.deliverDue();
+      expect(hook.received).toHaveLength(1);
+      const [delivery] = hook.received as [Received];
+      expect(delivery.headers['keyward-event']).toBe('webhook.test');
+      expect(delivery.headers['keyward-delivery']).toBe(String(queued.id));
+      expect(verify(secret, delivery.headers['keyward-signature'] as string, delivery.body)).toBe(true);
+      expect(JSON.parse(delivery.body)).toMatchObject({
+        type: 'webhook.test',
+        via: 'native',
+        data: { webhookId: id },
+        license: null,
+      });
+      const logged = await get(t, `/v1/webhook-deliveries/${queued.id}`);
+      expect(logged).toMatchObject({ status: 'succeeded', attempts: [{ statusCode: 200 }] });
+      // The event log records who asked.
+      const events = await get(t, '/v1/events?type=webhook.test');
+      expect(events.data[0]).toMatchObject({ type: 'webhook.test', data: { webhookId: id } });
+    });
+
+    it('refuses a test event for a disabled or missing endpoint', async () => {
+      const { id } = await createWebhook({ isEnabled: false });
+      const error = await expectError(
+        t.call({ method: 'POST', url: `/v1/webhooks/${id}/actions/test` }),
+        409,
+        'CONFLICT',
+      );
+      expect(error.message).toBe(`webhook ${id} is disabled; enable it to send it a test event`);
+      expect((await get(t, `/v1/webhooks/${id}/deliveries`)).data).toEqual([]);
+      await expectError(
+        t.call({ method: 'POST', url: '/v1/webhooks/999999/actions/test' }),
+        404,
+        'NOT_FOUND',
+      );
+    });
+
     it('logs a dead receiver and a hung one without slowing the API', async () => {
       const slow = t.keyward.webhooks.createDispatcher(transport(), {
         timeoutMs: 1500,

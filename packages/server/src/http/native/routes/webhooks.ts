@@ -149,6 +149,27 @@ export function webhookRoutes(app: App, keyward: Keyward): void {
     },
   );
 
+  app.post(
+    '/webhooks/:id/actions/test',
+    {
+      config: { auth: { scope: 'webhooks:write' } },
+      schema: {
+        tags,
+        description:
+          'Queues a `webhook.test` event for this endpoint alone (whatever event types it listens for), ' +
+          'delivered, signed, retried and logged like any other; the answer is its delivery. A disabled ' +
+          'endpoint is refused with 409 CONFLICT.',
+        params: IdParams,
+        response: { 202: DeliverySchema },
+      },
+    },
+    async (request, reply) => {
+      assertUnrestricted(principalOf(request));
+      const delivery = await keyward.webhooks.sendTest(actorOf(request, 'native'), request.params.id);
+      return reply.status(202).send(presentDelivery(delivery));
+    },
+  );
+
   app.get(
     '/webhooks/:id/deliveries',
     {
