@@ -1,5 +1,6 @@
 import type { Keyward } from './core/keyward.js';
 import { PeriodicTask } from './core/periodic-task.js';
+import { IMPORT_RESUME_INTERVAL_MS } from './core/services/import-service.js';
 import { createOutboundHttp } from './http/outbound-http.js';
 import { httpWebhookTransport } from './http/webhook-transport.js';
 import { resumeAbandonedImports } from './import/run-import.js';
@@ -8,8 +9,6 @@ import { resumeAbandonedImports } from './import/run-import.js';
 const WEBHOOK_INTERVAL_MS = 1000;
 /** How often the expiry scheduler looks for licenses to announce. */
 const EXPIRY_INTERVAL_MS = 60_000;
-/** How often imports whose process stopped are taken over. */
-const IMPORT_RESUME_INTERVAL_MS = 60_000;
 
 /**
  * The background work of webhooks, expiry notices and imports in one server process. Each is safe while

@@ -3,7 +3,7 @@ import { DomainError, isDomainError } from '../core/domain-error.js';
 import type { ImportCounts, ImportJob, ImportKind } from '../core/import-ports.js';
 import type { Keyward } from '../core/keyward.js';
 import { checkDestinationUrl, type DestinationRules } from '../core/network-destinations.js';
-import { countInto, importActor } from '../core/services/import-service.js';
+import { countInto, IMPORT_LEASE_MS, importActor } from '../core/services/import-service.js';
 import { createOutboundHttp } from '../http/outbound-http.js';
 import { AUTHTOOL_DEFAULT_URL, authtoolSource } from './authtool-source.js';
 import { CRYPTOLENS_DEFAULT_URL, cryptolensOptions, cryptolensSource } from './cryptolens-source.js';
@@ -27,8 +27,8 @@ const DEFAULT_URLS: Partial<Record<ImportKind, string>> = {
 /** The abort reason of a stop asked for by the operator (the CLI's Ctrl-C). */
 export const OPERATOR_STOP = 'operator';
 
-/** How often a running job renews its lease even when a page takes long. */
-const HEARTBEAT_MS = 30_000;
+/** How often a running job renews its lease even when a page takes long: three times a lease. */
+const HEARTBEAT_MS = IMPORT_LEASE_MS / 3;
 
 export interface ImportRequest {
   kind: ImportKind;
