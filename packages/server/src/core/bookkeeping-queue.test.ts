@@ -17,6 +17,7 @@ function fakeStore() {
   let failNext: Error | null = null;
   let gate: Promise<void> | null = null;
   const store = {
+    detached: <T>(work: () => T): T => work(),
     async transaction<T>(work: (tx: unknown) => Promise<T>): Promise<T> {
       const write: Write = { events: [], touched: null };
       log.push(`begin ${writes.length + 1}`);

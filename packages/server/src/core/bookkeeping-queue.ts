@@ -43,13 +43,17 @@ export class BookkeepingQueue {
 
   private async write(events: NewEvent[], validated: Map<number, Date>): Promise<void> {
     try {
-      await this.store.transaction(async (tx) => {
-        await tx.events.appendMany(events);
-        // One statement per batch: each license gets the batch's latest time, at most one interval late.
-        if (validated.size === 0) return;
-        const latest = Math.max(...[...validated.values()].map((d) => d.getTime()));
-        await tx.licenses.touchValidated([...validated.keys()], new Date(latest));
-      });
+      // Never inside the unit of work of the request that happened to fill the queue: what is queued here
+      // must not roll back with it (nor wait for it).
+      await this.store.detached(() =>
+        this.store.transaction(async (tx) => {
+          await tx.events.appendMany(events);
+          // One statement per batch: each license gets the batch's latest time, at most one interval late.
+          if (validated.size === 0) return;
+          const latest = Math.max(...[...validated.values()].map((d) => d.getTime()));
+          await tx.licenses.touchValidated([...validated.keys()], new Date(latest));
+        }),
+      );
     } catch (error) {
       this.options.onError(error);
     }

@@ -10,6 +10,7 @@ import { DashboardAuthService } from './services/dashboard-auth-service.js';
 import { DataObjectService } from './services/data-object-service.js';
 import { ExpiryNoticeService } from './services/expiry-notice-service.js';
 import { FeatureFieldService } from './services/feature-field-service.js';
+import { IdempotencyService } from './services/idempotency-service.js';
 import { ImportService } from './services/import-service.js';
 import { KeyIssuingService } from './services/key-issuing-service.js';
 import { LeaseSweepService } from './services/lease-sweep-service.js';
@@ -56,6 +57,8 @@ export interface Keyward {
   licenseCleanup: LicenseCleanupService;
   /** Frees and announces lapsed floating leases; the server runs it periodically. */
   leaseSweep: LeaseSweepService;
+  /** Idempotency-Key: a write retried with its key answers as the first time and changes nothing more. */
+  idempotency: IdempotencyService;
   /** Server-wide maintenance switch: while on, API requests are refused as UNAVAILABLE. */
   maintenance: MaintenanceMode;
   tokenLimits: TokenLimitService;
@@ -109,6 +112,7 @@ export function createKeyward(deps: {
     keyIssuing: new KeyIssuingService({ store, clock, licenses }),
     licenseCleanup: new LicenseCleanupService({ store, clock }),
     leaseSweep: new LeaseSweepService({ store, clock }),
+    idempotency: new IdempotencyService({ store, clock, secretBox: deps.secretBox }),
     maintenance: new MaintenanceMode(deps.maintenance ?? false),
     tokenLimits: new TokenLimitService({ store, clock }),
     verifiedTrials,

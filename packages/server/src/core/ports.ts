@@ -273,8 +273,15 @@ export interface IdempotencyRecord {
 export interface IdempotencyRepository {
   /** Claims the key; returns the existing record instead when someone claimed it before. */
   claim(scope: string, key: string, requestHash: string, at: Date): Promise<IdempotencyRecord | null>;
-  complete(scope: string, key: string, statusCode: number, responseBody: string): Promise<void>;
-  release(scope: string, key: string): Promise<void>;
+  /** Keeps the answer on the claim made at `claimedAt`; false when that claim is gone (taken over). */
+  complete(
+    scope: string,
+    key: string,
+    claimedAt: Date,
+    answer: { statusCode: number; responseBody: string },
+  ): Promise<boolean>;
+  /** Forgets the claim; only the one made at `claimedAt` when given. */
+  release(scope: string, key: string, claimedAt?: Date): Promise<void>;
   deleteOlderThan(at: Date): Promise<number>;
 }
 
@@ -299,10 +306,33 @@ export interface Repositories
   messages: MessageRepository;
 }
 
+/** See Store.unitOfWork. */
+export interface UnitOfWork {
+  /** Runs work inside the unit: the store's transactions and reads it makes join the unit's transaction. */
+  run<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Writes `last` in the unit's transaction and commits it (without a transaction yet, `last` gets one of its
+   * own); when `last` or the commit fails, nothing of the unit is kept and the failure is thrown.
+   */
+  commit(last: (tx: Repositories) => Promise<void>): Promise<void>;
+  /** Ends the unit, undoing everything it wrote. */
+  rollback(): Promise<void>;
+}
+
 export interface Store extends Repositories {
   readonly dialect: 'sqlite' | 'postgres';
-  /** One write transaction: all or nothing. Limits stay exact because writers of a license serialize. */
+  /**
+   * One write transaction: all or nothing. Limits stay exact because writers of a license serialize. Inside a
+   * unit of work it is a savepoint of the unit's transaction.
+   */
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * One database transaction for everything a piece of work does (an API request with an Idempotency-Key):
+   * its transactions join it, so what it changed and what it recorded about it commit together.
+   */
+  unitOfWork(): UnitOfWork;
+  /** Runs work outside the caller's unit of work: background work that must not commit or roll back with it. */
+  detached<T>(work: () => T): T;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -28,7 +28,7 @@ type JsonSchema = {
   items?: JsonSchema;
 };
 type Operation = {
-  parameters?: Array<{ in: 'path' | 'query'; name: string; schema: JsonSchema }>;
+  parameters?: Array<{ in: 'path' | 'query' | 'header'; name: string; schema: JsonSchema }>;
   requestBody?: { content: { 'application/json': { schema: JsonSchema } } };
 };
 
@@ -37,6 +37,7 @@ interface Cell {
   url: string;
   payload?: string | Buffer;
   contentType?: string | null;
+  headers?: Record<string, string>;
   /** The answer this cell must get on every route, where it does not depend on the route. */
   expected?: { status: number; code: string };
 }
@@ -76,6 +77,9 @@ const BAD_CURSORS = [
   '%00',
   '%FF',
 ];
+
+/** Idempotency-Key values the server refuses: empty, longer than 255, not visible ASCII. */
+const BAD_IDEMPOTENCY_KEYS = ['', 'k'.repeat(256), 'two words', Buffer.from('ключ').toString('latin1')];
 
 /** The kind of a property, seen through `anyOf [T, null]`. */
 function kindOf(schema: JsonSchema): { kind: string; nullable: boolean } {
@@ -268,7 +272,16 @@ function parameterCells(base: SecurityRequest, route: string, operation: Operati
   });
   const [path, query = ''] = base.url.split('?') as [string, string?];
   for (const parameter of operation.parameters ?? []) {
-    if (parameter.in === 'path') {
+    if (parameter.in === 'header') {
+      // Idempotency-Key, documented on every write: a key the server cannot take is refused, nothing runs.
+      for (const value of BAD_IDEMPOTENCY_KEYS) {
+        cells.push({
+          ...withUrl(`header ${parameter.name} = ${value.slice(0, 20)}`, base.url),
+          headers: { [parameter.name]: value },
+          expected: invalid,
+        });
+      }
+    } else if (parameter.in === 'path') {
       // The pattern tells where the parameter sits in the path of the valid request.
       const index = route.split('/').indexOf(`:${parameter.name}`);
       const bad = parameter.name === 'idOrKey' ? BAD_KEYS : BAD_IDS;
@@ -310,6 +323,7 @@ const counts = (t: TestApp) => rowCounts(t.keyward.store, () => t.keyward.bookke
 async function send(t: TestApp, method: HttpMethod, cell: Cell): Promise<LightMyRequestResponse> {
   const headers: Record<string, string> = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
   if (cell.contentType) headers['content-type'] = cell.contentType;
+  Object.assign(headers, cell.headers);
   return t.app.inject({
     method,
     url: cell.url,

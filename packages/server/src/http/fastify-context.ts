@@ -27,7 +27,11 @@ export type AuthRequirement =
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: AuthRequirement;
-    /** Creating writes: an `Idempotency-Key` header makes a retry answer with the first response. */
+    /**
+     * Whether an `Idempotency-Key` header makes a retry answer with the first response. Default: yes for every
+     * write of the native API (plugins/idempotency.ts), no elsewhere; `false` only where a replay cannot
+     * stand for the answer (signing in and out).
+     */
     idempotent?: boolean;
     /** Sign the response body (Ed25519) into the `Keyward-Signature` header. */
     signed?: boolean;

@@ -3,11 +3,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ROUTE_SECURITY_CASES, routeKey, SECURITY_GROUPS } from '../test-support/route-security.js';
 import { createTestApp, type TestApp } from '../test-support/test-app.js';
 import type { AuthRequirement } from './fastify-context.js';
+import { isIdempotentRoute } from './plugins/idempotency.js';
 
 interface CapturedRoute {
   method: string;
   url: string;
   auth: AuthRequirement | undefined;
+  idempotent: boolean | undefined;
 }
 
 // Every route the app registers, seen through an onRoute hook added to each Fastify instance the moment
@@ -19,7 +21,13 @@ vi.mock('fastify', async (importOriginal) => {
     const app = original.default(options);
     app.addHook('onRoute', (route) => {
       for (const method of [route.method].flat()) {
-        if (method !== 'HEAD') captured.push({ method, url: route.url, auth: route.config?.auth });
+        if (method !== 'HEAD')
+          captured.push({
+            method,
+            url: route.url,
+            auth: route.config?.auth,
+            idempotent: route.config?.idempotent,
+          });
       }
     });
     return app;
@@ -82,6 +90,24 @@ describe('every native API route has a security case', () => {
         new RegExp(`describeRouteSecurity\\(\\s*'${group}'`),
       );
     }
+  });
+
+  it('makes every write of the native API honour Idempotency-Key, but signing in and out', async () => {
+    const writes = v1.filter((r) => r.method !== 'GET');
+    const exempt = writes.filter((r) => !isIdempotentRoute({ ...r, config: { idempotent: r.idempotent } }));
+    expect(exempt.map((r) => routeKey(r.method, r.url))).toEqual(['POST /v1/session', 'DELETE /v1/session']);
+    // The OpenAPI document shows the header on each of them (plugins/idempotency.ts adds it).
+    const document = (await t.call({ method: 'GET', url: '/openapi.json', token: null })).json() as {
+      paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }> }>>;
+    };
+    const undocumented = writes
+      .filter((r) => !exempt.includes(r))
+      .filter((r) => {
+        const path = r.url.replace(/:(\w+)/g, '{$1}');
+        const operation = document.paths[path]?.[r.method.toLowerCase()];
+        return !operation?.parameters?.some((p) => p.in === 'header' && p.name === 'idempotency-key');
+      });
+    expect(undocumented.map((r) => routeKey(r.method, r.url))).toEqual([]);
   });
 
   it('documents every /v1 route in the OpenAPI document, which the bad-input table walks', async () => {

@@ -106,7 +106,8 @@ export async function startImport(
     options: request.options,
     credential: request.credential,
   });
-  const finished = execute(keyward, job, owner, request.credential, hooks);
+  // The run outlives the request that started it: it must not join (or wait for) that request's transaction.
+  const finished = keyward.store.detached(() => execute(keyward, job, owner, request.credential, hooks));
   return { job, resumed, earlier, replaced: resumed ? null : earlier, finished };
 }
 

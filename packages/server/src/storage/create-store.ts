@@ -30,6 +30,7 @@ import { trialExtensionRepository } from './repositories/trial-extensions.js';
 import { verifiedTrialRepository } from './repositories/verified-trials.js';
 import { withWebhookOutbox } from './repositories/webhook-outbox.js';
 import { webhookRepository } from './repositories/webhooks.js';
+import { requestTransactions, withRepositoriesOf } from './request-transactions.js';
 import type { Database } from './schema.js';
 import { groupCommitTransactions } from './sqlite-group-commit.js';
 
@@ -77,16 +78,21 @@ export function createStore(
 ): KeywardStore {
   const database = openDatabase(location, options);
   const { db, dialect } = database;
-  return {
-    ...repositoriesOver(db, dialect),
+  const transactions = requestTransactions({
+    // SQLite shares one fsync among the transactions that queue up meanwhile (see sqlite-group-commit.ts).
+    begin:
+      dialect === 'sqlite'
+        ? groupCommitTransactions(db, (trx) => trx)
+        : (work) => db.transaction().execute((trx) => work(trx)),
+    repositoriesOver: (executor) => repositoriesOver(executor, dialect),
+  });
+  const store = {
     dialect,
     database,
     migrate: () => migrateToLatest(db as Kysely<unknown>, dialect),
-    // SQLite shares one fsync among the transactions that queue up meanwhile (see sqlite-group-commit.ts).
-    transaction:
-      dialect === 'sqlite'
-        ? groupCommitTransactions(db, (trx) => repositoriesOver(trx, dialect))
-        : (work) => db.transaction().execute((trx) => work(repositoriesOver(trx, dialect))),
+    transaction: transactions.transaction,
+    unitOfWork: transactions.unitOfWork,
+    detached: transactions.detached,
     async ping() {
       await sql`select 1`.execute(db);
     },
@@ -94,4 +100,6 @@ export function createStore(
       await db.destroy();
     },
   };
+  // Reads inside a request's unit of work go to its transaction (request-transactions.ts).
+  return withRepositoriesOf(store, repositoriesOver(db, dialect), transactions.current);
 }

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { ControlledTransaction, Kysely } from 'kysely';
 
 interface Pending<R, T> {
@@ -80,7 +81,9 @@ export function groupCommitTransactions<DB, R>(
 
   return <T>(work: (repositories: R) => Promise<T>) =>
     new Promise<T>((resolve, reject) => {
-      queue.push({ work, resolve, reject } as Pending<R, unknown>);
+      // The group runs each member's work in the async context of its caller, not of whichever caller started
+      // the group, so request-scoped state (request-transactions.ts) stays with its own request.
+      queue.push({ work: AsyncResource.bind(work), resolve, reject } as Pending<R, unknown>);
       if (!isRunning) void drain();
     });
 }

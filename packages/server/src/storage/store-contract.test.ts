@@ -1117,7 +1117,11 @@ describe.each(dialects)('store contract on %s', (dialect) => {
       expect(await store.idempotency.claim(`${scope}-other`, key, 'hash-c', at(3))).toBeNull();
 
       const body = JSON.stringify({ id: 1, note: 'ü "x"' });
-      await store.idempotency.complete(scope, key, 201, body);
+      // Only the claim made at that instant is completed, once.
+      const answer = { statusCode: 201, responseBody: body };
+      expect(await store.idempotency.complete(scope, key, at(2), answer)).toBe(false);
+      expect(await store.idempotency.complete(scope, key, at(1), answer)).toBe(true);
+      expect(await store.idempotency.complete(scope, key, at(1), answer)).toBe(false);
       expect(await store.idempotency.claim(scope, key, 'hash-a', at(4))).toEqual({
         requestHash: 'hash-a',
         statusCode: 201,
@@ -1125,6 +1129,8 @@ describe.each(dialects)('store contract on %s', (dialect) => {
         createdAt: at(1),
       });
 
+      await store.idempotency.release(scope, key, at(2));
+      expect(await store.idempotency.claim(scope, key, 'hash-a', at(4))).toMatchObject({ statusCode: 201 });
       await store.idempotency.release(scope, key);
       expect(await store.idempotency.claim(scope, key, 'hash-d', at(5))).toBeNull();
       expect(await store.idempotency.claim(scope, key, 'hash-e', at(6))).toMatchObject({

@@ -1,94 +1,119 @@
-import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError } from '../../core/domain-error.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { Type } from 'typebox';
 import type { Keyward } from '../../core/keyward.js';
+import {
+  checkIdempotencyKey,
+  IDEMPOTENCY_TTL_SECONDS,
+  type IdempotentRequest,
+} from '../../core/services/idempotency-service.js';
 
 const HEADER = 'idempotency-key';
-/** Replays are kept this long; a retry after that creates anew. */
-export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
-/** A claim without an answer this old belongs to a request that died; a retry may take it over. */
-const ABANDONED_AFTER_MS = 60 * 1000;
+/** The API whose every write honours Idempotency-Key. */
+const NATIVE_PREFIX = '/v1';
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-interface Claim {
-  scope: string;
-  key: string;
+const running = new WeakMap<FastifyRequest, IdempotentRequest>();
+
+/**
+ * Whether a route honours Idempotency-Key: every write of the native API (POST, PATCH, PUT, DELETE under
+ * /v1) unless it says `idempotent: false` (signing in and out, whose answers are cookies); elsewhere only a
+ * route that says `idempotent: true`.
+ */
+export function isIdempotentRoute(route: Pick<RouteOptions, 'method' | 'url' | 'config'>): boolean {
+  const declared = (route.config as { idempotent?: boolean } | undefined)?.idempotent;
+  if (declared !== undefined) return declared;
+  const methods = [route.method].flat();
+  return route.url.startsWith(NATIVE_PREFIX) && methods.every((method) => !READS.has(method));
 }
-const claims = new WeakMap<FastifyRequest, Claim>();
 
+const HEADER_DESCRIPTION =
+  'Makes the write safe to retry: a request repeated with the same key (1-255 visible ASCII characters) and ' +
+  `the same body within ${IDEMPOTENCY_TTL_SECONDS / 3600} hours answers what the first one answered ` +
+  '(marked `Idempotent-Replayed: true`) and changes nothing more; the same key with another request is ' +
+  'refused (409 IDEMPOTENCY_CONFLICT). The change and the kept answer commit together.';
+
+/** Documents the header in the route's schema, so the OpenAPI document shows it on every such route. */
+function documentHeader(route: RouteOptions): void {
+  route.schema ??= {};
+  const schema = route.schema as { headers?: unknown };
+  const header = Type.Optional(Type.String({ description: HEADER_DESCRIPTION }));
+  if (schema.headers === undefined) {
+    schema.headers = Type.Object({ [HEADER]: header });
+    return;
+  }
+  const existing = schema.headers as { properties?: Record<string, unknown> };
+  existing.properties = { ...existing.properties, [HEADER]: header };
+}
+
+/** Who asks and which route: keys of different callers or routes never meet. */
 function scopeOf(request: FastifyRequest): string {
   const p = request.principal;
-  const who =
-    p === null ? 'anonymous' : p.kind === 'token' ? `token:${p.token.id}` : `license:${p.license.id}`;
+  let who: string;
+  // Dashboard sessions share one stand-in token; each user keeps their own keys.
+  if (request.dashboardUser) who = `user:${request.dashboardUser.id}`;
+  else if (p?.kind === 'token') who = `token:${p.token.id}`;
+  else if (p?.kind === 'license') who = `license:${p.license.id}`;
+  // A route open to anonymous callers (validate-key): the address stands in for the caller.
+  else who = `anonymous:${request.ip}`;
   return `${who} ${request.method} ${request.routeOptions.url ?? ''}`;
 }
 
-function hashRequest(request: FastifyRequest): string {
-  return createHash('sha256')
-    .update(JSON.stringify({ params: request.params ?? null, body: request.body ?? null }))
-    .digest('hex');
-}
-
 /**
- * `Idempotency-Key` on creating writes (as Stripe and Keygen do): the first successful answer is kept per
- * credential and route, a retry with the same key and the same request gets it back, the same key with a
- * different request is refused. Failed answers are not kept, so a retry after a failure runs again.
+ * `Idempotency-Key` on every write of the native API (as Stripe and Keygen do). The first request with a key
+ * runs as one unit of work whose change and answer commit in one transaction (core's IdempotencyService
+ * decides what is kept); a retry with the same key and request gets that answer back, marked
+ * `Idempotent-Replayed: true`; the same key with a different request is refused.
  */
 export function registerIdempotency(app: FastifyInstance, keyward: Keyward): void {
   app.addHook('onRoute', (route) => {
-    if (!route.config?.idempotent) return;
-    const before = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!isIdempotentRoute(route)) return;
+    documentHeader(route);
+    const claim = async (request: FastifyRequest, reply: FastifyReply) => {
       const header = request.headers[HEADER];
       if (header === undefined) return;
-      const key = Array.isArray(header) ? header[0] : header;
-      if (!key || key.length > 255 || !/^[\x21-\x7E]+$/.test(key)) {
-        throw new DomainError('INVALID_INPUT', 'Idempotency-Key must be 1 to 255 visible ASCII characters', {
-          field: 'Idempotency-Key',
-        });
-      }
-      const scope = scopeOf(request);
-      const requestHash = hashRequest(request);
-      const now = keyward.clock.now();
-      let existing = await keyward.store.idempotency.claim(scope, key, requestHash, now);
-      const age = existing ? now.getTime() - existing.createdAt.getTime() : 0;
-      if (
-        existing &&
-        (age > IDEMPOTENCY_TTL_MS || (existing.statusCode === null && age > ABANDONED_AFTER_MS))
-      ) {
-        await keyward.store.idempotency.release(scope, key);
-        existing = await keyward.store.idempotency.claim(scope, key, requestHash, now);
-      }
-      if (existing === null) {
-        claims.set(request, { scope, key });
+      const key = checkIdempotencyKey(Array.isArray(header) ? header[0] : header);
+      const started = await keyward.idempotency.start({
+        scope: scopeOf(request),
+        key,
+        request: { params: request.params ?? null, body: request.body ?? null },
+      });
+      if (started.kind === 'run') {
+        running.set(request, started.request);
         return;
       }
-      if (existing.requestHash !== requestHash) {
-        throw new DomainError(
-          'IDEMPOTENCY_CONFLICT',
-          'this Idempotency-Key was used for a different request',
-        );
-      }
-      if (existing.statusCode === null || existing.responseBody === null) {
-        throw new DomainError('IDEMPOTENCY_CONFLICT', 'a request with this Idempotency-Key is still running');
-      }
-      return reply
-        .status(existing.statusCode)
-        .header('idempotent-replayed', 'true')
-        .type('application/json; charset=utf-8')
-        .send(existing.responseBody);
+      const { statusCode, body } = started.answer;
+      reply.status(statusCode).header('idempotent-replayed', 'true');
+      if (body === null) return reply.send();
+      return reply.type('application/json; charset=utf-8').send(body);
     };
-    const existing = route.preHandler;
-    route.preHandler = existing ? [...(Array.isArray(existing) ? existing : [existing]), before] : before;
+    const preHandler = route.preHandler;
+    route.preHandler = preHandler ? [...[preHandler].flat(), claim] : claim;
+    const handler = route.handler;
+    route.handler = function idempotentHandler(this: FastifyInstance, request, reply) {
+      const idempotent = running.get(request);
+      if (!idempotent) return handler.call(this, request, reply);
+      return idempotent.run(async () => handler.call(this, request, reply));
+    };
   });
 
+  // The first onSend hook: nothing before it reads the database while the request's transaction is open.
   app.addHook('onSend', async (request, reply, payload) => {
-    const claim = claims.get(request);
-    if (!claim) return payload;
-    claims.delete(request);
-    if (reply.statusCode >= 300 || typeof payload !== 'string') {
-      await keyward.store.idempotency.release(claim.scope, claim.key);
-    } else {
-      await keyward.store.idempotency.complete(claim.scope, claim.key, reply.statusCode, payload);
-    }
+    const idempotent = running.get(request);
+    if (!idempotent) return payload;
+    running.delete(request);
+    const body = payload === undefined || payload === null || payload === '' ? null : payload;
+    await idempotent.finish({
+      statusCode: reply.statusCode,
+      body: body === null || typeof body === 'string' ? body : undefined,
+    });
     return payload;
+  });
+
+  // A request that ended without an answer passing onSend (aborted) keeps nothing.
+  app.addHook('onResponse', async (request) => {
+    const idempotent = running.get(request);
+    if (!idempotent) return;
+    running.delete(request);
+    await idempotent.abandon();
   });
 }

@@ -32,16 +32,22 @@ export function idempotencyRepository(db: Kysely<Database>): IdempotencyReposito
         createdAt: fromMillis(row.created_at),
       };
     },
-    async complete(scope, key, statusCode, responseBody) {
-      await db
+    async complete(scope, key, claimedAt, { statusCode, responseBody }) {
+      // Only the claim this request made: one taken over as abandoned belongs to another request now.
+      const result = await db
         .updateTable('idempotency_keys')
         .set({ status_code: statusCode, response_body: responseBody })
         .where('scope', '=', scope)
         .where('key', '=', key)
-        .execute();
+        .where('created_at', '=', claimedAt.getTime())
+        .where('status_code', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
-    async release(scope, key) {
-      await db.deleteFrom('idempotency_keys').where('scope', '=', scope).where('key', '=', key).execute();
+    async release(scope, key, claimedAt) {
+      let query = db.deleteFrom('idempotency_keys').where('scope', '=', scope).where('key', '=', key);
+      if (claimedAt) query = query.where('created_at', '=', claimedAt.getTime());
+      await query.execute();
     },
     async deleteOlderThan(at) {
       const result = await db

@@ -61,7 +61,8 @@ export function sessionRoutes(app: App, keyward: Keyward): void {
   app.post(
     '/session',
     {
-      config: { auth: 'public' },
+      // Not idempotent: its answer is a cookie of its own, and a replay must never hand out a session.
+      config: { auth: 'public', idempotent: false },
       schema: {
         tags,
         description:
@@ -116,7 +117,8 @@ export function sessionRoutes(app: App, keyward: Keyward): void {
   app.delete(
     '/session',
     {
-      config: { auth: 'public' },
+      // Not idempotent: signing out again is harmless, and its answer clears a cookie.
+      config: { auth: 'public', idempotent: false },
       schema: {
         tags,
         description: 'Signs out: ends the session (send its X-CSRF-Token) and clears the cookie.',

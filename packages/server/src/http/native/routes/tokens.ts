@@ -9,7 +9,7 @@ import { IdParams, Token, TokenCreate, TokenListQuery } from '../schemas.js';
 const tags = ['tokens'];
 
 export function tokenRoutes(app: App, keyward: Keyward): void {
-  // Not idempotent on purpose: a replay would have to keep the secret, and secrets are only ever kept hashed.
+  // Idempotent like every write: a replayed answer carries the secret, kept sealed (idempotency-service.ts).
   app.post(
     '/tokens',
     {

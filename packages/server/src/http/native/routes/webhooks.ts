@@ -53,7 +53,7 @@ export function webhookRoutes(app: App, keyward: Keyward): void {
   app.post(
     '/webhooks',
     {
-      // Not idempotent on purpose: a replay would have to keep the secret, and secrets are never kept in clear.
+      // Idempotent like every write: a replayed answer carries the secret, kept sealed (idempotency-service.ts).
       config: { auth: { scope: 'webhooks:write' } },
       schema: {
         tags,
