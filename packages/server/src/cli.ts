@@ -9,16 +9,15 @@ import { registerTokenCommands } from './cli/tokens.js';
 import { registerWebhookCommands } from './cli/webhooks.js';
 import { registerOfflineCommands } from './cli-offline.js';
 import { registerUserCommands } from './cli-users.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, wantsStackTraces } from './config.js';
 import { systemActor } from './core/actor.js';
 import { systemClock } from './core/clock.js';
-import { isDomainError } from './core/domain-error.js';
 import { createKeyward, type Keyward } from './core/keyward.js';
 import { SecretBox } from './core/secrets.js';
 import { registerImportCommand } from './import/import-command.js';
 import type { RunningServer } from './server.js';
+import { assertCanListen, failureReport } from './start-up-failures.js';
 import { createStore, type KeywardStore } from './storage/create-store.js';
-import { DatabaseAccessError } from './storage/open-database.js';
 import { createPrivateFile, PRIVATE_FILE_MODE } from './storage/private-files.js';
 
 /** Whoever runs the CLI on the server host holds the database, so it acts with full rights. */
@@ -33,7 +32,7 @@ async function withKeyward<T>(work: (keyward: Keyward, store: KeywardStore) => P
     const keyward = createKeyward({
       store,
       clock: systemClock,
-      secretBox: new SecretBox(config.secret),
+      secretBox: new SecretBox(config.secret, config.secretSource),
       onBackgroundError: (error) => console.error(error),
       destinations: config.destinations,
     });
@@ -62,7 +61,9 @@ async function serve(options: { workers?: number } = {}): Promise<void> {
   if ((options.workers ?? 1) > 1) {
     const { isClusterPrimary, runCluster } = await import('./cluster.js');
     if (isClusterPrimary()) {
-      loadConfig(); // a configuration error stops the primary, not N workers in a restart loop
+      // A configuration error or a taken port stops the primary, not N workers in a restart loop.
+      const config = loadConfig();
+      await assertCanListen(config.port, config.host);
       return runCluster(options.workers as number, (message) => process.stderr.write(`${message}\n`));
     }
   }
@@ -164,12 +165,8 @@ async function main(argv: string[]): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (error) {
-    const message = isDomainError(error)
-      ? `${error.code}: ${error.message}`
-      : error instanceof ConfigError || error instanceof DatabaseAccessError
-        ? error.message
-        : String((error as Error)?.stack ?? error);
-    process.stderr.write(`keyward: ${message}\n`);
+    // Every command's failure ends here: one line, the stack only when asked for.
+    process.stderr.write(failureReport(error, wantsStackTraces()));
     process.exitCode = 1;
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,6 +61,28 @@ describe('loadConfig', () => {
     expect(first.length).toBeGreaterThanOrEqual(32);
     expect(loadConfig({ DATABASE_URL: path }).secret).toBe(first);
     expect(readFileSync(file, 'utf8').trim()).toBe(first);
+  });
+
+  it('makes no new secret beside a database that exists, and says which secret is missing', () => {
+    const path = join(dir(), 'keyward.sqlite');
+    writeFileSync(path, 'SQLite format 3\0 and the rest of a database');
+    const file = join(path, '..', 'keyward.secret');
+    expect(() => loadConfig({ DATABASE_URL: path })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATABASE_URL: path })).toThrow(
+      `${file} is missing beside the existing database ${path}`,
+    );
+    expect(existsSync(file)).toBe(false);
+    // With the secret named, or an empty file the operator created, it starts.
+    expect(loadConfig({ DATABASE_URL: path, KEYWARD_SECRET: SECRET }).secretSource).toBe('KEYWARD_SECRET');
+    const empty = join(dir(), 'keyward.sqlite');
+    writeFileSync(empty, '');
+    expect(loadConfig({ DATABASE_URL: empty }).secretSource).toBe(join(empty, '..', 'keyward.secret'));
+  });
+
+  it('refuses a keyward.secret that is damaged', () => {
+    const path = join(dir(), 'keyward.sqlite');
+    writeFileSync(join(path, '..', 'keyward.secret'), 'too short\n');
+    expect(() => loadConfig({ DATABASE_URL: path })).toThrow(/holds no usable secret \(9 characters/);
   });
 
   it('allows only public destinations unless KEYWARD_ALLOW_PRIVATE_DESTINATIONS says otherwise', () => {

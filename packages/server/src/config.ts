@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { type DestinationRules, parseDestinationRules } from './core/network-destinations.js';
+import { prepareDataDirectory, regularFileSize, secretFileBeside } from './storage/data-paths.js';
 import type { DatabaseLocation } from './storage/open-database.js';
-import { ensurePrivateDirectory, PRIVATE_FILE_MODE } from './storage/private-files.js';
+import { PRIVATE_FILE_MODE } from './storage/private-files.js';
 
 export interface Config {
   port: number;
@@ -12,6 +13,8 @@ export interface Config {
   adminToken: string | null;
   /** The secret from which the at-rest key for private signing keys is derived. */
   secret: string;
+  /** Where the secret came from, for messages: `KEYWARD_SECRET` or the path of keyward.secret. */
+  secretSource: string;
   logLevel: string;
   redisUrl: string | null;
   rateLimit: { perTokenPerMinute: number; perIpPerMinute: number };
@@ -64,27 +67,65 @@ function parsePositiveInt(name: string, value: string | undefined, fallback: num
   return n;
 }
 
+function parsePort(value: string | undefined): number {
+  if (value === undefined || value === '') return 8080;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n > 65535)
+    throw new ConfigError(`PORT must be a whole number from 0 to 65535, not "${value}"`);
+  return n;
+}
+
+const MIN_SECRET_LENGTH = 32;
+const MAKE_A_SECRET = 'e.g. the output of `openssl rand -base64 32`';
+
+/** KEYWARD_SECRET, or null when unset. */
+function parseSecretSetting(value: string | undefined): string | null {
+  if (value === undefined || value === '') return null;
+  if (value.length < MIN_SECRET_LENGTH)
+    throw new ConfigError(
+      `KEYWARD_SECRET must have at least ${MIN_SECRET_LENGTH} characters (it has ${value.length}): use a long random value, ${MAKE_A_SECRET}`,
+    );
+  return value;
+}
+
 /**
  * In embedded mode an unset KEYWARD_SECRET is generated once and kept beside the database (mode 0600), so
  * `npm start` needs nothing configured. With PostgreSQL several processes must share it, so it is required.
+ * A new secret is never made beside a database that exists: its signing keys are sealed with the old one, and
+ * a server that made a new one would only fail later (or, once the file is lost, for good) instead of now.
  */
-function resolveSecret(value: string | undefined, database: DatabaseLocation): string {
-  if (value !== undefined && value !== '') {
-    if (value.length < 32) throw new ConfigError('KEYWARD_SECRET must have at least 32 characters');
-    return value;
-  }
-  if (database.kind === 'postgres') throw new ConfigError('KEYWARD_SECRET is required with PostgreSQL');
-  if (database.path === ':memory:') return randomBytes(32).toString('base64url');
-  const file = join(dirname(database.path), 'keyward.secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  ensurePrivateDirectory(dirname(file));
+function resolveSecret(
+  value: string | undefined,
+  database: DatabaseLocation,
+): { secret: string; secretSource: string } {
+  const fromEnvironment = parseSecretSetting(value);
+  if (fromEnvironment !== null) return { secret: fromEnvironment, secretSource: 'KEYWARD_SECRET' };
+  if (database.kind === 'postgres')
+    throw new ConfigError(
+      `KEYWARD_SECRET is required with PostgreSQL: ${MIN_SECRET_LENGTH}+ characters, the same in every server process, ${MAKE_A_SECRET}; keep it with your database backups, which cannot be used without it`,
+    );
+  if (database.path === ':memory:')
+    return { secret: randomBytes(32).toString('base64url'), secretSource: 'a secret generated for this run' };
+  const file = secretFileBeside(database.path);
+  const existing = readSecretFile(file);
+  if (existing !== null) return { secret: existing, secretSource: file };
+  const databaseSize = regularFileSize(
+    database.path,
+    'DATABASE_URL must name the SQLite database file (or a new file name)',
+  );
+  if (databaseSize !== null && databaseSize > 0)
+    throw new ConfigError(
+      `${file} is missing beside the existing database ${database.path}, whose signing keys only the secret it was created with can open: put back the keyward.secret from the same backup as the database (keyward restore <backup> restores both), or set KEYWARD_SECRET to the secret the database was created with`,
+    );
+  prepareDataDirectory(dirname(file));
   const secret = randomBytes(32).toString('base64url');
   try {
     writeFileSync(file, `${secret}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
-    return secret;
+    return { secret, secretSource: file };
   } catch (error) {
     // Another process (a second `keyward` started at once) wrote it first: use theirs.
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim();
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+      return { secret: readSecretFile(file) as string, secretSource: file };
     throw error;
   }
 }
@@ -107,17 +148,47 @@ function parseLogLevel(value: string | undefined): string {
   return level;
 }
 
+/**
+ * Where the database is and KEYWARD_SECRET if set, without generating a secret: for `keyward restore`, which
+ * puts the secret of a backup in place.
+ */
+export function loadStorageConfig(env: NodeJS.ProcessEnv = process.env): {
+  database: DatabaseLocation;
+  secretFromEnvironment: string | null;
+} {
+  return {
+    database: parseDatabaseUrl(env.DATABASE_URL),
+    secretFromEnvironment: parseSecretSetting(env.KEYWARD_SECRET),
+  };
+}
+
+/** keyward.secret as written, or null when there is none; a FIFO or a damaged file is refused, not waited on. */
+export function readSecretFile(file: string): string | null {
+  const what = 'it holds the server secret Keyward generated; restore it from the backup of this database';
+  if (regularFileSize(file, what) === null) return null;
+  const secret = readFileSync(file, 'utf8').trim();
+  if (secret.length < MIN_SECRET_LENGTH)
+    throw new ConfigError(
+      `${file} holds no usable secret (${secret.length} characters, at least ${MIN_SECRET_LENGTH} needed): restore it from the backup of this database`,
+    );
+  return secret;
+}
+
+/** Whether failures print their stack trace too (LOG_LEVEL=debug or trace); otherwise one line says it all. */
+export function wantsStackTraces(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace';
+}
+
 /** The only reader of process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const database = parseDatabaseUrl(env.DATABASE_URL);
-  const port = parsePositiveInt('PORT', env.PORT, 8080);
-  if (port > 65535) throw new ConfigError('PORT must be at most 65535');
+  const port = parsePort(env.PORT);
   return {
     port,
     host: env.HOST || '0.0.0.0',
     database,
     adminToken: env.KEYWARD_ADMIN_TOKEN || null,
-    secret: resolveSecret(env.KEYWARD_SECRET, database),
+    ...resolveSecret(env.KEYWARD_SECRET, database),
     logLevel: parseLogLevel(env.LOG_LEVEL),
     redisUrl: env.REDIS_URL || null,
     rateLimit: {

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { systemActor } from './core/actor.js';
@@ -9,6 +10,7 @@ import { buildApp } from './http/build-app.js';
 import type { App } from './http/fastify-context.js';
 import { loggerOptions } from './http/plugins/request-logging.js';
 import { startIntegrationTasks } from './integration-tasks.js';
+import { assertCanListen, connectRedis, explainListenFailure } from './start-up-failures.js';
 import { createStore, type KeywardStore } from './storage/create-store.js';
 
 export interface RunningServer {
@@ -30,20 +32,35 @@ const CLEANUP_INTERVAL_MS = 60_000;
 
 /** The composition root: config → storage → core → HTTP → listen. */
 export async function startServer(config: Config): Promise<RunningServer> {
+  // A cluster worker's listening is the primary's (which checked the port): a probe here would announce it.
+  if (!cluster.isWorker) await assertCanListen(config.port, config.host);
   const store = createStore(config.database, {
     durability: config.durability,
     preparedStatements: config.preparedStatements,
   });
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 })
+    ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
     : null;
+  let app: App | null = null;
+  // Said once per outage, not at every reconnection attempt; requests meanwhile fail open (rate-limits.ts).
+  let isRedisDown = false;
+  redis?.on('error', (error) => {
+    if (isRedisDown || !app) return;
+    isRedisDown = true;
+    app.log.warn({ err: error }, 'redis unavailable; rate limits fail open until it is back');
+  });
+  redis?.on('ready', () => {
+    if (!isRedisDown) return;
+    isRedisDown = false;
+    app?.log.info('redis reachable again; rate limits are shared again');
+  });
   try {
     await store.migrate();
-    let app: App | null = null;
+    if (redis && config.redisUrl) await connectRedis(redis, config.redisUrl);
     const keyward = createKeyward({
       store,
       clock: systemClock,
-      secretBox: new SecretBox(config.secret),
+      secretBox: new SecretBox(config.secret, config.secretSource),
       onBackgroundError: (error) => app?.log.error({ err: error }, 'background bookkeeping failed'),
       maintenance: config.maintenance,
       destinations: config.destinations,
@@ -61,8 +78,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
       trustProxy: config.trustProxy,
       limelm: config.limelm,
     });
-    redis?.on('error', (error) => app?.log.warn({ err: error }, 'redis unavailable; rate limits fail open'));
-    const url = await app.listen({ port: config.port, host: config.host });
+    const url = await app.listen({ port: config.port, host: config.host }).catch((error: unknown) => {
+      throw explainListenFailure(error, config.port, config.host);
+    });
     // Set by the entry point (keyward.cts) before anything started the pool, unless the operator chose.
     app.log.info(
       { threadPoolSize: process.env.UV_THREADPOOL_SIZE ?? 'libuv default (4)' },
@@ -100,6 +118,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       },
     };
   } catch (error) {
+    await app?.close().catch(() => {});
     await store.close().catch(() => {});
     redis?.disconnect();
     throw error;

@@ -4,7 +4,11 @@ import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } f
 export class SecretBox {
   private readonly key: Buffer;
 
-  constructor(serverSecret: string) {
+  /** `source` says where the secret came from (KEYWARD_SECRET, a file), for the operator's messages. */
+  constructor(
+    serverSecret: string,
+    readonly source = 'the server secret',
+  ) {
     if (serverSecret.length < 32) throw new Error('the server secret must have at least 32 characters');
     this.key = Buffer.from(hkdfSync('sha256', serverSecret, 'keyward', 'private-keys-at-rest', 32));
   }

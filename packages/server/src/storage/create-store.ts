@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Repositories, Store } from '../core/ports.js';
+import { firstContact } from './database-failures.js';
 import { migrateToLatest } from './migrate.js';
 import { type DatabaseLocation, type OpenDatabase, openDatabase } from './open-database.js';
 import { customerRepository } from './repositories/customers.js';
@@ -89,7 +90,8 @@ export function createStore(
   const store = {
     dialect,
     database,
-    migrate: () => migrateToLatest(db as Kysely<unknown>, dialect),
+    // The first work of every command: a database it cannot reach or use fails in one line that says why.
+    migrate: () => firstContact(location, () => migrateToLatest(db as Kysely<unknown>, dialect)),
     transaction: transactions.transaction,
     unitOfWork: transactions.unitOfWork,
     detached: transactions.detached,

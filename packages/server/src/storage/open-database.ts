@@ -1,10 +1,12 @@
-import { accessSync, closeSync, constants, existsSync, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { DatabaseAccessError, prepareDataDirectory, regularFileSize } from './data-paths.js';
+import { explainDatabaseFailure } from './database-failures.js';
 import { withNamedStatements } from './pg-named-statements.js';
-import { createPrivateFile, ensurePrivateDirectory } from './private-files.js';
+import { createPrivateFile } from './private-files.js';
 import type { Database } from './schema.js';
 import { immediateSqliteDialect } from './sqlite-dialect.js';
 import { withUniqueViolationsAsConflicts } from './unique-violations.js';
@@ -20,29 +22,26 @@ export interface OpenDatabase {
 
 const INT8_OID = 20;
 
-/** A database the server cannot use as configured: the operator reads the message, not a stack trace. */
-export class DatabaseAccessError extends Error {}
+export { DatabaseAccessError };
 
 /**
  * SQLite silently opens a file it may not write read-only, and the first write (or the WAL switch) then fails
- * with a bare "attempt to write a readonly database". Checked up front instead, with what to fix.
+ * with a bare "attempt to write a readonly database"; on a FIFO or a device it waits or fails obscurely.
+ * Checked up front instead, with what to fix.
  */
-function assertWritable(path: string): void {
-  const problem = (error: unknown) => (error as NodeJS.ErrnoException).code ?? String(error);
-  if (existsSync(path)) {
-    try {
-      closeSync(openSync(path, 'r+'));
-    } catch (error) {
-      throw new DatabaseAccessError(
-        `the database file ${path} cannot be written (${problem(error)}): Keyward needs to write to it; check its permissions and attributes and the disk`,
-      );
-    }
+function prepareDatabaseFile(path: string): void {
+  const size = regularFileSize(path, 'DATABASE_URL must name the SQLite database file (or a new file name)');
+  prepareDataDirectory(dirname(path));
+  if (size === null) {
+    // Created here rather than by SQLite (0644 less the umask), so that it and its -wal and -shm are private.
+    createPrivateFile(path);
+    return;
   }
   try {
-    accessSync(dirname(path), constants.W_OK);
+    closeSync(openSync(path, 'r+'));
   } catch (error) {
     throw new DatabaseAccessError(
-      `the directory ${dirname(path)} cannot be written (${problem(error)}): SQLite keeps its WAL and shared-memory files beside the database`,
+      `the database file ${path} cannot be written (${(error as NodeJS.ErrnoException).code}): Keyward needs to write to it; check its permissions and attributes and the disk`,
     );
   }
 }
@@ -88,14 +87,16 @@ export function openDatabase(
       sqlite: null,
     };
   }
-  if (location.path !== ':memory:') {
-    ensurePrivateDirectory(dirname(location.path));
-    assertWritable(location.path);
-    // Created here rather than by SQLite (0644 less the umask), so that it and its -wal and -shm are private.
-    createPrivateFile(location.path);
+  if (location.path !== ':memory:') prepareDatabaseFile(location.path);
+  let sqlite: Sqlite.Database | null = null;
+  try {
+    sqlite = new Sqlite(location.path);
+    // Reading the header here: a file that is not a database fails now, in one line, not at the first query.
+    sqlite.pragma('journal_mode = WAL');
+  } catch (error) {
+    sqlite?.close();
+    throw explainDatabaseFailure(error, location);
   }
-  const sqlite = new Sqlite(location.path);
-  sqlite.pragma('journal_mode = WAL');
   // Durable commits: a committed activation survives a power cut. NORMAL (KEYWARD_DURABILITY=fast) survives a
   // crash of the process but may lose the last commits on power loss.
   sqlite.pragma(isFast ? 'synchronous = NORMAL' : 'synchronous = FULL');

@@ -19,6 +19,9 @@ export interface PublicSigningKey {
   createdAt: Date;
 }
 
+/** The signing keys cannot be opened with the secret the server was given. */
+export class SealedWithAnotherSecretError extends Error {}
+
 /** The server's signing keys: created on first start, private parts sealed at rest, public parts published. */
 export class SigningKeyService {
   private signer: Signer | null = null;
@@ -47,8 +50,10 @@ export class SigningKeyService {
       try {
         return this.deps.secretBox.open(record.sealedPrivateKey);
       } catch {
-        throw new Error(
-          'cannot unseal the signing keys: KEYWARD_SECRET differs from the one they were sealed with',
+        // Said in full because only the operator can fix it: a server that signs with new keys would strand
+        // every app that embeds the published public key.
+        throw new SealedWithAnotherSecretError(
+          `cannot unseal the signing keys: they were sealed with another secret than ${this.deps.secretBox.source}; start with the secret the database was created with (its keyward.secret, restored from the same backup as the database, or its KEYWARD_SECRET)`,
         );
       }
     };
@@ -60,6 +65,20 @@ export class SigningKeyService {
       publicKeyXml: r.algorithm === 'rsa-2048' ? rsaPublicKeyXml(r.publicKeyPem) : null,
       createdAt: r.createdAt,
     }));
+  }
+
+  /** Whether every stored key opens with the secret; creates nothing. A database without keys opens with any. */
+  async canUnseal(): Promise<boolean> {
+    for (const algorithm of SIGNING_ALGORITHMS) {
+      const record = await this.deps.store.signingKeys.find(algorithm);
+      if (!record) continue;
+      try {
+        this.deps.secretBox.open(record.sealedPrivateKey);
+      } catch {
+        return false;
+      }
+    }
+    return true;
   }
 
   getSigner(): Signer {
