@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -116,16 +116,25 @@ describe('keyward command line', () => {
   });
 
   it('backs up the SQLite database online into a readable copy, readable by its owner alone', async () => {
-    const target = join(dir, 'backup.sqlite');
-    expect(await keyward(dir, 'backup', target)).toEqual({ backup: target });
-    const copy = new Sqlite(target, { readonly: true });
+    const target = join(dir, 'backup');
+    expect(await keyward(dir, 'backup', target)).toMatchObject({ backup: target });
+    const copy = new Sqlite(join(target, 'keyward.sqlite'), { readonly: true });
     expect(copy.prepare('select count(*) as n from licenses').get()).toEqual({ n: 3 });
     copy.close();
-    // The copy holds every secret of the database, also when it replaces a file anyone could read.
-    const replaced = join(dir, 'replaced.sqlite');
-    writeFileSync(replaced, '', { mode: 0o644 });
+    // The copy holds every secret of the database, also when it replaces files anyone could read.
+    const replaced = join(dir, 'replaced');
+    mkdirSync(replaced);
+    writeFileSync(join(replaced, 'keyward.sqlite'), '', { mode: 0o644 });
+    writeFileSync(join(replaced, 'keyward.secret'), '', { mode: 0o644 });
     await keyward(dir, 'backup', replaced);
-    for (const file of [target, replaced, join(dir, 'keyward.sqlite'), join(dir, 'keyward.secret')])
+    for (const file of [
+      join(target, 'keyward.sqlite'),
+      join(target, 'keyward.secret'),
+      join(replaced, 'keyward.sqlite'),
+      join(replaced, 'keyward.secret'),
+      join(dir, 'keyward.sqlite'),
+      join(dir, 'keyward.secret'),
+    ])
       expect(statSync(file).mode & 0o777, file).toBe(0o600);
   });
 

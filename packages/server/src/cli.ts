@@ -1,5 +1,5 @@
-import { chmodSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerBackupCommands } from './backup/backup-commands.js';
 import { positiveInt } from './cli/arguments.js';
 import { registerCatalogCommands } from './cli/catalog.js';
 import { registerCustomerCommands } from './cli/customers.js';
@@ -9,7 +9,7 @@ import { registerTokenCommands } from './cli/tokens.js';
 import { registerWebhookCommands } from './cli/webhooks.js';
 import { registerOfflineCommands } from './cli-offline.js';
 import { registerUserCommands } from './cli-users.js';
-import { ConfigError, loadConfig, wantsStackTraces } from './config.js';
+import { loadConfig, wantsStackTraces } from './config.js';
 import { systemActor } from './core/actor.js';
 import { systemClock } from './core/clock.js';
 import { createKeyward, type Keyward } from './core/keyward.js';
@@ -18,7 +18,6 @@ import { registerImportCommand } from './import/import-command.js';
 import type { RunningServer } from './server.js';
 import { assertCanListen, failureReport } from './start-up-failures.js';
 import { createStore, type KeywardStore } from './storage/create-store.js';
-import { createPrivateFile, PRIVATE_FILE_MODE } from './storage/private-files.js';
 
 /** Whoever runs the CLI on the server host holds the database, so it acts with full rights. */
 const cliActor = { ...systemActor, via: 'cli' };
@@ -138,20 +137,7 @@ export function buildCli(): Command {
   registerCustomerCommands(program, context);
   registerWebhookCommands(program, context);
 
-  program
-    .command('backup')
-    .description('copy the SQLite database to a file while the server runs (online backup)')
-    .argument('<file>', 'where to write the copy')
-    .action(async (file: string) =>
-      withKeyward(async (_keyward, store) => {
-        const sqlite = store.database.sqlite;
-        if (!sqlite) throw new ConfigError('backup copies SQLite databases; use pg_dump for PostgreSQL');
-        // A copy of every secret the database holds: readable by the owner alone, also when overwriting.
-        if (!createPrivateFile(file)) chmodSync(file, PRIVATE_FILE_MODE);
-        await sqlite.backup(file);
-        print({ backup: file });
-      }),
-    );
+  registerBackupCommands(program, output);
 
   registerOfflineCommands(program, { withKeyward, print, actor: cliActor });
   registerUserCommands(program, { withKeyward, print, actor: cliActor });
