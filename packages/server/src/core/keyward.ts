@@ -26,6 +26,7 @@ import { OfflineService } from './services/offline-service.js';
 import { ProductSetupService } from './services/product-setup-service.js';
 import { ResellerService } from './services/reseller-service.js';
 import { SigningKeyService } from './services/signing-key-service.js';
+import { StandardPolicyService } from './services/standard-policy-service.js';
 import { StatsService } from './services/stats-service.js';
 import { TokenLimitService } from './services/token-limit-service.js';
 import { TokenService } from './services/token-service.js';
@@ -80,6 +81,8 @@ export interface Keyward {
   dashboardAuth: DashboardAuthService;
   /** Aggregates for the dashboard's overview. */
   stats: StatsService;
+  /** The standard policies a product without any gets when a key is issued naming only the product. */
+  standardPolicies: StandardPolicyService;
   /** Where the server may send requests of its own (webhooks, imports): public addresses unless allowed. */
   destinations: DestinationRules;
 }
@@ -133,6 +136,7 @@ export function createKeyward(deps: {
     imports: new ImportService({ store, clock, secretBox: deps.secretBox }),
     dashboardAuth: new DashboardAuthService({ store, clock }),
     stats: new StatsService({ store, clock }),
+    standardPolicies: new StandardPolicyService({ store, clock, catalog }),
     store,
     clock,
     bookkeeping,

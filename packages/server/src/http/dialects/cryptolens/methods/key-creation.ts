@@ -16,10 +16,10 @@ export const MAX_DAYS = 36_500;
 export const MAX_NOTES = 500;
 const MAX_CUSTOMER_FIELD = 100;
 
-/** The policy a Cryptolens product's new keys get; a product without one cannot issue keys. */
+/** The policy a Cryptolens product's new keys get; core makes the standard ones for a product without any. */
 async function policyOf(ctx: CallContext, productId: number, kind: 'regular' | 'trial'): Promise<Policy> {
   try {
-    return await ctx.keyward.catalog.defaultPolicy(productId, kind);
+    return await ctx.keyward.standardPolicies.policyFor(ctx.actor, productId, kind);
   } catch (error) {
     if (isDomainError(error) && error.code === 'NOT_FOUND') return fail(MESSAGES.productNotFound);
     throw error;
