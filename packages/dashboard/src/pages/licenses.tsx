@@ -5,6 +5,7 @@ import {
   getAll,
   type License,
   type LicenseList,
+  type Page,
   type Policy,
   type Product,
   post,
@@ -270,20 +271,27 @@ export function LicensesPage() {
     [],
   );
   const term = q.trim();
+  const matching = {
+    productId: filters.productId,
+    policyId: filters.policyId,
+    status: filters.status,
+    customerId: filters.customerId,
+    ...(term.includes('@') ? { email: term } : term ? { key: term } : {}),
+  };
   const list = useAsync(() => {
     const started = performance.now();
     return get<LicenseList>('/licenses', {
-      productId: filters.productId,
-      policyId: filters.policyId,
-      status: filters.status,
-      customerId: filters.customerId,
+      ...matching,
       order: filters.order,
       limit: filters.limit,
       after: filters.after,
-      withTotal: true,
-      ...(term.includes('@') ? { email: term } : term ? { key: term } : {}),
     }).then((page) => ({ page, ms: Math.round(performance.now() - started) }));
   }, [search.toString()]);
+  // The total comes in its own request: the page never waits for the count, which can take longer.
+  const counted = useAsync(
+    () => get<LicenseList>('/licenses', { ...matching, limit: 1, withTotal: true }),
+    [JSON.stringify(matching)],
+  );
 
   const change = (values: Record<string, string>) => {
     setHistory([]);
@@ -483,7 +491,12 @@ export function LicensesPage() {
               Previous
             </button>
             <span className="muted" role="status">
-              {pagerText(from, list.data.page)} · {list.data.ms} ms
+              {pagerText(
+                from,
+                list.data.page,
+                counted.error ? {} : counted.data && !counted.loading ? counted.data : 'counting',
+              )}{' '}
+              · {list.data.ms} ms
             </span>
             <label className="inline">
               Per page{' '}
@@ -524,15 +537,24 @@ export function LicensesPage() {
   );
 }
 
-/** "1–50 of 1,234", "51–100 of more than 10,000" (counting stops there), or "1–50 of many" without a total. */
-export function pagerText(from: number, page: LicenseList): string {
+/**
+ * "1–50 of 1,234", "51–100 of more than 10,000" (counting stops there), "1–50 of …" while the count runs, or
+ * "1–50 of many" without a count.
+ */
+export function pagerText(
+  from: number,
+  page: Page<License> & Pick<LicenseList, 'total' | 'isTotalExact'>,
+  counted: Pick<LicenseList, 'total' | 'isTotalExact'> | 'counting' = page,
+): string {
   const shown = page.data.length;
   if (shown === 0) return 'none';
   const range = `${(from + 1).toLocaleString()}–${(from + shown).toLocaleString()}`;
-  if (page.total === undefined)
+  if (!page.nextCursor && from === 0) return `${range} of ${shown.toLocaleString()}`;
+  if (counted === 'counting') return `${range} of …`;
+  if (counted.total === undefined)
     return page.nextCursor ? `${range} of many` : `${range} of ${(from + shown).toLocaleString()}`;
-  const total = Math.max(page.total, from + shown);
-  return page.isTotalExact === false
+  const total = Math.max(counted.total, from + shown);
+  return counted.isTotalExact === false
     ? `${range} of more than ${total.toLocaleString()}`
     : `${range} of ${total.toLocaleString()}`;
 }

@@ -46,7 +46,7 @@ function CreateToken({ products, onCreated }: { products: Product[]; onCreated: 
   const [ips, setIps] = useState('');
   const [bind, setBind] = useState(false);
   const [expires, setExpires] = useState('');
-  const [secret, setSecret] = useState<string | null>(null);
+  const [secret, setSecret] = useState<{ name: string; value: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   const toggle = (scope: string) =>
@@ -64,8 +64,15 @@ function CreateToken({ products, onCreated }: { products: Product[]; onCreated: 
         bindToFirstIp: bind,
         ...(expires ? { expiresAt: new Date(`${expires}T23:59:59`).toISOString() } : {}),
       });
-      setSecret(created.secret);
+      setSecret({ name: created.name, value: created.secret });
+      // Ready for the next token: nothing of this one carries over by accident.
       setName('');
+      setScopes(['licenses:read', 'licenses:validate']);
+      setProductId('');
+      setLicenseId('');
+      setIps('');
+      setBind(false);
+      setExpires('');
       onCreated();
     } catch (e) {
       setError(errorText(e));
@@ -77,9 +84,10 @@ function CreateToken({ products, onCreated }: { products: Product[]; onCreated: 
       {secret && (
         <div className="note success" role="status">
           <p>
-            <strong>Copy the secret now: it is shown only once.</strong>
+            Token “{secret.name}” created. <strong>Copy the secret now: it is shown only once.</strong>
           </p>
-          <code className="secret">{secret}</code> <CopyButton text={secret} label="Copy secret" />
+          <code className="secret">{secret.value}</code>{' '}
+          <CopyButton text={secret.value} label="Copy secret" />
         </div>
       )}
       <Field label="Name" hint="What the token is for, e.g. “web shop”">

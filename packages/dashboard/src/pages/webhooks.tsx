@@ -1,8 +1,9 @@
 import { type FormEvent, useState } from 'react';
-import { del, get, type Page, patch, post } from '../api';
+import { del, get, getAll, type Page, type Product, patch, post } from '../api';
 import { useCan } from '../session';
 import {
   CopyButton,
+  Dialog,
   Empty,
   ErrorNote,
   errorText,
@@ -13,13 +14,119 @@ import {
   useAsync,
 } from '../ui';
 
+/** GET /v1/webhooks (the server's OpenAPI document: Webhook). */
 interface Webhook {
   id: number;
   url: string;
   description: string | null;
   eventTypes: string[];
+  productIds: number[];
   isEnabled: boolean;
+  includeImportRecords: boolean;
   createdAt: string;
+  updatedAt: string;
+}
+
+type Notice = { text: string; error?: boolean };
+
+const eventTypesOf = (text: string) => text.split(/[\s,]+/).filter(Boolean);
+
+/** Every setting of an endpoint but its secret (rotated separately), starting from what it has now. */
+function EditWebhook({ webhook, onSaved }: { webhook: Webhook; onSaved: (saved: Webhook) => void }) {
+  const products = useAsync(() => getAll<Product>('/products'), []);
+  const [url, setUrl] = useState(webhook.url);
+  const [types, setTypes] = useState(webhook.eventTypes.join(', '));
+  const [description, setDescription] = useState(webhook.description ?? '');
+  const [productIds, setProductIds] = useState<number[]>(webhook.productIds);
+  const [isEnabled, setIsEnabled] = useState(webhook.isEnabled);
+  const [includeImportRecords, setIncludeImportRecords] = useState(webhook.includeImportRecords);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const toggleProduct = (id: number) =>
+    setProductIds((ids) => (ids.includes(id) ? ids.filter((x) => x !== id) : [...ids, id]));
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    setBusy(true);
+    try {
+      onSaved(
+        await patch<Webhook>(`/webhooks/${webhook.id}`, {
+          url,
+          eventTypes: eventTypesOf(types),
+          description: description.trim() === '' ? null : description,
+          productIds,
+          isEnabled,
+          includeImportRecords,
+        }),
+      );
+    } catch (e) {
+      setError(errorText(e));
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="stack" onSubmit={save} aria-label="Edit the endpoint">
+      <Field label="URL">
+        {(p) => <input {...p} type="url" required value={url} onChange={(e) => setUrl(e.target.value)} />}
+      </Field>
+      <Field label="Events" hint="Types (license.created), groups (license.*) or *; separated by commas">
+        {(p) => <input {...p} required value={types} onChange={(e) => setTypes(e.target.value)} />}
+      </Field>
+      <Field label="Description (optional)">
+        {(p) => (
+          <input
+            {...p}
+            maxLength={500}
+            value={description}
+            onChange={(e) => setDescription(e.target.value)}
+          />
+        )}
+      </Field>
+      <fieldset className="checks">
+        <legend>Products</legend>
+        {products.data?.length ? (
+          products.data.map((product) => (
+            <label key={product.id}>
+              <input
+                type="checkbox"
+                checked={productIds.includes(product.id)}
+                onChange={() => toggleProduct(product.id)}
+              />{' '}
+              {product.name}
+            </label>
+          ))
+        ) : (
+          <span className="muted">No products yet.</span>
+        )}
+        <small className="muted">None ticked: events of every product, and those of none.</small>
+      </fieldset>
+      <fieldset className="checks">
+        <legend>Delivery</legend>
+        <label>
+          <input type="checkbox" checked={isEnabled} onChange={(e) => setIsEnabled(e.target.checked)} />{' '}
+          Enabled
+        </label>
+        <label>
+          <input
+            type="checkbox"
+            checked={includeImportRecords}
+            onChange={(e) => setIncludeImportRecords(e.target.checked)}
+          />{' '}
+          Every record an import writes, not only its summary
+        </label>
+      </fieldset>
+      {error && (
+        <p className="note error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="actions">
+        <button type="submit" disabled={busy}>
+          {busy ? 'Saving…' : 'Save endpoint'}
+        </button>
+      </div>
+    </form>
+  );
 }
 
 interface Delivery {
@@ -38,14 +145,15 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
     () => get<Page<Delivery>>(`/webhooks/${webhook.id}/deliveries`, { limit: 20 }),
     [webhook.id],
   );
-  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
   const redeliver = async (delivery: Delivery) => {
-    setError(null);
+    setNotice(null);
     try {
       await post(`/webhook-deliveries/${delivery.id}/actions/redeliver`);
+      setNotice({ text: `Delivery #${delivery.id} (${delivery.eventType}) will be sent again now.` });
       list.reload();
     } catch (e) {
-      setError(errorText(e));
+      setNotice({ text: errorText(e), error: true });
     }
   };
   if (list.error) return <ErrorNote error={list.error} onRetry={list.reload} />;
@@ -53,11 +161,14 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
   if (list.data.data.length === 0) return <p className="muted">No deliveries yet.</p>;
   return (
     <>
-      {error && (
-        <p className="note error" role="alert">
-          {error}
+      {notice && (
+        <p className={`note ${notice.error ? 'error' : 'success'}`} role={notice.error ? 'alert' : 'status'}>
+          {notice.text}
         </p>
       )}
+      <button type="button" className="link" onClick={list.reload}>
+        Refresh deliveries
+      </button>
       <div className="table-wrap">
         <table>
           <caption className="sr-only">Recent deliveries to {webhook.url}</caption>
@@ -108,32 +219,54 @@ export function WebhooksPage() {
   const [types, setTypes] = useState('license.*, machine.*');
   const [description, setDescription] = useState('');
   const [secret, setSecret] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [createError, setCreateError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
   const [open, setOpen] = useState<number | null>(null);
+  const [editing, setEditing] = useState<Webhook | null>(null);
+  // Bumped so an endpoint's open delivery list reloads after a test event.
+  const [generation, setGeneration] = useState(0);
 
   const create = async (event: FormEvent) => {
     event.preventDefault();
-    setError(null);
+    setCreateError(null);
+    setNotice(null);
     try {
       const created = await post<Webhook & { secret: string }>('/webhooks', {
         url,
-        eventTypes: types.split(/[\s,]+/).filter(Boolean),
+        eventTypes: eventTypesOf(types),
         ...(description ? { description } : {}),
       });
       setSecret(created.secret);
       setUrl('');
+      setTypes('license.*, machine.*');
+      setDescription('');
+      setNotice({ text: `Endpoint ${created.url} added.` });
       hooks.reload();
     } catch (e) {
-      setError(errorText(e));
+      setCreateError(errorText(e));
     }
   };
-  const change = async (run: () => Promise<unknown>) => {
-    setError(null);
+  const change = async (run: () => Promise<unknown>, done: string) => {
+    setNotice(null);
     try {
       await run();
+      setNotice({ text: done });
       hooks.reload();
     } catch (e) {
-      setError(errorText(e));
+      setNotice({ text: errorText(e), error: true });
+    }
+  };
+  const test = async (hook: Webhook) => {
+    setNotice(null);
+    try {
+      const delivery = await post<Delivery>(`/webhooks/${hook.id}/actions/test`);
+      setNotice({
+        text: `Test event sent to ${hook.url}: delivery #${delivery.id} is queued; its answer shows under its deliveries.`,
+      });
+      setOpen(hook.id);
+      setGeneration((g) => g + 1);
+    } catch (e) {
+      setNotice({ text: `No test event was sent: ${errorText(e)}`, error: true });
     }
   };
 
@@ -169,14 +302,19 @@ export function WebhooksPage() {
               />
             )}
           </Field>
+          {createError && (
+            <p className="note error" role="alert">
+              {createError}
+            </p>
+          )}
           <div className="actions">
             <button type="submit">Add endpoint</button>
           </div>
         </form>
       )}
-      {error && (
-        <p className="note error" role="alert">
-          {error}
+      {notice && (
+        <p className={`note ${notice.error ? 'error' : 'success'}`} role={notice.error ? 'alert' : 'status'}>
+          {notice.text}
         </p>
       )}
       {hooks.error ? (
@@ -197,7 +335,11 @@ export function WebhooksPage() {
               </div>
               <p className="muted">
                 {hook.description ? `${hook.description} · ` : ''}
-                {hook.eventTypes.join(', ')} · since {formatDate(hook.createdAt)}
+                {hook.eventTypes.join(', ')}
+                {hook.productIds.length > 0
+                  ? ` · ${hook.productIds.length} product${hook.productIds.length === 1 ? '' : 's'}`
+                  : ''}
+                {hook.includeImportRecords ? ' · import records' : ''} · since {formatDate(hook.createdAt)}
               </p>
               <div className="actions wrap">
                 <button
@@ -213,8 +355,29 @@ export function WebhooksPage() {
                     <button
                       type="button"
                       className="secondary small"
+                      disabled={!hook.isEnabled}
+                      title={hook.isEnabled ? undefined : 'Enable the endpoint to send it a test event'}
+                      aria-label={`Send a test event to ${hook.url}`}
+                      onClick={() => test(hook)}
+                    >
+                      Send a test event
+                    </button>
+                    <button
+                      type="button"
+                      className="secondary small"
+                      aria-label={`Edit endpoint ${hook.url}`}
+                      onClick={() => setEditing(hook)}
+                    >
+                      Edit
+                    </button>
+                    <button
+                      type="button"
+                      className="secondary small"
                       onClick={() =>
-                        change(() => patch(`/webhooks/${hook.id}`, { isEnabled: !hook.isEnabled }))
+                        change(
+                          () => patch(`/webhooks/${hook.id}`, { isEnabled: !hook.isEnabled }),
+                          `Endpoint ${hook.url} ${hook.isEnabled ? 'disabled' : 'enabled'}.`,
+                        )
                       }
                     >
                       {hook.isEnabled ? 'Disable' : 'Enable'}
@@ -224,8 +387,8 @@ export function WebhooksPage() {
                       className="danger small"
                       aria-label={`Delete endpoint ${hook.url}`}
                       onClick={() =>
-                        window.confirm(`Delete the endpoint ${hook.url}?`) &&
-                        change(() => del(`/webhooks/${hook.id}`))
+                        window.confirm(`Delete the endpoint ${hook.url}? Its delivery log goes with it.`) &&
+                        change(() => del(`/webhooks/${hook.id}`), `Endpoint ${hook.url} deleted.`)
                       }
                     >
                       Delete
@@ -233,11 +396,23 @@ export function WebhooksPage() {
                   </>
                 )}
               </div>
-              {open === hook.id && <Deliveries webhook={hook} />}
+              {open === hook.id && <Deliveries key={generation} webhook={hook} />}
             </li>
           ))}
         </ul>
       )}
+      <Dialog title="Edit endpoint" open={editing !== null} onClose={() => setEditing(null)}>
+        {editing && (
+          <EditWebhook
+            webhook={editing}
+            onSaved={(saved) => {
+              setEditing(null);
+              setNotice({ text: `Endpoint ${saved.url} saved.` });
+              hooks.reload();
+            }}
+          />
+        )}
+      </Dialog>
     </>
   );
 }

@@ -274,7 +274,7 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     await dialog.getByLabel('Number of keys').fill('1200');
     await dialog.getByRole('button', { name: 'Create keys' }).click();
     await dialog.getByRole('progressbar', { name: 'Keys created' }).waitFor();
-    await dialog.getByText('1,200 keys created.').waitFor({ timeout: 30_000 });
+    await dialog.getByText('1,200 keys created under Desktop App · Pro.').waitFor({ timeout: 30_000 });
     await shot('licenses-bulk-create', false);
     const [download] = await Promise.all([
       page.waitForEvent('download'),
@@ -329,13 +329,13 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
 
   it('suspends and extends the license from its page', async () => {
     await page.getByRole('button', { name: 'Suspend' }).click();
-    await page.getByText('Suspend: done.').waitFor();
+    await page.getByText('License suspended.').waitFor();
     expect((await api('GET', `/licenses/${licenseId}`)).status).toBe('suspended');
     await page.getByRole('button', { name: 'Reinstate' }).click();
-    await page.getByText('Reinstate: done.').waitFor();
+    await page.getByText('License reinstated.').waitFor();
     await page.getByLabel('Extend by days').fill('10');
     await page.getByRole('button', { name: 'Extend', exact: true }).click();
-    await page.getByText('Extend: done.').waitFor();
+    await page.getByText(/^License extended by 10 days, to .+\.$/).waitFor();
     expect((await api('GET', `/licenses/${licenseId}`)).status).toBe('active');
   });
 
