@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, hasScope, onSessionEnded, type SessionState, setCsrfToken } from './api';
+import { AnalyticsPage } from './pages/analytics';
 import { CustomerPage } from './pages/customer';
 import { CustomersPage } from './pages/customers';
 import { EventsPage } from './pages/events';
@@ -32,6 +33,7 @@ const NAV: Array<{ href: string; label: string; scope?: string }> = [
   { href: '/customers', label: 'Customers' },
   { href: '/resellers', label: 'Resellers' },
   { href: '/events', label: 'Events' },
+  { href: '/analytics', label: 'Analytics', scope: 'analytics:read' },
   { href: '/messages', label: 'Messages' },
   { href: '/imports', label: 'Imports' },
   { href: '/tokens', label: 'API tokens' },
@@ -57,6 +59,7 @@ function Routes({ path }: { path: string }) {
   const customer = id('/customers/:id');
   if (customer !== null) return <CustomerPage id={customer} />;
   if (path === '/events') return <EventsPage />;
+  if (path === '/analytics') return <AnalyticsPage />;
   if (path === '/tokens') return <TokensPage />;
   if (path === '/signing-keys') return <SigningKeysPage />;
   if (path === '/webhooks') return <WebhooksPage />;

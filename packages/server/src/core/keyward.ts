@@ -4,6 +4,7 @@ import { MaintenanceMode } from './maintenance-mode.js';
 import { type DestinationRules, PUBLIC_ONLY } from './network-destinations.js';
 import type { Store } from './ports.js';
 import type { SecretBox } from './secrets.js';
+import { AnalyticsService } from './services/analytics-service.js';
 import { CatalogService } from './services/catalog-service.js';
 import { CustomerService } from './services/customer-service.js';
 import { DashboardAuthService } from './services/dashboard-auth-service.js';
@@ -83,6 +84,8 @@ export interface Keyward {
   stats: StatsService;
   /** The standard policies a product without any gets when a key is issued naming only the product. */
   standardPolicies: StandardPolicyService;
+  /** Feature-usage events apps report (Cryptolens' ai/RegisterEvent). */
+  analytics: AnalyticsService;
   /** Where the server may send requests of its own (webhooks, imports): public addresses unless allowed. */
   destinations: DestinationRules;
 }
@@ -137,6 +140,7 @@ export function createKeyward(deps: {
     dashboardAuth: new DashboardAuthService({ store, clock }),
     stats: new StatsService({ store, clock }),
     standardPolicies: new StandardPolicyService({ store, clock, catalog }),
+    analytics: new AnalyticsService({ store, clock }),
     store,
     clock,
     bookkeeping,

@@ -1,3 +1,4 @@
+import type { AnalyticsRepositories } from './analytics-ports.js';
 import type { DashboardRepositories } from './dashboard-ports.js';
 import type { NewMachine } from './decide-activation.js';
 import type { ExtraRepositories } from './extra-ports.js';
@@ -290,7 +291,8 @@ export interface Repositories
     LifecycleRepositories,
     DashboardRepositories,
     WebhookRepositories,
-    ImportRepositories {
+    ImportRepositories,
+    AnalyticsRepositories {
   products: ProductRepository;
   policies: PolicyRepository;
   licenses: LicenseRepository;

@@ -23,6 +23,8 @@ export const SCOPES = [
   'webhooks:write',
   'imports:read',
   'imports:write',
+  'analytics:read',
+  'analytics:write',
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];

@@ -3,6 +3,7 @@ import type { Repositories, Store } from '../core/ports.js';
 import { firstContact } from './database-failures.js';
 import { migrateToLatest } from './migrate.js';
 import { type DatabaseLocation, type OpenDatabase, openDatabase } from './open-database.js';
+import { analyticsEventRepository } from './repositories/analytics-events.js';
 import { customerRepository } from './repositories/customers.js';
 import { statsRepository } from './repositories/dashboard-stats.js';
 import { dashboardSessionRepository, dashboardUserRepository } from './repositories/dashboard-users.js';
@@ -65,6 +66,7 @@ function repositoriesOver(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'):
     dashboardSessions: dashboardSessionRepository(db),
     signInCounters: signInCounterRepository(db, dialect),
     stats: statsRepository(db),
+    analyticsEvents: analyticsEventRepository(db),
   };
 }
 

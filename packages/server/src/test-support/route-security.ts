@@ -50,6 +50,7 @@ export const SECURITY_GROUPS = [
   'imports',
   'messages',
   'dashboard-users',
+  'analytics-events',
 ] as const;
 export type SecurityGroup = (typeof SECURITY_GROUPS)[number];
 
@@ -774,6 +775,15 @@ export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
       },
     }),
   ),
+  // feature-usage analytics: read within the locks, like the event log
+  {
+    group: 'analytics-events',
+    method: 'GET',
+    route: '/v1/analytics-events',
+    scope: 'analytics:read',
+    operation: 'ai/getevents',
+    request: ({ fx }) => ({ url: `/v1/analytics-events?licenseId=${fx.licenseId}` }),
+  },
   // dashboard sign-in: public; the session cookie is the credential these routes hand out
   {
     group: 'sessions',

@@ -1,5 +1,6 @@
 import type { Keyward } from '../../core/keyward.js';
 import type { App } from '../fastify-context.js';
+import { analyticsEventRoutes } from './routes/analytics-events.js';
 import { customerRoutes } from './routes/customers.js';
 import { dashboardUserRoutes } from './routes/dashboard-users.js';
 import { dataObjectRoutes } from './routes/data-objects.js';
@@ -44,6 +45,7 @@ export async function nativeApi(app: App, keyward: Keyward): Promise<void> {
     importRoutes,
     messageRoutes,
     dashboardUserRoutes,
+    analyticsEventRoutes,
   ]) {
     routes(app, keyward);
   }

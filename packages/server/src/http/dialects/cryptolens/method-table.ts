@@ -1,4 +1,5 @@
 import type { MethodSpec } from './call-context.js';
+import { getEvents, registerEvent } from './methods/analytics.js';
 import { keyLock } from './methods/auth.js';
 import {
   addCustomer,
@@ -62,6 +63,8 @@ export const METHODS: Readonly<Record<string, MethodSpec>> = {
   'message/createmessage': createMessage,
   'message/removemessage': removeMessage,
   'ai/getwebapilog': getWebApiLog,
+  'ai/registerevent': registerEvent,
+  'ai/getevents': getEvents,
 };
 
 /**

@@ -1,0 +1,189 @@
+import { type FormEvent, useEffect, useState } from 'react';
+import { get, getAll, type Page, type Product } from '../api';
+import { Link, setQuery, useLocation } from '../router';
+import { Empty, ErrorNote, formatDate, formatNumber, Loading, PageHeader, useAsync } from '../ui';
+
+/** An event an app registered (Cryptolens' ai/RegisterEvent), as GET /v1/analytics-events shows it. */
+interface AnalyticsEvent {
+  id: number;
+  productId: number | null;
+  licenseId: number | null;
+  key: string | null;
+  machineCode: string | null;
+  featureName: string | null;
+  eventName: string | null;
+  value: number;
+  currency: string | null;
+  metadata: string | null;
+  ip: string | null;
+  createdAt: string;
+}
+
+/** Feature-usage analytics: read-only, newest first, filtered by product, feature and event. */
+export function AnalyticsPage() {
+  const { search } = useLocation();
+  const filters = {
+    productId: search.get('productId') ?? '',
+    featureName: search.get('featureName') ?? '',
+    eventName: search.get('eventName') ?? '',
+    after: search.get('after') ?? '',
+  };
+  const [feature, setFeature] = useState(filters.featureName);
+  const [eventName, setEventName] = useState(filters.eventName);
+  useEffect(() => setFeature(filters.featureName), [filters.featureName]);
+  useEffect(() => setEventName(filters.eventName), [filters.eventName]);
+  const products = useAsync(() => getAll<Product>('/products'), []);
+  const events = useAsync(
+    () =>
+      get<Page<AnalyticsEvent>>('/analytics-events', {
+        productId: filters.productId,
+        featureName: filters.featureName,
+        eventName: filters.eventName,
+        after: filters.after,
+        limit: 100,
+      }),
+    [search.toString()],
+  );
+  const productName = (id: number | null) =>
+    id === null ? '—' : (products.data?.find((p) => p.id === id)?.name ?? `product #${id}`);
+  const apply = (event: FormEvent) => {
+    event.preventDefault();
+    setQuery({ featureName: feature.trim(), eventName: eventName.trim(), after: null });
+  };
+  const filtered = filters.productId || filters.featureName || filters.eventName;
+
+  return (
+    <>
+      <PageHeader title="Analytics">
+        What apps report about their own use (Cryptolens’ RegisterEvent): features started, purchases made.
+      </PageHeader>
+      <form className="filters" onSubmit={apply} aria-label="Filter analytics events">
+        <div className="field">
+          <label htmlFor="analytics-product">Product</label>
+          <select
+            id="analytics-product"
+            value={filters.productId}
+            onChange={(e) => setQuery({ productId: e.target.value, after: null })}
+          >
+            <option value="">all</option>
+            {(products.data ?? []).map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="analytics-feature">Feature</label>
+          <input
+            id="analytics-feature"
+            maxLength={100}
+            value={feature}
+            onChange={(e) => setFeature(e.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="analytics-event">Event</label>
+          <div className="input-button">
+            <input
+              id="analytics-event"
+              maxLength={100}
+              value={eventName}
+              onChange={(e) => setEventName(e.target.value)}
+            />
+            <button type="submit">Filter</button>
+          </div>
+        </div>
+        {filtered && (
+          <button
+            type="button"
+            className="secondary small"
+            onClick={() => setQuery({ productId: null, featureName: null, eventName: null, after: null })}
+          >
+            Clear filters
+          </button>
+        )}
+      </form>
+      {events.error ? (
+        <ErrorNote error={events.error} onRetry={events.reload} />
+      ) : !events.data ? (
+        <Loading label="Loading events…" />
+      ) : events.data.data.length === 0 ? (
+        <Empty title={filtered ? 'No events match' : 'No events yet'}>
+          Apps register events with Cryptolens’ <code>ai/RegisterEvent</code> at{' '}
+          <code>/cryptolens/api/ai/RegisterEvent</code>.
+        </Empty>
+      ) : (
+        <>
+          <div className="table-wrap">
+            <table>
+              <caption className="sr-only">Analytics events, newest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Product</th>
+                  <th scope="col">Feature</th>
+                  <th scope="col">Event</th>
+                  <th scope="col">Value</th>
+                  <th scope="col">License</th>
+                  <th scope="col">Machine</th>
+                  <th scope="col">Metadata</th>
+                </tr>
+              </thead>
+              <tbody>
+                {events.data.data.map((e) => (
+                  <tr key={e.id}>
+                    <td>{formatDate(e.createdAt)}</td>
+                    <td>
+                      {e.productId === null ? (
+                        '—'
+                      ) : (
+                        <Link href={`/products/${e.productId}`}>{productName(e.productId)}</Link>
+                      )}
+                    </td>
+                    <td>{e.featureName ?? '—'}</td>
+                    <td>{e.eventName ?? '—'}</td>
+                    <td>
+                      {e.value === 0 && !e.currency
+                        ? '—'
+                        : `${formatNumber(e.value)}${e.currency ? ` ${e.currency}` : ''}`}
+                    </td>
+                    <td>
+                      {e.licenseId === null ? (
+                        '—'
+                      ) : (
+                        <Link href={`/licenses/${e.licenseId}`}>
+                          <code>{e.key ?? `license #${e.licenseId}`}</code>
+                        </Link>
+                      )}
+                    </td>
+                    <td>{e.machineCode ? <code>{e.machineCode}</code> : '—'}</td>
+                    <td>{e.metadata ? <code>{e.metadata}</code> : '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <nav className="pager" aria-label="Pages">
+            <button
+              type="button"
+              className="secondary"
+              disabled={!filters.after}
+              onClick={() => setQuery({ after: null }, false)}
+            >
+              Newest
+            </button>
+            <button
+              type="button"
+              className="secondary"
+              disabled={!events.data.nextCursor}
+              onClick={() => setQuery({ after: events.data?.nextCursor ?? null }, false)}
+            >
+              Older
+            </button>
+          </nav>
+        </>
+      )}
+    </>
+  );
+}
