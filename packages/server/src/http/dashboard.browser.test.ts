@@ -205,7 +205,7 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     for (const line of loaded) expect(line).toMatch(new RegExp(`^200 http://${HOST_NAME}:`));
     expect(failedRequests).toEqual([]);
     // Content-security-policy refusals and mixed-content blocks show up here.
-    expect(consoleErrors).toEqual([]);
+    expect(consoleErrors, consoleErrors.join('\n')).toEqual([]);
   });
 
   it('shows the API reference over plain HTTP too', async () => {

@@ -13,16 +13,24 @@ describe('security headers', () => {
     expect(headers['x-frame-options']).toBe('SAMEORIGIN');
   });
 
-  it('over plain HTTP neither upgrade the page’s requests to https nor announce HSTS', () => {
+  it('over plain HTTP neither upgrade the page’s requests to https nor announce HSTS or an opener policy', () => {
     const http = securityHeaders('http');
     const https = securityHeaders('https');
     expect(http['content-security-policy']).not.toContain('upgrade-insecure-requests');
     expect(http['strict-transport-security']).toBeUndefined();
+    // Browsers ignore it from an origin that is not potentially trustworthy, and say so in the console.
+    expect(http['cross-origin-opener-policy']).toBeUndefined();
+    expect(https['cross-origin-opener-policy']).toBe('same-origin');
     // Everything else is the same policy.
     expect(http['content-security-policy']).toBe(
       https['content-security-policy']?.replace(/;?upgrade-insecure-requests/, ''),
     );
-    const { 'content-security-policy': _a, 'strict-transport-security': _b, ...restHttps } = https;
+    const {
+      'content-security-policy': _a,
+      'strict-transport-security': _b,
+      'cross-origin-opener-policy': _d,
+      ...restHttps
+    } = https;
     const { 'content-security-policy': _c, ...restHttp } = http;
     expect(restHttp).toEqual(restHttps);
   });

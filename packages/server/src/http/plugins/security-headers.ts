@@ -6,16 +6,18 @@ import helmet, { type HelmetOptions } from 'helmet';
 export type Transport = 'https' | 'http';
 
 /**
- * Over plain HTTP two of Helmet's defaults break or mean nothing: `upgrade-insecure-requests` makes the
+ * Over plain HTTP three of Helmet's defaults break or mean nothing: `upgrade-insecure-requests` makes the
  * browser fetch the dashboard's scripts and styles over https, which a server reached as http://<address>:8080
- * does not speak (a blank page everywhere but on localhost, which browsers exempt), and browsers ignore HSTS
- * received over HTTP. Both come only with answers to HTTPS requests.
+ * does not speak (a blank page everywhere but on localhost, which browsers exempt); browsers ignore HSTS
+ * received over HTTP; and they ignore Cross-Origin-Opener-Policy from an origin that is not potentially
+ * trustworthy, with an error in the console. All three come only with answers to HTTPS requests.
  */
 const OPTIONS: Record<Transport, HelmetOptions> = {
   https: {},
   http: {
     contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
     strictTransportSecurity: false,
+    crossOriginOpenerPolicy: false,
   },
 };
 
