@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import type { WebhookEndpoint } from '../core/webhook-ports.js';
-import { presentWebhook } from '../http/native/routes/webhooks.js';
-import { commaList, positiveInt, repeatedIds } from './arguments.js';
+import type { Keyward } from '../core/keyward.js';
+import type { WebhookDelivery, WebhookEndpoint } from '../core/webhook-ports.js';
+import { presentDelivery, presentWebhook } from '../http/native/routes/webhooks.js';
+import { commaList, positiveInt, repeatedIds, wholeNumber } from './arguments.js';
 import { type CommandContext, readPages } from './command-context.js';
 import type { Field } from './output.js';
 
@@ -61,6 +62,30 @@ export function registerWebhookCommands(program: Command, context: CommandContex
     );
 
   webhook
+    .command('test')
+    .description(
+      'send an endpoint a signed webhook.test event, as every delivery is sent, and wait for the outcome',
+    )
+    .argument('<id>', 'webhook id', positiveInt)
+    .option(
+      '--wait <seconds>',
+      'how long to wait for the running server to deliver it (0: do not wait)',
+      (v) => wholeNumber(v),
+      15,
+    )
+    .action(async (id: number, options: { wait: number }) =>
+      withKeyward(async (keyward) => {
+        const endpoint = await keyward.webhooks.get(id);
+        const queued = await keyward.webhooks.sendTest(actor, id);
+        const delivery = await outcome(keyward, queued, options.wait * 1000);
+        const sentence = describeOutcome(endpoint, delivery, options.wait);
+        output.either(sentence, presentDelivery(delivery));
+        // A script asking for a delivered test learns of a failure from the exit code.
+        if (options.wait > 0 && delivery.status !== 'succeeded') process.exitCode = 1;
+      }),
+    );
+
+  webhook
     .command('delete')
     .description('delete an endpoint with its deliveries and their log')
     .argument('<id>', 'webhook id', positiveInt)
@@ -70,4 +95,33 @@ export function registerWebhookCommands(program: Command, context: CommandContex
         output.either(`Webhook ${id} deleted.`, { deleted: id });
       }),
     );
+}
+
+const POLL_MS = 250;
+
+/** The delivery once the server has tried to send it, or as it is when `waitMs` runs out. */
+async function outcome(keyward: Keyward, queued: WebhookDelivery, waitMs: number): Promise<WebhookDelivery> {
+  const until = Date.now() + waitMs;
+  let delivery = queued;
+  while (delivery.status === 'pending' && delivery.attemptCount === 0 && Date.now() < until) {
+    await new Promise((done) => setTimeout(done, POLL_MS));
+    delivery = (await keyward.webhooks.getDelivery(queued.id)).delivery;
+  }
+  return delivery;
+}
+
+function describeOutcome(endpoint: WebhookEndpoint, delivery: WebhookDelivery, waitSeconds: number): string {
+  const subject = `Test event for webhook ${endpoint.id} (${endpoint.url}), delivery ${delivery.id}`;
+  const last =
+    delivery.lastStatusCode !== null
+      ? `HTTP ${delivery.lastStatusCode}`
+      : delivery.lastError !== null
+        ? delivery.lastError
+        : null;
+  if (delivery.status === 'succeeded') return `${subject}: delivered (${last ?? 'ok'}).`;
+  if (delivery.status === 'failed') return `${subject}: failed (${last ?? 'no answer'}).`;
+  if (waitSeconds === 0) return `${subject}: queued; the running server sends it.`;
+  if (delivery.attemptCount > 0)
+    return `${subject}: not delivered yet (${last ?? 'no answer'}); the server retries it.`;
+  return `${subject}: queued, but no server sent it within ${waitSeconds} s. Is keyward serve running?`;
 }

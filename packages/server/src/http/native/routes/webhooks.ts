@@ -25,7 +25,7 @@ export const presentWebhook = (w: WebhookEndpoint) => ({
   updatedAt: w.updatedAt.toISOString(),
 });
 
-const presentDelivery = (d: WebhookDelivery) => ({
+export const presentDelivery = (d: WebhookDelivery) => ({
   id: d.id,
   webhookId: d.endpointId,
   eventId: d.eventId,
