@@ -39,6 +39,9 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud', KEYWARD_SECRET: SECRET }, /LOG_LEVEL/],
     [{ RATE_LIMIT_PER_IP: '-1', KEYWARD_SECRET: SECRET }, /RATE_LIMIT_PER_IP/],
     [{ KEYWARD_PG_PREPARED_STATEMENTS: 'maybe', KEYWARD_SECRET: SECRET }, /KEYWARD_PG_PREPARED_STATEMENTS/],
+    [{ KEYWARD_LEASE_SWEEP_SECONDS: '0', KEYWARD_SECRET: SECRET }, /KEYWARD_LEASE_SWEEP_SECONDS/],
+    [{ KEYWARD_LEASE_SWEEP_SECONDS: '2.5', KEYWARD_SECRET: SECRET }, /KEYWARD_LEASE_SWEEP_SECONDS/],
+    [{ KEYWARD_LEASE_SWEEP_SECONDS: '3601', KEYWARD_SECRET: SECRET }, /KEYWARD_LEASE_SWEEP_SECONDS/],
     [
       { KEYWARD_ALLOW_PRIVATE_DESTINATIONS: 'yes', KEYWARD_SECRET: SECRET },
       /KEYWARD_ALLOW_PRIVATE_DESTINATIONS/,
@@ -92,6 +95,13 @@ describe('loadConfig', () => {
     const some = { KEYWARD_SECRET: SECRET, KEYWARD_ALLOW_PRIVATE_DESTINATIONS: '10.1.0.0/16,fd00::/8' };
     const ranges = loadConfig(some).destinations.allowPrivate;
     expect(Array.isArray(ranges) && ranges.map((r) => r.prefixLength)).toEqual([16, 8]);
+  });
+
+  it('sweeps lapsed leases every 5 seconds unless KEYWARD_LEASE_SWEEP_SECONDS says otherwise', () => {
+    expect(loadConfig({ KEYWARD_SECRET: SECRET }).leaseSweepSeconds).toBe(5);
+    expect(loadConfig({ KEYWARD_SECRET: SECRET, KEYWARD_LEASE_SWEEP_SECONDS: '30' }).leaseSweepSeconds).toBe(
+      30,
+    );
   });
 
   it('keeps KEYWARD_ADMIN_TOKEN exactly', () => {

@@ -29,6 +29,8 @@ export interface Config {
   preparedStatements: boolean;
   /** Internal addresses webhooks and imports may reach (KEYWARD_ALLOW_PRIVATE_DESTINATIONS); default none. */
   destinations: DestinationRules;
+  /** How often lapsed floating leases are freed and announced (KEYWARD_LEASE_SWEEP_SECONDS). */
+  leaseSweepSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -179,6 +181,17 @@ export function wantsStackTraces(env: NodeJS.ProcessEnv = process.env): boolean 
   return env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace';
 }
 
+/** Seconds between sweeps for lapsed floating leases: a lapsed seat is free and announced within this. */
+function parseLeaseSweepSeconds(value: string | undefined): number {
+  if (value === undefined || value === '') return 5;
+  const seconds = Number(value);
+  if (!/^\d+$/.test(value.trim()) || seconds < 1 || seconds > 3600)
+    throw new ConfigError(
+      `KEYWARD_LEASE_SWEEP_SECONDS must be a whole number of seconds from 1 to 3600, not "${value}"`,
+    );
+  return seconds;
+}
+
 /** The only reader of process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const database = parseDatabaseUrl(env.DATABASE_URL);
@@ -205,5 +218,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       true,
     ),
     destinations: parseDestinations(env.KEYWARD_ALLOW_PRIVATE_DESTINATIONS),
+    leaseSweepSeconds: parseLeaseSweepSeconds(env.KEYWARD_LEASE_SWEEP_SECONDS),
   };
 }

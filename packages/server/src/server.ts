@@ -29,6 +29,8 @@ export interface RunningServer {
 
 /** How often expired cleanable licenses are looked for: AuthTool deletes them "when expired". */
 const CLEANUP_INTERVAL_MS = 60_000;
+/** How often answers kept for Idempotency-Key retries are looked at; they are deleted after 24 hours. */
+const IDEMPOTENCY_SWEEP_INTERVAL_MS = 60 * 60_000;
 
 /** The composition root: config → storage → core → HTTP → listen. */
 export async function startServer(config: Config): Promise<RunningServer> {
@@ -93,6 +95,19 @@ export async function startServer(config: Config): Promise<RunningServer> {
       onError: (error) => running.log.error({ err: error }, 'sweeping cleanable licenses failed'),
     });
     sweeper.start();
+    // Lapsed floating leases are freed and announced (machine.lease_expired) within one interval, exactly once
+    // whichever server process sweeps first.
+    const leaseSweeper = new PeriodicTask(() => keyward.leaseSweep.sweep(), {
+      intervalMs: config.leaseSweepSeconds * 1000,
+      onError: (error) => running.log.error({ err: error }, 'freeing lapsed leases failed'),
+    });
+    leaseSweeper.start();
+    // Answers kept for Idempotency-Key retries are deleted once no retry can ask for them.
+    const idempotencySweeper = new PeriodicTask(() => keyward.idempotency.sweepExpired(), {
+      intervalMs: IDEMPOTENCY_SWEEP_INTERVAL_MS,
+      onError: (error) => running.log.error({ err: error }, 'deleting expired idempotency answers failed'),
+    });
+    idempotencySweeper.start();
     // Webhook deliveries, expiry notices and interrupted imports; each safe with several processes.
     const integrations = startIntegrationTasks(keyward, (error, task) =>
       running.log.error({ err: error }, `${task} failed`),
@@ -109,6 +124,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
         closing ??= (async () => {
           await running.close();
           await sweeper.stop();
+          await leaseSweeper.stop();
+          await idempotencySweeper.stop();
           await integrations.stop();
           await keyward.bookkeeping.flush();
           await store.close();
