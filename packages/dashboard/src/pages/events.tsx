@@ -82,6 +82,8 @@ export function EventsPage() {
     since: search.get('since') ?? '',
     after: search.get('after') ?? '',
   };
+  // How many newer events came before this page ("Older" counts them), so the pager can say "101–200".
+  const from = filters.after ? Number(search.get('from') ?? 0) || 0 : 0;
   const [licenseText, setLicenseText] = useState(filters.licenseId);
   useEffect(() => setLicenseText(filters.licenseId), [filters.licenseId]);
   const events = useAsync(
@@ -167,15 +169,23 @@ export function EventsPage() {
               type="button"
               className="secondary"
               disabled={!filters.after}
-              onClick={() => setQuery({ after: null }, false)}
+              onClick={() => setQuery({ after: null, from: null }, false)}
             >
               Newest
             </button>
+            <span className="muted" role="status">
+              {eventRange(from, events.data.data.length, events.data.nextCursor !== null)}
+            </span>
             <button
               type="button"
               className="secondary"
               disabled={!events.data.nextCursor}
-              onClick={() => setQuery({ after: events.data?.nextCursor ?? null }, false)}
+              onClick={() =>
+                setQuery(
+                  { after: events.data?.nextCursor ?? null, from: from + (events.data?.data.length ?? 0) },
+                  false,
+                )
+              }
             >
               Older
             </button>
@@ -184,4 +194,13 @@ export function EventsPage() {
       )}
     </>
   );
+}
+
+/**
+ * "1–100 of 37" on a last page; otherwise "101–200 of many": the log grows with every validation, and counting
+ * it is not worth a slower page (the license list counts, up to 10,000).
+ */
+function eventRange(from: number, shown: number, hasMore: boolean): string {
+  const range = `${(from + 1).toLocaleString()}–${(from + shown).toLocaleString()}`;
+  return hasMore ? `${range} of many` : `${range} of ${(from + shown).toLocaleString()}`;
 }

@@ -436,6 +436,16 @@ describe.skipIf(!hasChromium)('editing in the dashboard', () => {
     expect(await page.getByLabel('Lock to product').inputValue()).toBe('');
   });
 
+  it('says where an events page stands', async () => {
+    await nav('Events');
+    const position = page.getByRole('navigation', { name: 'Pages' }).getByRole('status');
+    await position.filter({ hasText: '1–100 of many' }).waitFor();
+    await page.getByRole('button', { name: 'Older' }).click();
+    await position.filter({ hasText: /^101–\d+ of (many|\d+)$/ }).waitFor();
+    await page.getByRole('button', { name: 'Newest' }).click();
+    await position.filter({ hasText: '1–100 of many' }).waitFor();
+  });
+
   it('shows a page, not JSON, at an address no page has', async () => {
     for (const path of ['/no-such-page', '/licenses/not-a-number', '/customers/0']) {
       const answer = await page.goto(`${base}${path}`);
