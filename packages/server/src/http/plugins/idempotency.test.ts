@@ -120,6 +120,20 @@ describe('Idempotency-Key on creating writes', () => {
     expect(second.json().id).not.toBe(first.json().id);
   });
 
+  it('deletes kept answers once no retry can ask for them', async () => {
+    // Whatever earlier tests left a day behind goes first.
+    t.clock.advance(24 * 3600 + 1);
+    await t.keyward.idempotency.sweepExpired();
+    await send('/v1/products', { name: 'Swept' }, 'key-swept');
+    const kept = async () => (await keptAnswers(t)).length;
+    const before = await kept();
+    expect(before).toBeGreaterThan(0);
+    expect(await t.keyward.idempotency.sweepExpired()).toBe(0);
+    t.clock.advance(24 * 3600 + 1);
+    expect(await t.keyward.idempotency.sweepExpired()).toBe(before);
+    expect(await kept()).toBe(0);
+  });
+
   it('refuses a key that is empty, too long or not visible ASCII', async () => {
     for (const key of ['', 'x'.repeat(256), 'with space', 'ключ']) {
       const before = await counts();
