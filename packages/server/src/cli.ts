@@ -142,7 +142,7 @@ export function buildCli(): Command {
   registerOfflineCommands(program, { withKeyward, print, actor: cliActor });
   registerUserCommands(program, { withKeyward, print, actor: cliActor });
 
-  registerImportCommand(program, withKeyward);
+  registerImportCommand(program, withKeyward, output);
 
   return program;
 }
