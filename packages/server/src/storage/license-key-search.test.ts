@@ -103,6 +103,7 @@ describe.each(dialects)('key search on %s', (dialect) => {
     await insert('PXQYR\\S-2', own);
     await insert('P%Q_RXS-3', own);
     const underscore = await insert('_X-4', own);
+    const quoted = await insert('Q"UOTE-5', own);
     const find = (key: string) => search(key, { policyId: own.id });
     expect(await find('%q_r\\')).toEqual([marked.id]);
     expect(await find('p%q')).toEqual([marked.id + 2, marked.id]);
@@ -110,6 +111,39 @@ describe.each(dialects)('key search on %s', (dialect) => {
     expect(await find('_x')).toEqual([underscore.id]);
     expect(await find('_')).toEqual([underscore.id]);
     expect(await find('%')).toEqual([]);
+    expect(await find('q"uo')).toEqual([quoted.id]);
+    expect(await find('"')).toEqual([]);
+  });
+
+  it('pages through a fragment most keys share, in both orders and with a product', async () => {
+    const own = await catalog(store);
+    const made: number[] = [];
+    for (let i = 0; i < 7; i++) made.push((await insert(`ACME-${i}${i}${i}-PAGE`, own)).id);
+    const other = await catalog(store);
+    await insert('ACME-999-OTHER', other);
+    const pages = async (order: 'asc' | 'desc', filter: LicenseFilter) => {
+      const seen: number[][] = [];
+      for (let after: number | null = null; ; ) {
+        const page: number[] = ids(await store.licenses.list(filter, { after, limit: 3, now: T0, order }));
+        if (page.length === 0) return seen;
+        seen.push(page);
+        after = page[page.length - 1] as number;
+      }
+    };
+    const newestFirst = [...made].reverse();
+    const byPolicy = { key: 'acme', policyId: own.id };
+    expect(await pages('desc', byPolicy)).toEqual([
+      newestFirst.slice(0, 3),
+      newestFirst.slice(3, 6),
+      newestFirst.slice(6),
+    ]);
+    expect(await pages('asc', byPolicy)).toEqual([made.slice(0, 3), made.slice(3, 6), made.slice(6)]);
+    const byProduct = { key: 'cme-', productId: own.productId };
+    expect((await pages('desc', byProduct)).flat()).toEqual(newestFirst);
+    expect(await store.licenses.countUpTo({ key: 'ACME', policyId: own.id }, { now: T0, max: 5 })).toBe(6);
+    expect(
+      await store.licenses.countUpTo({ key: 'acme', productId: own.productId }, { now: T0, max: 100 }),
+    ).toBe(7);
   });
 
   it('keeps the search in step when a key changes and when a license goes', async () => {
@@ -190,8 +224,13 @@ describe.each(dialects)('key search on %s', (dialect) => {
       await sql`vacuum analyze licenses`.execute(db);
     }
     const plans = [];
-    for (const key of ['mplt-0000', 'tm']) {
-      const compiled = await listQuery(db, dialect, { key });
+    const filters: LicenseFilter[] = [
+      { key: 'mplt-0000' },
+      { key: 'tm' },
+      { key: 'mplt-0000', productId: own.productId },
+    ];
+    for (const filter of filters) {
+      const compiled = await listQuery(db, dialect, filter);
       const explain = dialect === 'sqlite' ? 'explain query plan ' : 'explain ';
       const { rows } = await db.executeQuery<Record<string, unknown>>(
         CompiledQuery.raw(explain + compiled.sql, [...compiled.parameters]),
@@ -199,13 +238,17 @@ describe.each(dialects)('key search on %s', (dialect) => {
       plans.push(rows.map((row) => String(row.detail ?? row['QUERY PLAN'])).join('\n'));
     }
     if (dialect === 'sqlite') {
-      expect(plans[0]).toMatch(/VIRTUAL TABLE/);
+      // The trigram table leads and hands rows over in id order, so a page stops after its last row.
+      for (const plan of [plans[0], plans[2]]) {
+        expect(plan).toMatch(/^SCAN key_trigrams VIRTUAL TABLE/);
+        expect(plan).not.toMatch(/TEMP B-TREE|SUBQUERY/);
+      }
       expect(plans[1]).toMatch(/USING INDEX licenses_key_search/);
     } else {
       expect(plans[0]).toMatch(/licenses_key_search_trigrams/);
       expect(plans[1]).toMatch(/licenses_key_search/);
     }
-    for (const plan of plans) expect(plan).not.toMatch(/SCAN licenses\b|Seq Scan on licenses/);
+    for (const plan of plans.slice(0, 2)) expect(plan).not.toMatch(/SCAN licenses\b|Seq Scan on licenses/);
   });
 });
 
@@ -227,12 +270,19 @@ describe.each(dialects)('the key search migration on %s', (dialect) => {
           ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
           : undefined;
       const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
-      const before = await migrator.migrateTo(names[mine - 1] as string);
-      expect(before.error).toBeUndefined();
+      // As migrateToLatest: Kysely lists every schema's tables, and neighbouring tests drop theirs meanwhile.
+      const migrateTo = async (name: string) => {
+        for (let attempt = 1; ; attempt++) {
+          const { error } = await migrator.migrateTo(name);
+          if (!error) return;
+          if ((error as { code?: unknown }).code !== '3F000' || attempt === 10) throw error;
+          await new Promise((done) => setTimeout(done, 20 * attempt));
+        }
+      };
+      await migrateTo(names[mine - 1] as string);
       const policy = await catalog(store);
       const old = await store.licenses.insert(licenseInput(policy, { key: 'BEFOR-E1234-abcde' }));
-      const after = await migrator.migrateTo(names[mine] as string);
-      expect(after.error).toBeUndefined();
+      await migrateTo(names[mine] as string);
       const found = await store.licenses.list({ key: 'e1234ab' }, { after: null, limit: 10, now: T0 });
       expect(ids(found)).toEqual([old.id]);
       expect(ids(await store.licenses.list({ key: 'be' }, { after: null, limit: 10, now: T0 }))).toEqual([
