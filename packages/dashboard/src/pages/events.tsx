@@ -78,19 +78,21 @@ export function EventsPage() {
   const filters = {
     type: search.get('type') ?? '',
     licenseId: search.get('licenseId') ?? '',
+    key: search.get('key') ?? '',
     productId: search.get('productId') ?? '',
     since: search.get('since') ?? '',
     after: search.get('after') ?? '',
   };
   // How many newer events came before this page ("Older" counts them), so the pager can say "101–200".
   const from = filters.after ? Number(search.get('from') ?? 0) || 0 : 0;
-  const [licenseText, setLicenseText] = useState(filters.licenseId);
-  useEffect(() => setLicenseText(filters.licenseId), [filters.licenseId]);
+  const [licenseText, setLicenseText] = useState(filters.licenseId || filters.key);
+  useEffect(() => setLicenseText(filters.licenseId || filters.key), [filters.licenseId, filters.key]);
   const events = useAsync(
     () =>
       get<Page<DomainEvent>>('/events', {
         type: filters.type,
         licenseId: filters.licenseId,
+        key: filters.key,
         productId: filters.productId,
         since: filters.since ? new Date(filters.since).toISOString() : '',
         after: filters.after,
@@ -100,7 +102,10 @@ export function EventsPage() {
   );
   const apply = (event: FormEvent) => {
     event.preventDefault();
-    setQuery({ licenseId: licenseText.trim(), after: null });
+    // Digits are a license id, anything else its key (the server also takes it in lower case, without dashes).
+    const text = licenseText.trim();
+    const isId = /^[0-9]+$/.test(text);
+    setQuery({ licenseId: isId ? text : null, key: isId ? null : text, after: null });
   };
   return (
     <>
@@ -122,15 +127,9 @@ export function EventsPage() {
           </select>
         </div>
         <div className="field">
-          <label htmlFor="event-license">License id</label>
+          <label htmlFor="event-license">License id or key</label>
           <div className="input-button">
-            <input
-              id="event-license"
-              inputMode="numeric"
-              pattern="[0-9]*"
-              value={licenseText}
-              onChange={(e) => setLicenseText(e.target.value)}
-            />
+            <input id="event-license" value={licenseText} onChange={(e) => setLicenseText(e.target.value)} />
             <button type="submit">Filter</button>
           </div>
         </div>
@@ -143,12 +142,12 @@ export function EventsPage() {
             onChange={(e) => setQuery({ since: e.target.value, after: null })}
           />
         </div>
-        {(filters.type || filters.licenseId || filters.productId || filters.since) && (
+        {(filters.type || filters.licenseId || filters.key || filters.productId || filters.since) && (
           <button
             type="button"
             className="secondary small"
             onClick={() =>
-              setQuery({ type: null, licenseId: null, productId: null, since: null, after: null })
+              setQuery({ type: null, licenseId: null, key: null, productId: null, since: null, after: null })
             }
           >
             Clear filters

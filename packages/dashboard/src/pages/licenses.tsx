@@ -336,7 +336,8 @@ export function LicensesPage() {
           )
         }
       >
-        Search by key (its beginning) or by email; filter by product, policy, state or customer.
+        Search by any part of a key (case and dashes do not matter) or by email; filter by product, policy,
+        state or customer.
       </PageHeader>
       <form className="filters" onSubmit={submitSearch} aria-label="Search and filter licenses">
         <div className="field grow">
