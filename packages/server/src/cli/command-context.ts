@@ -1,4 +1,5 @@
 import type { Actor } from '../core/actor.js';
+import { isDomainError } from '../core/domain-error.js';
 import type { Keyward } from '../core/keyward.js';
 import type { License } from '../core/model.js';
 import type { KeywardStore } from '../storage/create-store.js';
@@ -17,7 +18,10 @@ export interface CommandContext {
 /** A license named by its id or its key, as people type them; core answers LICENSE_NOT_FOUND for neither. */
 export async function licenseNamed(keyward: Keyward, idOrKey: string): Promise<License> {
   if (/^\d{1,10}$/.test(idOrKey)) {
-    const byId = await keyward.licenses.get(Number(idOrKey)).catch(() => null);
+    const byId = await keyward.licenses.get(Number(idOrKey)).catch((error: unknown) => {
+      if (isDomainError(error) && error.code === 'LICENSE_NOT_FOUND') return null;
+      throw error;
+    });
     if (byId) return byId;
   }
   return keyward.licenses.getByKey(idOrKey);
