@@ -27,6 +27,7 @@ export const DASHBOARD_SECTIONS = [
   'messages',
   'offline',
   'users',
+  'analytics',
 ] as const;
 
 /**
