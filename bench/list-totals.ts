@@ -1,11 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
+import { CLI, call, ROOT, type RunningServer, startServer } from './bench-server.js';
 
 /**
  * `node bench/dist/list-totals.js [--keys <n>] [--databases sqlite,postgres] [--repeats <n>]`: what the total
@@ -18,12 +16,8 @@ import pg from 'pg';
  */
 
 const BENCH_DIR = resolve(import.meta.dirname, '..');
-const ROOT = resolve(BENCH_DIR, '..');
-const CLI = join(ROOT, 'packages/server/dist/keyward.cjs');
 const RESULTS = join(BENCH_DIR, 'results/list-totals.json');
 const DOC = join(ROOT, 'docs/benchmarks.md');
-const ADMIN_TOKEN = 'kw_bench_admin_token_0123456789abcdef';
-const SECRET = 'bench-secret-that-is-long-enough-0123456789';
 const POSTGRES_ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const POSTGRES_DATABASE = 'keyward_bench_totals';
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -41,7 +35,6 @@ const settings = {
 };
 const log = (text: string) => process.stdout.write(`${text}\n`);
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** A seeded generator (mulberry32), so every run lists the same keys. */
 function random(seed: number): () => number {
@@ -65,78 +58,6 @@ function randomKeys(count: number, seed: number): string[] {
     keys.add(key);
   }
   return [...keys];
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
-
-interface RunningServer {
-  url: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-async function startServer(databaseUrl: string): Promise<RunningServer> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'serve'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      KEYWARD_SECRET: SECRET,
-      KEYWARD_ADMIN_TOKEN: ADMIN_TOKEN,
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_TOKEN: '0',
-      RATE_LIMIT_PER_IP: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout?.on('data', (chunk) => output.push(String(chunk)));
-  child.stderr?.on('data', (chunk) => output.push(String(chunk)));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited while starting:\n${output.join('')}`);
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`server not ready:\n${output.join('')}`);
-    await sleep(100);
-  }
-  return {
-    url,
-    child,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    },
-  };
-}
-
-async function call<T>(server: RunningServer, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${ADMIN_TOKEN}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return JSON.parse(text) as T;
 }
 
 interface Catalog {
@@ -331,7 +252,7 @@ async function runDatabase(kind: string, keys: string[]): Promise<void> {
   const prepared = await prepare(kind);
   if (!prepared) return;
   log(`\n${kind}: ${keys.length.toLocaleString('en-US')} licenses`);
-  let server = await startServer(prepared.url);
+  let server = await startServer(prepared.url, { readyTimeoutMs: 120_000 });
   try {
     const product = await call<{ id: number }>(server, 'POST', '/v1/products', { name: 'Totals bench' });
     const policyIds: number[] = [];
@@ -358,7 +279,7 @@ async function runDatabase(kind: string, keys: string[]): Promise<void> {
     log(`  loaded in ${seconds} s`);
     // A fresh server process: the copies were written behind its back.
     await server.stop();
-    server = await startServer(prepared.url);
+    server = await startServer(prepared.url, { readyTimeoutMs: 120_000 });
     const wanted = (keys[Math.floor(keys.length / 2)] as string).replaceAll('-', '');
     const cases: [string, string][] = [
       ['no filter', ''],

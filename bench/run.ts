@@ -1,10 +1,10 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
+import { ADMIN_TOKEN, CLI, freePort, ROOT, type RunningServer, startServer } from './bench-server.js';
 import { type BenchDatabase, generateKeys, type Template } from './generate-keys.js';
 import { fingerprintOf, keyOf, type LoadResult, type LoadSpec } from './load.js';
 
@@ -16,12 +16,8 @@ import { fingerprintOf, keyOf, type LoadResult, type LoadSpec } from './load.js'
  */
 
 const BENCH_DIR = resolve(import.meta.dirname, '..');
-const ROOT = resolve(BENCH_DIR, '..');
-const CLI = join(ROOT, 'packages/server/dist/keyward.cjs');
 const RESULTS = join(BENCH_DIR, 'results/latest.json');
 const DOC = join(ROOT, 'docs/benchmarks.md');
-const ADMIN_TOKEN = 'kw_bench_admin_token_0123456789abcdef';
-const SECRET = 'bench-secret-that-is-long-enough-0123456789';
 const KEY_PREFIX = 'BENCH-';
 const POSTGRES_ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const POSTGRES_DATABASE = 'keyward_bench';
@@ -60,16 +56,6 @@ const scenarios: Scenario[] = [];
 const notes: string[] = [];
 const log = (text: string) => process.stdout.write(`${text}\n`);
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 /** Resident set size of a process in MB (Linux /proc; `ps` elsewhere). */
 function rssMb(pid: number): number {
@@ -137,60 +123,14 @@ async function load(
   return result;
 }
 
-interface RunningServer {
-  url: string;
-  child: ChildProcess;
-  output: string[];
-  stop(): Promise<void>;
-}
-
-async function startServer(databaseUrl: string): Promise<RunningServer> {
-  const port = await freePort();
-  // BENCH_PROFILE_DIR=<dir> writes a CPU profile of each server process there when it stops.
-  const profile = process.env.BENCH_PROFILE_DIR
-    ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR]
-    : [];
-  const child = spawn(process.execPath, [...profile, CLI, 'serve'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      KEYWARD_SECRET: SECRET,
-      KEYWARD_ADMIN_TOKEN: ADMIN_TOKEN,
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_TOKEN: '0',
-      RATE_LIMIT_PER_IP: '0',
-      ...(process.env.KEYWARD_DURABILITY ? { KEYWARD_DURABILITY: process.env.KEYWARD_DURABILITY } : {}),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** The server; BENCH_PROFILE_DIR=<dir> writes a CPU profile of each server process there when it stops. */
+function startBenchServer(databaseUrl: string): Promise<RunningServer> {
+  return startServer(databaseUrl, {
+    nodeArgs: process.env.BENCH_PROFILE_DIR
+      ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR]
+      : [],
+    env: process.env.KEYWARD_DURABILITY ? { KEYWARD_DURABILITY: process.env.KEYWARD_DURABILITY } : {},
   });
-  const output: string[] = [];
-  child.stdout?.on('data', (chunk) => output.push(String(chunk)));
-  child.stderr?.on('data', (chunk) => output.push(String(chunk)));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited while starting:\n${output.join('')}`);
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`server not ready:\n${output.join('')}`);
-    await sleep(100);
-  }
-  return {
-    url,
-    child,
-    output,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    },
-  };
 }
 
 async function api<T>(server: RunningServer, path: string, body: unknown): Promise<T> {
@@ -369,7 +309,7 @@ async function runDatabase(kind: string): Promise<void> {
   const prepared = await prepareDatabase(kind);
   if (!prepared) return;
   log(`\n${kind}: seeding ${settings.smallKeys} keys`);
-  const server = await startServer(prepared.url);
+  const server = await startBenchServer(prepared.url);
   try {
     const seeded = await seed(server, prepared.database, settings.smallKeys);
     const population = {
