@@ -1,10 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, DASHBOARD_DIR, hasChromium, run } from '../test-support/browser.js';
 import {
   CLI,
   freePorts,
@@ -22,26 +21,8 @@ import {
  * Analytics page shows them, filtered by product and feature.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium && process.env.CI === 'true') {
-  throw new Error(`the browser tests need Chromium at ${CHROMIUM} under CI (installed by .ci/run)`);
-}
-
-const DASHBOARD_DIR = fileURLToPath(new URL('../../../dashboard/', import.meta.url));
 const EMAIL = 'analytics@example.com';
 const PASSWORD = 'analytics test password';
-
-function run(
-  command: string,
-  args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string },
-) {
-  const result = spawnSync(command, args, { ...options, encoding: 'utf8', timeout: 180_000 });
-  if (result.status !== 0)
-    throw new Error(`${command} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
-  return result.stdout;
-}
 
 describe.skipIf(!hasChromium)('analytics in the dashboard', () => {
   let dir: string;

@@ -1,11 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../core/clock.js';
@@ -13,6 +12,7 @@ import { createKeyward, type Keyward } from '../core/keyward.js';
 import { operatorPrincipal } from '../core/principal.js';
 import { SecretBox } from '../core/secrets.js';
 import type { WebhookDispatcher } from '../core/services/webhook-dispatcher.js';
+import { CHROMIUM, DASHBOARD_DIR, hasChromium } from '../test-support/browser.js';
 import { createTestStore } from '../test-support/test-store.js';
 import { buildApp } from './build-app.js';
 import type { App } from './fastify-context.js';
@@ -28,13 +28,6 @@ import { httpWebhookTransport } from './webhook-transport.js';
  * happened; the pager's totals; and an address no page has.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium && process.env.CI === 'true') {
-  throw new Error(`the browser tests need Chromium at ${CHROMIUM} under CI (installed by .ci/run)`);
-}
-
-const DASHBOARD_DIR = fileURLToPath(new URL('../../../dashboard/', import.meta.url));
 const ADMIN_TOKEN = 'kw_editing_browser_admin_token_0123456789';
 const EMAIL = 'editor@example.com';
 const PASSWORD = 'editor password 123';

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import { createKeyward, type Keyward } from '../core/keyward.js';
 import { encodeOfflineRequest, openOfflineResponse } from '../core/offline-exchange.js';
 import { operatorPrincipal } from '../core/principal.js';
 import { SecretBox } from '../core/secrets.js';
+import { CHROMIUM, DASHBOARD_DIR, hasChromium } from '../test-support/browser.js';
 import { createTestStore } from '../test-support/test-store.js';
 import { buildApp } from './build-app.js';
 import type { App } from './fastify-context.js';
@@ -21,13 +22,6 @@ import type { App } from './fastify-context.js';
  * something, see it listed and the form reset, change it, delete it, and read the server's refusals.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium && process.env.CI === 'true') {
-  throw new Error(`the browser tests need Chromium at ${CHROMIUM} under CI (installed by .ci/run)`);
-}
-
-const DASHBOARD_DIR = fileURLToPath(new URL('../../../dashboard/', import.meta.url));
 const SCREENSHOTS =
   process.env.UPDATE_SCREENSHOTS === '1'
     ? fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url))

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, DASHBOARD_DIR, hasChromium, run } from '../test-support/browser.js';
 
 /**
  * The dashboard in a real browser (Debian's Chromium, headless) against a real server process on a fresh
@@ -15,15 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * dropped. With UPDATE_SCREENSHOTS=1 it also writes the screenshots under docs/screenshots/.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium && process.env.CI === 'true') {
-  throw new Error(`the browser tests need Chromium at ${CHROMIUM} under CI (installed by .ci/run)`);
-}
-
 const SERVER_DIR = fileURLToPath(new URL('../../', import.meta.url));
 const REPO_DIR = fileURLToPath(new URL('../../../../', import.meta.url));
-const DASHBOARD_DIR = join(REPO_DIR, 'packages/dashboard');
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(REPO_DIR, 'docs/screenshots') : null;
 const ADMIN_TOKEN = 'kw_browser_test_admin_token_0123456789';
 const EMAIL = 'ops@example.com';
@@ -40,17 +34,6 @@ function freePort(): Promise<number> {
       probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
   });
-}
-
-function run(
-  command: string,
-  args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string },
-) {
-  const result = spawnSync(command, args, { ...options, encoding: 'utf8', timeout: 120_000 });
-  if (result.status !== 0)
-    throw new Error(`${command} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
-  return result.stdout;
 }
 
 describe.skipIf(!hasChromium)('dashboard in a browser', () => {
@@ -96,9 +79,9 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
   beforeAll(async () => {
     // The build the server serves; `npm test` builds both before the server's tests run.
     if (!existsSync(join(DASHBOARD_DIR, 'dist/index.html')))
-      run('npx', ['vite', 'build'], { cwd: DASHBOARD_DIR });
+      run('npx', ['vite', 'build'], { cwd: DASHBOARD_DIR, timeoutMs: 120_000 });
     if (!existsSync(join(SERVER_DIR, 'dist/keyward.cjs')))
-      run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: SERVER_DIR });
+      run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: SERVER_DIR, timeoutMs: 120_000 });
     if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'keyward-browser-'));
     const port = await freePort();
@@ -115,6 +98,7 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
       cwd: SERVER_DIR,
       env,
       input: `${PASSWORD}\n`,
+      timeoutMs: 120_000,
     });
     expect(created).toContain(EMAIL);
     server = spawn('node', ['dist/keyward.cjs', 'serve'], {
