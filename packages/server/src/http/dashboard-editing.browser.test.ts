@@ -12,7 +12,7 @@ import { createKeyward, type Keyward } from '../core/keyward.js';
 import { operatorPrincipal } from '../core/principal.js';
 import { SecretBox } from '../core/secrets.js';
 import type { WebhookDispatcher } from '../core/services/webhook-dispatcher.js';
-import { CHROMIUM, DASHBOARD_DIR, hasChromium } from '../test-support/browser.js';
+import { CHROMIUM, collectFailedRequests, DASHBOARD_DIR, hasChromium } from '../test-support/browser.js';
 import { createTestStore } from '../test-support/test-store.js';
 import { buildApp } from './build-app.js';
 import type { App } from './fastify-context.js';
@@ -163,9 +163,7 @@ describe.skipIf(!hasChromium)('editing in the dashboard', () => {
     // A wait that fails says what it waited for, well before the test's own timeout.
     page.setDefaultTimeout(10_000);
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('requestfailed', (request) =>
-      failedRequests.push(`${request.url()}: ${request.failure()?.errorText}`),
-    );
+    collectFailedRequests(page, failedRequests);
     page.on('dialog', (dialog) => {
       dialogs.push(dialog.message());
       if (dismissNextDialog) {
@@ -362,7 +360,8 @@ describe.skipIf(!hasChromium)('editing in the dashboard', () => {
     await page.reload();
     await page.getByRole('button', { name: 'Delete policy Unused' }).click();
     await status('Policy “Unused” deleted.');
-    expect(await page.getByRole('heading', { name: 'Unused' }).count()).toBe(0);
+    // The list reloads after the status shows: wait for the heading to go rather than count it at once.
+    await page.getByRole('heading', { name: 'Unused' }).waitFor({ state: 'detached' });
     // So does an empty product, back to the list.
     await nav('Products & policies');
     await page.getByLabel('Name', { exact: true }).fill('Scratch');
@@ -371,7 +370,7 @@ describe.skipIf(!hasChromium)('editing in the dashboard', () => {
     await page.getByRole('button', { name: 'Delete product' }).click();
     await page.waitForURL(`${base}/products`);
     await status('Product “Scratch” deleted.');
-    expect(await page.getByRole('link', { name: 'Scratch' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Scratch' }).waitFor({ state: 'detached' });
   });
 
   it('edits a webhook and sends it a test event', async () => {

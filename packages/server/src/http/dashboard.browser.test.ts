@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, DASHBOARD_DIR, hasChromium, run } from '../test-support/browser.js';
+import { CHROMIUM, collectFailedRequests, DASHBOARD_DIR, hasChromium, run } from '../test-support/browser.js';
 
 /**
  * The dashboard in a real browser (Debian's Chromium, headless) against a real server process on a fresh
@@ -131,9 +131,7 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('requestfailed', (request) =>
-      failedRequests.push(`${request.url()}: ${request.failure()?.errorText ?? 'failed'}`),
-    );
+    collectFailedRequests(page, failedRequests);
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
     });

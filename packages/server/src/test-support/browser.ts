@@ -24,3 +24,23 @@ export function run(
     throw new Error(`${command} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
 }
+
+/**
+ * Collects requests that failed to load, into `into`. A request the browser cancelled because the page moved on
+ * (net::ERR_ABORTED: a click or goto while a list was still loading) is not a failure to load, so it is left out;
+ * what these tests look for (blocked assets, https upgrades over plain HTTP, refused connections) has other codes.
+ */
+export function collectFailedRequests(
+  page: { on(event: 'requestfailed', listener: (request: FailedRequest) => void): unknown },
+  into: string[],
+): void {
+  page.on('requestfailed', (request) => {
+    const errorText = request.failure()?.errorText ?? 'failed';
+    if (errorText !== 'net::ERR_ABORTED') into.push(`${request.url()}: ${errorText}`);
+  });
+}
+
+interface FailedRequest {
+  url(): string;
+  failure(): { errorText: string } | null;
+}
