@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { activationStatus, isLicenseExpired } from './activation-status.js';
+import { activationStatus } from './activation-status.js';
+import { isExpired as isLicenseExpired } from './license-status.js';
 
 const now = new Date('2030-01-10T00:00:00Z');
 const before = new Date('2030-01-05T00:00:00Z');

@@ -9,10 +9,6 @@ export interface ActivationStatus {
   isActive: boolean;
 }
 
-export function isLicenseExpired(license: Pick<License, 'expiresAt'>, now: Date): boolean {
-  return license.expiresAt !== null && license.expiresAt <= now;
-}
-
 function earliest(a: Date | null, b: Date | null): Date | null {
   if (a === null) return b;
   if (b === null) return a;

@@ -3,6 +3,7 @@ import { DomainError } from './domain-error.js';
 import type { License, Machine, Platform, Policy } from './model.js';
 import { effectiveRules, holdsSeat, isFloatingMachine } from './model.js';
 import { platformFromText } from './platform.js';
+import { restartedExpiry, type TrialActivationMode } from './trial-term.js';
 
 export interface ActivationRequest {
   fingerprint: string;
@@ -31,12 +32,7 @@ export interface ActivationRequest {
   recordsUnlimitedMachines?: boolean | undefined;
 }
 
-/**
- * When a license with trial activation restarts its term: at every new machine (the default) or only at the
- * very first activation (a product's `cryptolens_trialactivation` data object reading `first_activation`).
- */
-export type TrialActivationMode = 'each_new_machine' | 'first_activation';
-export const TRIAL_ACTIVATION_SETTING = 'cryptolens_trialactivation';
+export { TRIAL_ACTIVATION_SETTING, type TrialActivationMode } from './trial-term.js';
 
 export type NewMachine = Omit<Machine, 'id'>;
 
@@ -162,11 +158,8 @@ export function decideActivation({
     }
   }
   // Trial activation: the new machine starts a fresh term, unless the product restarts only the first time.
-  if (license.hasTrialActivation && license.termSeconds != null && rules.maxMachines > 0) {
-    if (trialActivationMode === 'each_new_machine' || !license.firstActivatedAt) {
-      licenseChanges.expiresAt = addSeconds(now, license.termSeconds);
-    }
-  }
+  const restarted = restartedExpiry(license, rules, trialActivationMode, now);
+  if (restarted) licenseChanges.expiresAt = restarted;
   return {
     kind: 'new',
     revive: current ?? null,

@@ -1,5 +1,6 @@
+import { licenseView } from './license-view.js';
 import type { FeatureValue, License, Machine, Policy } from './model.js';
-import { effectiveRules, holdsSeat, isFloatingMachine, isLeaseLapsed, wasFreedByLapse } from './model.js';
+import { isFloatingMachine, isLeaseLapsed, wasFreedByLapse } from './model.js';
 import type { ValidationCode, ValidationOutcome } from './validation-codes.js';
 import { VALIDATION_CODES } from './validation-codes.js';
 
@@ -45,15 +46,16 @@ export function evaluateLicense({
   latestOfFingerprint = null,
 }: EvaluationInput): ValidationOutcome {
   if (!license || !policy) return outcome(false, 'NOT_FOUND');
-  if (license.revokedAt && license.revokedAt <= now) return outcome(false, 'REVOKED');
-  if (license.isSuspended) return outcome(false, 'SUSPENDED');
+  const view = licenseView({ license, policy, machines, now });
+  if (view.isRevoked) return outcome(false, 'REVOKED');
+  if (view.isSuspended) return outcome(false, 'SUSPENDED');
   if (scope.productId !== undefined && !license.productIds.includes(scope.productId)) {
     return outcome(false, 'PRODUCT_MISMATCH');
   }
   const startsOnActivation = policy.expirationBasis === 'FIRST_ACTIVATION' && policy.durationSeconds !== null;
   if (startsOnActivation && !license.firstActivatedAt && !license.expiresAt)
     return outcome(false, 'NOT_STARTED');
-  if (license.expiresAt && license.expiresAt <= now) return outcome(false, 'EXPIRED');
+  if (view.isExpired) return outcome(false, 'EXPIRED');
 
   for (const name of scope.features ?? []) {
     // Own properties only: a name like "constructor" must not find Object.prototype's member.
@@ -63,29 +65,26 @@ export function evaluateLicense({
       return outcome(false, 'FEATURE_MISSING', `the license lacks the feature "${name}"`);
   }
 
-  const seatHolders = machines.filter((m) => holdsSeat(m, now));
   if (scope.fingerprint !== undefined) {
     const machine = machines.find((m) => m.fingerprint === scope.fingerprint && !m.deactivatedAt);
     if (!machine) {
       const freed = latestOfFingerprint;
       if (freed?.fingerprint === scope.fingerprint && wasFreedByLapse(freed))
         return outcome(false, 'LEASE_EXPIRED');
-      return outcome(false, seatHolders.length === 0 ? 'NO_MACHINE' : 'FINGERPRINT_MISMATCH');
+      return outcome(false, view.seatHolders.length === 0 ? 'NO_MACHINE' : 'FINGERPRINT_MISMATCH');
     }
     if (isLeaseLapsed(machine, now)) return outcome(false, 'LEASE_EXPIRED');
     if (machine.expiresAt && machine.expiresAt <= now) return outcome(false, 'ACTIVATION_EXPIRED');
   }
 
-  const rules = effectiveRules(license, policy);
+  const { rules, nodeLockedSeats, floatingSeats } = view;
   // Node-locked seats and floating leases are separate pools, each held to the seat limit.
-  const floating = seatHolders.filter(isFloatingMachine);
-  const nodeLockedCount = seatHolders.length - floating.length;
-  if (rules.maxMachines > 0 && Math.max(nodeLockedCount, floating.length) > rules.maxMachines) {
+  if (rules.maxMachines > 0 && Math.max(nodeLockedSeats, floatingSeats) > rules.maxMachines) {
     // Overdraft seats were granted on purpose: by the rules, or by the caller that asked for the lease.
-    const granted = floating.filter((m) => m.isOverdraft).length;
+    const granted = view.seatHolders.filter((m) => isFloatingMachine(m) && m.isOverdraft).length;
     const allowance = Math.max(rules.isFloating ? rules.maxOverdraft : 0, granted);
     // Inside the overdraft allowance the license stays usable, but the caller learns it is over its limit.
-    const isUsable = nodeLockedCount <= rules.maxMachines && floating.length <= rules.maxMachines + allowance;
+    const isUsable = nodeLockedSeats <= rules.maxMachines && floatingSeats <= rules.maxMachines + allowance;
     return outcome(isUsable, 'TOO_MANY_MACHINES');
   }
   return outcome(true, 'VALID');

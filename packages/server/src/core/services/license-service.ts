@@ -8,6 +8,8 @@ import { resolveFeatures } from '../feature-values.js';
 import { keySearchForm } from '../key-search.js';
 import { checkLicenseChange, type LicenseChangeGuards } from '../license-change-checks.js';
 import { generateLicenseKey } from '../license-key.js';
+import { assertNotRevoked } from '../license-status.js';
+import { type LicenseView, licenseView } from '../license-view.js';
 import { checkAllowedMachines } from '../machine-identity.js';
 import type { License, LicenseRules, NamedUser, Policy } from '../model.js';
 import type { LicenseFilter, NewLicense, Repositories, Store } from '../ports.js';
@@ -257,6 +259,28 @@ export class LicenseService {
     return only;
   }
 
+  /** The read model (license-view.ts) of a license the caller may reach; LICENSE_NOT_FOUND otherwise. */
+  async view(principal: Principal | null, id: number): Promise<LicenseView> {
+    const license = await this.deps.store.licenses.findById(id);
+    if (!license || !canAccessLicense(principal, license)) throw licenseNotFound();
+    const [policy, machines] = await Promise.all([
+      this.deps.store.policies.findById(license.policyId),
+      this.deps.store.machines.listActive(license.id),
+    ]);
+    if (!policy) throw licenseNotFound();
+    return licenseView({ license, policy, machines, now: this.deps.clock.now() });
+  }
+
+  /**
+   * The read model of the license with exactly this key, read with its policy and machines together (one
+   * round trip on PostgreSQL); LICENSE_NOT_FOUND when there is none or the caller may not reach it.
+   */
+  async viewByKey(principal: Principal | null, key: string): Promise<LicenseView> {
+    const found = key === '' ? null : await this.deps.store.licenses.findWithSeats(key);
+    if (!found?.policy || !canAccessLicense(principal, found.license)) throw licenseNotFound();
+    return licenseView({ ...found, policy: found.policy, now: this.deps.clock.now() });
+  }
+
   list(
     filter: LicenseFilter,
     page: { after: number | null; limit: number; order?: 'asc' | 'desc' },
@@ -361,8 +385,12 @@ export class LicenseService {
     return this.change(actor, id, 'license.suspended', async () => ({ isSuspended: true }));
   }
 
+  /** Lifts a suspension; a revoked license stays revoked (license-status.ts). */
   reinstate(actor: Actor, id: number): Promise<License> {
-    return this.change(actor, id, 'license.reinstated', async () => ({ isSuspended: false }));
+    return this.change(actor, id, 'license.reinstated', async (_tx, license) => {
+      assertNotRevoked(license);
+      return { isSuspended: false };
+    });
   }
 
   /** Revocation is final: a revoked key never validates again. */

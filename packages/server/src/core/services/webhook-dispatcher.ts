@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import { licenseStatus } from '../license-status.js';
 import type { DomainEvent, License } from '../model.js';
 import type { Store } from '../ports.js';
 import type { SecretBox } from '../secrets.js';
@@ -45,13 +46,6 @@ export const EXCERPT_CHARS = 200;
 
 function licenseSummary(license: License | null, now: Date) {
   if (!license) return null;
-  const status = license.revokedAt
-    ? 'revoked'
-    : license.isSuspended
-      ? 'suspended'
-      : license.expiresAt && license.expiresAt <= now
-        ? 'expired'
-        : 'active';
   return {
     id: license.id,
     key: license.key,
@@ -59,7 +53,7 @@ function licenseSummary(license: License | null, now: Date) {
     policyId: license.policyId,
     customerId: license.customerId,
     email: license.email,
-    status,
+    status: licenseStatus(license, now),
     expiresAt: license.expiresAt?.toISOString() ?? null,
   };
 }

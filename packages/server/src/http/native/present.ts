@@ -1,3 +1,4 @@
+import { licenseStatus } from '../../core/license-status.js';
 import type {
   Customer,
   DataObject,
@@ -19,13 +20,6 @@ export const presentProduct = (p: Product) => ({ ...p, createdAt: p.createdAt.to
 export const presentPolicy = (p: Policy) => ({ ...p, createdAt: p.createdAt.toISOString() });
 
 export const presentCustomer = (c: Customer) => ({ ...c, createdAt: c.createdAt.toISOString() });
-
-export function licenseStatus(license: License, now: Date): 'active' | 'suspended' | 'revoked' | 'expired' {
-  if (license.revokedAt) return 'revoked';
-  if (license.isSuspended) return 'suspended';
-  if (license.expiresAt && license.expiresAt <= now) return 'expired';
-  return 'active';
-}
 
 export const presentLicense = (l: License, now: Date) => ({
   ...l,

@@ -1,6 +1,6 @@
-import { activationStatus, isLicenseExpired } from '../../../core/activation-status.js';
 import type { CalendarPeriod, PeriodUnit } from '../../../core/calendar-period.js';
-import { effectiveRules, type License, type Machine, type Policy } from '../../../core/model.js';
+import type { LicenseView } from '../../../core/license-view.js';
+import type { License, Machine, Policy } from '../../../core/model.js';
 
 export interface KeyDetail {
   key: {
@@ -47,26 +47,22 @@ function validityOf(license: License, policy: Policy): CalendarPeriod | null {
 }
 
 /** `GET key/{key}/detail`: the key and every device ever activated on it, newest state as core sees it. */
-export function presentKeyDetail(
-  license: License,
-  policy: Policy,
-  machines: Machine[],
-  now: Date,
-): KeyDetail {
+export function presentKeyDetail(view: LicenseView, machines: Machine[]): KeyDetail {
+  const { license, policy } = view;
   const validity = validityOf(license, policy);
   return {
     key: {
       activateCount: license.activationCount,
-      activateLimit: effectiveRules(license, policy).maxMachines,
+      activateLimit: view.rules.maxMachines,
       unit: validity?.unit ?? null,
       duration: validity?.count ?? null,
       expiredAt: license.expiresAt?.toISOString() ?? null,
-      isExpired: isLicenseExpired(license, now),
-      status: license.isSuspended || (license.revokedAt !== null && license.revokedAt <= now) ? 0 : 1,
+      isExpired: view.isExpired,
+      status: view.isBlocked ? 0 : 1,
       alias: license.alias,
     },
     devices: machines.map((machine) => {
-      const status = activationStatus(license, machine, now);
+      const status = view.activationOf(machine);
       return {
         uid: machine.fingerprint,
         expireAt: status.expiresAt?.toISOString() ?? null,

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../../../core/actor.js';
 import type { Keyward } from '../../../core/keyward.js';
+import { licenseView } from '../../../core/license-view.js';
 import type { License, Machine, Policy } from '../../../core/model.js';
 import {
   assertLicenseAccess,
@@ -111,7 +112,8 @@ export function authToolRoutes(app: App, keyward: Keyward): void {
     const license = await reachableKey(keyward, principal, request.params.key);
     const policy: Policy = await keyward.catalog.getPolicy(license.policyId);
     const machines = await allMachines(keyward, license.id);
-    return presentKeyDetail(license, policy, machines, keyward.clock.now());
+    const view = licenseView({ license, policy, machines, now: keyward.clock.now() });
+    return presentKeyDetail(view, machines);
   });
 
   app.patch<{ Params: KeyParams }>('/key/:key/change-status', options('change-status'), async (request) => {

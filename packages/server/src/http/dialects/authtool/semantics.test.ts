@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
+import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../../../test-support/test-app.js';
 import { testDialects } from '../../../test-support/test-store.js';
 import {
   activateDevice,
@@ -188,6 +188,28 @@ describe.each(await testDialects())('AuthTool key semantics on %s', (dialect) =>
     });
     expect(await activationOutcome(t, key, 'device-b')).toBe('ACTIVATED');
     expect((await detail(t, key)).key.status).toBe(1);
+  });
+
+  it('cannot enable a key revoked for good: a revocation is final on every surface', async () => {
+    const [key] = (await createKeys(t, 'multiple', multiBody(t, [packageId]))) as [string];
+    const native = (method: string, url: string) =>
+      t.app.inject({
+        method: method as 'POST',
+        url,
+        headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+      });
+    const { id } = (await native('GET', `/v1/licenses/${key}`)).json();
+    expect((await native('POST', `/v1/licenses/${id}/actions/revoke`)).statusCode).toBe(200);
+    const enable = await authtool(t, {
+      method: 'PATCH',
+      path: `/key/${key}/change-status`,
+      payload: { status: 1 },
+    });
+    expect(enable.statusCode).toBe(422);
+    const reinstate = await native('POST', `/v1/licenses/${id}/actions/reinstate`);
+    expect([reinstate.statusCode, reinstate.json().error.code]).toEqual([422, 'LICENSE_REVOKED']);
+    expect(await validateNatively(t, key, {})).toEqual({ valid: false, code: 'REVOKED' });
+    expect((await detail(t, key)).key.status).toBe(0);
   });
 
   it('reset removes the devices, zeroes the count, frees the places and counts resets', async () => {

@@ -1,7 +1,6 @@
 import type { Policy } from '../../../../core/model.js';
 import type { LicenseInput } from '../../../../core/services/license-service.js';
 import { MAX_BATCH } from '../../../../core/services/license-service.js';
-import { LIMELM_ERRORS } from '../errors.js';
 import { featureChanges, featurePairs } from '../features.js';
 import { el, list } from '../render/node.js';
 import { readKeySettings, readTags } from './key-settings.js';
@@ -94,8 +93,8 @@ export const revoke: LimeLmMethod = {
     const license = await ctx.license();
     // Missing or invalid means true (vendor documentation).
     const shouldRevoke = ctx.params.bool('revoke') ?? true;
+    // Reinstating a key revoked for good is refused in core (LICENSE_REVOKED, answered as 105).
     if (shouldRevoke) await ctx.keyward.licenses.suspend(ctx.actor, license.id);
-    else if (license.revokedAt) throw LIMELM_ERRORS.revoked();
     else await ctx.keyward.licenses.reinstate(ctx.actor, license.id);
     return [];
   },
