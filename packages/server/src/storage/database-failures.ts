@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { isStoreUnavailable } from '../core/store-unavailable.js';
 import { DatabaseAccessError } from './data-paths.js';
 import type { DatabaseLocation } from './open-database.js';
 
@@ -125,8 +126,12 @@ function explainSqlite(error: unknown, path: string): DatabaseAccessError | null
  */
 export function explainDatabaseFailure(error: unknown, location: DatabaseLocation): unknown {
   if (error instanceof DatabaseAccessError) return error;
+  // The driver's own error says more here than the request path's "unavailable, try again".
+  const failure = isStoreUnavailable(error) ? error.cause : error;
   const explained =
-    location.kind === 'postgres' ? explainPostgres(error, location.url) : explainSqlite(error, location.path);
+    location.kind === 'postgres'
+      ? explainPostgres(failure, location.url)
+      : explainSqlite(failure, location.path);
   return explained ?? error;
 }
 
