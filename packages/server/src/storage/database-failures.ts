@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { isStoreUnavailable } from '../core/store-unavailable.js';
 import { DatabaseAccessError } from './data-paths.js';
-import type { DatabaseLocation } from './open-database.js';
+import type { DatabaseLocation } from './database-location.js';
 
 /**
  * How long the first connection to PostgreSQL may take before the server gives up. Without a limit a

@@ -5,13 +5,12 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { DatabaseAccessError, prepareDataDirectory, regularFileSize } from './data-paths.js';
 import { explainDatabaseFailure } from './database-failures.js';
+import type { DatabaseLocation } from './database-location.js';
 import { withDriverFailuresTranslated } from './driver-failures.js';
 import { withNamedStatements } from './pg-named-statements.js';
 import { createPrivateFile } from './private-files.js';
 import type { Database } from './schema.js';
 import { immediateSqliteDialect } from './sqlite-dialect.js';
-
-export type DatabaseLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
 export interface OpenDatabase {
   db: Kysely<Database>;
