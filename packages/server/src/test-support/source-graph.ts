@@ -1,11 +1,15 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { type ProcessRead, readSourceFacts } from './source-imports.js';
 
-/** Where an import leads: a source file (absolute path), an npm package, a Node built-in, or nowhere. */
+/**
+ * Where an import leads: a source file or another file (a stylesheet) by absolute path, an npm package, a
+ * Node built-in, or nowhere.
+ */
 export type ImportTarget =
   | { kind: 'file'; path: string }
+  | { kind: 'asset'; path: string }
   | { kind: 'package'; name: string }
   | { kind: 'builtin'; name: string }
   | { kind: 'unresolved' };
@@ -65,7 +69,10 @@ export function resolveImport(fromFile: string, specifier: string | null): Impor
   }
   candidates.push(`${written}.ts`, `${written}.tsx`, join(written, 'index.ts'), join(written, 'index.tsx'));
   const path = candidates.find((candidate) => SOURCE_FILE.test(candidate) && existsSync(candidate));
-  return path ? { kind: 'file', path } : { kind: 'unresolved' };
+  if (path) return { kind: 'file', path };
+  return existsSync(written) && statSync(written).isFile()
+    ? { kind: 'asset', path: written }
+    : { kind: 'unresolved' };
 }
 
 export function readSourceFile(path: string): SourceFile {

@@ -6,7 +6,10 @@ import { parseAst } from 'vitest/node';
 
 /** One module a source file names: `import … from`, `export … from`, `import()`, `import('…').T` or `require`. */
 export interface SourceImport {
-  /** The written specifier; null for an `import()` of a computed value, which no scan can follow. */
+  /**
+   * The written specifier, or the top-level string constant an `import()` names; null for an `import()` of a
+   * computed value, which no scan can follow.
+   */
   specifier: string | null;
   line: number;
   /** Erased at compile time: `import type`, `export type … from`, or an `import('…')` type. */
@@ -61,6 +64,23 @@ function lineOf(lineStarts: number[], offset: number): number {
   return low + 1;
 }
 
+/**
+ * The file's top-level `const NAME = 'text'`: an `import(NAME)` of one is as plain as a written specifier
+ * (the SDK names node:crypto so, to keep browser bundlers from following it).
+ */
+function topLevelStrings(program: Node): Map<string, string> {
+  const constants = new Map<string, string>();
+  for (const statement of program['body'] as Node[]) {
+    if (statement.type !== 'VariableDeclaration' || statement['kind'] !== 'const') continue;
+    for (const declarator of statement['declarations'] as Node[]) {
+      const id = declarator['id'];
+      const value = stringValue(declarator['init']);
+      if (isNode(id) && id.type === 'Identifier' && value !== null) constants.set(String(id['name']), value);
+    }
+  }
+  return constants;
+}
+
 /** The modules a TypeScript file imports and the process state it reads, found by parsing it. */
 export function readSourceFacts(file: string): SourceFacts {
   const code = readFileSync(file, 'utf8');
@@ -71,8 +91,12 @@ export function readSourceFacts(file: string): SourceFacts {
     lineStarts.push(index + 1);
   }
   const facts: SourceFacts = { imports: [], processReads: [] };
+  const constants = topLevelStrings(program);
   const addImport = (node: Node, source: unknown, typeOnly: boolean) => {
-    const specifier = stringValue(source);
+    const specifier =
+      isNode(source) && source.type === 'Identifier'
+        ? (constants.get(String(source['name'])) ?? null)
+        : stringValue(source);
     const line = lineOf(lineStarts, node.start);
     facts.imports.push({ specifier, line, typeOnly });
     if (specifier === 'node:process' || specifier === 'process') {
