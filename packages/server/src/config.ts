@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type DestinationRules, parseDestinationRules } from './core/network-destinations.js';
 import { prepareDataDirectory, regularFileSize, secretFileBeside } from './storage/data-paths.js';
-import type { DatabaseLocation } from './storage/open-database.js';
+import type { DatabaseLocation } from './storage/database-location.js';
 import { PRIVATE_FILE_MODE } from './storage/private-files.js';
 
 export interface Config {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorPrincipal } from '../core/principal.js';
 import type { TokenInput } from '../core/services/token-service.js';
+import { authtool } from '../test-support/authtool-calls.js';
 import {
   callCryptolens,
   cryptolensLicense,
@@ -11,7 +12,6 @@ import {
 } from '../test-support/cryptolens-calls.js';
 import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../test-support/test-app.js';
 import type { TestDialect } from '../test-support/test-store.js';
-import { authtool } from './dialects/authtool/test-calls.js';
 
 /**
  * Access rules that one surface once enforced and another skipped. Each rule now lives in core, so each

@@ -4,7 +4,7 @@ import type { Output } from '../cli/output.js';
 import { DomainError } from '../core/domain-error.js';
 import type { ImportJob, ImportKind } from '../core/import-ports.js';
 import type { Keyward } from '../core/keyward.js';
-import { presentImportJob } from '../http/native/routes/imports.js';
+import { presentImportJob } from './present-import-job.js';
 import { progressReporter, summaryLines } from './progress-bar.js';
 import { type ImportRequest, OPERATOR_STOP, startImport } from './run-import.js';
 

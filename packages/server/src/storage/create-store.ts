@@ -1,8 +1,9 @@
 import { type Kysely, sql } from 'kysely';
 import type { Repositories, Store } from '../core/ports.js';
 import { firstContact } from './database-failures.js';
+import type { DatabaseLocation } from './database-location.js';
 import { migrateToLatest } from './migrate.js';
-import { type DatabaseLocation, type OpenDatabase, openDatabase } from './open-database.js';
+import { type OpenDatabase, openDatabase } from './open-database.js';
 import { analyticsEventRepository } from './repositories/analytics-events.js';
 import { customerRepository } from './repositories/customers.js';
 import { statsRepository } from './repositories/dashboard-stats.js';

@@ -1,6 +1,7 @@
 import pg from 'pg';
+import { isStoreUnavailable } from '../core/store-unavailable.js';
 import { DatabaseAccessError } from './data-paths.js';
-import type { DatabaseLocation } from './open-database.js';
+import type { DatabaseLocation } from './database-location.js';
 
 /**
  * How long the first connection to PostgreSQL may take before the server gives up. Without a limit a
@@ -125,8 +126,12 @@ function explainSqlite(error: unknown, path: string): DatabaseAccessError | null
  */
 export function explainDatabaseFailure(error: unknown, location: DatabaseLocation): unknown {
   if (error instanceof DatabaseAccessError) return error;
+  // The driver's own error says more here than the request path's "unavailable, try again".
+  const failure = isStoreUnavailable(error) ? error.cause : error;
   const explained =
-    location.kind === 'postgres' ? explainPostgres(error, location.url) : explainSqlite(error, location.path);
+    location.kind === 'postgres'
+      ? explainPostgres(failure, location.url)
+      : explainSqlite(failure, location.path);
   return explained ?? error;
 }
 

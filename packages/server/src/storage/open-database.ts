@@ -5,13 +5,12 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { DatabaseAccessError, prepareDataDirectory, regularFileSize } from './data-paths.js';
 import { explainDatabaseFailure } from './database-failures.js';
+import type { DatabaseLocation } from './database-location.js';
+import { withDriverFailuresTranslated } from './driver-failures.js';
 import { withNamedStatements } from './pg-named-statements.js';
 import { createPrivateFile } from './private-files.js';
 import type { Database } from './schema.js';
 import { immediateSqliteDialect } from './sqlite-dialect.js';
-import { withUniqueViolationsAsConflicts } from './unique-violations.js';
-
-export type DatabaseLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
 export interface OpenDatabase {
   db: Kysely<Database>;
@@ -77,7 +76,7 @@ export function openDatabase(
     });
     return {
       db: new Kysely<Database>({
-        dialect: withUniqueViolationsAsConflicts(
+        dialect: withDriverFailuresTranslated(
           new PostgresDialect({
             pool: options.preparedStatements === false ? pool : withNamedStatements(pool),
           }),
@@ -103,7 +102,7 @@ export function openDatabase(
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   return {
-    db: new Kysely<Database>({ dialect: withUniqueViolationsAsConflicts(immediateSqliteDialect(sqlite)) }),
+    db: new Kysely<Database>({ dialect: withDriverFailuresTranslated(immediateSqliteDialect(sqlite)) }),
     dialect: 'sqlite',
     sqlite,
   };

@@ -1,9 +1,9 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isUnavailable } from '../http/plugins/error-handler.js';
 import { createPostgresSchemaUrl, postgresAvailable } from '../test-support/test-store.js';
 import { withNamedStatements } from './pg-named-statements.js';
+import { asStoreUnavailable } from './unavailable-database.js';
 
 interface Schema {
   items: { id: number; name: string; extra?: string };
@@ -54,7 +54,7 @@ describe.runIf(await postgresAvailable())('PostgreSQL named statements', () => {
     const inTransaction = () =>
       db.transaction().execute((trx) => trx.selectFrom('items').selectAll().where('id', '=', 1).execute());
     const failure = await inTransaction().catch((error: unknown) => error);
-    expect(isUnavailable(failure)).toBe(true);
+    expect(asStoreUnavailable(failure)?.message).toBe('the database is unavailable; try again shortly');
     expect(await inTransaction()).toEqual([{ id: 1, name: 'one', extra: null }]);
   });
 

@@ -1,55 +1,4 @@
-import type { DatabaseConnection, Dialect, Driver } from 'kysely';
 import { DomainError } from '../core/domain-error.js';
-import { forwardingProxy } from './forwarding-proxy.js';
-
-/**
- * The database is the one place that can tell, race-free, that a value is already taken: checking first and
- * inserting after would let two parallel requests both pass the check. So every query runs through a
- * connection that turns a unique-constraint violation of either database into the domain's CONFLICT,
- * naming the table and columns (never the value, which may be a license key).
- */
-export function withUniqueViolationsAsConflicts(dialect: Dialect): Dialect {
-  return {
-    createAdapter: () => dialect.createAdapter(),
-    createIntrospector: (db) => dialect.createIntrospector(db),
-    createQueryCompiler: () => dialect.createQueryCompiler(),
-    createDriver: () => translatingDriver(dialect.createDriver()),
-  };
-}
-
-function translatingDriver(driver: Driver): Driver {
-  const connections = new WeakMap<DatabaseConnection, DatabaseConnection>();
-  const reals = new WeakMap<DatabaseConnection, DatabaseConnection>();
-  return forwardingProxy(driver, {
-    async acquireConnection() {
-      const connection = await driver.acquireConnection();
-      let wrapped = connections.get(connection);
-      if (!wrapped) {
-        wrapped = forwardingProxy(connection, {
-          async executeQuery(query) {
-            try {
-              return await connection.executeQuery(query);
-            } catch (error) {
-              throw asConflict(error) ?? error;
-            }
-          },
-        });
-        connections.set(connection, wrapped);
-        reals.set(wrapped, connection);
-      }
-      return wrapped;
-    },
-    // The driver's own methods get back the real connection, whose private state they use.
-    beginTransaction: (connection, settings) => driver.beginTransaction(unwrap(connection), settings),
-    commitTransaction: (connection) => driver.commitTransaction(unwrap(connection)),
-    rollbackTransaction: (connection) => driver.rollbackTransaction(unwrap(connection)),
-    releaseConnection: (connection) => driver.releaseConnection(unwrap(connection)),
-  });
-
-  function unwrap(connection: DatabaseConnection): DatabaseConnection {
-    return reals.get(connection) ?? connection;
-  }
-}
 
 const NOUNS: Record<string, string> = {
   products: 'a product',
@@ -61,7 +10,13 @@ const NOUNS: Record<string, string> = {
   license_templates: 'a license template',
 };
 
-/** The CONFLICT for a unique violation of SQLite or PostgreSQL, or null for any other error. */
+/**
+ * The CONFLICT for a unique violation of SQLite or PostgreSQL, or null for any other error. The database is
+ * the one place that can tell, race-free, that a value is already taken: checking first and inserting after
+ * would let two parallel requests both pass the check. So every statement runs through a driver that turns a
+ * unique violation of either database into this (driver-failures.ts), naming the table and columns (never
+ * the value, which may be a license key).
+ */
 export function asConflict(error: unknown): DomainError | null {
   const where = uniqueViolationOf(error);
   if (!where) return null;

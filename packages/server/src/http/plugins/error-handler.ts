@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, isDomainError } from '../../core/domain-error.js';
-import { isStalePreparedStatement } from '../../storage/pg-named-statements.js';
+import { isStoreUnavailable } from '../../core/store-unavailable.js';
 
 /** Every domain failure has exactly one HTTP status; the compiler checks the table is complete. */
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -86,8 +86,8 @@ export function registerErrorHandler(
     const known = frameworkError(error);
     if (known) return reply.status(known.status).send(errorBody(request, known.code, known.message));
     request.log.error({ err: error }, 'unhandled error');
-    if (isUnavailable(error)) {
-      return reply.status(503).send(errorBody(request, 'UNAVAILABLE', unavailableMessage(error)));
+    if (isStoreUnavailable(error)) {
+      return reply.status(503).send(errorBody(request, 'UNAVAILABLE', error.message));
     }
     return reply
       .status(500)
@@ -118,50 +118,4 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
         tooLong ? 'a path parameter is too long' : 'the URL is not valid percent-encoded UTF-8',
       ),
     );
-}
-
-/** SQLite result codes (extended ones start with them) and PostgreSQL SQLSTATEs of a storage failure. */
-const UNAVAILABLE_SQLITE = [
-  'SQLITE_BUSY',
-  'SQLITE_FULL',
-  'SQLITE_READONLY',
-  'SQLITE_IOERR',
-  'SQLITE_CANTOPEN',
-];
-const UNAVAILABLE_POSTGRES = ['57P01', '57P02', '57P03', '53100', '53200', '53300', '25006'];
-/** node-postgres reports a connection lost mid-query or a pool that cannot connect without a code. */
-const LOST_CONNECTION =
-  /^(Connection terminated|Client has encountered a connection error|Client was closed|timeout exceeded when trying to connect)/;
-
-/**
- * Failures of the database rather than of the request: connection failures (PostgreSQL restarting or
- * unreachable), a busy SQLite file, a full disk, a read-only database file. The answer is each surface's
- * "unavailable" (native 503, LimeLM 142, …), never a 500, and the server recovers once the database does.
- */
-export function isUnavailable(error: unknown): boolean {
-  if (error === null || typeof error !== 'object') return false;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string') {
-    if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'EPIPE')
-      return true;
-    if (code === 'ENOSPC' || code === 'EROFS' || code === 'EACCES') return true;
-    if (UNAVAILABLE_SQLITE.some((prefix) => code.startsWith(prefix))) return true;
-    if (UNAVAILABLE_POSTGRES.includes(code) || code.startsWith('08')) return true;
-  }
-  // A transaction that met a prepared statement gone stale under a schema change succeeds when retried.
-  if (isStalePreparedStatement(error)) return true;
-  const message = (error as { message?: unknown }).message;
-  return typeof message === 'string' && LOST_CONNECTION.test(message);
-}
-
-/** What the operator and the caller should read for a storage failure. */
-export function unavailableMessage(error: unknown): string {
-  const code = String((error as { code?: unknown }).code ?? '');
-  if (code.startsWith('SQLITE_FULL') || code === '53100' || code === 'ENOSPC')
-    return 'the database cannot be written: its disk is full';
-  if (code.startsWith('SQLITE_READONLY') || code === '25006' || code === 'EROFS')
-    return 'the database cannot be written: it is read-only';
-  if (code.startsWith('SQLITE_IOERR'))
-    return 'the database cannot be written: the disk refused the write (full, or over a file size limit)';
-  return 'the database is unavailable; try again shortly';
 }

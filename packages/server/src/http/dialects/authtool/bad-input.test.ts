@@ -1,9 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  authtool,
+  createKeys,
+  createPackage,
+  type Json,
+  multiBody,
+  singleBody,
+} from '../../../test-support/authtool-calls.js';
 import { emptyParameters } from '../../../test-support/growth-ratio.js';
 import { rowCounts } from '../../../test-support/row-counts.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
 import { testDialects } from '../../../test-support/test-store.js';
-import { authtool, createKeys, createPackage, type Json, multiBody, singleBody } from './test-calls.js';
 
 /**
  * Malformed and hostile requests on every endpoint: never a 5xx, always AuthTool's `{ message }` envelope,

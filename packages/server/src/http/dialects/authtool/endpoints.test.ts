@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorPrincipal } from '../../../core/principal.js';
-import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../../../test-support/test-app.js';
-import { testDialects } from '../../../test-support/test-store.js';
 import {
   authtool,
   createKeys,
@@ -11,7 +9,9 @@ import {
   issueApiKey,
   multiBody,
   singleBody,
-} from './test-calls.js';
+} from '../../../test-support/authtool-calls.js';
+import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../../../test-support/test-app.js';
+import { testDialects } from '../../../test-support/test-store.js';
 
 /**
  * Every documented status code on every endpoint, in AuthTool's envelope: 200/201, 400 (change-status body),

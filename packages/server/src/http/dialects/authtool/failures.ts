@@ -1,7 +1,7 @@
 import type { FastifyError } from 'fastify';
 import { type ErrorCode, isDomainError } from '../../../core/domain-error.js';
+import { isStoreUnavailable } from '../../../core/store-unavailable.js';
 import { TOKEN_REFUSALS } from '../../../core/token-limits.js';
-import { isUnavailable } from '../../plugins/error-handler.js';
 
 /** An answer in AuthTool's envelope: `{ message }`, plus `details` where the vendor sends them (400). */
 export class AuthToolFailure extends Error {
@@ -117,7 +117,7 @@ export function failureOf(
   }
   const known = frameworkFailure(error as FastifyError);
   if (known) return { failure: known, isBug: false };
-  if (isUnavailable(error)) {
+  if (isStoreUnavailable(error)) {
     return { failure: DOMAIN_FAILURES.UNAVAILABLE('', {}), isBug: true };
   }
   return { failure: new AuthToolFailure(500, 'Internal server error'), isBug: true };

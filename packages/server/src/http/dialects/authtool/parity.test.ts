@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
-import { testDialects } from '../../../test-support/test-store.js';
 import {
   activateDevice,
   activationOutcome,
@@ -14,7 +12,9 @@ import {
   multiBody,
   singleBody,
   validateNatively,
-} from './test-calls.js';
+} from '../../../test-support/authtool-calls.js';
+import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
+import { testDialects } from '../../../test-support/test-store.js';
 
 /**
  * The same key states seen through the native API and through AuthTool's detail view must agree: a reseller

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPackage, issueApiKey } from '../../../test-support/authtool-calls.js';
 import { runPhpTests } from '../../../test-support/php.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
-import { createPackage, issueApiKey } from './test-calls.js';
 
 /**
  * The "done when" of the AuthTool dialect: the vendor's own PHP cURL demo for key/multiple-activate (seed

@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../../../test-support/test-app.js';
-import { testDialects } from '../../../test-support/test-store.js';
 import {
   activateDevice,
   activationOutcome,
@@ -13,7 +11,9 @@ import {
   multiBody,
   singleBody,
   validateNatively,
-} from './test-calls.js';
+} from '../../../test-support/authtool-calls.js';
+import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../../../test-support/test-app.js';
+import { testDialects } from '../../../test-support/test-store.js';
 
 /** What AuthTool's documentation says keys do, through this dialect, with devices activating natively. */
 

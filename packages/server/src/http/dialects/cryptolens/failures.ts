@@ -1,7 +1,7 @@
 import type { FastifyError } from 'fastify';
 import { type ErrorCode, isDomainError } from '../../../core/domain-error.js';
 import { FINGERPRINT_CHARACTERS } from '../../../core/machine-identity.js';
-import { isUnavailable } from '../../plugins/error-handler.js';
+import { isStoreUnavailable } from '../../../core/store-unavailable.js';
 import { CryptolensFailure, MESSAGES } from './messages.js';
 
 interface Failure {
@@ -52,6 +52,6 @@ export function failureOf(error: unknown): Failure & { isBug: boolean } {
   if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
     return { message: MESSAGES.invalidInput, statusCode: 200, isBug: false };
   }
-  if (isUnavailable(error)) return { message: MESSAGES.unavailable, statusCode: 503, isBug: true };
+  if (isStoreUnavailable(error)) return { message: MESSAGES.unavailable, statusCode: 503, isBug: true };
   return { message: MESSAGES.serverError, statusCode: 500, isBug: true };
 }

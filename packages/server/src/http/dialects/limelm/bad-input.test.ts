@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyParameters } from '../../../test-support/growth-ratio.js';
+import { type CallParams, validCalls } from '../../../test-support/limelm-valid-calls.js';
 import { rowCounts } from '../../../test-support/row-counts.js';
 import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../../../test-support/test-app.js';
-import { type CallParams, validCalls } from './limelm-fixture.js';
 import { LIMELM_METHODS } from './methods/index.js';
 
 /**

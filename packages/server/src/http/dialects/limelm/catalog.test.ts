@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorPrincipal } from '../../../core/principal.js';
+import { call, fails, generateKey, ok } from '../../../test-support/limelm-calls.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
 import { testDialects } from '../../../test-support/test-store.js';
-import { call, fails, generateKey, ok } from './limelm-test-client.js';
 
 /** prod.* and feature.*: LimeLM products are products, versions are policies, fields are feature fields. */
 

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../../core/actor.js';
 import { encodeOfflineRequest } from '../../../core/offline-exchange.js';
 import { operatorPrincipal } from '../../../core/principal.js';
+import { ok, send } from '../../../test-support/limelm-calls.js';
 import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../../../test-support/test-app.js';
-import { ok, send } from './limelm-test-client.js';
 
 /**
  * Golden answers: the spec's XML examples (vendor documentation) and JSON recordings (dam/limelm cassettes)

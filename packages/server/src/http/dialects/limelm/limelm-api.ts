@@ -3,8 +3,8 @@ import { isDomainError } from '../../../core/domain-error.js';
 import type { Keyward } from '../../../core/keyward.js';
 import { isMethodAllowed } from '../../../core/method-lock.js';
 import { assertScope } from '../../../core/principal.js';
+import { isStoreUnavailable } from '../../../core/store-unavailable.js';
 import type { App } from '../../fastify-context.js';
-import { isUnavailable } from '../../plugins/error-handler.js';
 import { ADDRESS, authenticateToken, countRequest } from '../../plugins/rate-limits.js';
 import { MethodContext } from './context.js';
 import { type ErrorContext, LIMELM_ERRORS, type LimeLmError, toLimeLmError } from './errors.js';
@@ -78,7 +78,7 @@ export async function limelmApi(app: App, keyward: Keyward, options: LimelmOptio
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const known = toLimeLmError(error);
     if (known) return fail(request, reply, known);
-    if (isUnavailable(error))
+    if (isStoreUnavailable(error))
       return fail(request, reply, LIMELM_ERRORS.unavailable('the database is unreachable'));
     const status = error.statusCode ?? 500;
     if (status === 429) return fail(request, reply, LIMELM_ERRORS.unavailable(error.message));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeOfflineRequest, openOfflineResponse } from '../../../core/offline-exchange.js';
+import { fails, generateKey, ok, productWithVersion } from '../../../test-support/limelm-calls.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
-import { fails, generateKey, ok, productWithVersion } from './limelm-test-client.js';
 
 /** pkey.manualActivation, pkey.manualDeactivation, trial.manualVerifiedTrial over Keyward's offline format. */
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeOfflineRequest } from '../../../core/offline-exchange.js';
+import { call, generateKey, ok, type Param, productWithVersion } from '../../../test-support/limelm-calls.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
 import { testDialects } from '../../../test-support/test-store.js';
-import { call, generateKey, ok, type Param, productWithVersion } from './limelm-test-client.js';
 
 /**
  * Parity: the same license state gives the same outcome through the native API and through LimeLM, because

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fails, generateKey, ok, productWithVersion } from '../../../test-support/limelm-calls.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
-import { fails, generateKey, ok, productWithVersion } from './limelm-test-client.js';
 
 /** The pkey.* methods besides setDetails (set-details.test.ts) and the offline ones (offline.test.ts). */
 

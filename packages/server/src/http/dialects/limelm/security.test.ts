@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasScope, SCOPES, type Scope } from '../../../core/scopes.js';
+import { call, type Json } from '../../../test-support/limelm-calls.js';
+import { type CallParams, validCalls } from '../../../test-support/limelm-valid-calls.js';
 import { rowCounts } from '../../../test-support/row-counts.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
-import { type CallParams, validCalls } from './limelm-fixture.js';
-import { call, type Json } from './limelm-test-client.js';
 import { LIMELM_METHODS } from './methods/index.js';
 
 /**

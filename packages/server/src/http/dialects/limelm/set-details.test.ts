@@ -3,10 +3,10 @@ import { manualClock } from '../../../core/clock.js';
 import { createKeyward } from '../../../core/keyward.js';
 import { SecretBox } from '../../../core/secrets.js';
 import { createStore } from '../../../storage/create-store.js';
+import { call, fails, generateKey, ok, productWithVersion } from '../../../test-support/limelm-calls.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
 import { testDialects } from '../../../test-support/test-store.js';
 import { buildApp } from '../../build-app.js';
-import { call, fails, generateKey, ok, productWithVersion } from './limelm-test-client.js';
 
 /**
  * pkey.setDetails exactly as the seed (000_11bea0a614fc3dd6) describes it: every parameter, and every error

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fails, ok, parseXml, productWithVersion, send } from '../../../test-support/limelm-calls.js';
 import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../../../test-support/test-app.js';
-import { fails, ok, parseXml, productWithVersion, send } from './limelm-test-client.js';
 
 /** Transport (spec §1): how requests may arrive and how answers are shaped, malformed requests included. */
 

@@ -1,8 +1,8 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OFFLINE_EXTENSION_CONTEXT } from '../../../core/services/verified-trial-service.js';
+import { fails, ok, productWithVersion } from '../../../test-support/limelm-calls.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
-import { fails, ok, productWithVersion } from './limelm-test-client.js';
 
 /** trialExtension.* and the 143 permission error of trial methods. */
 

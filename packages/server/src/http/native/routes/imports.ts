@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
-import { IMPORT_KINDS, type ImportJob } from '../../../core/import-ports.js';
+import { IMPORT_KINDS } from '../../../core/import-ports.js';
 import type { Keyward } from '../../../core/keyward.js';
 import { assertUnrestricted } from '../../../core/principal.js';
+import { presentImportJob } from '../../../import/present-import-job.js';
 import { startImport } from '../../../import/run-import.js';
 import type { App } from '../../fastify-context.js';
 import { principalOf } from '../../plugins/authenticate.js';
@@ -61,33 +62,6 @@ const ImportCreate = Type.Object(
   },
   { additionalProperties: false },
 );
-
-/** Options as shown: bulky inputs (CSV text, key lists) only by size. */
-function presentOptions(options: Record<string, unknown>): Record<string, unknown> {
-  const { csv, keys, keyList, ...rest } = options;
-  return {
-    ...rest,
-    ...(typeof csv === 'string' ? { csvBytes: Buffer.byteLength(csv) } : {}),
-    ...(Array.isArray(keys) ? { keyCount: keys.length } : {}),
-    ...(typeof keyList === 'string' ? { keyListBytes: Buffer.byteLength(keyList) } : {}),
-  };
-}
-
-export const presentImportJob = (job: ImportJob) => ({
-  id: job.id,
-  kind: job.kind,
-  source: job.source,
-  status: job.status,
-  options: presentOptions(job.options),
-  counts: job.counts,
-  progress: { done: job.progressDone, total: job.progressTotal },
-  error: job.error,
-  replacesJobId: job.replacesJobId,
-  replacedByJobId: job.replacedByJobId,
-  createdAt: job.createdAt.toISOString(),
-  updatedAt: job.updatedAt.toISOString(),
-  finishedAt: job.finishedAt?.toISOString() ?? null,
-});
 
 /**
  * Imports run in the background of the process that took the request; their status is read with GET. A

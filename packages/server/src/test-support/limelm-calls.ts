@@ -1,7 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
-import { TEST_ADMIN_TOKEN, type TestApp } from '../../../test-support/test-app.js';
+import { TEST_ADMIN_TOKEN, type TestApp } from './test-app.js';
 
 /** Test-only helpers for the LimeLM dialect: form encoding as PHP's client does it, and envelope parsing. */
 

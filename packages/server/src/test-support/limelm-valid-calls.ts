@@ -1,6 +1,6 @@
-import { encodeOfflineRequest } from '../../../core/offline-exchange.js';
-import type { TestApp } from '../../../test-support/test-app.js';
-import { generateKey, ok, productWithVersion } from './limelm-test-client.js';
+import { encodeOfflineRequest } from '../core/offline-exchange.js';
+import { generateKey, ok, productWithVersion } from './limelm-calls.js';
+import type { TestApp } from './test-app.js';
 
 export type CallParams = Record<string, string | string[]>;
 
