@@ -34,7 +34,7 @@ import { withWebhookOutbox } from './repositories/webhook-outbox.js';
 import { webhookRepository } from './repositories/webhooks.js';
 import { requestTransactions, withRepositoriesOf } from './request-transactions.js';
 import type { Database } from './schema.js';
-import { groupCommitTransactions } from './sqlite-group-commit.js';
+import { groupCommitTransactions } from './sqlite/sqlite-group-commit.js';
 
 function repositoriesOver(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Repositories {
   return {
@@ -82,7 +82,7 @@ export function createStore(
   const database = openDatabase(location, options);
   const { db, dialect } = database;
   const transactions = requestTransactions({
-    // SQLite shares one fsync among the transactions that queue up meanwhile (see sqlite-group-commit.ts).
+    // SQLite shares one fsync among the transactions that queue up meanwhile (see sqlite/sqlite-group-commit.ts).
     begin:
       dialect === 'sqlite'
         ? groupCommitTransactions(db, (trx) => trx)

@@ -5,10 +5,10 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { DatabaseAccessError, prepareDataDirectory, regularFileSize } from './data-paths.js';
 import { explainDatabaseFailure } from './database-failures.js';
-import { withNamedStatements } from './pg-named-statements.js';
+import { withNamedStatements } from './postgres/pg-named-statements.js';
 import { createPrivateFile } from './private-files.js';
 import type { Database } from './schema.js';
-import { immediateSqliteDialect } from './sqlite-dialect.js';
+import { immediateSqliteDialect } from './sqlite/sqlite-dialect.js';
 import { withUniqueViolationsAsConflicts } from './unique-violations.js';
 
 export type DatabaseLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, isDomainError } from '../../core/domain-error.js';
-import { isStalePreparedStatement } from '../../storage/pg-named-statements.js';
+import { isStalePreparedStatement } from '../../storage/postgres/pg-named-statements.js';
 
 /** Every domain failure has exactly one HTTP status; the compiler checks the table is complete. */
 export const HTTP_STATUS: Record<ErrorCode, number> = {

@@ -1,8 +1,8 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isUnavailable } from '../http/plugins/error-handler.js';
-import { createPostgresSchemaUrl, postgresAvailable } from '../test-support/test-store.js';
+import { isUnavailable } from '../../http/plugins/error-handler.js';
+import { createPostgresSchemaUrl, postgresAvailable } from '../../test-support/test-store.js';
 import { withNamedStatements } from './pg-named-statements.js';
 
 interface Schema {
