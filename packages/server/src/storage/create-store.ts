@@ -33,7 +33,7 @@ import { verifiedTrialRepository } from './repositories/verified-trials.js';
 import { withWebhookOutbox } from './repositories/webhook-outbox.js';
 import { webhookRepository } from './repositories/webhooks.js';
 import { requestTransactions, withRepositoriesOf } from './request-transactions.js';
-import type { Database } from './schema.js';
+import type { Database } from './schema/index.js';
 import { groupCommitTransactions } from './sqlite/sqlite-group-commit.js';
 
 function repositoriesOver(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Repositories {

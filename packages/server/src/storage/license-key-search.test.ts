@@ -13,7 +13,7 @@ import {
 import { createStore } from './create-store.js';
 import { migrationProvider } from './migrate.js';
 import { licenseRepository } from './repositories/licenses.js';
-import type { Database } from './schema.js';
+import type { Database } from './schema/index.js';
 
 /**
  * Key search on both databases: any fragment of a key, ignoring case, dashes and spaces (core/key-search.ts),

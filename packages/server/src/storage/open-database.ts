@@ -7,7 +7,7 @@ import { DatabaseAccessError, prepareDataDirectory, regularFileSize } from './da
 import { explainDatabaseFailure } from './database-failures.js';
 import { withNamedStatements } from './postgres/pg-named-statements.js';
 import { createPrivateFile } from './private-files.js';
-import type { Database } from './schema.js';
+import type { Database } from './schema/index.js';
 import { immediateSqliteDialect } from './sqlite/sqlite-dialect.js';
 import { withUniqueViolationsAsConflicts } from './unique-violations.js';
 

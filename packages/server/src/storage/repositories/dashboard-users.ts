@@ -6,8 +6,8 @@ import type {
   DashboardUserRepository,
 } from '../../core/dashboard-ports.js';
 import { fromMillis, fromMillisOrNull } from '../columns.js';
-import type { DashboardUsersTable } from '../dashboard-schema.js';
-import type { Database } from '../schema.js';
+import type { DashboardUsersTable } from '../schema/dashboard.js';
+import type { Database } from '../schema/index.js';
 
 const toUserRecord = (row: Selectable<DashboardUsersTable>): DashboardUserRecord => ({
   id: Number(row.id),

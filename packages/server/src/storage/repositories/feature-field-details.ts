@@ -2,8 +2,8 @@ import type { Kysely, Selectable } from 'kysely';
 import type { FeatureFieldDetailsRepository } from '../../core/extra-ports.js';
 import type { FeatureFieldDetails } from '../../core/trial-model.js';
 import { fromFlag, toFlag } from '../columns.js';
-import type { FeatureFieldDetailsTable } from '../extra-schema.js';
-import type { Database } from '../schema.js';
+import type { FeatureFieldDetailsTable } from '../schema/catalog.js';
+import type { Database } from '../schema/index.js';
 
 const toDetails = (row: Selectable<FeatureFieldDetailsTable>): FeatureFieldDetails => ({
   id: row.id,

@@ -7,8 +7,8 @@ import type {
   ImportStatus,
 } from '../../core/import-ports.js';
 import { fromJson, fromMillis, fromMillisOrNull, toJson } from '../columns.js';
-import type { ImportJobsTable } from '../integration-schema.js';
-import type { Database } from '../schema.js';
+import type { ImportJobsTable } from '../schema/imports.js';
+import type { Database } from '../schema/index.js';
 
 const toJob = (row: Selectable<ImportJobsTable>): ImportJob => ({
   id: row.id,

@@ -1,6 +1,6 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { CleanableSweep, LicenseCleanupRepository } from '../../core/lifecycle-ports.js';
-import type { Database } from '../schema.js';
+import type { Database } from '../schema/index.js';
 
 export function licenseCleanupRepository(
   db: Kysely<Database>,

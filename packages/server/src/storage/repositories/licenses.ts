@@ -25,7 +25,8 @@ import {
   toMillisOrNull,
 } from '../columns.js';
 import { precompiled } from '../precompiled.js';
-import type { Database, LicensesTable } from '../schema.js';
+import type { Database } from '../schema/index.js';
+import type { LicensesTable } from '../schema/licenses.js';
 import { activeMachinesOf, toMachine } from './machines.js';
 import { policyById, toPolicy } from './policies.js';
 

@@ -4,7 +4,8 @@ import type { Machine } from '../../core/model.js';
 import type { MachineRepository } from '../../core/ports.js';
 import { fromFlag, fromMillis, fromMillisOrNull, toFlag, toMillisOrNull } from '../columns.js';
 import { precompiled } from '../precompiled.js';
-import type { Database, MachinesTable } from '../schema.js';
+import type { Database } from '../schema/index.js';
+import type { MachinesTable } from '../schema/licenses.js';
 
 export const toMachine = (row: Selectable<MachinesTable>): Machine => ({
   id: row.id,

@@ -1,8 +1,8 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { SignInCounter, SignInCounterRepository } from '../../core/dashboard-ports.js';
 import { fromMillisOrNull, toMillisOrNull } from '../columns.js';
-import type { SignInCountersTable } from '../dashboard-schema.js';
-import type { Database } from '../schema.js';
+import type { SignInCountersTable } from '../schema/dashboard.js';
+import type { Database } from '../schema/index.js';
 
 const toCounter = (row: Selectable<SignInCountersTable>): SignInCounter => ({
   key: row.key,

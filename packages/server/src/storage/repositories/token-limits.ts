@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { TokenLimitRepository } from '../../core/extra-ports.js';
 import { toFlag } from '../columns.js';
-import type { Database } from '../schema.js';
+import type { Database } from '../schema/index.js';
 
 export function tokenLimitRepository(
   db: Kysely<Database>,

@@ -13,8 +13,8 @@ import type {
   WebhookAttemptsTable,
   WebhookDeliveriesTable,
   WebhookEndpointsTable,
-} from '../integration-schema.js';
-import type { Database } from '../schema.js';
+} from '../schema/events.js';
+import type { Database } from '../schema/index.js';
 
 const toEndpoint = (row: Selectable<WebhookEndpointsTable>): WebhookEndpoint => ({
   id: row.id,
