@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { DatabaseAdapter } from '../database-adapter.js';
-import { likeKeyFragments } from './key-search.js';
+import { likeKeyFragments } from './key-fragment-search.js';
 import { addPostgresKeySearch } from './key-search-schema.js';
 import { explainPostgresFailure, probePostgres } from './postgres-failures.js';
 

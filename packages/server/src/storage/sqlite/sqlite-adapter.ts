@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { DatabaseAdapter } from '../database-adapter.js';
+import { trigramKeyFragments } from './key-fragment-search.js';
 import { addSqliteKeySearch } from './key-search-schema.js';
-import { trigramKeyFragments } from './key-trigrams.js';
 import { explainSqliteFailure } from './sqlite-failures.js';
 import { groupCommitTransactions } from './sqlite-group-commit.js';
 
