@@ -1,4 +1,4 @@
-/** Conversions between domain values and the portable column encodings described in schema.ts. */
+/** Conversions between domain values and the portable column encodings described in schema/column-types.ts. */
 
 export const toMillis = (date: Date): number => date.getTime();
 export const toMillisOrNull = (date: Date | null | undefined): number | null =>

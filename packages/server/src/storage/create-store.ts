@@ -1,9 +1,9 @@
 import { type Kysely, sql } from 'kysely';
 import type { Repositories, Store } from '../core/ports.js';
+import type { DatabaseAdapter } from './database-adapter.js';
 import { firstContact } from './database-failures.js';
-import type { DatabaseLocation } from './database-location.js';
 import { migrateToLatest } from './migrate.js';
-import { type OpenDatabase, openDatabase } from './open-database.js';
+import { type DatabaseLocation, type OpenDatabase, type OpenOptions, openDatabase } from './open-database.js';
 import { analyticsEventRepository } from './repositories/analytics-events.js';
 import { customerRepository } from './repositories/customers.js';
 import { statsRepository } from './repositories/dashboard-stats.js';
@@ -34,38 +34,37 @@ import { verifiedTrialRepository } from './repositories/verified-trials.js';
 import { withWebhookOutbox } from './repositories/webhook-outbox.js';
 import { webhookRepository } from './repositories/webhooks.js';
 import { requestTransactions, withRepositoriesOf } from './request-transactions.js';
-import type { Database } from './schema.js';
-import { groupCommitTransactions } from './sqlite-group-commit.js';
+import type { Database } from './schema/index.js';
 
-function repositoriesOver(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Repositories {
+function repositoriesOver(db: Kysely<Database>, adapter: DatabaseAdapter): Repositories {
   return {
     products: productRepository(db),
     policies: policyRepository(db),
-    licenses: licenseRepository(db, dialect),
+    licenses: licenseRepository(db, adapter),
     managedPolicies: managedPolicyRepository(db),
-    licenseCleanup: licenseCleanupRepository(db, dialect),
-    machines: machineRepository(db, dialect),
+    licenseCleanup: licenseCleanupRepository(db, adapter),
+    machines: machineRepository(db, adapter),
     customers: customerRepository(db),
     dataObjects: dataObjectRepository(db),
     events: withWebhookOutbox(db, eventRepository(db)),
-    webhooks: webhookRepository(db, dialect),
+    webhooks: webhookRepository(db, adapter),
     expiryNotices: expiryNoticeRepository(db),
-    imports: importRepository(db, dialect),
+    imports: importRepository(db, adapter),
     tokens: tokenRepository(db),
     signingKeys: signingKeyRepository(db),
     idempotency: idempotencyRepository(db),
-    tokenLimits: tokenLimitRepository(db, dialect),
+    tokenLimits: tokenLimitRepository(db, adapter),
     policyProfiles: policyProfileRepository(db),
     verifiedTrials: verifiedTrialRepository(db),
     trialExtensions: trialExtensionRepository(db),
-    featureFieldDetails: featureFieldDetailsRepository(db, dialect),
+    featureFieldDetails: featureFieldDetailsRepository(db, adapter),
     licenseSearch: licenseSearchRepository(db),
     resellers: resellerRepository(db),
     licenseTemplates: licenseTemplateRepository(db),
     messages: messageRepository(db),
-    dashboardUsers: dashboardUserRepository(db, dialect),
+    dashboardUsers: dashboardUserRepository(db, adapter),
     dashboardSessions: dashboardSessionRepository(db),
-    signInCounters: signInCounterRepository(db, dialect),
+    signInCounters: signInCounterRepository(db, adapter),
     stats: statsRepository(db),
     analyticsEvents: analyticsEventRepository(db),
   };
@@ -76,25 +75,18 @@ export interface KeywardStore extends Store {
   migrate(): Promise<string[]>;
 }
 
-export function createStore(
-  location: DatabaseLocation,
-  options: { poolSize?: number; durability?: 'full' | 'fast'; preparedStatements?: boolean } = {},
-): KeywardStore {
+export function createStore(location: DatabaseLocation, options: OpenOptions = {}): KeywardStore {
   const database = openDatabase(location, options);
-  const { db, dialect } = database;
+  const { db, adapter } = database;
   const transactions = requestTransactions({
-    // SQLite shares one fsync among the transactions that queue up meanwhile (see sqlite-group-commit.ts).
-    begin:
-      dialect === 'sqlite'
-        ? groupCommitTransactions(db, (trx) => trx)
-        : (work) => db.transaction().execute((trx) => work(trx)),
-    repositoriesOver: (executor) => repositoriesOver(executor, dialect),
+    begin: adapter.transactionRunner(db),
+    repositoriesOver: (executor) => repositoriesOver(executor, adapter),
   });
   const store = {
-    dialect,
+    dialect: adapter.name,
     database,
     // The first work of every command: a database it cannot reach or use fails in one line that says why.
-    migrate: () => firstContact(location, () => migrateToLatest(db as Kysely<unknown>, dialect)),
+    migrate: () => firstContact(adapter, () => migrateToLatest(db as Kysely<unknown>, adapter)),
     transaction: transactions.transaction,
     unitOfWork: transactions.unitOfWork,
     detached: transactions.detached,
@@ -106,5 +98,5 @@ export function createStore(
     },
   };
   // Reads inside a request's unit of work go to its transaction (request-transactions.ts).
-  return withRepositoriesOf(store, repositoriesOver(db, dialect), transactions.current);
+  return withRepositoriesOf(store, repositoriesOver(db, adapter), transactions.current);
 }

@@ -1,4 +1,5 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import type { DatabaseAdapter } from './database-adapter.js';
 import * as initial from './migrations/001-initial.js';
 import * as cryptolens from './migrations/002-cryptolens.js';
 import * as limelm from './migrations/003-limelm.js';
@@ -14,37 +15,41 @@ import * as licenseKeySearch from './migrations/013-license-key-search.js';
 import * as webhookImportRecords from './migrations/014-webhook-import-records.js';
 import * as analyticsEvents from './migrations/015-analytics-events.js';
 
-type Dialect = 'sqlite' | 'postgres';
+type MigrationModule = { up(db: Kysely<unknown>, adapter: DatabaseAdapter): Promise<void> };
+
+const MIGRATIONS: Record<string, MigrationModule> = {
+  '001-initial': initial,
+  '002-cryptolens': cryptolens,
+  '003-limelm': limelm,
+  '004-authtool': authtool,
+  '006-dashboard': dashboard,
+  '007-webhooks': webhooks,
+  '008-imports': imports,
+  '009-issued-tokens': issuedTokens,
+  '010-sign-in-counters': signInCounters,
+  '011-import-reruns': importReruns,
+  '012-lapsed-leases': lapsedLeases,
+  '013-license-key-search': licenseKeySearch,
+  '014-webhook-import-records': webhookImportRecords,
+  '015-analytics-events': analyticsEvents,
+};
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
-export function migrationProvider(dialect: Dialect): MigrationProvider {
-  const all: Record<string, Migration> = {
-    '001-initial': { up: (db) => initial.up(db, dialect) },
-    '002-cryptolens': { up: (db) => cryptolens.up(db, dialect) },
-    '003-limelm': { up: (db) => limelm.up(db, dialect) },
-    '004-authtool': { up: (db) => authtool.up(db, dialect) },
-    '006-dashboard': { up: (db) => dashboard.up(db, dialect) },
-    '007-webhooks': { up: (db) => webhooks.up(db, dialect) },
-    '008-imports': { up: (db) => imports.up(db, dialect) },
-    '009-issued-tokens': { up: (db) => issuedTokens.up(db, dialect) },
-    '010-sign-in-counters': { up: (db) => signInCounters.up(db, dialect) },
-    '011-import-reruns': { up: (db) => importReruns.up(db, dialect) },
-    '012-lapsed-leases': { up: (db) => lapsedLeases.up(db, dialect) },
-    '013-license-key-search': { up: (db) => licenseKeySearch.up(db, dialect) },
-    '014-webhook-import-records': { up: (db) => webhookImportRecords.up(db, dialect) },
-    '015-analytics-events': { up: (db) => analyticsEvents.up(db, dialect) },
-  };
+export function migrationProvider(adapter: DatabaseAdapter): MigrationProvider {
+  const all: Record<string, Migration> = {};
+  for (const [name, migration] of Object.entries(MIGRATIONS))
+    all[name] = { up: (db) => migration.up(db, adapter) };
   return { getMigrations: async () => all };
 }
 
 /** Brings the schema up to date; safe to run from several processes at once (Kysely locks the table). */
-export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
+export async function migrateToLatest(db: Kysely<unknown>, adapter: DatabaseAdapter): Promise<string[]> {
   // Unless told the schema, Kysely takes its bookkeeping tables in any schema of the database for its own, so a
   // second Keyward (or test store) in a neighbouring PostgreSQL schema would never create them and then fail.
-  const migrationTableSchema = dialect === 'postgres' ? await currentSchema(db) : null;
+  const migrationTableSchema = await adapter.migrationTableSchema(db);
   const migrator = new Migrator({
     db,
-    provider: migrationProvider(dialect),
+    provider: migrationProvider(adapter),
     ...(migrationTableSchema ? { migrationTableSchema } : {}),
   });
   for (let attempt = 1; ; attempt++) {
@@ -63,10 +68,4 @@ export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Pr
       await new Promise((done) => setTimeout(done, 20 * attempt));
     }
   }
-}
-
-/** The schema unqualified names resolve to: the first existing one of the connection's search_path. */
-async function currentSchema(db: Kysely<unknown>): Promise<string | null> {
-  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
-  return rows[0]?.schema ?? null;
 }

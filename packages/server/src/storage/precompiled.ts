@@ -1,5 +1,5 @@
 import type { Compilable, CompiledQuery, DialectAdapter, Kysely } from 'kysely';
-import type { Database } from './schema.js';
+import type { Database } from './schema/index.js';
 
 const marker = (index: number) => `\u0000precompiled parameter ${index}\u0000`;
 

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { type Kysely, sql } from 'kysely';
 import type { Repositories, UnitOfWork } from '../core/ports.js';
-import type { Database } from './schema.js';
+import type { Database } from './schema/index.js';
 
 type Executor = Kysely<Database>;
 /** The store's own transaction: one BEGIN … COMMIT (SQLite: a member of a group commit). */

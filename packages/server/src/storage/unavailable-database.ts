@@ -1,5 +1,5 @@
 import { StoreUnavailableError } from '../core/store-unavailable.js';
-import { isStalePreparedStatement } from './pg-named-statements.js';
+import { isStalePreparedStatement } from './postgres/pg-named-statements.js';
 
 /** SQLite result codes (extended ones start with them) and PostgreSQL SQLSTATEs of a storage failure. */
 const UNAVAILABLE_SQLITE = [

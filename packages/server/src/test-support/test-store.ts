@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createStore, type KeywardStore } from '../storage/create-store.js';
+import type { DatabaseLocation } from '../storage/open-database.js';
 
 export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -47,6 +48,25 @@ export async function createPostgresSchemaUrl(): Promise<{ url: string; drop: ()
 
 export type TestDialect = 'sqlite' | 'postgres';
 
+/** A database of its own for one test, not yet migrated; `drop` removes it once its stores are closed. */
+export interface TestDatabase {
+  location: DatabaseLocation;
+  drop(): Promise<void>;
+}
+
+/** Where each kind of test database lives: SQLite in memory, PostgreSQL in a schema of its own. */
+const TEST_DATABASES: Record<TestDialect, () => Promise<TestDatabase>> = {
+  sqlite: async () => ({ location: { kind: 'sqlite', path: ':memory:' }, drop: async () => {} }),
+  postgres: async () => {
+    const { url, drop } = await createPostgresSchemaUrl();
+    return { location: { kind: 'postgres', url }, drop };
+  },
+};
+
+export function createTestDatabase(dialect: TestDialect): Promise<TestDatabase> {
+  return TEST_DATABASES[dialect]();
+}
+
 /**
  * A migrated, empty store; `dispose` closes it and removes its data. `poolSize` sets the PostgreSQL pool, so
  * concurrency tests can make transactions really race (SQLite has one connection either way).
@@ -55,13 +75,8 @@ export async function createTestStore(
   dialect: TestDialect,
   options: { poolSize?: number } = {},
 ): Promise<KeywardStore & { dispose(): Promise<void> }> {
-  if (dialect === 'sqlite') {
-    const store = createStore({ kind: 'sqlite', path: ':memory:' });
-    await store.migrate();
-    return Object.assign(store, { dispose: () => store.close() });
-  }
-  const { url, drop } = await createPostgresSchemaUrl();
-  const store = createStore({ kind: 'postgres', url }, options);
+  const { location, drop } = await createTestDatabase(dialect);
+  const store = createStore(location, options);
   try {
     await store.migrate();
   } catch (error) {

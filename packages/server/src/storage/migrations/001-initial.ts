@@ -1,21 +1,16 @@
-import { type CreateTableBuilder, type Kysely, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import type { DatabaseAdapter } from '../database-adapter.js';
 
-type Dialect = 'sqlite' | 'postgres';
-
-function withId<T extends string>(table: CreateTableBuilder<T>, dialect: Dialect, big = false) {
-  return dialect === 'postgres'
-    ? table.addColumn('id', big ? 'bigserial' : 'serial', (c) => c.primaryKey())
-    : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
-}
-
-export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
-  await withId(db.schema.createTable('products'), dialect)
+export async function up(db: Kysely<unknown>, adapter: DatabaseAdapter): Promise<void> {
+  await adapter
+    .addAutoIncrementId(db.schema.createTable('products'))
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('code', 'text', (c) => c.unique())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
 
-  await withId(db.schema.createTable('policies'), dialect)
+  await adapter
+    .addAutoIncrementId(db.schema.createTable('policies'))
     .addColumn('product_id', 'integer', (c) => c.notNull().references('products.id'))
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('max_machines', 'integer', (c) => c.notNull())
@@ -35,7 +30,8 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .execute();
   await db.schema.createIndex('policies_product').on('policies').column('product_id').execute();
 
-  await withId(db.schema.createTable('customers'), dialect)
+  await adapter
+    .addAutoIncrementId(db.schema.createTable('customers'))
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('email', 'text')
     .addColumn('company', 'text')
@@ -43,7 +39,8 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .execute();
   await db.schema.createIndex('customers_email').on('customers').column('email').execute();
 
-  await withId(db.schema.createTable('licenses'), dialect)
+  await adapter
+    .addAutoIncrementId(db.schema.createTable('licenses'))
     .addColumn('key', 'text', (c) => c.notNull().unique())
     .addColumn('policy_id', 'integer', (c) => c.notNull().references('policies.id'))
     .addColumn('product_id', 'integer', (c) => c.notNull().references('products.id'))
@@ -99,7 +96,8 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .execute();
   await db.schema.createIndex('license_tags_tag').on('license_tags').columns(['tag', 'license_id']).execute();
 
-  await withId(db.schema.createTable('machines'), dialect)
+  await adapter
+    .addAutoIncrementId(db.schema.createTable('machines'))
     .addColumn('license_id', 'integer', (c) => c.notNull().references('licenses.id').onDelete('cascade'))
     .addColumn('fingerprint', 'text', (c) => c.notNull())
     .addColumn('name', 'text')
@@ -124,7 +122,8 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .where(sql.ref('deactivated_at'), 'is', null)
     .execute();
 
-  await withId(db.schema.createTable('data_objects'), dialect)
+  await adapter
+    .addAutoIncrementId(db.schema.createTable('data_objects'))
     .addColumn('owner_type', 'text', (c) => c.notNull())
     .addColumn('owner_id', 'integer', (c) => c.notNull())
     .addColumn('name', 'text', (c) => c.notNull())
@@ -133,7 +132,8 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addUniqueConstraint('data_objects_owner_name', ['owner_type', 'owner_id', 'name'])
     .execute();
 
-  await withId(db.schema.createTable('events'), dialect, true)
+  await adapter
+    .addAutoIncrementId(db.schema.createTable('events'), { big: true })
     .addColumn('type', 'text', (c) => c.notNull())
     .addColumn('license_id', 'integer')
     .addColumn('product_id', 'integer')
@@ -148,7 +148,8 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   await db.schema.createIndex('events_product').on('events').columns(['product_id', 'id']).execute();
   await db.schema.createIndex('events_type').on('events').columns(['type', 'id']).execute();
 
-  await withId(db.schema.createTable('api_tokens'), dialect)
+  await adapter
+    .addAutoIncrementId(db.schema.createTable('api_tokens'))
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('prefix', 'text', (c) => c.notNull())
     .addColumn('secret_hash', 'text', (c) => c.notNull().unique())
@@ -165,7 +166,8 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('last_used_at', 'bigint')
     .execute();
 
-  await withId(db.schema.createTable('signing_keys'), dialect)
+  await adapter
+    .addAutoIncrementId(db.schema.createTable('signing_keys'))
     .addColumn('algorithm', 'text', (c) => c.notNull().unique())
     .addColumn('public_key_pem', 'text', (c) => c.notNull())
     .addColumn('sealed_private_key', 'text', (c) => c.notNull())

@@ -1,20 +1,14 @@
-import { type CreateTableBuilder, type Kysely, sql } from 'kysely';
-
-type Dialect = 'sqlite' | 'postgres';
-
-function withId<T extends string>(table: CreateTableBuilder<T>, dialect: Dialect) {
-  return dialect === 'postgres'
-    ? table.addColumn('id', 'serial', (c) => c.primaryKey())
-    : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
-}
+import { type Kysely, sql } from 'kysely';
+import type { DatabaseAdapter } from '../database-adapter.js';
 
 /**
  * What the Cryptolens dialect needs from the domain: token locks, license terms with trial activation,
  * per-machine trial keys, resellers, license templates, customer secrets, broadcast messages, and separate
  * pools for floating and node-locked seats. Every change is additive. SQLite adds one column per statement.
  */
-export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
-  await withId(db.schema.createTable('resellers'), dialect)
+export async function up(db: Kysely<unknown>, adapter: DatabaseAdapter): Promise<void> {
+  await adapter
+    .addAutoIncrementId(db.schema.createTable('resellers'))
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('url', 'text')
     .addColumn('email', 'text')
@@ -23,7 +17,8 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
 
-  await withId(db.schema.createTable('license_templates'), dialect)
+  await adapter
+    .addAutoIncrementId(db.schema.createTable('license_templates'))
     .addColumn('name', 'text', (c) => c.notNull())
     // A template belongs to its policy and goes with it.
     .addColumn('policy_id', 'integer', (c) => c.notNull().references('policies.id').onDelete('cascade'))
@@ -41,7 +36,8 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .columns(['policy_id', 'id'])
     .execute();
 
-  await withId(db.schema.createTable('messages'), dialect)
+  await adapter
+    .addAutoIncrementId(db.schema.createTable('messages'))
     .addColumn('channel', 'text', (c) => c.notNull())
     .addColumn('content', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())

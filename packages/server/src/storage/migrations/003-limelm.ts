@@ -1,12 +1,5 @@
-import type { CreateTableBuilder, Kysely } from 'kysely';
-
-type Dialect = 'sqlite' | 'postgres';
-
-function withId<T extends string>(table: CreateTableBuilder<T>, dialect: Dialect) {
-  return dialect === 'postgres'
-    ? table.addColumn('id', 'serial', (c) => c.primaryKey())
-    : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
-}
+import type { Kysely } from 'kysely';
+import type { DatabaseAdapter } from '../database-adapter.js';
 
 /**
  * What the LimeLM dialect needed from core, added without touching earlier tables' rows: token limits
@@ -14,7 +7,7 @@ function withId<T extends string>(table: CreateTableBuilder<T>, dialect: Dialect
  * text, buy link), verified trials and trial extensions, and stable ids for feature fields. Everything that
  * hangs off a policy or token goes with it (ON DELETE CASCADE), so deleting a policy keeps working.
  */
-export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+export async function up(db: Kysely<unknown>, adapter: DatabaseAdapter): Promise<void> {
   await db.schema.alterTable('api_tokens').addColumn('max_client_addresses', 'integer').execute();
   await db.schema.alterTable('api_tokens').addColumn('activation_allowance', 'bigint').execute();
   await db.schema
@@ -42,7 +35,8 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('buy_url', 'text')
     .execute();
 
-  await withId(db.schema.createTable('feature_field_details'), dialect)
+  await adapter
+    .addAutoIncrementId(db.schema.createTable('feature_field_details'))
     .addColumn('policy_id', 'integer', (c) => c.notNull().references('policies.id').onDelete('cascade'))
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('description', 'text')
@@ -51,7 +45,8 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addUniqueConstraint('feature_field_details_policy_name', ['policy_id', 'name'])
     .execute();
 
-  await withId(db.schema.createTable('trials'), dialect)
+  await adapter
+    .addAutoIncrementId(db.schema.createTable('trials'))
     .addColumn('policy_id', 'integer', (c) => c.notNull().references('policies.id').onDelete('cascade'))
     .addColumn('fingerprint', 'text', (c) => c.notNull())
     .addColumn('ip', 'text')
@@ -64,7 +59,8 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .execute();
   await db.schema.createIndex('trials_started').on('trials').columns(['policy_id', 'started_at']).execute();
 
-  await withId(db.schema.createTable('trial_extensions'), dialect)
+  await adapter
+    .addAutoIncrementId(db.schema.createTable('trial_extensions'))
     .addColumn('policy_id', 'integer', (c) => c.notNull().references('policies.id').onDelete('cascade'))
     .addColumn('code', 'text', (c) => c.notNull().unique())
     .addColumn('is_online', 'integer', (c) => c.notNull())

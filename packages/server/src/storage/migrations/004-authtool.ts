@@ -1,13 +1,11 @@
 import { type Kysely, sql } from 'kysely';
 
-type Dialect = 'sqlite' | 'postgres';
-
 /**
  * What the AuthTool dialect needs from the domain, all additive: calendar periods on licenses (a key's term
  * from creation, and each activation's own validity), the policy each product keeps per kind of key issued
  * without naming one, and an index for the sweeper of cleanable licenses.
  */
-export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {
+export async function up(db: Kysely<unknown>): Promise<void> {
   // `7 day`, `1 month`: kept as given, because a calendar month is no fixed number of seconds.
   await db.schema.alterTable('licenses').addColumn('activation_period', 'text').execute();
   await db.schema.alterTable('licenses').addColumn('term_period', 'text').execute();

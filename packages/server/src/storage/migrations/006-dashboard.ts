@@ -1,19 +1,13 @@
-import { type CreateTableBuilder, type Kysely, sql } from 'kysely';
-
-type Dialect = 'sqlite' | 'postgres';
-
-function withId<T extends string>(table: CreateTableBuilder<T>, dialect: Dialect) {
-  return dialect === 'postgres'
-    ? table.addColumn('id', 'serial', (c) => c.primaryKey())
-    : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
-}
+import { type Kysely, sql } from 'kysely';
+import type { DatabaseAdapter } from '../database-adapter.js';
 
 /**
  * The web dashboard: its users (scrypt password hashes), their sessions (only a hash of the cookie's secret
  * is kept), and the indexes the overview needs to stay fast over millions of licenses and events.
  */
-export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
-  await withId(db.schema.createTable('dashboard_users'), dialect)
+export async function up(db: Kysely<unknown>, adapter: DatabaseAdapter): Promise<void> {
+  await adapter
+    .addAutoIncrementId(db.schema.createTable('dashboard_users'))
     .addColumn('email', 'text', (c) => c.notNull().unique())
     .addColumn('password_hash', 'text', (c) => c.notNull())
     .addColumn('role', 'text', (c) => c.notNull())
@@ -21,7 +15,8 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('last_sign_in_at', 'bigint')
     .execute();
 
-  await withId(db.schema.createTable('dashboard_sessions'), dialect)
+  await adapter
+    .addAutoIncrementId(db.schema.createTable('dashboard_sessions'))
     .addColumn('user_id', 'integer', (c) => c.notNull().references('dashboard_users.id').onDelete('cascade'))
     .addColumn('secret_hash', 'text', (c) => c.notNull().unique())
     .addColumn('ip', 'text')

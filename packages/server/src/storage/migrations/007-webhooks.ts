@@ -1,20 +1,14 @@
-import { type CreateTableBuilder, type Kysely, sql } from 'kysely';
-
-type Dialect = 'sqlite' | 'postgres';
-
-function withId<T extends string>(table: CreateTableBuilder<T>, dialect: Dialect, big = false) {
-  return dialect === 'postgres'
-    ? table.addColumn('id', big ? 'bigserial' : 'serial', (c) => c.primaryKey())
-    : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
-}
+import { type Kysely, sql } from 'kysely';
+import type { DatabaseAdapter } from '../database-adapter.js';
 
 /**
  * Webhooks: endpoints, the outbox of deliveries (written in the transaction that appends the event), every
  * attempt with its response, and the notices of the expiry scheduler (one row per license, kind and expiry,
  * so each "expiring soon" and "expired" event is emitted once however many processes run it).
  */
-export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
-  await withId(db.schema.createTable('webhook_endpoints'), dialect)
+export async function up(db: Kysely<unknown>, adapter: DatabaseAdapter): Promise<void> {
+  await adapter
+    .addAutoIncrementId(db.schema.createTable('webhook_endpoints'))
     .addColumn('url', 'text', (c) => c.notNull())
     .addColumn('description', 'text')
     .addColumn('event_types', 'text', (c) => c.notNull())
@@ -25,7 +19,8 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
 
-  await withId(db.schema.createTable('webhook_deliveries'), dialect, true)
+  await adapter
+    .addAutoIncrementId(db.schema.createTable('webhook_deliveries'), { big: true })
     .addColumn('endpoint_id', 'integer', (c) =>
       c.notNull().references('webhook_endpoints.id').onDelete('cascade'),
     )
@@ -55,7 +50,8 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .columns(['endpoint_id', 'id'])
     .execute();
 
-  await withId(db.schema.createTable('webhook_attempts'), dialect, true)
+  await adapter
+    .addAutoIncrementId(db.schema.createTable('webhook_attempts'), { big: true })
     .addColumn('delivery_id', 'bigint', (c) =>
       c.notNull().references('webhook_deliveries.id').onDelete('cascade'),
     )

@@ -1,20 +1,14 @@
-import type { CreateTableBuilder, Kysely } from 'kysely';
-
-type Dialect = 'sqlite' | 'postgres';
-
-function withId<T extends string>(table: CreateTableBuilder<T>, dialect: Dialect) {
-  return dialect === 'postgres'
-    ? table.addColumn('id', 'serial', (c) => c.primaryKey())
-    : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
-}
+import type { Kysely } from 'kysely';
+import type { DatabaseAdapter } from '../database-adapter.js';
 
 /**
  * Imports: each job with its sealed credential and checkpoint (so an interrupted job continues where it
  * stopped), and the link from every record of a source to the Keyward record made from it (so a second run
  * updates instead of duplicating).
  */
-export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
-  await withId(db.schema.createTable('import_jobs'), dialect)
+export async function up(db: Kysely<unknown>, adapter: DatabaseAdapter): Promise<void> {
+  await adapter
+    .addAutoIncrementId(db.schema.createTable('import_jobs'))
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('source', 'text', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())

@@ -1,12 +1,10 @@
 import type { Kysely } from 'kysely';
 
-type Dialect = 'sqlite' | 'postgres';
-
 /**
  * Sign-in throttling's counters (core/sign-in-throttle.ts), in the database so that every server process
  * spends one budget. Keys are opaque hashes: no email address or client address is stored in the clear.
  */
-export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {
+export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('sign_in_counters')
     .addColumn('key', 'text', (c) => c.primaryKey())

@@ -1,17 +1,13 @@
 import type { Kysely } from 'kysely';
-
-type Dialect = 'sqlite' | 'postgres';
+import type { DatabaseAdapter } from '../database-adapter.js';
 
 /**
  * Feature-usage analytics that apps report (Cryptolens' ai/RegisterEvent), apart from the audit log. An event
  * goes with its product and keeps itself when its license is deleted (it then names none).
  */
-export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
-  const table = db.schema.createTable('analytics_events');
-  await (dialect === 'postgres'
-    ? table.addColumn('id', 'bigserial', (c) => c.primaryKey())
-    : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-  )
+export async function up(db: Kysely<unknown>, adapter: DatabaseAdapter): Promise<void> {
+  await adapter
+    .addAutoIncrementId(db.schema.createTable('analytics_events'), { big: true })
     .addColumn('product_id', 'integer', (c) => c.references('products.id').onDelete('cascade'))
     .addColumn('license_id', 'integer', (c) => c.references('licenses.id').onDelete('set null'))
     .addColumn('machine_code', 'text')

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { AnalyticsEvent, AnalyticsEventRepository } from '../../core/analytics-ports.js';
-import type { AnalyticsEventsTable } from '../analytics-schema.js';
 import { fromMillis } from '../columns.js';
-import type { Database } from '../schema.js';
+import type { AnalyticsEventsTable } from '../schema/analytics.js';
+import type { Database } from '../schema/index.js';
 
 type Row = Omit<AnalyticsEventsTable, 'id'> & { id: number | string; key: string | null };
 

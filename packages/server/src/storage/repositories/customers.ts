@@ -2,7 +2,8 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Customer } from '../../core/model.js';
 import type { CustomerRepository } from '../../core/ports.js';
 import { fromMillis } from '../columns.js';
-import type { CustomersTable, Database } from '../schema.js';
+import type { CustomersTable } from '../schema/customers.js';
+import type { Database } from '../schema/index.js';
 
 const toCustomer = (row: Selectable<CustomersTable>): Customer => ({
   id: row.id,

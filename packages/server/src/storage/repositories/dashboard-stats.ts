@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { StatsRepository } from '../../core/dashboard-ports.js';
-import type { Database } from '../schema.js';
+import type { Database } from '../schema/index.js';
 
 type Counted = { count: number | string };
 const number = (rows: Counted[]) => Number(rows[0]?.count ?? 0);

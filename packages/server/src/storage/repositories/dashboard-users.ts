@@ -6,8 +6,9 @@ import type {
   DashboardUserRepository,
 } from '../../core/dashboard-ports.js';
 import { fromMillis, fromMillisOrNull } from '../columns.js';
-import type { DashboardUsersTable } from '../dashboard-schema.js';
-import type { Database } from '../schema.js';
+import type { DatabaseAdapter } from '../database-adapter.js';
+import type { DashboardUsersTable } from '../schema/dashboard.js';
+import type { Database } from '../schema/index.js';
 
 const toUserRecord = (row: Selectable<DashboardUsersTable>): DashboardUserRecord => ({
   id: Number(row.id),
@@ -22,7 +23,7 @@ const withoutHash = ({ passwordHash: _omit, ...user }: DashboardUserRecord) => u
 
 export function dashboardUserRepository(
   db: Kysely<Database>,
-  dialect: 'sqlite' | 'postgres',
+  adapter: DatabaseAdapter,
 ): DashboardUserRepository {
   return {
     async insert(input) {
@@ -82,10 +83,8 @@ export function dashboardUserRepository(
       return Number(result.numDeletedRows) > 0;
     },
     async lockAdminIds() {
-      // SQLite's write transactions already run one at a time; PostgreSQL locks the admins' rows.
-      let query = db.selectFrom('dashboard_users').select('id').where('role', '=', 'admin').orderBy('id');
-      if (dialect === 'postgres') query = query.forUpdate();
-      return (await query.execute()).map((row) => Number(row.id));
+      const admins = db.selectFrom('dashboard_users').select('id').where('role', '=', 'admin').orderBy('id');
+      return (await adapter.lockForUpdate(admins).execute()).map((row) => Number(row.id));
     },
   };
 }

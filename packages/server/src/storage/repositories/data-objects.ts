@@ -1,7 +1,8 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { DataObject, DataObjectOwner } from '../../core/model.js';
 import type { DataObjectRepository } from '../../core/ports.js';
-import type { Database, DataObjectsTable } from '../schema.js';
+import type { Database } from '../schema/index.js';
+import type { DataObjectsTable } from '../schema/licenses.js';
 
 const toDataObject = (row: Selectable<DataObjectsTable>): DataObject => ({
   id: row.id,

@@ -2,7 +2,8 @@ import type { Kysely, Selectable } from 'kysely';
 import type { DomainEvent } from '../../core/model.js';
 import type { EventRepository } from '../../core/ports.js';
 import { fromJson, fromMillis } from '../columns.js';
-import type { Database, EventsTable } from '../schema.js';
+import type { EventsTable } from '../schema/events.js';
+import type { Database } from '../schema/index.js';
 
 const toEvent = (row: Selectable<EventsTable>): DomainEvent => ({
   id: Number(row.id),

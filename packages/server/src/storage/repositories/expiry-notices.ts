@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ExpiryNoticeRepository } from '../../core/webhook-ports.js';
 import { fromMillis } from '../columns.js';
-import type { Database } from '../schema.js';
+import type { Database } from '../schema/index.js';
 
 export function expiryNoticeRepository(db: Kysely<Database>): ExpiryNoticeRepository {
   return {

@@ -2,8 +2,9 @@ import type { Kysely, Selectable } from 'kysely';
 import type { FeatureFieldDetailsRepository } from '../../core/extra-ports.js';
 import type { FeatureFieldDetails } from '../../core/trial-model.js';
 import { fromFlag, toFlag } from '../columns.js';
-import type { FeatureFieldDetailsTable } from '../extra-schema.js';
-import type { Database } from '../schema.js';
+import type { DatabaseAdapter } from '../database-adapter.js';
+import type { FeatureFieldDetailsTable } from '../schema/catalog.js';
+import type { Database } from '../schema/index.js';
 
 const toDetails = (row: Selectable<FeatureFieldDetailsTable>): FeatureFieldDetails => ({
   id: row.id,
@@ -16,13 +17,13 @@ const toDetails = (row: Selectable<FeatureFieldDetailsTable>): FeatureFieldDetai
 
 export function featureFieldDetailsRepository(
   db: Kysely<Database>,
-  dialect: 'sqlite' | 'postgres',
+  adapter: DatabaseAdapter,
 ): FeatureFieldDetailsRepository {
   return {
     async lockPolicy(policyId) {
-      let query = db.selectFrom('policies').select('id').where('id', '=', policyId);
-      if (dialect === 'postgres') query = query.forUpdate();
-      await query.executeTakeFirst();
+      await adapter
+        .lockForUpdate(db.selectFrom('policies').select('id').where('id', '=', policyId))
+        .executeTakeFirst();
     },
     async listByPolicy(policyId) {
       const rows = await db

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { IdempotencyRepository } from '../../core/ports.js';
 import { fromMillis } from '../columns.js';
-import type { Database } from '../schema.js';
+import type { Database } from '../schema/index.js';
 
 export function idempotencyRepository(db: Kysely<Database>): IdempotencyRepository {
   return {

@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type {
   ImportCounts,
   ImportJob,
@@ -7,8 +7,9 @@ import type {
   ImportStatus,
 } from '../../core/import-ports.js';
 import { fromJson, fromMillis, fromMillisOrNull, toJson } from '../columns.js';
-import type { ImportJobsTable } from '../integration-schema.js';
-import type { Database } from '../schema.js';
+import type { DatabaseAdapter } from '../database-adapter.js';
+import type { ImportJobsTable } from '../schema/imports.js';
+import type { Database } from '../schema/index.js';
 
 const toJob = (row: Selectable<ImportJobsTable>): ImportJob => ({
   id: row.id,
@@ -49,7 +50,7 @@ const JOB_COLUMNS = [
   'replaced_by_job_id',
 ] as const;
 
-export function importRepository(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): ImportRepository {
+export function importRepository(db: Kysely<Database>, adapter: DatabaseAdapter): ImportRepository {
   const jobs = () => db.selectFrom('import_jobs').select([...JOB_COLUMNS, 'sealed_credential']);
   return {
     async insertJob(input) {
@@ -201,11 +202,7 @@ export function importRepository(db: Kysely<Database>, dialect: 'sqlite' | 'post
         .onConflict((oc) => oc.column('id').doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return false;
-      // A serial column does not see explicit ids: move its sequence past them, or the next insert collides.
-      if (dialect === 'postgres')
-        await sql`select setval(pg_get_serial_sequence('products', 'id'), (select max(id) from products))`.execute(
-          db,
-        );
+      await adapter.advanceIdsPastExplicitOnes(db, 'products');
       return true;
     },
     async findLink(source, entity, externalId) {

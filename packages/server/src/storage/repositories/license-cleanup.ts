@@ -1,10 +1,11 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { CleanableSweep, LicenseCleanupRepository } from '../../core/lifecycle-ports.js';
-import type { Database } from '../schema.js';
+import type { DatabaseAdapter } from '../database-adapter.js';
+import type { Database } from '../schema/index.js';
 
 export function licenseCleanupRepository(
   db: Kysely<Database>,
-  dialect: 'sqlite' | 'postgres',
+  adapter: DatabaseAdapter,
 ): LicenseCleanupRepository {
   return {
     async deleteDueCleanable({ now, undatedGraceSeconds, limit }: CleanableSweep) {
@@ -14,10 +15,9 @@ export function licenseCleanupRepository(
       const dueAt = sql<number>`coalesce(${sql.ref('expires_at')}, ${sql.ref('created_at')} + ${graceMillis})`;
       const isDue = (eb: ExpressionBuilder<Database, 'licenses'>) =>
         eb.and([eb('is_cleanable', '=', 1), eb(dueAt, '<=', now.getTime())]);
-      // Locks what this sweep takes and skips what another sweep holds; SQLite write transactions serialize.
-      let candidates = db.selectFrom('licenses').select('id').where(isDue).orderBy('id').limit(limit);
-      if (dialect === 'postgres') candidates = candidates.forUpdate().skipLocked();
-      const ids = (await candidates.execute()).map((row) => row.id);
+      // Locks what this sweep takes and skips what another sweep holds.
+      const candidates = db.selectFrom('licenses').select('id').where(isDue).orderBy('id').limit(limit);
+      const ids = (await adapter.lockSkippingLocked(candidates).execute()).map((row) => row.id);
       if (ids.length === 0) return [];
       // Data objects hang off their owner by type and id without a foreign key, so they go explicitly, and
       // before the licenses: deleting a license takes its machines with it (ON DELETE CASCADE). Every statement

@@ -1,6 +1,6 @@
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import type { LicenseSearchRepository } from '../../core/extra-ports.js';
-import type { Database } from '../schema.js';
+import type { Database } from '../schema/index.js';
 import { toLicense } from './licenses.js';
 
 /** `*` becomes LIKE's `%`; LIKE's own wildcards and the escape character are taken literally. */

@@ -2,7 +2,8 @@ import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { FeatureValue, LicenseTemplate } from '../../core/model.js';
 import type { LicenseTemplateRepository } from '../../core/ports.js';
 import { columnsFor, fromFlag, fromJson, fromMillis, toFlag, toJson } from '../columns.js';
-import type { Database, LicenseTemplatesTable } from '../schema.js';
+import type { LicenseTemplatesTable } from '../schema/catalog.js';
+import type { Database } from '../schema/index.js';
 
 const toTemplate = (row: Selectable<LicenseTemplatesTable>): LicenseTemplate => ({
   id: row.id,

@@ -24,8 +24,10 @@ import {
   toJson,
   toMillisOrNull,
 } from '../columns.js';
+import type { DatabaseAdapter } from '../database-adapter.js';
 import { precompiled } from '../precompiled.js';
-import type { Database, LicensesTable } from '../schema.js';
+import type { Database } from '../schema/index.js';
+import type { LicensesTable } from '../schema/licenses.js';
 import { activeMachinesOf, toMachine } from './machines.js';
 import { policyById, toPolicy } from './policies.js';
 
@@ -118,9 +120,10 @@ const licenseByKey = precompiled(1, (db, key: string) =>
 );
 
 /**
- * On PostgreSQL every query is a round trip, and on the validate and activate paths those round trips were
+ * Where every query is a round trip (PostgreSQL), on the validate and activate paths those round trips were
  * most of the work of both processes: so the license comes with its policy and active machines as JSON, in one
- * query. (SQLite runs in-process; its three indexed lookups cost less than building and parsing the JSON.)
+ * query. (A database that runs in process, SQLite, does its three indexed lookups for less than building and
+ * parsing the JSON: `runsInProcess`.)
  */
 const withSeats = (eb: ExpressionBuilder<Database, 'licenses'>) => [
   jsonObjectFrom(
@@ -144,10 +147,23 @@ const licenseWithSeatsById = precompiled(1, (db, id: number) =>
   db.selectFrom('licenses').selectAll('licenses').select(withSeats).where('licenses.id', '=', id),
 );
 
-// PostgreSQL only: takes the row lock; the read that follows brings the row itself.
-const lockLicenseRow = precompiled(1, (db, id: number) =>
-  db.selectFrom('licenses').select('id').where('id', '=', id).forUpdate(),
-);
+type LicenseRowLock = (db: Kysely<Database>, id: number) => Promise<{ id: number }[]>;
+const licenseRowLocks = new WeakMap<DatabaseAdapter, LicenseRowLock>();
+
+/**
+ * Takes the license's row lock; the read that follows brings the row itself. Built per adapter, which decides
+ * how rows are locked, and compiled once for each (precompiled.ts).
+ */
+function licenseRowLock(adapter: DatabaseAdapter): LicenseRowLock {
+  let lock = licenseRowLocks.get(adapter);
+  if (!lock) {
+    lock = precompiled(1, (db, id: number) =>
+      adapter.lockForUpdate(db.selectFrom('licenses').select('id').where('id', '=', id)),
+    );
+    licenseRowLocks.set(adapter, lock);
+  }
+  return lock;
+}
 
 type RowWithSeats = Awaited<ReturnType<typeof licenseWithSeatsByKey>>[number];
 
@@ -162,32 +178,16 @@ function toLicenseWithSeats({ policy, machines, ...license }: RowWithSeats): Lic
 const searchOf = (filter: LicenseFilter): KeySearch | null =>
   filter.key === undefined ? null : keySearch(filter.key);
 
-/** An FTS5 query for the keys holding every trigram of a search form: `"ABC" AND "BCD" AND …`. */
-function trigramQuery(form: string): string {
-  const characters = [...form];
-  const trigrams = new Set<string>();
-  for (let i = 0; i + 3 <= characters.length; i++) trigrams.add(characters.slice(i, i + 3).join(''));
-  return [...trigrams].map((trigram) => `"${trigram.replaceAll('"', '""')}"`).join(' AND ');
-}
-
-export function licenseRepository(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): LicenseRepository {
-  // Compared by code point: under a linguistic PostgreSQL collation (e.g. en_US) 'ab1' lies between 'AB' and
-  // 'AB\u{10FFFF}'. The b-tree of migration 013 is built with this collation.
-  const searchColumn =
-    dialect === 'postgres'
-      ? sql<string>`${sql.ref('licenses.key_search')} collate "C"`
-      : sql.ref<string>('licenses.key_search');
-
-  /**
-   * On SQLite a fragment is looked up in the FTS5 trigram table, joined so that it leads: SQLite walks its
-   * matches in id order and stops after a page. Selecting its ids first (`licenses.id in (…)`) read every
-   * match, 2.5 s at a million keys for a fragment most keys share (a fixed `ACME-` in the key format).
-   */
-  const isByTrigrams = (search: KeySearch | null) => dialect === 'sqlite' && search?.match === 'contains';
+export function licenseRepository(db: Kysely<Database>, adapter: DatabaseAdapter): LicenseRepository {
+  const lockRow = licenseRowLock(adapter);
+  // Compared by code point, as the b-tree of migration 013 orders it, so that a prefix is a range of it.
+  const searchColumn = adapter.byCodePoint('licenses.key_search');
+  const fragments = adapter.keyFragments;
+  const isFragment = (search: KeySearch | null) => search?.match === 'contains';
 
   /** The column pages are cut along: the one the leading table of `matching` is walked by. */
   function pageColumn(filter: LicenseFilter) {
-    if (isByTrigrams(searchOf(filter))) return sql.ref<number>('key_trigrams.rowid');
+    if (isFragment(searchOf(filter)) && fragments.pageColumn) return fragments.pageColumn;
     return sql.ref<number>(filter.productId === undefined ? 'licenses.id' : 'by_product.license_id');
   }
 
@@ -202,11 +202,7 @@ export function licenseRepository(db: Kysely<Database>, dialect: 'sqlite' | 'pos
           .innerJoin('license_products as by_product', 'by_product.license_id', 'licenses.id')
           .where('by_product.product_id', '=', productId as number),
       )
-      .$if(isByTrigrams(search), (q) =>
-        q.innerJoin(sql<{ rowid: number }>`license_key_trigrams`.as('key_trigrams'), (join) =>
-          join.on(sql<SqlBool>`${sql.ref('key_trigrams.rowid')} = ${sql.ref('licenses.id')}`),
-        ),
-      );
+      .$if(isFragment(search), (q) => fragments.joinIndex(q));
     if (filter.tag !== undefined) {
       const tag = filter.tag;
       query = query.where('licenses.id', 'in', (eb) =>
@@ -248,16 +244,7 @@ export function licenseRepository(db: Kysely<Database>, dialect: 'sqlite' | 'pos
       // A range instead of LIKE: served by the b-tree on both databases.
       return sql<SqlBool>`${searchColumn} >= ${form} and ${searchColumn} < ${`${form}\u{10FFFF}`}`;
     }
-    if (dialect === 'postgres') {
-      // LIKE's default escape is the backslash; pg_trgm's GIN index serves it when installed.
-      const pattern = `%${form.replace(/[\\%_]/g, '\\$&')}%`;
-      return sql<SqlBool>`${sql.ref('licenses.key_search')} like ${pattern}`;
-    }
-    // The keys holding every trigram of the fragment, then those holding the fragment itself. MATCH rather
-    // than LIKE: FTS5 pages a LIKE by reading and dropping every match above the cursor (seconds deep into a
-    // common fragment), and takes `%` and `_` as wildcards.
-    return sql<SqlBool>`${sql.ref('key_trigrams.license_key_trigrams')} match ${trigramQuery(form)}
-      and instr(${sql.ref('licenses.key_search')}, ${form}) > 0`;
+    return fragments.contains(form);
   }
 
   async function writeIndexes(id: number, license: Pick<License, 'productIds' | 'tags'>, replace: boolean) {
@@ -314,24 +301,24 @@ export function licenseRepository(db: Kysely<Database>, dialect: 'sqlite' | 'pos
       return rows.map(toLicense);
     },
     async findWithSeats(key) {
-      if (dialect === 'sqlite') return withSeatsOf(await this.findByKey(key));
+      if (adapter.runsInProcess) return withSeatsOf(await this.findByKey(key));
       const [row] = await licenseWithSeatsByKey(db, key);
       return row ? toLicenseWithSeats(row) : null;
     },
     async lockWithSeats(id) {
-      if (dialect === 'sqlite') return withSeatsOf(await this.lockById(id));
+      if (adapter.runsInProcess) return withSeatsOf(await this.lockById(id));
       // Lock first, then read in a statement of its own: under READ COMMITTED a statement that waited for the
       // lock still reads the machines as they were when it began, before the holder of the lock committed its
       // seat (the limits tests caught that as over-allocation).
-      const [locked] = await lockLicenseRow(db, id);
+      const [locked] = await lockRow(db, id);
       if (!locked) return null;
       const [row] = await licenseWithSeatsById(db, id);
       return row ? toLicenseWithSeats(row) : null;
     },
     async lockById(id) {
-      let query = db.selectFrom('licenses').selectAll().where('id', '=', id);
-      if (dialect === 'postgres') query = query.forUpdate();
-      const row = await query.executeTakeFirst();
+      const row = await adapter
+        .lockForUpdate(db.selectFrom('licenses').selectAll().where('id', '=', id))
+        .executeTakeFirst();
       return row ? toLicense(row) : null;
     },
     async list(filter: LicenseFilter, { after, limit, now, order = 'desc' }) {

@@ -3,8 +3,10 @@ import type { NewMachine } from '../../core/decide-activation.js';
 import type { Machine } from '../../core/model.js';
 import type { MachineRepository } from '../../core/ports.js';
 import { fromFlag, fromMillis, fromMillisOrNull, toFlag, toMillisOrNull } from '../columns.js';
+import type { DatabaseAdapter } from '../database-adapter.js';
 import { precompiled } from '../precompiled.js';
-import type { Database, MachinesTable } from '../schema.js';
+import type { Database } from '../schema/index.js';
+import type { MachinesTable } from '../schema/licenses.js';
 
 export const toMachine = (row: Selectable<MachinesTable>): Machine => ({
   id: row.id,
@@ -49,7 +51,7 @@ export const activeMachinesOf = precompiled(1, (db, licenseId: number) =>
     .orderBy('id'),
 );
 
-export function machineRepository(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): MachineRepository {
+export function machineRepository(db: Kysely<Database>, adapter: DatabaseAdapter): MachineRepository {
   return {
     async insert(input) {
       return toMachine(
@@ -129,9 +131,8 @@ export function machineRepository(db: Kysely<Database>, dialect: 'sqlite' | 'pos
         .limit(limit)
         .execute();
       if (lapsed.length === 0) return [];
-      // SQLite's write transactions serialize (BEGIN IMMEDIATE); PostgreSQL locks what this sweep takes and
-      // leaves what another sweep or an activation holds to them.
-      let locking = db
+      // Locks what this sweep takes and leaves what another sweep or an activation holds to them.
+      const locking = db
         .selectFrom('licenses')
         .select('id')
         .where(
@@ -140,8 +141,7 @@ export function machineRepository(db: Kysely<Database>, dialect: 'sqlite' | 'pos
           lapsed.map((row) => row.license_id),
         )
         .orderBy('id');
-      if (dialect === 'postgres') locking = locking.forUpdate().skipLocked();
-      return (await locking.execute()).map((row) => row.id);
+      return (await adapter.lockSkippingLocked(locking).execute()).map((row) => row.id);
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ManagedPolicyRepository } from '../../core/lifecycle-ports.js';
-import type { Database } from '../schema.js';
+import type { Database } from '../schema/index.js';
 
 export function managedPolicyRepository(db: Kysely<Database>): ManagedPolicyRepository {
   return {

@@ -2,7 +2,8 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Message } from '../../core/model.js';
 import type { MessageRepository } from '../../core/ports.js';
 import { fromMillis } from '../columns.js';
-import type { Database, MessagesTable } from '../schema.js';
+import type { Database } from '../schema/index.js';
+import type { MessagesTable } from '../schema/messages.js';
 
 const toMessage = (row: Selectable<MessagesTable>): Message => ({
   id: row.id,

@@ -3,7 +3,8 @@ import type { ExpirationBasis, FeatureField, Policy } from '../../core/model.js'
 import type { PolicyRepository } from '../../core/ports.js';
 import { columnsFor, fromFlag, fromJson, fromMillis, toFlag, toJson } from '../columns.js';
 import { precompiled } from '../precompiled.js';
-import type { Database, PoliciesTable } from '../schema.js';
+import type { PoliciesTable } from '../schema/catalog.js';
+import type { Database } from '../schema/index.js';
 
 export const toPolicy = (row: Selectable<PoliciesTable>): Policy => ({
   id: row.id,

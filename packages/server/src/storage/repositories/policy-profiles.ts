@@ -1,8 +1,8 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { PolicyProfileRepository } from '../../core/extra-ports.js';
 import type { PolicyProfile } from '../../core/trial-model.js';
-import type { PolicyProfilesTable } from '../extra-schema.js';
-import type { Database } from '../schema.js';
+import type { PolicyProfilesTable } from '../schema/catalog.js';
+import type { Database } from '../schema/index.js';
 
 const toProfile = (row: Selectable<PolicyProfilesTable>): PolicyProfile => ({
   policyId: row.policy_id,

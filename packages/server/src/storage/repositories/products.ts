@@ -2,7 +2,8 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Product } from '../../core/model.js';
 import type { ProductRepository } from '../../core/ports.js';
 import { fromMillis } from '../columns.js';
-import type { Database, ProductsTable } from '../schema.js';
+import type { ProductsTable } from '../schema/catalog.js';
+import type { Database } from '../schema/index.js';
 
 const toProduct = (row: Selectable<ProductsTable>): Product => ({
   id: row.id,

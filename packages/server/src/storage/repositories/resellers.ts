@@ -2,7 +2,8 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Reseller } from '../../core/model.js';
 import type { ResellerRepository } from '../../core/ports.js';
 import { fromMillis } from '../columns.js';
-import type { Database, ResellersTable } from '../schema.js';
+import type { ResellersTable } from '../schema/customers.js';
+import type { Database } from '../schema/index.js';
 
 const toReseller = (row: Selectable<ResellersTable>): Reseller => ({
   id: row.id,

@@ -1,8 +1,9 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { SignInCounter, SignInCounterRepository } from '../../core/dashboard-ports.js';
 import { fromMillisOrNull, toMillisOrNull } from '../columns.js';
-import type { SignInCountersTable } from '../dashboard-schema.js';
-import type { Database } from '../schema.js';
+import type { DatabaseAdapter } from '../database-adapter.js';
+import type { SignInCountersTable } from '../schema/dashboard.js';
+import type { Database } from '../schema/index.js';
 
 const toCounter = (row: Selectable<SignInCountersTable>): SignInCounter => ({
   key: row.key,
@@ -13,7 +14,7 @@ const toCounter = (row: Selectable<SignInCountersTable>): SignInCounter => ({
 
 export function signInCounterRepository(
   db: Kysely<Database>,
-  dialect: 'sqlite' | 'postgres',
+  adapter: DatabaseAdapter,
 ): SignInCounterRepository {
   return {
     async lock(keys, at) {
@@ -35,9 +36,12 @@ export function signInCounterRepository(
         )
         .onConflict((oc) => oc.column('key').doNothing())
         .execute();
-      let query = db.selectFrom('sign_in_counters').selectAll().where('key', 'in', sorted).orderBy('key');
-      if (dialect === 'postgres') query = query.forUpdate();
-      return (await query.execute()).map(toCounter);
+      const counters = db
+        .selectFrom('sign_in_counters')
+        .selectAll()
+        .where('key', 'in', sorted)
+        .orderBy('key');
+      return (await adapter.lockForUpdate(counters).execute()).map(toCounter);
     },
     async save(counter, at) {
       const values = {

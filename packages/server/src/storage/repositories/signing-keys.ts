@@ -2,7 +2,8 @@ import type { Kysely, Selectable } from 'kysely';
 import type { SigningKeyRepository } from '../../core/ports.js';
 import type { SigningAlgorithm, SigningKeyRecord } from '../../core/signing-keys.js';
 import { fromMillis } from '../columns.js';
-import type { Database, SigningKeysTable } from '../schema.js';
+import type { SigningKeysTable } from '../schema/access.js';
+import type { Database } from '../schema/index.js';
 
 const toRecord = (row: Selectable<SigningKeysTable>): SigningKeyRecord => ({
   id: row.id,

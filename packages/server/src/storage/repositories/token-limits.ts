@@ -1,17 +1,15 @@
 import { type Kysely, sql } from 'kysely';
 import type { TokenLimitRepository } from '../../core/extra-ports.js';
 import { toFlag } from '../columns.js';
-import type { Database } from '../schema.js';
+import type { DatabaseAdapter } from '../database-adapter.js';
+import type { Database } from '../schema/index.js';
 
-export function tokenLimitRepository(
-  db: Kysely<Database>,
-  dialect: 'sqlite' | 'postgres',
-): TokenLimitRepository {
+export function tokenLimitRepository(db: Kysely<Database>, adapter: DatabaseAdapter): TokenLimitRepository {
   return {
     async lock(tokenId) {
-      let query = db.selectFrom('api_tokens').select('id').where('id', '=', tokenId);
-      if (dialect === 'postgres') query = query.forUpdate();
-      await query.executeTakeFirst();
+      await adapter
+        .lockForUpdate(db.selectFrom('api_tokens').select('id').where('id', '=', tokenId))
+        .executeTakeFirst();
     },
     async hasAddress(tokenId, ip) {
       const row = await db

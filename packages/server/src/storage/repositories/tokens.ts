@@ -10,7 +10,8 @@ import {
   toMillisOrNull,
 } from '../columns.js';
 import { precompiled } from '../precompiled.js';
-import type { ApiTokensTable, Database } from '../schema.js';
+import type { ApiTokensTable } from '../schema/access.js';
+import type { Database } from '../schema/index.js';
 
 const toToken = (row: Selectable<ApiTokensTable>): ApiTokenRecord => ({
   id: row.id,

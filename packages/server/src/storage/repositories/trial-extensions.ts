@@ -2,8 +2,8 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import type { TrialExtensionRepository } from '../../core/extra-ports.js';
 import type { TrialExtension } from '../../core/trial-model.js';
 import { fromFlag, fromMillis, toFlag } from '../columns.js';
-import type { TrialExtensionsTable } from '../extra-schema.js';
-import type { Database } from '../schema.js';
+import type { Database } from '../schema/index.js';
+import type { TrialExtensionsTable } from '../schema/trials.js';
 
 const toExtension = (row: Selectable<TrialExtensionsTable>): TrialExtension => ({
   id: row.id,

@@ -2,8 +2,8 @@ import type { Kysely, Selectable } from 'kysely';
 import type { VerifiedTrialRepository } from '../../core/extra-ports.js';
 import type { VerifiedTrial } from '../../core/trial-model.js';
 import { fromFlag, fromMillis, toFlag } from '../columns.js';
-import type { TrialsTable } from '../extra-schema.js';
-import type { Database } from '../schema.js';
+import type { Database } from '../schema/index.js';
+import type { TrialsTable } from '../schema/trials.js';
 
 const toTrial = (row: Selectable<TrialsTable>): VerifiedTrial => ({
   id: row.id,

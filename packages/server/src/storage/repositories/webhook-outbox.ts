@@ -3,7 +3,7 @@ import type { DomainEvent } from '../../core/model.js';
 import type { EventRepository } from '../../core/ports.js';
 import { endpointWants } from '../../core/webhook-event-filter.js';
 import { fromFlag, fromJson } from '../columns.js';
-import type { Database } from '../schema.js';
+import type { Database } from '../schema/index.js';
 
 const CHUNK = 500;
 

@@ -9,12 +9,13 @@ import type {
   WebhookRepository,
 } from '../../core/webhook-ports.js';
 import { columnsFor, fromFlag, fromJson, fromMillis, fromMillisOrNull, toFlag, toJson } from '../columns.js';
+import type { DatabaseAdapter } from '../database-adapter.js';
 import type {
   WebhookAttemptsTable,
   WebhookDeliveriesTable,
   WebhookEndpointsTable,
-} from '../integration-schema.js';
-import type { Database } from '../schema.js';
+} from '../schema/events.js';
+import type { Database } from '../schema/index.js';
 
 const toEndpoint = (row: Selectable<WebhookEndpointsTable>): WebhookEndpoint => ({
   id: row.id,
@@ -55,7 +56,7 @@ const toAttempt = (row: Selectable<WebhookAttemptsTable>): WebhookAttempt => ({
 
 type EndpointChanges = Parameters<WebhookRepository['updateEndpoint']>[1];
 
-export function webhookRepository(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): WebhookRepository {
+export function webhookRepository(db: Kysely<Database>, adapter: DatabaseAdapter): WebhookRepository {
   return {
     async insertEndpoint(input) {
       const row = await db
@@ -143,7 +144,7 @@ export function webhookRepository(db: Kysely<Database>, dialect: 'sqlite' | 'pos
         ? [...perEndpoint.held].filter(([, n]) => n >= perEndpoint.max).map(([id]) => id)
         : [];
       const excluded = [...new Set([...skipEndpointIds, ...full])];
-      let candidates = db
+      const candidates = db
         .selectFrom('webhook_deliveries')
         .select(['id', 'endpoint_id'])
         .where('status', '=', 'pending')
@@ -154,9 +155,8 @@ export function webhookRepository(db: Kysely<Database>, dialect: 'sqlite' | 'pos
         .orderBy('id')
         // A wider look than the claim, so endpoints past the first one's backlog get their turn.
         .limit(perEndpoint ? Math.min(limit * 8, 1000) : limit);
-      // Rows another dispatcher is claiming right now are skipped, not waited for; SQLite writers serialize.
-      if (dialect === 'postgres') candidates = candidates.forUpdate().skipLocked();
-      const due = (await candidates.execute()).map((row) => ({
+      // Rows another dispatcher is claiming right now are skipped, not waited for.
+      const due = (await adapter.lockSkippingLocked(candidates).execute()).map((row) => ({
         id: Number(row.id),
         endpointId: Number(row.endpoint_id),
       }));

@@ -1,9 +1,9 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createPostgresSchemaUrl, postgresAvailable } from '../test-support/test-store.js';
+import { createPostgresSchemaUrl, postgresAvailable } from '../../test-support/test-store.js';
+import { asStoreUnavailable } from '../unavailable-database.js';
 import { withNamedStatements } from './pg-named-statements.js';
-import { asStoreUnavailable } from './unavailable-database.js';
 
 interface Schema {
   items: { id: number; name: string; extra?: string };

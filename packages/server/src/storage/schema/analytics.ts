@@ -1,8 +1,7 @@
 import type { Generated } from 'kysely';
+import type { Millis } from './column-types.js';
 
-/** Tables of migration 015 (feature-usage analytics). */
-
-type Millis = number;
+/** Feature-usage analytics that apps report (migration 015). */
 
 export interface AnalyticsEventsTable {
   id: Generated<number>;

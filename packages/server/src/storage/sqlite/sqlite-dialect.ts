@@ -9,7 +9,7 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from 'kysely';
-import { forwardingProxy } from './forwarding-proxy.js';
+import { forwardingProxy } from '../forwarding-proxy.js';
 
 /**
  * SQLite's default deferred transactions take the write lock only at their first write, and a read-then-write

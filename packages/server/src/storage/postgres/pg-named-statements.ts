@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { forwardingProxy } from './forwarding-proxy.js';
+import { forwardingProxy } from '../forwarding-proxy.js';
 
 /** Longer texts are batches (many rows, long `in (…)` lists) whose text changes with their size. */
 const LONGEST_NAMED_SQL = 2000;

@@ -1,9 +1,23 @@
 import type { Generated } from 'kysely';
+import type { Flag, Millis } from './column-types.js';
 
-/** Tables of migrations 007 (webhooks, expiry notices) and 008 (imports). */
+/**
+ * The audit log of events and what is told about them: webhook endpoints, the outbox of deliveries and every
+ * attempt (migration 007), and the expiry notices already emitted.
+ */
 
-type Millis = number;
-type Flag = number;
+export interface EventsTable {
+  id: Generated<number>;
+  type: string;
+  license_id: number | null;
+  product_id: number | null;
+  machine_id: number | null;
+  token_id: number | null;
+  code: string | null;
+  ip: string | null;
+  data: string;
+  created_at: Millis;
+}
 
 export interface WebhookEndpointsTable {
   id: Generated<number>;
@@ -55,42 +69,10 @@ export interface ExpiryNoticesTable {
   created_at: Millis;
 }
 
-export interface ImportJobsTable {
-  id: Generated<number>;
-  kind: string;
-  source: string;
-  status: string;
-  options: string;
-  sealed_credential: string | null;
-  checkpoint: string | null;
-  counts: string;
-  progress_done: number;
-  progress_total: number | null;
-  error: string | null;
-  lease_owner: string | null;
-  lease_until: Millis | null;
-  created_at: Millis;
-  updated_at: Millis;
-  finished_at: Millis | null;
-  /** The failed or interrupted job this one was started in place of (its input had changed). */
-  replaces_job_id: number | null;
-  /** Set once a rerun with changed input replaced this job: it is never continued. */
-  replaced_by_job_id: number | null;
-}
-
-export interface ImportLinksTable {
-  source: string;
-  entity: string;
-  external_id: string;
-  local_id: number;
-  created_at: Millis;
-}
-
-export interface IntegrationTables {
+export interface EventTables {
+  events: EventsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
   expiry_notices: ExpiryNoticesTable;
-  import_jobs: ImportJobsTable;
-  import_links: ImportLinksTable;
 }

@@ -1,14 +1,15 @@
 import type { Generated } from 'kysely';
+import type { Millis } from './column-types.js';
 
-/** Tables of migration 006 (dashboard users and their sessions). Instants are epoch milliseconds. */
+/** The dashboard's users and their sessions (migration 006), and sign-in throttling (migration 010). */
 
 export interface DashboardUsersTable {
   id: Generated<number>;
   email: string;
   password_hash: string;
   role: string;
-  created_at: number;
-  last_sign_in_at: number | null;
+  created_at: Millis;
+  last_sign_in_at: Millis | null;
 }
 
 export interface DashboardSessionsTable {
@@ -16,17 +17,17 @@ export interface DashboardSessionsTable {
   user_id: number;
   secret_hash: string;
   ip: string | null;
-  created_at: number;
-  expires_at: number;
+  created_at: Millis;
+  expires_at: Millis;
 }
 
-/** Migration 010: sign-in throttling's counters, keyed by opaque hashes. */
+/** Sign-in throttling's counters, keyed by opaque hashes. */
 export interface SignInCountersTable {
   key: string;
   failure_count: number;
-  last_failure_at: number | null;
-  last_success_at: number | null;
-  updated_at: number;
+  last_failure_at: Millis | null;
+  last_success_at: Millis | null;
+  updated_at: Millis;
 }
 
 export interface DashboardTables {

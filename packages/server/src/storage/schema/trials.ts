@@ -1,31 +1,7 @@
 import type { Generated } from 'kysely';
+import type { Flag, Millis } from './column-types.js';
 
-/** Tables of migration 003 (token limits, policy profiles, verified trials, trial extensions, field details). */
-
-type Millis = number;
-type Flag = number;
-
-export interface ApiTokenAddressesTable {
-  token_id: number;
-  ip: string;
-  first_seen_at: Millis;
-}
-
-export interface PolicyProfilesTable {
-  policy_id: number;
-  trial_seconds: number;
-  where_is_key: string | null;
-  buy_url: string | null;
-}
-
-export interface FeatureFieldDetailsTable {
-  id: Generated<number>;
-  policy_id: number;
-  name: string;
-  description: string | null;
-  is_app_readable: Flag;
-  relative_default: string | null;
-}
+/** Verified trials and the extensions that lengthen them (migration 003). */
 
 export interface TrialsTable {
   id: Generated<number>;
@@ -59,10 +35,7 @@ export interface TrialExtensionRedemptionsTable {
   redeemed_at: Millis;
 }
 
-export interface ExtraTables {
-  api_token_addresses: ApiTokenAddressesTable;
-  policy_profiles: PolicyProfilesTable;
-  feature_field_details: FeatureFieldDetailsTable;
+export interface TrialTables {
   trials: TrialsTable;
   trial_extensions: TrialExtensionsTable;
   trial_extension_redemptions: TrialExtensionRedemptionsTable;

@@ -1,0 +1,23 @@
+import type Sqlite from 'better-sqlite3';
+import type { Kysely } from 'kysely';
+import type { DatabaseAdapter } from './database-adapter.js';
+import type { Database } from './schema/index.js';
+
+/** What opening a database takes and gives, shared by the factory and each database's own opening. */
+
+export interface OpenOptions {
+  /** PostgreSQL's pool of connections (SQLite has one). */
+  poolSize?: number;
+  /** `fast` (KEYWARD_DURABILITY=fast): a commit is answered before it is safe on disk (see each opening). */
+  durability?: 'full' | 'fast';
+  /** PostgreSQL: keep each query's statement prepared per connection (off for poolers that cannot). */
+  preparedStatements?: boolean;
+}
+
+export interface OpenDatabase {
+  db: Kysely<Database>;
+  /** What differs about this database, by capability (database-adapter.ts). */
+  adapter: DatabaseAdapter;
+  /** The SQLite handle, for online backups; null on PostgreSQL. */
+  sqlite: Sqlite.Database | null;
+}

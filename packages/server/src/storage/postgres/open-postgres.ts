@@ -1,0 +1,47 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { withDriverFailuresTranslated } from '../driver-failures.js';
+import type { OpenDatabase, OpenOptions } from '../opened-database.js';
+import type { Database } from '../schema/index.js';
+import { withNamedStatements } from './pg-named-statements.js';
+import { postgresAdapter } from './postgres-adapter.js';
+
+const INT8_OID = 20;
+
+/** A pool of connections to the PostgreSQL database `url` names; nothing connects before the first query. */
+export function openPostgres(url: string, options: OpenOptions): OpenDatabase {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    // Instants are bigint milliseconds; they fit a JS number exactly.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID
+          ? (value: string) => Number(value)
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  // Set on every connection, whatever the server's default: `on` waits for the WAL flush before a commit
+  // is acknowledged; `off` (KEYWARD_DURABILITY=fast) may lose the last commits if PostgreSQL itself crashes.
+  pool.on('connect', (client) => {
+    // The pool listens for errors only on idle clients. A client checked out between two queries (inside a
+    // transaction) whose connection PostgreSQL terminates (restart, failover) would emit an unhandled
+    // 'error' and crash the process; its next query fails instead (answered as unavailable) and the pool
+    // drops it on release.
+    client.on('error', () => {});
+    client.query(`set synchronous_commit = ${options.durability === 'fast' ? 'off' : 'on'}`).catch(() => {});
+  });
+  return {
+    db: new Kysely<Database>({
+      dialect: withDriverFailuresTranslated(
+        new PostgresDialect({
+          pool: options.preparedStatements === false ? pool : withNamedStatements(pool),
+        }),
+      ),
+    }),
+    adapter: postgresAdapter(url),
+    sqlite: null,
+  };
+}
