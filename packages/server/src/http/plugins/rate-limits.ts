@@ -218,7 +218,7 @@ export async function authenticateToken(
 ): Promise<ApiTokenRecord> {
   let token: ApiTokenRecord;
   try {
-    token = await keyward.tokens.authenticate(secret, request.ip);
+    token = await keyward.tokenAuthentication.authenticate(secret, request.ip);
   } catch (error) {
     await countRequest(request, ADDRESS);
     throw error;
