@@ -13,7 +13,8 @@ import { DataObjectService } from './services/data-object-service.js';
 import { ExpiryNoticeService } from './services/expiry-notice-service.js';
 import { FeatureFieldService } from './services/feature-field-service.js';
 import { IdempotencyService } from './services/idempotency-service.js';
-import { ImportService } from './services/import-service.js';
+import { ImportJobService } from './services/import-job-service.js';
+import { ImportRecordService } from './services/import-record-service.js';
 import { KeyIssuingService } from './services/key-issuing-service.js';
 import { LeaseSweepService } from './services/lease-sweep-service.js';
 import { LicenseCleanupService } from './services/license-cleanup-service.js';
@@ -86,8 +87,10 @@ export interface Keyward {
   webhooks: WebhookService;
   /** Emits `license.expiring_soon` and `license.expired` once each; the server runs it periodically. */
   expiryNotices: ExpiryNoticeService;
-  /** Imports from other licensing services: records, links and jobs. */
-  imports: ImportService;
+  /** Imports from other licensing services: the records they read, linked to their source. */
+  imports: ImportRecordService;
+  /** Import jobs: started, resumed or replaced, leased to one runner, summed up when they end. */
+  importJobs: ImportJobService;
   /** Dashboard users, sign-in and sessions. */
   dashboardAuth: DashboardAuthService;
   /** Aggregates for the dashboard's overview. */
@@ -146,7 +149,8 @@ export function createKeyward(deps: {
     webhooks: new WebhookService({ store, clock, secretBox: deps.secretBox, destinations }),
     destinations,
     expiryNotices: new ExpiryNoticeService({ store, clock }),
-    imports: new ImportService({ store, clock, secretBox: deps.secretBox }),
+    imports: new ImportRecordService({ store, clock }),
+    importJobs: new ImportJobService({ store, clock, secretBox: deps.secretBox }),
     dashboardAuth: new DashboardAuthService({ store, clock }),
     stats: new StatsService({ store, clock }),
     standardPolicies: new StandardPolicyService({ store, clock, catalog }),
