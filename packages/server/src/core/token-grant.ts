@@ -1,8 +1,8 @@
 import { DomainError } from './domain-error.js';
 import { parseAllowlist } from './ip-allowlist.js';
-import type { ApiTokenRecord } from './ports.js';
 import { hasScope, SCOPES, type Scope } from './scopes.js';
 import { inheritTokenLimits, type TokenLimits } from './token-limits.js';
+import type { ApiTokenRecord } from './token-ports.js';
 import { assertNoMorePower } from './token-power.js';
 
 export interface TokenInput {

@@ -1,6 +1,6 @@
 import { DomainError } from './domain-error.js';
-import type { ApiTokenRecord } from './ports.js';
 import type { Principal } from './principal.js';
+import type { ApiTokenRecord } from './token-ports.js';
 
 type Power = Pick<
   ApiTokenRecord,

@@ -1,8 +1,9 @@
 import { CompiledQuery, type Kysely, type KyselyPlugin, Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keySearchForm } from '../core/key-search.js';
+import type { LicenseFilter } from '../core/license-ports.js';
 import type { Policy } from '../core/model.js';
-import type { LicenseFilter, Repositories } from '../core/ports.js';
+import type { Repositories } from '../core/ports.js';
 import { licenseInput, policyInput, T0, unique } from '../test-support/store-inputs.js';
 import {
   createPostgresSchemaUrl,

@@ -2,9 +2,10 @@ import { createHmac } from 'node:crypto';
 import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
-import type { ApiTokenRecord, Store } from '../ports.js';
+import type { Store } from '../ports.js';
 import { newEvent } from '../record-event.js';
 import { hashToken } from '../secrets.js';
+import type { ApiTokenRecord } from '../token-ports.js';
 
 /**
  * Exchanges a token allowed to issue license tokens for one locked to a single license with the same scopes

@@ -1,9 +1,10 @@
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import { isAllowedAddress } from '../ip-allowlist.js';
-import type { ApiTokenRecord, Store } from '../ports.js';
+import type { Store } from '../ports.js';
 import { hashToken } from '../secrets.js';
 import { admitClientAddress } from '../token-limits.js';
+import type { ApiTokenRecord } from '../token-ports.js';
 
 /** Checks the API token a request presents: known, live, allowed from the caller's address. */
 export class TokenAuthenticationService {

@@ -1,11 +1,12 @@
 import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
-import type { ApiTokenRecord, Store } from '../ports.js';
+import type { Store } from '../ports.js';
 import { assertUnrestricted, type Principal } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { stripUndefined } from '../strip-undefined.js';
 import { checkLimitValues, dormantRefusal, type TokenLimitInput } from '../token-limits.js';
+import type { ApiTokenRecord } from '../token-ports.js';
 import { assertNoMorePower, assertNotOperatorToken, tokenOf } from '../token-power.js';
 
 /**

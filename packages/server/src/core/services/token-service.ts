@@ -1,13 +1,14 @@
 import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
-import type { ApiTokenRecord, Store } from '../ports.js';
+import type { Store } from '../ports.js';
 import type { Principal } from '../principal.js';
 import { assertUnrestricted, canAccessLicense, licenseNotFound } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { generateTokenSecret, hashToken } from '../secrets.js';
 import { decideTokenGrant, type TokenInput } from '../token-grant.js';
 import { applyTokenLimits } from '../token-limits.js';
+import type { ApiTokenRecord } from '../token-ports.js';
 import { assertNoMorePower, assertNotOperatorToken, tokenOf } from '../token-power.js';
 
 /**

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Clock } from '../../core/clock.js';
 import { DomainError } from '../../core/domain-error.js';
 import type { Keyward } from '../../core/keyward.js';
-import type { ApiTokenRecord } from '../../core/ports.js';
+import type { ApiTokenRecord } from '../../core/token-ports.js';
 import { SESSION_COOKIE } from '../dashboard-session.js';
 
 export interface RateLimitOptions {
