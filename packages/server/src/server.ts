@@ -68,7 +68,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       destinations: config.destinations,
     });
     await keyward.signingKeys.load();
-    const { generated } = await keyward.tokens.ensureAdminToken(config.adminToken);
+    const { generated } = await keyward.adminToken.ensure(config.adminToken);
     const dashboardAdmin = await keyward.dashboardAuth.ensureFirstAdmin({
       ...systemActor,
       via: 'first start',

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { DomainError } from '../core/domain-error.js';
 import type { Keyward } from '../core/keyward.js';
+import type { LicenseFilter } from '../core/license-ports.js';
 import type { License } from '../core/model.js';
-import type { LicenseFilter } from '../core/ports.js';
 import { presentLicense } from '../http/native/present.js';
 import { featureValue, isoDate, oneOf, positiveInt, repeated } from './arguments.js';
 import { type CommandContext, licenseNamed, readPages } from './command-context.js';

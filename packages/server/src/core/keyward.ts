@@ -4,6 +4,7 @@ import { MaintenanceMode } from './maintenance-mode.js';
 import { type DestinationRules, PUBLIC_ONLY } from './network-destinations.js';
 import type { Store } from './ports.js';
 import type { SecretBox } from './secrets.js';
+import { AdminTokenService } from './services/admin-token-service.js';
 import { AnalyticsService } from './services/analytics-service.js';
 import { CatalogService } from './services/catalog-service.js';
 import { CustomerService } from './services/customer-service.js';
@@ -12,7 +13,8 @@ import { DataObjectService } from './services/data-object-service.js';
 import { ExpiryNoticeService } from './services/expiry-notice-service.js';
 import { FeatureFieldService } from './services/feature-field-service.js';
 import { IdempotencyService } from './services/idempotency-service.js';
-import { ImportService } from './services/import-service.js';
+import { ImportJobService } from './services/import-job-service.js';
+import { ImportRecordService } from './services/import-record-service.js';
 import { KeyIssuingService } from './services/key-issuing-service.js';
 import { LeaseSweepService } from './services/lease-sweep-service.js';
 import { LicenseCleanupService } from './services/license-cleanup-service.js';
@@ -21,6 +23,7 @@ import { LicenseSearchService } from './services/license-search-service.js';
 import { LicenseService } from './services/license-service.js';
 import { LicenseTagService } from './services/license-tag-service.js';
 import { LicenseTemplateService } from './services/license-template-service.js';
+import { LicenseTokenService } from './services/license-token-service.js';
 import { MachineService } from './services/machine-service.js';
 import { MessageService } from './services/message-service.js';
 import { OfflineService } from './services/offline-service.js';
@@ -29,6 +32,7 @@ import { ResellerService } from './services/reseller-service.js';
 import { SigningKeyService } from './services/signing-key-service.js';
 import { StandardPolicyService } from './services/standard-policy-service.js';
 import { StatsService } from './services/stats-service.js';
+import { TokenAuthenticationService } from './services/token-authentication-service.js';
 import { TokenLimitService } from './services/token-limit-service.js';
 import { TokenService } from './services/token-service.js';
 import { TrialService } from './services/trial-service.js';
@@ -46,7 +50,14 @@ export interface Keyward {
   validation: ValidationService;
   customers: CustomerService;
   dataObjects: DataObjectService;
+  /** API tokens that tokens create, list and revoke. */
   tokens: TokenService;
+  /** Checks the API token each request presents. */
+  tokenAuthentication: TokenAuthenticationService;
+  /** Tokens locked to one license, issued in exchange for a token allowed to (Cryptolens auth/KeyLock). */
+  licenseTokens: LicenseTokenService;
+  /** The operator's admin token, made sure of at start-up. */
+  adminToken: AdminTokenService;
   signingKeys: SigningKeyService;
   bookkeeping: BookkeepingQueue;
   resellers: ResellerService;
@@ -76,8 +87,10 @@ export interface Keyward {
   webhooks: WebhookService;
   /** Emits `license.expiring_soon` and `license.expired` once each; the server runs it periodically. */
   expiryNotices: ExpiryNoticeService;
-  /** Imports from other licensing services: records, links and jobs. */
-  imports: ImportService;
+  /** Imports from other licensing services: the records they read, linked to their source. */
+  imports: ImportRecordService;
+  /** Import jobs: started, resumed or replaced, leased to one runner, summed up when they end. */
+  importJobs: ImportJobService;
   /** Dashboard users, sign-in and sessions. */
   dashboardAuth: DashboardAuthService;
   /** Aggregates for the dashboard's overview. */
@@ -136,7 +149,8 @@ export function createKeyward(deps: {
     webhooks: new WebhookService({ store, clock, secretBox: deps.secretBox, destinations }),
     destinations,
     expiryNotices: new ExpiryNoticeService({ store, clock }),
-    imports: new ImportService({ store, clock, secretBox: deps.secretBox }),
+    imports: new ImportRecordService({ store, clock }),
+    importJobs: new ImportJobService({ store, clock, secretBox: deps.secretBox }),
     dashboardAuth: new DashboardAuthService({ store, clock }),
     stats: new StatsService({ store, clock }),
     standardPolicies: new StandardPolicyService({ store, clock, catalog }),
@@ -155,6 +169,9 @@ export function createKeyward(deps: {
     customers: new CustomerService({ store, clock }),
     dataObjects: new DataObjectService({ store, clock }),
     tokens: new TokenService({ store, clock }),
+    tokenAuthentication: new TokenAuthenticationService({ store, clock }),
+    licenseTokens: new LicenseTokenService({ store, clock }),
+    adminToken: new AdminTokenService({ store, clock }),
     signingKeys,
   };
 }

@@ -1,5 +1,5 @@
 import { DomainError } from './domain-error.js';
-import type { ApiTokenRecord } from './ports.js';
+import type { ApiTokenRecord } from './token-ports.js';
 
 /**
  * The caller as a lock sees it; every Principal is one. Spelled out rather than imported from principal.ts,

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { aLicense, aToken, LICENSE_ID, PRODUCT_ID } from '../test-support/domain-fixtures.js';
 import { DomainError } from './domain-error.js';
-import type { ApiTokenRecord } from './ports.js';
 import {
   assertLicenseAccess,
   assertMayIssueLicenses,
@@ -18,6 +17,7 @@ import {
   principalTokenId,
 } from './principal.js';
 import type { Scope } from './scopes.js';
+import type { ApiTokenRecord } from './token-ports.js';
 
 const OTHER_PRODUCT = 8;
 const OTHER_LICENSE = 202;

@@ -1,9 +1,9 @@
 import { DomainError, isDomainError } from './domain-error.js';
 import { isMethodAllowed } from './method-lock.js';
 import type { License } from './model.js';
-import type { ApiTokenRecord } from './ports.js';
 import { hasScope, type Scope } from './scopes.js';
 import { dormantRefusal } from './token-limits.js';
+import type { ApiTokenRecord } from './token-ports.js';
 
 /** Who is calling: an API token, or an app holding only its license key. */
 export type Principal = { kind: 'token'; token: ApiTokenRecord } | { kind: 'license'; license: License };

@@ -49,7 +49,9 @@ for (const dialect of await testDialects()) {
         maxClientAddresses: 3,
       });
       const { admitted, refusals } = await settle(
-        Array.from({ length: 10 }, (_, i) => keyward.tokens.authenticate(secret, `192.0.2.${i + 1}`)),
+        Array.from({ length: 10 }, (_, i) =>
+          keyward.tokenAuthentication.authenticate(secret, `192.0.2.${i + 1}`),
+        ),
       );
       expect(admitted).toBe(3);
       expect(refusals.every((r) => r.details.reason === TOKEN_REFUSALS.clientAddressLimit)).toBe(true);
@@ -60,7 +62,7 @@ for (const dialect of await testDialects()) {
         if (await keyward.store.tokenLimits.hasAddress(token?.id ?? 0, `192.0.2.${i}`)) known.push(i);
       }
       expect(known).toHaveLength(3);
-      await keyward.tokens.authenticate(secret, `::ffff:192.0.2.${known[0]}`);
+      await keyward.tokenAuthentication.authenticate(secret, `::ffff:192.0.2.${known[0]}`);
     });
 
     it('grants at most the allowance in seats, however many licenses are created at once', async () => {
@@ -133,7 +135,7 @@ for (const dialect of await testDialects()) {
       });
       const principal = {
         kind: 'token' as const,
-        token: await keyward.tokens.authenticate(secret, '192.0.2.50'),
+        token: await keyward.tokenAuthentication.authenticate(secret, '192.0.2.50'),
       };
       expect(() => assertScope(principal, 'licenses:read')).not.toThrow();
       expect(() => assertScope(principal, 'licenses:write')).toThrow(/dormant/);

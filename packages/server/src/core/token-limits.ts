@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 import type { Clock } from './clock.js';
 import { DomainError } from './domain-error.js';
-import type { ApiTokenRecord, Repositories, Store } from './ports.js';
+import type { Repositories, Store } from './ports.js';
+import type { ApiTokenRecord } from './token-ports.js';
 
 /**
  * Limits a token can carry besides its scopes and locks: how many client addresses may use it, how many

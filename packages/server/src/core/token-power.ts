@@ -1,5 +1,6 @@
 import { DomainError } from './domain-error.js';
-import type { ApiTokenRecord } from './ports.js';
+import type { Principal } from './principal.js';
+import type { ApiTokenRecord } from './token-ports.js';
 
 type Power = Pick<
   ApiTokenRecord,
@@ -66,4 +67,10 @@ export function assertNotOperatorToken(target: Pick<ApiTokenRecord, 'source'>): 
       'this token is set by KEYWARD_ADMIN_TOKEN: change that setting to replace it',
     );
   }
+}
+
+/** The token acting; other credentials manage no tokens. */
+export function tokenOf(principal: Principal | null): ApiTokenRecord {
+  if (principal?.kind !== 'token') throw new DomainError('FORBIDDEN', 'only API tokens may manage tokens');
+  return principal.token;
 }

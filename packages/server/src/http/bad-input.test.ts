@@ -329,7 +329,7 @@ async function settleImport(t: TestApp, route: string, response: LightMyRequestR
   const { id } = response.json() as { id?: number };
   if (typeof id !== 'number') return;
   for (let waited = 0; waited < 10_000; waited += 20) {
-    if ((await t.keyward.imports.getJob(id)).status !== 'running') return;
+    if ((await t.keyward.importJobs.get(id)).status !== 'running') return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -111,7 +111,7 @@ describe.skipIf(!hasChromium)('editing in the dashboard', () => {
       destinations: { allowPrivate: 'all' },
     });
     await keyward.signingKeys.load();
-    await keyward.tokens.ensureAdminToken(ADMIN_TOKEN);
+    await keyward.adminToken.ensure(ADMIN_TOKEN);
     await keyward.dashboardAuth.createUser(operator, { email: EMAIL, password: PASSWORD, role: 'admin' });
     dispatcher = keyward.webhooks.createDispatcher(
       httpWebhookTransport(createOutboundHttp(keyward.destinations)),

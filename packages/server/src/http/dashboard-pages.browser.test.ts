@@ -87,7 +87,7 @@ describe.skipIf(!hasChromium)('dashboard pages in a browser', () => {
       onBackgroundError: () => {},
     });
     await keyward.signingKeys.load();
-    await keyward.tokens.ensureAdminToken(ADMIN_TOKEN);
+    await keyward.adminToken.ensure(ADMIN_TOKEN);
     await keyward.dashboardAuth.createUser(operator, { email: EMAIL, password: PASSWORD, role: 'admin' });
     app = await buildApp({
       keyward,

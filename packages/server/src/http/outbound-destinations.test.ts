@@ -202,7 +202,7 @@ describe('import destinations', () => {
 
   it('sends the vendor credential nowhere internal when connecting', async () => {
     // A job saved with a loopback baseUrl (started while the operator allowed it) is resumed without it.
-    const { job, owner } = await t.keyward.imports.startJob({
+    const { job, owner } = await t.keyward.importJobs.start({
       kind: 'cryptolens',
       source: 'resumed',
       options: { baseUrl: `http://127.0.0.1:${port}/` },

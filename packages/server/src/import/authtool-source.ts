@@ -1,6 +1,6 @@
 import { isPeriodUnit } from '../core/calendar-period.js';
 import { DomainError } from '../core/domain-error.js';
-import type { ImportedLicense } from '../core/services/import-service.js';
+import type { ImportedLicense } from '../core/imported-records.js';
 import { csvRecords } from './csv.js';
 import {
   asArray,

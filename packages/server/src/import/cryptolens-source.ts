@@ -1,6 +1,6 @@
 import { DomainError } from '../core/domain-error.js';
+import type { ImportedLicense, ImportedMachine } from '../core/imported-records.js';
 import type { FeatureField } from '../core/model.js';
-import type { ImportedLicense, ImportedMachine } from '../core/services/import-service.js';
 import {
   asArray,
   fetchJson,

@@ -1,7 +1,7 @@
 import { DomainError } from '../core/domain-error.js';
 import { isFeatureName } from '../core/feature-name.js';
+import type { ImportedLicense } from '../core/imported-records.js';
 import type { FeatureField, FeatureType, FeatureValue } from '../core/model.js';
-import type { ImportedLicense } from '../core/services/import-service.js';
 import { type CsvError, csvRecords } from './csv.js';
 import { type ImportContext, type ImportSource, SourceError, vendorDate } from './import-source.js';
 

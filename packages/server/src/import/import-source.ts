@@ -1,7 +1,7 @@
 import type { Actor } from '../core/actor.js';
 import type { ImportCounts, ImportJob } from '../core/import-ports.js';
+import type { ImportOutcome } from '../core/imported-records.js';
 import type { Keyward } from '../core/keyward.js';
-import type { ImportOutcome } from '../core/services/import-service.js';
 import { OutboundError, type OutboundHttp } from '../http/outbound-http.js';
 
 /** What a source gets while it runs: the domain, where to continue, and how to report. */

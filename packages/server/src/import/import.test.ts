@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ImportJob, ImportKind } from '../core/import-ports.js';
-import { IMPORT_LEASE_MS } from '../core/services/import-service.js';
+import { IMPORT_LEASE_MS } from '../core/services/import-job-service.js';
 import {
   cryptolensProduct,
   cryptolensToken,
@@ -344,7 +344,7 @@ for (const dialect of await testDialects()) {
         expect(done).toMatchObject({ status: 'succeeded', progressDone: 150 });
         expect(done.counts.licenses).toEqual({ created: 11, updated: 0, skipped: 139 });
         expect((await rowCounts(t.keyward.store)).licenses).toBe(150);
-        expect(await t.keyward.imports.getJob(first.id)).toMatchObject({
+        expect(await t.keyward.importJobs.get(first.id)).toMatchObject({
           status: 'failed',
           error: first.error,
           replacedByJobId: rerun.job.id,
@@ -371,7 +371,7 @@ for (const dialect of await testDialects()) {
           credential: null,
         });
         // A runner took the job and stopped without a trace (its process died): the job is running.
-        const crashed = await t.keyward.imports.startJob({
+        const crashed = await t.keyward.importJobs.start({
           kind: 'csv',
           source: 'crash',
           options: { csv: 'key,product\nA-1,P' },
@@ -392,14 +392,14 @@ for (const dialect of await testDialects()) {
         const winner = (started[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof startImport>>>).value;
         expect(winner.replaced?.id).toBe(crashed.job.id);
         expect(await winner.finished).toMatchObject({ status: 'succeeded' });
-        expect(await t.keyward.imports.getJob(crashed.job.id)).toMatchObject({
+        expect(await t.keyward.importJobs.get(crashed.job.id)).toMatchObject({
           status: 'failed',
           error: `replaced by import ${winner.job.id}`,
           replacedByJobId: winner.job.id,
         });
         // No server process takes the replaced job over.
         t.clock.advance(IMPORT_LEASE_MS / 1000 + 1);
-        expect((await t.keyward.imports.listAbandonedJobs()).map((j) => j.id)).not.toContain(crashed.job.id);
+        expect((await t.keyward.importJobs.listAbandoned()).map((j) => j.id)).not.toContain(crashed.job.id);
       } finally {
         await t.dispose();
       }

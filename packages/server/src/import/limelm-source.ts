@@ -1,7 +1,7 @@
 import { isFeatureName } from '../core/feature-name.js';
+import type { ImportedLicense } from '../core/imported-records.js';
 import type { FeatureField, FeatureType, FeatureValue } from '../core/model.js';
 import { platformFromText } from '../core/platform.js';
-import type { ImportedLicense } from '../core/services/import-service.js';
 import {
   asArray,
   fetchJson,

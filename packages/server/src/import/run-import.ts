@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, isDomainError } from '../core/domain-error.js';
+import { countInto } from '../core/import-counts.js';
 import type { ImportCounts, ImportJob, ImportKind } from '../core/import-ports.js';
+import { importActor } from '../core/imported-records.js';
 import type { Keyward } from '../core/keyward.js';
 import { checkDestinationUrl, type DestinationRules } from '../core/network-destinations.js';
-import { countInto, IMPORT_LEASE_MS, importActor } from '../core/services/import-service.js';
+import { IMPORT_LEASE_MS } from '../core/services/import-job-service.js';
 import { createOutboundHttp } from '../http/outbound-http.js';
 import { AUTHTOOL_DEFAULT_URL, authtoolSource } from './authtool-source.js';
 import { CRYPTOLENS_DEFAULT_URL, cryptolensOptions, cryptolensSource } from './cryptolens-source.js';
@@ -100,7 +102,7 @@ export async function startImport(
 }> {
   checkRequest(request, keyward.destinations);
   const source = request.source ?? defaultSourceName(request.kind, request.options);
-  const { job, owner, resumed, earlier } = await keyward.imports.startJob({
+  const { job, owner, resumed, earlier } = await keyward.importJobs.start({
     kind: request.kind,
     source,
     options: request.options,
@@ -136,7 +138,7 @@ export async function execute(
     hooks.onProgress?.({ job, done, total: Math.max(restoredTotal, runTotal) || null, counts });
   let saving: Promise<void> = Promise.resolve();
   const save = () => {
-    saving = saving.then(() => keyward.imports.checkpoint(state(), owner));
+    saving = saving.then(() => keyward.importJobs.checkpoint(state(), owner));
     return saving;
   };
   const heartbeat = setInterval(() => void save().catch(() => {}), HEARTBEAT_MS);
@@ -179,7 +181,7 @@ export async function execute(
     await SOURCES[job.kind].run(ctx);
     clearInterval(heartbeat);
     await saving.catch(() => {});
-    return await keyward.imports.finishJob({ id: job.id, counts, progressDone: done }, owner, null);
+    return await keyward.importJobs.finish({ id: job.id, counts, progressDone: done }, owner, null);
   } catch (error) {
     clearInterval(heartbeat);
     await saving.catch(() => {});
@@ -189,15 +191,15 @@ export async function execute(
     // behind their back, and running the same import again still continues from the checkpoint.
     if (signal.aborted && signal.reason === OPERATOR_STOP) {
       await save().catch(() => {});
-      return keyward.imports.finishJob(
+      return keyward.importJobs.finish(
         { id: job.id, counts, progressDone: done },
         owner,
         'stopped by the operator',
       );
     }
     if (signal.aborted) {
-      await keyward.imports.releaseJob(state(), owner).catch(() => {});
-      return keyward.imports.getJob(job.id);
+      await keyward.importJobs.release(state(), owner).catch(() => {});
+      return keyward.importJobs.get(job.id);
     }
     const message =
       error instanceof SourceError || isDomainError(error)
@@ -205,7 +207,7 @@ export async function execute(
         : `internal error: ${String(error)}`;
     // The checkpoint stays: running the same import again continues from it.
     await save().catch(() => {});
-    return keyward.imports.finishJob({ id: job.id, counts, progressDone: done }, owner, message);
+    return keyward.importJobs.finish({ id: job.id, counts, progressDone: done }, owner, message);
   }
 }
 
@@ -214,11 +216,11 @@ export async function resumeAbandonedImports(
   keyward: Keyward,
   onError: (error: unknown) => void,
 ): Promise<void> {
-  for (const job of await keyward.imports.listAbandonedJobs()) {
+  for (const job of await keyward.importJobs.listAbandoned()) {
     const owner = randomUUID();
-    if (!(await keyward.imports.claimJob(job.id, owner))) continue;
+    if (!(await keyward.importJobs.claim(job.id, owner))) continue;
     try {
-      const credential = await keyward.imports.credentialOf(job.id);
+      const credential = await keyward.importJobs.credentialOf(job.id);
       await execute(keyward, job, owner, credential);
     } catch (error) {
       onError(error);

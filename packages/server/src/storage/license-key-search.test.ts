@@ -1,8 +1,8 @@
 import { type Kysely, Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keySearchForm } from '../core/key-search.js';
+import type { LicenseFilter } from '../core/license-ports.js';
 import type { Policy } from '../core/model.js';
-import type { LicenseFilter } from '../core/ports.js';
 import { expectPrefixesByCodePoint, freshPolicy } from '../test-support/key-search.js';
 import { licenseInput, T0 } from '../test-support/store-inputs.js';
 import {

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NewPolicy } from '../core/catalog-ports.js';
 import type { DomainEvent } from '../core/model.js';
-import type { ApiTokenRecord, NewPolicy, Repositories } from '../core/ports.js';
+import type { Repositories } from '../core/ports.js';
+import type { ApiTokenRecord } from '../core/token-ports.js';
 import {
   at,
   licenseInput,

@@ -5,7 +5,7 @@ import type { FeatureField } from '../core/model.js';
 import { operatorPrincipal } from '../core/principal.js';
 import type { PolicyInput } from '../core/services/catalog-service.js';
 import type { LicenseInput } from '../core/services/license-service.js';
-import type { TokenInput } from '../core/services/token-service.js';
+import type { TokenInput } from '../core/token-grant.js';
 import type { TestApp } from './test-app.js';
 
 /** Short-hands for Cryptolens dialect tests: a product set up the way the dialect README describes. */

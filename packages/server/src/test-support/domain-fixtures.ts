@@ -4,7 +4,7 @@
  * machines), so a test names only what its row is about.
  */
 import type { FeatureField, License, LicenseRules, Machine, Policy } from '../core/model.js';
-import type { ApiTokenRecord } from '../core/ports.js';
+import type { ApiTokenRecord } from '../core/token-ports.js';
 
 /** The fixed "now" of the unit tests. */
 export const NOW = new Date('2026-03-01T12:00:00.000Z');

@@ -132,7 +132,7 @@ export const INTEGRATION_SECURITY_CASES: RouteSecurityCase[] = [
     route: '/v1/imports/:id',
     scope: 'imports:read',
     request: async (ctx) => {
-      const { job } = await ctx.t.keyward.imports.startJob({
+      const { job } = await ctx.t.keyward.importJobs.start({
         kind: 'csv',
         source: `security-${ctx.unique()}`,
         options: { csv: '' },

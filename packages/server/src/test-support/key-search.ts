@@ -1,7 +1,8 @@
 import type { CompiledQuery, KyselyPlugin } from 'kysely';
 import { expect } from 'vitest';
+import type { LicenseFilter } from '../core/license-ports.js';
 import type { Policy } from '../core/model.js';
-import type { LicenseFilter, Repositories } from '../core/ports.js';
+import type { Repositories } from '../core/ports.js';
 import type { KeywardStore } from '../storage/create-store.js';
 import { licenseRepository } from '../storage/repositories/licenses.js';
 import { licenseInput, policyInput, T0, unique } from './store-inputs.js';

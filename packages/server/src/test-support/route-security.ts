@@ -4,7 +4,7 @@ import type { Actor } from '../core/actor.js';
 import { encodeOfflineRequest } from '../core/offline-exchange.js';
 import { operatorPrincipal } from '../core/principal.js';
 import { SCOPES, type Scope } from '../core/scopes.js';
-import type { TokenInput } from '../core/services/token-service.js';
+import type { TokenInput } from '../core/token-grant.js';
 import { INTEGRATION_SECURITY_CASES } from './integration-security-cases.js';
 import { rowCounts } from './row-counts.js';
 import { createTestApp, type TestApp } from './test-app.js';

@@ -1,6 +1,7 @@
+import type { NewPolicy } from '../core/catalog-ports.js';
 import type { NewMachine } from '../core/decide-activation.js';
+import type { NewLicense } from '../core/license-ports.js';
 import type { Policy } from '../core/model.js';
-import type { NewLicense, NewPolicy } from '../core/ports.js';
 import { aLicense, aMachine, aPolicy } from './domain-fixtures.js';
 
 export { NO_OVERRIDES } from './domain-fixtures.js';

@@ -40,7 +40,7 @@ export async function createTestApp(
     ...(options.allowPrivateDestinations ? { destinations: { allowPrivate: 'all' as const } } : {}),
   });
   await keyward.signingKeys.load();
-  await keyward.tokens.ensureAdminToken(TEST_ADMIN_TOKEN);
+  await keyward.adminToken.ensure(TEST_ADMIN_TOKEN);
   const app = await buildApp({
     keyward,
     logger: false,

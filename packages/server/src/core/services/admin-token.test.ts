@@ -34,9 +34,9 @@ describe.runIf(await postgresAvailable())('the admin token with several processe
           onBackgroundError: (error) => {
             throw error;
           },
-        }).tokens,
+        }).adminToken,
     );
-    const results = await Promise.all(services.map((tokens) => tokens.ensureAdminToken(ADMIN)));
+    const results = await Promise.all(services.map((adminToken) => adminToken.ensure(ADMIN)));
     expect(results).toEqual(services.map(() => ({ generated: null })));
     const rows = await stores[0]?.tokens.list({ includeRevoked: true });
     expect(rows?.map((row) => row.source)).toEqual(['env']);

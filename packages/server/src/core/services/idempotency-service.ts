@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
-import type { IdempotencyRecord, Store, UnitOfWork } from '../ports.js';
+import type { IdempotencyRecord } from '../idempotency-ports.js';
+import type { Store, UnitOfWork } from '../ports.js';
 import type { SecretBox } from '../secrets.js';
 
 /** Answers are replayed for this long; a retry after that runs anew. */

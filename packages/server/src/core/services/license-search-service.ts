@@ -1,5 +1,6 @@
-import type { LicenseSearchCriteria, Paged } from '../extra-ports.js';
+import type { LicenseSearchCriteria } from '../license-ports.js';
 import type { License } from '../model.js';
+import type { Paged } from '../paged.js';
 import type { Store } from '../ports.js';
 
 const SCAN_CHUNK = 500;

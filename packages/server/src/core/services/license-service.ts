@@ -8,11 +8,12 @@ import { resolveFeatures } from '../feature-values.js';
 import { keySearchForm } from '../key-search.js';
 import { checkLicenseChange, type LicenseChangeGuards } from '../license-change-checks.js';
 import { generateLicenseKey } from '../license-key.js';
+import type { LicenseFilter, NewLicense } from '../license-ports.js';
 import { assertNotRevoked } from '../license-status.js';
 import { type LicenseView, licenseView } from '../license-view.js';
 import { checkAllowedMachines } from '../machine-identity.js';
 import type { License, LicenseRules, NamedUser, Policy } from '../model.js';
-import type { LicenseFilter, NewLicense, Repositories, Store } from '../ports.js';
+import type { Repositories, Store } from '../ports.js';
 import {
   assertMayIssueLicenses,
   assertMayReachCustomers,

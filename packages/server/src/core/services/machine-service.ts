@@ -48,10 +48,10 @@ async function trialActivationModeOf(
     : 'each_new_machine';
 }
 
-/** Activation, heartbeat and deactivation: everything that takes or frees a seat. */
 export const machineNotFound = (id: number) =>
   new DomainError('MACHINE_NOT_FOUND', `machine ${id} does not exist`);
 
+/** Activation, heartbeat and deactivation: everything that takes or frees a seat. */
 export class MachineService {
   constructor(private readonly deps: { store: Store; clock: Clock; bookkeeping: BookkeepingQueue }) {}
 
@@ -231,24 +231,7 @@ export class MachineService {
       if (!license || !machine || machine.deactivatedAt) {
         throw new DomainError('MACHINE_NOT_FOUND', `machine ${machineId} is not active`);
       }
-      const policy = (await tx.policies.findById(license.policyId)) as Policy;
-      const { countsTowardLimit } = decideDeactivation({ license, policy, machine });
-      await tx.machines.deactivate(machineId, now);
-      if (countsTowardLimit) {
-        await tx.licenses.update(license.id, {
-          deactivationCount: license.deactivationCount + 1,
-          updatedAt: now,
-        });
-      }
-      await tx.events.append(
-        newEvent(
-          'machine.deactivated',
-          actor,
-          now,
-          { licenseId: license.id, productId: policy.productId, machineId },
-          { fingerprint: machine.fingerprint, countsTowardLimit },
-        ),
-      );
+      await this.freeSeat(tx, actor, license, machine, now);
     });
   }
 
@@ -280,26 +263,41 @@ export class MachineService {
         if (options.allowMissing) return false;
         throw new DomainError('MACHINE_NOT_FOUND', 'no active machine has this fingerprint');
       }
-      const policy = (await tx.policies.findById(license.policyId)) as Policy;
-      const { countsTowardLimit } = decideDeactivation({ license, policy, machine });
-      await tx.machines.deactivate(machine.id, now);
-      if (countsTowardLimit) {
-        await tx.licenses.update(license.id, {
-          deactivationCount: license.deactivationCount + 1,
-          updatedAt: now,
-        });
-      }
-      await tx.events.append(
-        newEvent(
-          'machine.deactivated',
-          actor,
-          now,
-          { licenseId: license.id, productId: policy.productId, machineId: machine.id },
-          { fingerprint: machine.fingerprint, countsTowardLimit },
-        ),
-      );
+      await this.freeSeat(tx, actor, license, machine, now);
       return true;
     });
+  }
+
+  /**
+   * Deactivates a live machine of the license locked in `tx`: the one body every deactivation passes through,
+   * so the deactivation limit (decideDeactivation), the counter and the event are the same whichever way the
+   * machine was named.
+   */
+  private async freeSeat(
+    tx: Repositories,
+    actor: Actor,
+    license: License,
+    machine: Machine,
+    now: Date,
+  ): Promise<void> {
+    const policy = (await tx.policies.findById(license.policyId)) as Policy;
+    const { countsTowardLimit } = decideDeactivation({ license, policy, machine });
+    await tx.machines.deactivate(machine.id, now);
+    if (countsTowardLimit) {
+      await tx.licenses.update(license.id, {
+        deactivationCount: license.deactivationCount + 1,
+        updatedAt: now,
+      });
+    }
+    await tx.events.append(
+      newEvent(
+        'machine.deactivated',
+        actor,
+        now,
+        { licenseId: license.id, productId: policy.productId, machineId: machine.id },
+        { fingerprint: machine.fingerprint, countsTowardLimit },
+      ),
+    );
   }
 
   async get(id: number): Promise<Machine> {

@@ -1,13 +1,13 @@
 import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
-import type { ApiTokenRecord, Store } from '../ports.js';
+import type { Store } from '../ports.js';
 import { assertUnrestricted, type Principal } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { stripUndefined } from '../strip-undefined.js';
 import { checkLimitValues, dormantRefusal, type TokenLimitInput } from '../token-limits.js';
-import { assertNoMorePower, assertNotOperatorToken } from '../token-power.js';
-import { tokenOf } from './token-service.js';
+import type { ApiTokenRecord } from '../token-ports.js';
+import { assertNoMorePower, assertNotOperatorToken, tokenOf } from '../token-power.js';
 
 /**
  * Changing a token's limits after creation: making it dormant and awake again, raising or lowering its

@@ -8,8 +8,8 @@ import type {
   Policy,
   Product,
 } from '../../core/model.js';
-import type { ApiTokenRecord } from '../../core/ports.js';
 import type { PublicSigningKey } from '../../core/services/signing-key-service.js';
+import type { ApiTokenRecord } from '../../core/token-ports.js';
 
 /** Domain objects as the native API shows them: ISO-8601 instants, no secrets. */
 

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Clock } from '../../core/clock.js';
 import { DomainError } from '../../core/domain-error.js';
 import type { Keyward } from '../../core/keyward.js';
-import type { ApiTokenRecord } from '../../core/ports.js';
+import type { ApiTokenRecord } from '../../core/token-ports.js';
 import { SESSION_COOKIE } from '../dashboard-session.js';
 
 export interface RateLimitOptions {
@@ -218,7 +218,7 @@ export async function authenticateToken(
 ): Promise<ApiTokenRecord> {
   let token: ApiTokenRecord;
   try {
-    token = await keyward.tokens.authenticate(secret, request.ip);
+    token = await keyward.tokenAuthentication.authenticate(secret, request.ip);
   } catch (error) {
     await countRequest(request, ADDRESS);
     throw error;

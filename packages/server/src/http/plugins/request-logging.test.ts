@@ -30,7 +30,7 @@ describe('request logging keeps credentials out of the log', () => {
       onBackgroundError: () => {},
     });
     await keyward.signingKeys.load();
-    await keyward.tokens.ensureAdminToken(ADMIN);
+    await keyward.adminToken.ensure(ADMIN);
     const stream = new Writable({
       write(chunk, _encoding, done) {
         lines.push(String(chunk));

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { CustomerRepository } from '../../core/customer-ports.js';
 import type { Customer } from '../../core/model.js';
-import type { CustomerRepository } from '../../core/ports.js';
 import { fromMillis } from '../columns.js';
 import type { CustomersTable } from '../schema/customers.js';
 import type { Database } from '../schema/index.js';

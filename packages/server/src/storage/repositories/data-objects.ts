@@ -1,6 +1,6 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
+import type { DataObjectRepository } from '../../core/data-object-ports.js';
 import type { DataObject, DataObjectOwner } from '../../core/model.js';
-import type { DataObjectRepository } from '../../core/ports.js';
 import type { Database } from '../schema/index.js';
 import type { DataObjectsTable } from '../schema/licenses.js';
 

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { EventRepository } from '../../core/event-ports.js';
 import type { DomainEvent } from '../../core/model.js';
-import type { EventRepository } from '../../core/ports.js';
 import { fromJson, fromMillis } from '../columns.js';
 import type { EventsTable } from '../schema/events.js';
 import type { Database } from '../schema/index.js';

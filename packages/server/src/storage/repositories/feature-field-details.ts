@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { FeatureFieldDetailsRepository } from '../../core/extra-ports.js';
+import type { FeatureFieldDetailsRepository } from '../../core/catalog-ports.js';
 import type { FeatureFieldDetails } from '../../core/trial-model.js';
 import { fromFlag, toFlag } from '../columns.js';
 import type { DatabaseAdapter } from '../database-adapter.js';

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable, Updateable } from 'kysely';
+import type { LicenseTemplateRepository } from '../../core/license-template-ports.js';
 import type { FeatureValue, LicenseTemplate } from '../../core/model.js';
-import type { LicenseTemplateRepository } from '../../core/ports.js';
 import { columnsFor, fromFlag, fromJson, fromMillis, toFlag, toJson } from '../columns.js';
 import type { LicenseTemplatesTable } from '../schema/catalog.js';
 import type { Database } from '../schema/index.js';

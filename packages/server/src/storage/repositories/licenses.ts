@@ -10,8 +10,13 @@ import {
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import { periodFromText, periodToText } from '../../core/calendar-period.js';
 import { type KeySearch, keySearch } from '../../core/key-search.js';
+import type {
+  LicenseFilter,
+  LicenseRepository,
+  LicenseWithSeats,
+  NewLicense,
+} from '../../core/license-ports.js';
 import type { FeatureValue, License, NamedUser } from '../../core/model.js';
-import type { LicenseFilter, LicenseRepository, LicenseWithSeats, NewLicense } from '../../core/ports.js';
 import {
   columnsFor,
   fromFlag,

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { NewMachine } from '../../core/decide-activation.js';
+import type { MachineRepository } from '../../core/machine-ports.js';
 import type { Machine } from '../../core/model.js';
-import type { MachineRepository } from '../../core/ports.js';
 import { fromFlag, fromMillis, fromMillisOrNull, toFlag, toMillisOrNull } from '../columns.js';
 import type { DatabaseAdapter } from '../database-adapter.js';
 import { precompiled } from '../precompiled.js';

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { MessageRepository } from '../../core/message-ports.js';
 import type { Message } from '../../core/model.js';
-import type { MessageRepository } from '../../core/ports.js';
 import { fromMillis } from '../columns.js';
 import type { Database } from '../schema/index.js';
 import type { MessagesTable } from '../schema/messages.js';

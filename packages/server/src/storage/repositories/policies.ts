@@ -1,6 +1,6 @@
 import type { Kysely, Selectable, Updateable } from 'kysely';
+import type { PolicyRepository } from '../../core/catalog-ports.js';
 import type { ExpirationBasis, FeatureField, Policy } from '../../core/model.js';
-import type { PolicyRepository } from '../../core/ports.js';
 import { columnsFor, fromFlag, fromJson, fromMillis, toFlag, toJson } from '../columns.js';
 import { precompiled } from '../precompiled.js';
 import type { PoliciesTable } from '../schema/catalog.js';

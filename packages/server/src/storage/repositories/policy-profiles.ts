@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { PolicyProfileRepository } from '../../core/extra-ports.js';
+import type { PolicyProfileRepository } from '../../core/catalog-ports.js';
 import type { PolicyProfile } from '../../core/trial-model.js';
 import type { PolicyProfilesTable } from '../schema/catalog.js';
 import type { Database } from '../schema/index.js';

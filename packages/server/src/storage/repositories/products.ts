@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { ProductRepository } from '../../core/catalog-ports.js';
 import type { Product } from '../../core/model.js';
-import type { ProductRepository } from '../../core/ports.js';
 import { fromMillis } from '../columns.js';
 import type { ProductsTable } from '../schema/catalog.js';
 import type { Database } from '../schema/index.js';

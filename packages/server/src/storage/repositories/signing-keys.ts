@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { SigningKeyRepository } from '../../core/ports.js';
+import type { SigningKeyRepository } from '../../core/signing-key-ports.js';
 import type { SigningAlgorithm, SigningKeyRecord } from '../../core/signing-keys.js';
 import { fromMillis } from '../columns.js';
 import type { SigningKeysTable } from '../schema/access.js';

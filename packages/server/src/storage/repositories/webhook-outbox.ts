@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
+import type { EventRepository } from '../../core/event-ports.js';
 import type { DomainEvent } from '../../core/model.js';
-import type { EventRepository } from '../../core/ports.js';
 import { endpointWants } from '../../core/webhook-event-filter.js';
 import { fromFlag, fromJson } from '../columns.js';
 import type { Database } from '../schema/index.js';

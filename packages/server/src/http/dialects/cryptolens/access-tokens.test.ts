@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TokenInput } from '../../../core/services/token-service.js';
+import type { TokenInput } from '../../../core/token-grant.js';
 import {
   answerOf,
   callCryptolens,
@@ -47,7 +47,10 @@ describe('Cryptolens access tokens: Keyward tokens with method, product, key and
     }
     const { secret, token } = await t.keyward.tokens.create(
       testActor,
-      { kind: 'token', token: await t.keyward.tokens.authenticate(TEST_ADMIN_TOKEN, '127.0.0.1') },
+      {
+        kind: 'token',
+        token: await t.keyward.tokenAuthentication.authenticate(TEST_ADMIN_TOKEN, '127.0.0.1'),
+      },
       { name: 'revoked', scopes: ['*'] },
     );
     await t.keyward.tokens.revoke(testActor, token.id);
@@ -222,7 +225,7 @@ describe('Cryptolens access tokens: Keyward tokens with method, product, key and
     // Core still never lets a locked creator hand out wider locks (auth/KeyLock issues through it).
     const creator = {
       kind: 'token' as const,
-      token: await t.keyward.tokens.authenticate(secret, '127.0.0.1'),
+      token: await t.keyward.tokenAuthentication.authenticate(secret, '127.0.0.1'),
     };
     const create = (input: Omit<TokenInput, 'name'>) =>
       t.keyward.tokens.create(testActor, creator, { name: 'child', ...input });

@@ -87,6 +87,33 @@ describe('Cryptolens activation semantics', () => {
     expect(mids((await getKey(key, { ModelVersion: 3 })).license)).toEqual(['desk']);
   });
 
+  it('counts node-locked deactivations against the limit and releases of floating leases not', async () => {
+    const { key } = await newLicense({ overrides: { maxDeactivations: 1 } });
+    const deactivate = (machineCode: string, floating = false) =>
+      answerOf(call('key/Deactivate', { Key: key, MachineCode: machineCode, Floating: floating }));
+    await activate(key, { MachineCode: 'a' });
+    expect((await deactivate('a')).result).toBe(0);
+    await activate(key, { MachineCode: 'b' });
+    expect(await deactivate('b')).toEqual({
+      result: 1,
+      message: 'The key may not deactivate more machines.',
+    });
+    for (const lease of [1, 2]) {
+      expect(
+        (await activate(key, { MachineCode: 'f', FloatingTimeInterval: 60 })).answer.result,
+        `${lease}`,
+      ).toBe(0);
+      expect((await deactivate('f', true)).result, `${lease}`).toBe(0);
+    }
+    const license = await t.keyward.licenses.getByKey(key);
+    expect(license.deactivationCount).toBe(1);
+    // The native route frees seats through the same rule: the limit reached here holds there too.
+    const [machine] = await t.keyward.store.machines.listActive(license.id);
+    await expect(t.keyward.machines.deactivate(testActor, machine?.id as number)).rejects.toMatchObject({
+      code: 'DEACTIVATION_LIMIT_REACHED',
+    });
+  });
+
   it('renews a floating lease per request interval and frees it when the interval lapses', async () => {
     const { key } = await newLicense();
     const first = await activate(key, { MachineCode: 'f', FloatingTimeInterval: 100, ModelVersion: 3 });

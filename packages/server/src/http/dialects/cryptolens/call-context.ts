@@ -1,8 +1,8 @@
 import type { Actor } from '../../../core/actor.js';
 import type { Keyward } from '../../../core/keyward.js';
-import type { ApiTokenRecord } from '../../../core/ports.js';
 import type { Principal } from '../../../core/principal.js';
 import type { Scope } from '../../../core/scopes.js';
+import type { ApiTokenRecord } from '../../../core/token-ports.js';
 import type { Params } from './params.js';
 
 /** Everything a method handler needs: the authenticated token, the parameters and the domain. */

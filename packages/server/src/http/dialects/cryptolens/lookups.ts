@@ -1,6 +1,6 @@
+import type { LicenseWithSeats } from '../../../core/license-ports.js';
 import type { License, Machine } from '../../../core/model.js';
 import { holdsSeat, isFloatingMachine } from '../../../core/model.js';
-import type { LicenseWithSeats } from '../../../core/ports.js';
 import { canAccessLicense, canAccessProduct } from '../../../core/principal.js';
 import type { CallContext } from './call-context.js';
 import { fail, MESSAGES } from './messages.js';

@@ -287,7 +287,7 @@ describe('dashboard user passwords stay out of the log and the event log', () =>
     });
     await keyward.signingKeys.load();
     const admin = 'kw_users_log_admin_token_0123456789abcdef';
-    await keyward.tokens.ensureAdminToken(admin);
+    await keyward.adminToken.ensure(admin);
     const app = await buildApp({
       keyward,
       logger: {

@@ -121,7 +121,7 @@ export function importRoutes(app: App, keyward: Keyward): void {
     async (request) => {
       assertUnrestricted(principalOf(request));
       const limit = request.query.limit ?? 100;
-      const jobs = await keyward.imports.listJobs({
+      const jobs = await keyward.importJobs.list({
         before: parseCursor(request.query.after),
         limit,
       });
@@ -137,7 +137,7 @@ export function importRoutes(app: App, keyward: Keyward): void {
     },
     async (request) => {
       assertUnrestricted(principalOf(request));
-      return presentImportJob(await keyward.imports.getJob(request.params.id));
+      return presentImportJob(await keyward.importJobs.get(request.params.id));
     },
   );
 }

@@ -12,7 +12,7 @@ export const keyLock: MethodSpec = {
   async run(ctx) {
     if (!ctx.token.canIssueLicenseTokens || ctx.token.licenseId !== null) return fail(MESSAGES.accessDenied);
     const { license } = await licenseOf(ctx);
-    const { token, secret } = await ctx.keyward.tokens.issueLicenseToken(
+    const { token, secret } = await ctx.keyward.licenseTokens.issue(
       ctx.actor,
       ctx.token,
       ctx.tokenSecret,

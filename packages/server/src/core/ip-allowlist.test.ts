@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DomainError } from '../domain-error.js';
-import { parseAllowlist } from './token-service.js';
+import { DomainError } from './domain-error.js';
+import { parseAllowlist } from './ip-allowlist.js';
 
 describe('parseAllowlist', () => {
   const accepted: [string, string[], string[]][] = [
