@@ -3,6 +3,7 @@ import type { DashboardRepositories } from './dashboard-ports.js';
 import type { NewMachine } from './decide-activation.js';
 import type { ExtraRepositories } from './extra-ports.js';
 import type { ImportRepositories } from './import-ports.js';
+import type { LicenseStatus } from './license-status.js';
 import type { LifecycleRepositories } from './lifecycle-ports.js';
 import type {
   Customer,
@@ -64,7 +65,8 @@ export interface LicenseFilter {
    * matches the beginning of keys (core/key-search.ts).
    */
   key?: string | undefined;
-  status?: 'active' | 'suspended' | 'revoked' | 'expired' | undefined;
+  /** Licenses whose status (core/license-status.ts) is this one at the instant of the read. */
+  status?: LicenseStatus | undefined;
 }
 
 /** A license with what decides its seats: its policy and its active (not deactivated) machines, oldest first. */
