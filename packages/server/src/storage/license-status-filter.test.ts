@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LICENSE_STATUSES, type LicenseStatus, licenseStatus } from '../core/license-status.js';
+import {
+  isExpired,
+  isRevoked,
+  LICENSE_STATUSES,
+  type LicenseStatus,
+  licenseStatus,
+} from '../core/license-status.js';
 import type { License, Policy } from '../core/model.js';
 import { at, licenseInput, policyInput, T0, unique } from '../test-support/store-inputs.js';
 import { createTestStore, type TestDialect, testDialects } from '../test-support/test-store.js';
@@ -9,7 +15,8 @@ import { createTestStore, type TestDialect, testDialects } from '../test-support
  * contract holds them together: on both databases, at several instants, every query that filters or counts
  * licenses by status selects exactly the licenses whose `licenseStatus` is that status, for every combination
  * of revocation (none, in the past, at that instant, in the future), suspension and expiry (none, in the past,
- * at that instant, in the future).
+ * at that instant, in the future). So do the queries that select by one rule of it: expiry notices skip the
+ * revoked licenses, the sweep of cleanable licenses takes the expired ones.
  */
 
 const dialects: TestDialect[] = await testDialects();
@@ -111,5 +118,49 @@ describe.each(dialects)('the license status filter on %s', (dialect) => {
         revoked: withStatus('revoked', now).length,
       });
     });
+
+    it(`expiry notices go to the licenses not revoked at ${when}`, async () => {
+      const from = at(-10 * MINUTE);
+      const to = at(10 * MINUTE);
+      const due = await store.expiryNotices.findDue({ kind: 'license.expired', from, to, now, limit: 1000 });
+      const expected = licenses
+        .filter((l) => l.expiresAt !== null && l.expiresAt >= from && l.expiresAt < to && !isRevoked(l, now))
+        .sort((a, b) => (a.expiresAt as Date).getTime() - (b.expiresAt as Date).getTime() || a.id - b.id);
+      expect(due.map((notice) => notice.licenseId)).toEqual(ids(expected));
+    });
   }
+
+  it('sends expiry notices to a license whose revocation is dated later', () => {
+    // What tells core's rule from "any revocation counts" in the test above.
+    expect(licenses.some((l) => l.expiresAt !== null && l.revokedAt !== null && !isRevoked(l, T0))).toBe(
+      true,
+    );
+  });
+});
+
+describe.each(dialects)('the sweep of cleanable licenses on %s', (dialect) => {
+  it('deletes, at each instant, the cleanable licenses expired by then, whatever else their status', async () => {
+    const store = await createTestStore(dialect);
+    try {
+      const product = await store.products.insert({ name: unique('product'), code: null, createdAt: T0 });
+      const policy = await store.policies.insert(policyInput(product.id));
+      let remaining: License[] = [];
+      for (const isCleanable of [true, false]) {
+        for (const facts of combinations.filter((c) => c.expiresAt !== null)) {
+          remaining.push(await store.licenses.insert(licenseInput(policy, { ...facts, isCleanable })));
+        }
+      }
+      for (const { now } of INSTANTS) {
+        const deleted = await store.transaction((tx) =>
+          tx.licenseCleanup.deleteDueCleanable({ now, undatedGraceSeconds: 3600, limit: 1000 }),
+        );
+        const due = remaining.filter((l) => l.isCleanable && isExpired(l, now));
+        expect(deleted.map((row) => row.licenseId).sort((a, b) => a - b)).toEqual(ids(due));
+        remaining = remaining.filter((l) => !due.includes(l));
+      }
+      expect(remaining.every((l) => !l.isCleanable)).toBe(true);
+    } finally {
+      await store.dispose();
+    }
+  });
 });
