@@ -1,3 +1,4 @@
+import type { LicenseStatus } from './license-status.js';
 import type { License, Machine, Policy } from './model.js';
 import type { Paged } from './paged.js';
 
@@ -15,7 +16,8 @@ export interface LicenseFilter {
    * matches the beginning of keys (core/key-search.ts).
    */
   key?: string | undefined;
-  status?: 'active' | 'suspended' | 'revoked' | 'expired' | undefined;
+  /** Licenses whose status (core/license-status.ts) is this one at the instant of the read. */
+  status?: LicenseStatus | undefined;
 }
 
 /** A license with what decides its seats: its policy and its active (not deactivated) machines, oldest first. */

@@ -121,13 +121,14 @@ export interface WebhookRepository {
 
 export interface ExpiryNoticeRepository {
   /**
-   * Licenses expiring in [from, to) that are neither revoked nor deleted and have no notice of this kind for
-   * their current expiry, oldest expiry first.
+   * Licenses expiring in [from, to) that are not revoked at `now` (core/license-status.ts: a revocation dated
+   * later does not count yet) and have no notice of this kind for their current expiry, oldest expiry first.
    */
   findDue(input: {
     kind: string;
     from: Date;
     to: Date;
+    now: Date;
     limit: number;
   }): Promise<Array<{ licenseId: number; productId: number; expiresAt: Date }>>;
   /** Records notices; returns those this call recorded (a notice another process recorded first is skipped). */

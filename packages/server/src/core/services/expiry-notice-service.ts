@@ -49,7 +49,7 @@ export class ExpiryNoticeService {
     let total = 0;
     for (;;) {
       const { found, recorded } = await this.deps.store.transaction(async (tx) => {
-        const due = await tx.expiryNotices.findDue({ kind, from, to, limit: BATCH });
+        const due = await tx.expiryNotices.findDue({ kind, from, to, now, limit: BATCH });
         if (due.length === 0) return { found: 0, recorded: 0 };
         const sorted = [...due].sort((a, b) => a.licenseId - b.licenseId);
         const done = await tx.expiryNotices.record(kind, sorted, now);

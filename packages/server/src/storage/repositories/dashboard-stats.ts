@@ -1,6 +1,8 @@
 import { type Kysely, sql } from 'kysely';
 import type { StatsRepository } from '../../core/dashboard-ports.js';
+import type { LicenseStatus } from '../../core/license-status.js';
 import type { Database } from '../schema/index.js';
+import { statusArms } from './license-status-sql.js';
 
 type Counted = { count: number | string };
 const number = (rows: Counted[]) => Number(rows[0]?.count ?? 0);
@@ -9,9 +11,15 @@ export function statsRepository(db: Kysely<Database>): StatsRepository {
   const count = async (query: ReturnType<typeof sql<Counted>>) => number((await query.execute(db)).rows);
   return {
     async overview(now) {
-      const t = now.getTime();
-      // One status per license, in the list filter's precedence: revoked, suspended, expired, active. Each count
-      // is answered by an index (the partial ones of migration 006), never by reading the wide license rows.
+      // One status per license (core/license-status.ts). Each arm of a status is answered by an index (the
+      // partial ones of migration 006), never by reading the wide license rows; active ones are the rest.
+      const countWith = async (status: LicenseStatus) => {
+        const arms = statusArms(status, now);
+        const counts = await Promise.all(
+          arms.map((arm) => count(sql<Counted>`select count(*) as count from licenses where ${arm}`)),
+        );
+        return counts.reduce((sum, n) => sum + n, 0);
+      };
       const [products, policies, customers, machines, licenses, revoked, suspended, expired] =
         await Promise.all([
           count(sql<Counted>`select count(*) as count from products`),
@@ -19,14 +27,9 @@ export function statsRepository(db: Kysely<Database>): StatsRepository {
           count(sql<Counted>`select count(*) as count from customers`),
           count(sql<Counted>`select count(*) as count from machines where deactivated_at is null`),
           count(sql<Counted>`select count(*) as count from licenses`),
-          count(sql<Counted>`select count(*) as count from licenses where revoked_at is not null`),
-          count(
-            sql<Counted>`select count(*) as count from licenses where revoked_at is null and is_suspended = 1`,
-          ),
-          count(
-            sql<Counted>`select count(*) as count from licenses
-            where revoked_at is null and is_suspended = 0 and expires_at is not null and expires_at <= ${t}`,
-          ),
+          countWith('revoked'),
+          countWith('suspended'),
+          countWith('expired'),
         ]);
       return {
         products,

@@ -2,16 +2,17 @@ import type { Kysely } from 'kysely';
 import type { ExpiryNoticeRepository } from '../../core/webhook-ports.js';
 import { fromMillis } from '../columns.js';
 import type { Database } from '../schema/index.js';
+import { notRevokedBy } from './license-status-sql.js';
 
 export function expiryNoticeRepository(db: Kysely<Database>): ExpiryNoticeRepository {
   return {
-    async findDue({ kind, from, to, limit }) {
+    async findDue({ kind, from, to, now, limit }) {
       const rows = await db
         .selectFrom('licenses as l')
         .select(['l.id', 'l.product_id', 'l.expires_at'])
         .where('l.expires_at', '>=', from.getTime())
         .where('l.expires_at', '<', to.getTime())
-        .where('l.revoked_at', 'is', null)
+        .where(notRevokedBy(now))
         .where(({ not, exists, selectFrom }) =>
           not(
             exists(

@@ -33,6 +33,7 @@ import type { DatabaseAdapter } from '../database-adapter.js';
 import { precompiled } from '../precompiled.js';
 import type { Database } from '../schema/index.js';
 import type { LicensesTable } from '../schema/licenses.js';
+import { statusArms } from './license-status-sql.js';
 import { activeMachinesOf, toMachine } from './machines.js';
 import { policyById, toPolicy } from './policies.js';
 
@@ -196,8 +197,8 @@ export function licenseRepository(db: Kysely<Database>, adapter: DatabaseAdapter
     return sql.ref<number>(filter.productId === undefined ? 'licenses.id' : 'by_product.license_id');
   }
 
-  /** The licenses a filter names (list and countUpTo), before any ordering, paging or selection. */
-  function matching(filter: LicenseFilter, now: Date) {
+  /** The licenses a filter names but for its status, before any ordering, paging or selection. */
+  function matching(filter: LicenseFilter) {
     const productId = filter.productId;
     const search = searchOf(filter);
     let query = db
@@ -218,29 +219,16 @@ export function licenseRepository(db: Kysely<Database>, adapter: DatabaseAdapter
     if (filter.customerId !== undefined) query = query.where('customer_id', '=', filter.customerId);
     if (filter.email !== undefined) query = query.where('email', '=', filter.email);
     if (search) query = query.where(keyMatches(search));
-    const t = now.getTime();
-    switch (filter.status) {
-      // Each license has one status, in this precedence: revoked, suspended, expired, active.
-      case 'revoked':
-        query = query.where('revoked_at', 'is not', null);
-        break;
-      case 'suspended':
-        query = query.where('revoked_at', 'is', null).where('is_suspended', '=', 1);
-        break;
-      case 'expired':
-        query = query
-          .where('revoked_at', 'is', null)
-          .where('is_suspended', '=', 0)
-          .where('expires_at', '<=', t);
-        break;
-      case 'active':
-        query = query
-          .where('is_suspended', '=', 0)
-          .where('revoked_at', 'is', null)
-          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', t)]));
-        break;
-    }
     return query;
+  }
+
+  /**
+   * The licenses a filter names (list and countUpTo), as disjoint queries: one per arm of its status
+   * (license-status-sql.ts), each read along its own index. One OR of the arms would be read along none.
+   */
+  function matchingByArm(filter: LicenseFilter, now: Date) {
+    if (filter.status === undefined) return [matching(filter)];
+    return statusArms(filter.status, now).map((arm) => matching(filter).where(arm));
   }
 
   /** Keys matching a search (core/key-search.ts); `%`, `_` and `\` in it are plain characters. */
@@ -330,22 +318,46 @@ export function licenseRepository(db: Kysely<Database>, adapter: DatabaseAdapter
       // With a product, the page is walked along license_products' (product_id, license_id) index, which stops
       // after `limit` rows; `licenses.id in (…)` collected every license of the product first (315 ms at 1 M).
       const id = pageColumn(filter);
-      let query = matching(filter, now).selectAll('licenses').orderBy(id, order).limit(limit);
-      if (after !== null) query = query.where(id, order === 'desc' ? '<' : '>', after);
-      return (await query.execute()).map(toLicense);
+      const pages = matchingByArm(filter, now).map((query) => {
+        const page = query.selectAll('licenses').orderBy(id, order).limit(limit);
+        return after === null ? page : page.where(id, order === 'desc' ? '<' : '>', after);
+      });
+      const [only, ...more] = pages;
+      if (only && more.length === 0) return (await only.execute()).map(toLicense);
+      // A status of several arms: a page of each, then the page of their union (the page column is the id).
+      const union = pages
+        .map((each) => db.selectFrom(each.as('arm')).selectAll())
+        .reduce((all, next) => all.unionAll(next));
+      const rows = await db
+        .selectFrom(union.as('arms'))
+        .selectAll()
+        .orderBy('arms.id', order)
+        .limit(limit)
+        .execute();
+      return rows.map(toLicense);
     },
     async countUpTo(filter: LicenseFilter, { now, max }) {
-      // Stops after max + 1 matches, so no filter costs more than reading that many rows of its index.
+      // Each arm stops after max + 1 matches, so no filter costs more than reading that many rows of an index
+      // per arm of its status.
+      const arms = matchingByArm(filter, now).map((query) =>
+        query
+          .select(sql<number>`1`.as('one'))
+          .limit(max + 1)
+          .as('matched'),
+      );
+      const [only, ...more] = arms;
+      const matched =
+        only && more.length === 0
+          ? only
+          : arms
+              .map((each) => db.selectFrom(each).select('one'))
+              .reduce((all, next) => all.unionAll(next))
+              .as('matched');
       const row = await db
-        .selectFrom(
-          matching(filter, now)
-            .select(sql<number>`1`.as('one'))
-            .limit(max + 1)
-            .as('matched'),
-        )
+        .selectFrom(matched)
         .select((eb) => eb.fn.countAll<number | string>().as('count'))
         .executeTakeFirstOrThrow();
-      return Number(row.count);
+      return Math.min(Number(row.count), max + 1);
     },
     async update(id, changes) {
       const set = columnsFor<LicenseChanges, Row>(changes, licenseColumns);
