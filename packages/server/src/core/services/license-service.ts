@@ -27,6 +27,7 @@ import {
 import { newEvent } from '../record-event.js';
 import { stripUndefined } from '../strip-undefined.js';
 import { grantSeats } from '../token-limits.js';
+import { trialActivationChange } from '../trial-term.js';
 
 export interface LicenseInput {
   /** A key to keep (imports); generated from the policy's format when absent. */
@@ -379,6 +380,16 @@ export class LicenseService {
       await checkLicenseChange({ tx, actor, license, before: current, after: policy, changes, guards, now });
       return changes;
     });
+  }
+
+  /**
+   * Switches trial activation. The term it restarts is decided (trial-term.ts) from the license as locked in
+   * the same transaction as the write, so a term changed meanwhile is never overwritten by a stale one.
+   */
+  setTrialActivation(actor: Actor, id: number, isEnabled: boolean): Promise<License> {
+    return this.change(actor, id, 'license.updated', async (_tx, license) =>
+      trialActivationChange(license, isEnabled),
+    );
   }
 
   suspend(actor: Actor, id: number): Promise<License> {

@@ -1,5 +1,4 @@
 import type { Answer, CallContext, MethodSpec } from '../call-context.js';
-import { periodDays } from '../license-object.js';
 import { licenseOf } from '../lookups.js';
 import { fail, MESSAGES } from '../messages.js';
 import { MAX_DAYS, notesOf } from './key-creation.js';
@@ -91,15 +90,10 @@ export const changeReseller = licenseChange(async (ctx, id) => {
 });
 
 /**
- * key/TrialActivation: switches trial activation. A license without a term of its own gets the Period the
- * client sees as its term, so what restarts at activation is what the client was shown.
+ * key/TrialActivation: switches trial activation. Core decides the term it restarts in the same transaction
+ * (a license without a term of its own gets the Period the client was shown).
  */
 export const trialActivation = licenseChange(async (ctx, id) => {
-  const isEnabled = ctx.params.bool('Enabled', false);
-  const license = await ctx.keyward.licenses.get(id);
-  await ctx.keyward.licenses.update(ctx.actor, id, {
-    hasTrialActivation: isEnabled,
-    ...(isEnabled && license.termSeconds == null ? { termSeconds: periodDays(license) * DAY_SECONDS } : {}),
-  });
+  await ctx.keyward.licenses.setTrialActivation(ctx.actor, id, ctx.params.bool('Enabled', false));
   return undefined;
 });
