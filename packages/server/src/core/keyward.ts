@@ -9,6 +9,7 @@ import { CatalogService } from './services/catalog-service.js';
 import { CustomerService } from './services/customer-service.js';
 import { DashboardAuthService } from './services/dashboard-auth-service.js';
 import { DataObjectService } from './services/data-object-service.js';
+import { EventService } from './services/event-service.js';
 import { ExpiryNoticeService } from './services/expiry-notice-service.js';
 import { FeatureFieldService } from './services/feature-field-service.js';
 import { IdempotencyService } from './services/idempotency-service.js';
@@ -46,6 +47,8 @@ export interface Keyward {
   validation: ValidationService;
   customers: CustomerService;
   dataObjects: DataObjectService;
+  /** The audit log, read within the caller's reach. */
+  events: EventService;
   tokens: TokenService;
   signingKeys: SigningKeyService;
   bookkeeping: BookkeepingQueue;
@@ -154,6 +157,7 @@ export function createKeyward(deps: {
     validation: new ValidationService({ store, clock, bookkeeping }),
     customers: new CustomerService({ store, clock }),
     dataObjects: new DataObjectService({ store, clock }),
+    events: new EventService({ store }),
     tokens: new TokenService({ store, clock }),
     signingKeys,
   };

@@ -5,6 +5,7 @@ import { resolveFeatures } from '../feature-values.js';
 import { checkAllowedMachines } from '../machine-identity.js';
 import type { License, LicenseTemplate } from '../model.js';
 import type { Store } from '../ports.js';
+import { assertNotLicenseLocked, canAccessProduct, type Principal } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { stripUndefined } from '../strip-undefined.js';
 import type { LicenseService } from './license-service.js';
@@ -87,6 +88,21 @@ export class LicenseTemplateService {
   async get(id: number): Promise<LicenseTemplate> {
     const template = await this.deps.store.licenseTemplates.findById(id);
     if (!template) throw templateNotFound(id);
+    return template;
+  }
+
+  /**
+   * The template with this id, or null, for a caller that may use it: one not locked to a single license
+   * and reaching the product of the template's policy (as the native API's templates), FORBIDDEN otherwise.
+   * The refusal comes once the template is known to exist, as Cryptolens answers (the vendor's order).
+   */
+  async find(principal: Principal, id: number): Promise<LicenseTemplate | null> {
+    const template = await this.deps.store.licenseTemplates.findById(id);
+    if (!template) return null;
+    const policy = await this.deps.store.policies.findById(template.policyId);
+    assertNotLicenseLocked(principal);
+    if (!policy || !canAccessProduct(principal, policy.productId))
+      throw new DomainError('FORBIDDEN', 'this credential does not reach the product of this template');
     return template;
   }
 

@@ -2,6 +2,7 @@ import type { Actor } from '../actor.js';
 import type { BookkeepingQueue } from '../bookkeeping-queue.js';
 import type { Clock } from '../clock.js';
 import { evaluateLicense, type ValidationScope } from '../evaluate-license.js';
+import type { LicenseView } from '../license-view.js';
 import type { License, Machine, Policy } from '../model.js';
 import type { LicenseWithSeats, Store } from '../ports.js';
 import { canAccessLicense, type Principal } from '../principal.js';
@@ -84,6 +85,15 @@ export class ValidationService {
     return this.evaluate(actor, seats.license, seats.policy, seats.machines, scope);
   }
 
+  /**
+   * For a caller that already holds the license's view (license-view.ts) and names no fingerprint: decided at
+   * the view's instant, so the verdict and the view the caller shows with it (Cryptolens GetKey) agree.
+   */
+  validateView(actor: Actor, view: LicenseView, scope: Omit<ValidationScope, 'fingerprint'>): Validation {
+    const machines = [...view.seatHolders, ...view.lapsedLeases];
+    return this.evaluate(actor, view.license, view.policy, machines, scope, null, view.now);
+  }
+
   private evaluate(
     actor: Actor,
     license: License | null,
@@ -91,9 +101,9 @@ export class ValidationService {
     machines: Machine[],
     scope: ValidationScope,
     latestOfFingerprint: Machine | null = null,
+    at: Date = this.deps.clock.now(),
   ): Validation {
-    const { clock, bookkeeping } = this.deps;
-    const at = clock.now();
+    const { bookkeeping } = this.deps;
     const outcome = evaluateLicense({ license, policy, machines, scope, now: at, latestOfFingerprint });
     if (license) {
       const machine = scope.fingerprint
