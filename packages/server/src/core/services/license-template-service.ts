@@ -106,13 +106,6 @@ export class LicenseTemplateService {
     return template;
   }
 
-  /** The product a template's licenses belong to, for credential checks. */
-  async productOf(template: LicenseTemplate): Promise<number> {
-    const policy = await this.deps.store.policies.findById(template.policyId);
-    if (!policy) throw new DomainError('NOT_FOUND', `policy ${template.policyId} does not exist`);
-    return policy.productId;
-  }
-
   list(query: { policyId: number | null; after: number | null; limit: number }): Promise<LicenseTemplate[]> {
     return this.deps.store.licenseTemplates.list(query);
   }

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import { evaluateLicense, type ValidationScope } from '../evaluate-license.js';
 import type { LicenseView } from '../license-view.js';
 import type { License, Machine, Policy } from '../model.js';
-import type { LicenseWithSeats, Store } from '../ports.js';
+import type { Store } from '../ports.js';
 import { canAccessLicense, type Principal } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import type { ValidationOutcome } from '../validation-codes.js';
@@ -75,14 +75,6 @@ export class ValidationService {
     const { code } = evaluateLicense({ license, policy, machines, scope, now });
     if (code !== 'NO_MACHINE' && code !== 'FINGERPRINT_MISMATCH') return null;
     return this.deps.store.machines.findLatestByFingerprint(license.id, scope.fingerprint);
-  }
-
-  /**
-   * For a caller that already read the license with its seats (one round trip: findWithSeats) and names no
-   * fingerprint (a lapsed lease's fingerprint would answer NO_MACHINE here).
-   */
-  validateSeats(actor: Actor, seats: LicenseWithSeats, scope: ValidationScope): Validation {
-    return this.evaluate(actor, seats.license, seats.policy, seats.machines, scope);
   }
 
   /**

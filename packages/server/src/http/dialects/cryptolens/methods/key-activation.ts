@@ -1,6 +1,6 @@
 import type { MethodSpec } from '../call-context.js';
-import { licenseAnswer, loadFacts } from '../license-reply.js';
-import { boundedText, licenseAndSeatsOf, licenseOf, orderSeats } from '../lookups.js';
+import { licenseAnswer } from '../license-reply.js';
+import { boundedText, licenseOf, licenseViewOf } from '../lookups.js';
 
 /** Machine codes are opaque; this bound (UTF-8 bytes) only keeps absurd input out of the database. */
 const MAX_MACHINE_CODE = 1024;
@@ -41,9 +41,8 @@ export const activate: MethodSpec = {
       isExpiryAdvisory: true,
       recordsUnlimitedMachines: false,
     });
-    const now = ctx.keyward.clock.now();
-    const facts = await loadFacts(ctx, result.license, now);
-    return licenseAnswer(ctx, facts, { productId, currentMachine: result.machine, now });
+    const view = await ctx.keyward.licenses.viewOf(ctx.principal, result.license);
+    return licenseAnswer(ctx, view, { productId, currentMachine: result.machine });
   },
 };
 
@@ -51,14 +50,9 @@ export const activate: MethodSpec = {
 export const getKey: MethodSpec = {
   scopes: ['licenses:validate'],
   async run(ctx) {
-    const { seats, productId } = await licenseAndSeatsOf(ctx);
-    const validation = ctx.keyward.validation.validateSeats(ctx.actor, seats, { productId });
-    const now = validation.at;
-    const facts = await loadFacts(ctx, seats.license, now, {
-      ...(validation.policy ? { policy: validation.policy } : {}),
-      machines: orderSeats(validation.machines, now),
-    });
-    return licenseAnswer(ctx, facts, { productId, currentMachine: null, now, outcome: validation.outcome });
+    const { view, productId } = await licenseViewOf(ctx);
+    const { outcome } = ctx.keyward.validation.validateView(ctx.actor, view, { productId });
+    return licenseAnswer(ctx, view, { productId, currentMachine: null, outcome });
   },
 };
 
