@@ -1,6 +1,7 @@
 import { evaluateLicense } from '../../../core/evaluate-license.js';
 import type { LicenseView } from '../../../core/license-view.js';
-import type { Machine } from '../../../core/model.js';
+import type { License, Machine } from '../../../core/model.js';
+import type { LicenseRelations } from '../../../core/services/license-service.js';
 import type { ValidationOutcome } from '../../../core/validation-codes.js';
 import type { Answer, CallContext } from './call-context.js';
 import { featureLockOf } from './call-context.js';
@@ -13,6 +14,21 @@ import { stringSign } from './string-sign.js';
 export function modelVersionOf(ctx: CallContext): 1 | 2 | 3 {
   const version = ctx.params.int('ModelVersion', 1);
   return version >= 3 ? 3 : version === 2 ? 2 : 1;
+}
+
+/** What a license object shows: the license's view, and its customer, reseller and data objects. */
+export interface ShownLicense {
+  view: LicenseView;
+  relations: LicenseRelations;
+}
+
+/** What the object of a license just read or written shows, read through core in one round. */
+export async function shownLicense(ctx: CallContext, license: License): Promise<ShownLicense> {
+  const [view, relations] = await Promise.all([
+    ctx.keyward.licenses.viewOf(ctx.principal, license),
+    ctx.keyward.licenses.relationsOf(ctx.principal, license),
+  ]);
+  return { view, relations };
 }
 
 /**
@@ -36,7 +52,7 @@ export function verdictOf(view: LicenseView, scope: { productId?: number } = {})
  */
 export async function licenseAnswer(
   ctx: CallContext,
-  view: LicenseView,
+  { view, relations }: ShownLicense,
   options: { productId: number; currentMachine: Machine | null; outcome?: ValidationOutcome },
 ): Promise<Answer> {
   const { params } = ctx;
@@ -44,16 +60,12 @@ export async function licenseAnswer(
   const fieldsToReturn = lock > 0 ? lock : Math.max(0, params.int('FieldsToReturn', 0));
   const isSigned = params.bool('Sign', false);
   const signer = ctx.keyward.signingKeys.getSigner();
-  const license = toCryptolensLicense(
-    view,
-    await ctx.keyward.licenses.relationsOf(ctx.principal, view.license),
-    {
-      productId: options.productId,
-      modelVersion: modelVersionOf(ctx),
-      fieldsToReturn,
-      currentMachine: options.currentMachine,
-    },
-  );
+  const license = toCryptolensLicense(view, relations, {
+    productId: options.productId,
+    modelVersion: modelVersionOf(ctx),
+    fieldsToReturn,
+    currentMachine: options.currentMachine,
+  });
   // Off the event loop, and reused only for identical bytes (Signer.signRsaSha256Async).
   const signRsa = isSigned ? (bytes: Buffer) => signer.signRsaSha256Async(bytes) : null;
   const signed =
@@ -73,12 +85,10 @@ export async function licenseAnswer(
 }
 
 /** A license object as back-office lists show it (GetKeys, GetCustomerLicenses): unsigned, every field shown. */
-export async function listedLicense(
-  ctx: CallContext,
-  view: LicenseView,
+export function listedLicense(
+  { view, relations }: ShownLicense,
   options: { productId: number; modelVersion: 1 | 3 },
-): Promise<LinqLicenseJson> {
-  const relations = await ctx.keyward.licenses.relationsOf(ctx.principal, view.license);
+): LinqLicenseJson {
   return linqSignJson(
     toCryptolensLicense(view, relations, { ...options, fieldsToReturn: 0, currentMachine: null }),
   );

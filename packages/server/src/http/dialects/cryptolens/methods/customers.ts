@@ -2,7 +2,7 @@ import { isDomainError } from '../../../../core/domain-error.js';
 import type { Customer } from '../../../../core/model.js';
 import { assertMayReachCustomers } from '../../../../core/principal.js';
 import type { Answer, CallContext, MethodSpec } from '../call-context.js';
-import { listedLicense, verdictOf } from '../license-reply.js';
+import { listedLicense, shownLicense, verdictOf } from '../license-reply.js';
 import { isoSeconds } from '../linq-sign.js';
 import { fail, MESSAGES } from '../messages.js';
 import { licenseStatusOf } from '../metadata.js';
@@ -130,13 +130,13 @@ async function customerLicenses(ctx: CallContext, customer: Customer): Promise<A
   for await (const { license } of ctx.keyward.licenses.eachState(ctx.principal, {
     customerId: customer.id,
   })) {
-    const view = await ctx.keyward.licenses.viewOf(ctx.principal, license);
-    const json = await listedLicense(ctx, view, { productId: license.productIds[0] as number, modelVersion });
+    const shown = await shownLicense(ctx, license);
+    const json = listedLicense(shown, { productId: license.productIds[0] as number, modelVersion });
     keys.push(isDetailed ? json : { ...json, activatedMachines: null, dataObjects: null });
     if (withMetadata) {
       metadata.push({
-        activatedMachines: view.seatHolders.length,
-        licenseStatus: licenseStatusOf(verdictOf(view), view),
+        activatedMachines: shown.view.seatHolders.length,
+        licenseStatus: licenseStatusOf(verdictOf(shown.view), shown.view),
       });
     }
   }

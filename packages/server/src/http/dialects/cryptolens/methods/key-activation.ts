@@ -1,5 +1,5 @@
 import type { MethodSpec } from '../call-context.js';
-import { licenseAnswer } from '../license-reply.js';
+import { licenseAnswer, shownLicense } from '../license-reply.js';
 import { boundedText, licenseOf, licenseViewOf } from '../lookups.js';
 
 /** Machine codes are opaque; this bound (UTF-8 bytes) only keeps absurd input out of the database. */
@@ -41,8 +41,10 @@ export const activate: MethodSpec = {
       isExpiryAdvisory: true,
       recordsUnlimitedMachines: false,
     });
-    const view = await ctx.keyward.licenses.viewOf(ctx.principal, result.license);
-    return licenseAnswer(ctx, view, { productId, currentMachine: result.machine });
+    return licenseAnswer(ctx, await shownLicense(ctx, result.license), {
+      productId,
+      currentMachine: result.machine,
+    });
   },
 };
 
@@ -52,7 +54,8 @@ export const getKey: MethodSpec = {
   async run(ctx) {
     const { view, productId } = await licenseViewOf(ctx);
     const { outcome } = ctx.keyward.validation.validateView(ctx.actor, view, { productId });
-    return licenseAnswer(ctx, view, { productId, currentMachine: null, outcome });
+    const relations = await ctx.keyward.licenses.relationsOf(ctx.principal, view.license);
+    return licenseAnswer(ctx, { view, relations }, { productId, currentMachine: null, outcome });
   },
 };
 
