@@ -10,6 +10,7 @@ import { CatalogService } from './services/catalog-service.js';
 import { CustomerService } from './services/customer-service.js';
 import { DashboardAuthService } from './services/dashboard-auth-service.js';
 import { DataObjectService } from './services/data-object-service.js';
+import { EventService } from './services/event-service.js';
 import { ExpiryNoticeService } from './services/expiry-notice-service.js';
 import { FeatureFieldService } from './services/feature-field-service.js';
 import { IdempotencyService } from './services/idempotency-service.js';
@@ -50,6 +51,8 @@ export interface Keyward {
   validation: ValidationService;
   customers: CustomerService;
   dataObjects: DataObjectService;
+  /** The audit log, read within the caller's reach. */
+  events: EventService;
   /** API tokens that tokens create, list and revoke. */
   tokens: TokenService;
   /** Checks the API token each request presents. */
@@ -168,6 +171,7 @@ export function createKeyward(deps: {
     validation: new ValidationService({ store, clock, bookkeeping }),
     customers: new CustomerService({ store, clock }),
     dataObjects: new DataObjectService({ store, clock }),
+    events: new EventService({ store }),
     tokens: new TokenService({ store, clock }),
     tokenAuthentication: new TokenAuthenticationService({ store, clock }),
     licenseTokens: new LicenseTokenService({ store, clock }),

@@ -9,7 +9,7 @@ import {
 } from '../test-support/domain-fixtures.js';
 import { DomainError } from './domain-error.js';
 import { assertNotRevoked, type LICENSE_STATUSES, licenseStatus } from './license-status.js';
-import { licenseView } from './license-view.js';
+import { licenseState, licenseView } from './license-view.js';
 import type { License } from './model.js';
 
 const PAST = secondsAfter(-60);
@@ -93,5 +93,20 @@ describe('license view', () => {
     ).toBe(true);
     expect(view({ termSeconds: 30 * 86_400 }).termDays).toBe(30);
     expect(view({ createdAt: NOW, expiresAt: new Date(NOW.getTime() + 10 * DAY_MS) }).termDays).toBe(10);
+  });
+
+  it('has, without machines, the same state as the whole view', () => {
+    const license = aLicense({ revokedAt: FUTURE, expiresAt: FUTURE, termSeconds: 3 * 86_400 });
+    const policy = aPolicy({ maxMachines: 2 });
+    const {
+      seatHolders: _seatHolders,
+      nodeLockedSeats: _nodeLockedSeats,
+      floatingSeats: _floatingSeats,
+      lapsedLeases: _lapsedLeases,
+      activationOf: _activationOf,
+      ...state
+    } = licenseView({ license, policy, machines: [aMachine()], now: NOW });
+    expect(licenseState({ license, policy, now: NOW })).toEqual(state);
+    expect(state).toMatchObject({ isBlocked: false, revokesAt: FUTURE, termDays: 3 });
   });
 });

@@ -48,6 +48,16 @@ export interface LicenseView {
   activationOf(machine: Machine): ActivationStatus;
 }
 
+/** The fields of the view that depend on machines. */
+type SeatFields = 'seatHolders' | 'nodeLockedSeats' | 'floatingSeats' | 'lapsedLeases' | 'activationOf';
+
+/**
+ * The view without its seats: what a license's state is from the license and its policy alone. A list that
+ * filters many licenses by their state (Cryptolens GetKeys' SearchQuery) takes this instead of reading every
+ * license's machines; a LicenseView is one too, with the same values.
+ */
+export type LicenseState = Omit<LicenseView, SeatFields>;
+
 export interface LicenseViewInput {
   license: License;
   policy: Policy;
@@ -56,12 +66,7 @@ export interface LicenseViewInput {
   now: Date;
 }
 
-export function licenseView({ license, policy, machines, now }: LicenseViewInput): LicenseView {
-  const registered = machines.filter((m) => m.deactivatedAt === null);
-  const live = registered.filter((m) => holdsSeat(m, now));
-  const byId = (a: Machine, b: Machine) => a.id - b.id;
-  const nodeLocked = live.filter((m) => !isFloatingMachine(m)).sort(byId);
-  const floating = live.filter(isFloatingMachine).sort(byId);
+export function licenseState({ license, policy, now }: Omit<LicenseViewInput, 'machines'>): LicenseState {
   return {
     license,
     policy,
@@ -76,6 +81,17 @@ export function licenseView({ license, policy, machines, now }: LicenseViewInput
     rules: effectiveRules(license, policy),
     trial: trialStateOf(license, policy),
     termDays: termDays(license),
+  };
+}
+
+export function licenseView({ license, policy, machines, now }: LicenseViewInput): LicenseView {
+  const registered = machines.filter((m) => m.deactivatedAt === null);
+  const live = registered.filter((m) => holdsSeat(m, now));
+  const byId = (a: Machine, b: Machine) => a.id - b.id;
+  const nodeLocked = live.filter((m) => !isFloatingMachine(m)).sort(byId);
+  const floating = live.filter(isFloatingMachine).sort(byId);
+  return {
+    ...licenseState({ license, policy, now }),
     seatHolders: [...nodeLocked, ...floating],
     nodeLockedSeats: nodeLocked.length,
     floatingSeats: floating.length,

@@ -6,7 +6,7 @@ import { coerceFeatureValue } from '../feature-values.js';
 import { DEFAULT_KEY_FORMAT, randomSlotCount } from '../license-key.js';
 import type { ExpirationBasis, FeatureField, Policy, Product } from '../model.js';
 import type { Store } from '../ports.js';
-import { policyNotFound, productNotFound } from '../principal.js';
+import { canAccessProduct, type Principal, policyNotFound, productNotFound } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { stripUndefined } from '../strip-undefined.js';
 
@@ -60,6 +60,9 @@ export function checkPolicy(policy: Omit<Policy, 'id' | 'productId' | 'createdAt
   }
 }
 
+/** Products read at a time when walking them all (eachProduct). */
+const PRODUCT_BATCH = 500;
+
 /** Products and their policies. */
 export class CatalogService {
   constructor(private readonly deps: { store: Store; clock: Clock }) {}
@@ -85,8 +88,33 @@ export class CatalogService {
     return product;
   }
 
+  /**
+   * The product a caller names, for surfaces that tell a product locked away from the caller from one that
+   * does not exist (Cryptolens answers "Access denied." for the first): FORBIDDEN when the caller's locks
+   * exclude it, decided before its existence is looked at so the refusal reveals nothing; null when missing.
+   */
+  async findProduct(principal: Principal | null, id: number): Promise<Product | null> {
+    if (!canAccessProduct(principal, id))
+      throw new DomainError('FORBIDDEN', 'this credential does not reach this product', {
+        field: 'productId',
+      });
+    return this.deps.store.products.findById(id);
+  }
+
   listProducts(page: { after: number | null; limit: number }): Promise<Product[]> {
     return this.deps.store.products.list(page);
+  }
+
+  /** Every product the caller reaches, lowest id first, read in batches. */
+  async *eachProduct(principal: Principal | null): AsyncGenerator<Product> {
+    let after: number | null = null;
+    for (;;) {
+      const page = await this.deps.store.products.list({ after, limit: PRODUCT_BATCH });
+      for (const product of page) if (canAccessProduct(principal, product.id)) yield product;
+      const last = page[page.length - 1];
+      if (page.length < PRODUCT_BATCH || !last) return;
+      after = last.id;
+    }
   }
 
   async updateProduct(

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import type { Customer, License } from '../model.js';
 import type { Repositories, Store } from '../ports.js';
+import { assertMayReachCustomers, type Principal } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { hashToken } from '../secrets.js';
 import { stripUndefined } from '../strip-undefined.js';
@@ -44,6 +45,15 @@ export class CustomerService {
     const customer = await this.deps.store.customers.findById(id);
     if (!customer) throw new DomainError('NOT_FOUND', `customer ${id} does not exist`);
     return customer;
+  }
+
+  /**
+   * The customer with this id, or null. Customers span products, so only a credential without product or
+   * license locks reaches them: any other is refused whether the customer exists or not.
+   */
+  async find(principal: Principal | null, id: number): Promise<Customer | null> {
+    assertMayReachCustomers(principal);
+    return this.deps.store.customers.findById(id);
   }
 
   list(query: { email: string | null; after: number | null; limit: number }): Promise<Customer[]> {

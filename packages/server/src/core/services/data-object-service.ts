@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import type { DataObject, DataObjectOwner } from '../model.js';
 import type { Repositories, Store } from '../ports.js';
+import { assertReach, type Principal } from '../principal.js';
 import { newEvent } from '../record-event.js';
 
 /** What an owner belongs to, so callers can check a credential's locks against it. */
@@ -41,6 +42,22 @@ export class DataObjectService {
     const object = await this.deps.store.dataObjects.findById(id);
     if (!object) throw dataObjectNotFound(id);
     return { object, reach: await this.reach(object.ownerType, object.ownerId) };
+  }
+
+  /**
+   * Checks the caller's locks against an owner (principal.ts assertReach): FORBIDDEN or LICENSE_NOT_FOUND
+   * when they exclude it, NOT_FOUND when there is no such owner.
+   */
+  async assertOwnerReach(principal: Principal, ownerType: DataObjectOwner, ownerId: number): Promise<void> {
+    assertReach(principal, await this.reach(ownerType, ownerId));
+  }
+
+  /** The data object with this id, or null; one whose owner the caller's locks exclude is refused as above. */
+  async find(principal: Principal, id: number): Promise<DataObject | null> {
+    const object = await this.deps.store.dataObjects.findById(id);
+    if (!object) return null;
+    await this.assertOwnerReach(principal, object.ownerType, object.ownerId);
+    return object;
   }
 
   list(ownerType: DataObjectOwner, ownerId: number): Promise<DataObject[]> {

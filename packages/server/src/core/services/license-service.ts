@@ -10,9 +10,9 @@ import { checkLicenseChange, type LicenseChangeGuards } from '../license-change-
 import { generateLicenseKey } from '../license-key.js';
 import type { LicenseFilter, NewLicense } from '../license-ports.js';
 import { assertNotRevoked } from '../license-status.js';
-import { type LicenseView, licenseView } from '../license-view.js';
+import { type LicenseState, type LicenseView, licenseState, licenseView } from '../license-view.js';
 import { checkAllowedMachines } from '../machine-identity.js';
-import type { License, LicenseRules, NamedUser, Policy } from '../model.js';
+import type { Customer, DataObject, License, LicenseRules, NamedUser, Policy, Reseller } from '../model.js';
 import type { Repositories, Store } from '../ports.js';
 import {
   assertMayIssueLicenses,
@@ -28,6 +28,7 @@ import {
 import { newEvent } from '../record-event.js';
 import { stripUndefined } from '../strip-undefined.js';
 import { grantSeats } from '../token-limits.js';
+import { trialActivationChange } from '../trial-term.js';
 
 export interface LicenseInput {
   /** A key to keep (imports); generated from the policy's format when absent. */
@@ -63,9 +64,18 @@ export type LicenseChanges = Omit<LicenseInput, 'key' | 'isSuspended' | 'trialFi
   policyId?: number;
 };
 
+/** What a license names besides its own state (relationsOf). */
+export interface LicenseRelations {
+  customer: Customer | null;
+  reseller: Reseller | null;
+  dataObjects: DataObject[];
+}
+
 export const MAX_BATCH = 1000;
 /** Keys differing only in case, dashes and spaces are rare; this many are read to tell them apart. */
 const ALIKE_KEYS_READ = 100;
+/** Licenses read at a time when walking a whole list (eachState). */
+const STATE_BATCH = 500;
 const NO_OVERRIDES = {
   maxMachines: null,
   maxDeactivations: null,
@@ -263,7 +273,16 @@ export class LicenseService {
   /** The read model (license-view.ts) of a license the caller may reach; LICENSE_NOT_FOUND otherwise. */
   async view(principal: Principal | null, id: number): Promise<LicenseView> {
     const license = await this.deps.store.licenses.findById(id);
-    if (!license || !canAccessLicense(principal, license)) throw licenseNotFound();
+    if (!license) throw licenseNotFound();
+    return this.viewOf(principal, license);
+  }
+
+  /**
+   * The read model of a license the caller has just read or written (an activation's result, a page of a
+   * list): only its policy and machines are read.
+   */
+  async viewOf(principal: Principal | null, license: License): Promise<LicenseView> {
+    if (!canAccessLicense(principal, license)) throw licenseNotFound();
     const [policy, machines] = await Promise.all([
       this.deps.store.policies.findById(license.policyId),
       this.deps.store.machines.listActive(license.id),
@@ -280,6 +299,54 @@ export class LicenseService {
     const found = key === '' ? null : await this.deps.store.licenses.findWithSeats(key);
     if (!found?.policy || !canAccessLicense(principal, found.license)) throw licenseNotFound();
     return licenseView({ ...found, policy: found.policy, now: this.deps.clock.now() });
+  }
+
+  /**
+   * The license with exactly this key (no case, dash or space folding: Cryptolens keys match exactly), when
+   * the caller may reach it; LICENSE_NOT_FOUND otherwise.
+   */
+  async getByExactKey(principal: Principal | null, key: string): Promise<License> {
+    const license = key === '' ? null : await this.deps.store.licenses.findByKey(key);
+    if (!license || !canAccessLicense(principal, license)) throw licenseNotFound();
+    return license;
+  }
+
+  /**
+   * The state (license-view.ts) of every license matching the filter that the caller may reach, lowest id
+   * first, read in batches without their machines: for surfaces that filter a whole list by state.
+   */
+  async *eachState(principal: Principal | null, filter: LicenseFilter): AsyncGenerator<LicenseState> {
+    const policies = new Map<number, Policy | null>();
+    let after: number | null = null;
+    for (;;) {
+      const page = await this.list(filter, { after, limit: STATE_BATCH, order: 'asc' });
+      const now = this.deps.clock.now();
+      for (const license of page) {
+        if (!canAccessLicense(principal, license)) continue;
+        if (!policies.has(license.policyId))
+          policies.set(license.policyId, await this.deps.store.policies.findById(license.policyId));
+        const policy = policies.get(license.policyId);
+        if (policy) yield licenseState({ license, policy, now });
+      }
+      const last = page[page.length - 1];
+      if (page.length < STATE_BATCH || !last) return;
+      after = last.id;
+    }
+  }
+
+  /**
+   * What a license names besides its own state, for surfaces that show them with it (Cryptolens' license
+   * object): its customer, its reseller and its data objects. Whoever reaches the license sees them.
+   */
+  async relationsOf(principal: Principal | null, license: License): Promise<LicenseRelations> {
+    if (!canAccessLicense(principal, license)) throw licenseNotFound();
+    const { store } = this.deps;
+    const [customer, reseller, dataObjects] = await Promise.all([
+      license.customerId !== null ? store.customers.findById(license.customerId) : null,
+      license.resellerId != null ? store.resellers.findById(license.resellerId) : null,
+      store.dataObjects.list({ ownerType: 'license', ownerId: license.id }),
+    ]);
+    return { customer, reseller, dataObjects };
   }
 
   list(
@@ -380,6 +447,16 @@ export class LicenseService {
       await checkLicenseChange({ tx, actor, license, before: current, after: policy, changes, guards, now });
       return changes;
     });
+  }
+
+  /**
+   * Switches trial activation. The term it restarts is decided (trial-term.ts) from the license as locked in
+   * the same transaction as the write, so a term changed meanwhile is never overwritten by a stale one.
+   */
+  setTrialActivation(actor: Actor, id: number, isEnabled: boolean): Promise<License> {
+    return this.change(actor, id, 'license.updated', async (_tx, license) =>
+      trialActivationChange(license, isEnabled),
+    );
   }
 
   suspend(actor: Actor, id: number): Promise<License> {

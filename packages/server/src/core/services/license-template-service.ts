@@ -5,6 +5,7 @@ import { resolveFeatures } from '../feature-values.js';
 import { checkAllowedMachines } from '../machine-identity.js';
 import type { License, LicenseTemplate } from '../model.js';
 import type { Store } from '../ports.js';
+import { assertNotLicenseLocked, canAccessProduct, type Principal } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { stripUndefined } from '../strip-undefined.js';
 import type { LicenseService } from './license-service.js';
@@ -90,11 +91,19 @@ export class LicenseTemplateService {
     return template;
   }
 
-  /** The product a template's licenses belong to, for credential checks. */
-  async productOf(template: LicenseTemplate): Promise<number> {
+  /**
+   * The template with this id, or null, for a caller that may use it: one not locked to a single license
+   * and reaching the product of the template's policy (as the native API's templates), FORBIDDEN otherwise.
+   * The refusal comes once the template is known to exist, as Cryptolens answers (the vendor's order).
+   */
+  async find(principal: Principal, id: number): Promise<LicenseTemplate | null> {
+    const template = await this.deps.store.licenseTemplates.findById(id);
+    if (!template) return null;
     const policy = await this.deps.store.policies.findById(template.policyId);
-    if (!policy) throw new DomainError('NOT_FOUND', `policy ${template.policyId} does not exist`);
-    return policy.productId;
+    assertNotLicenseLocked(principal);
+    if (!policy || !canAccessProduct(principal, policy.productId))
+      throw new DomainError('FORBIDDEN', 'this credential does not reach the product of this template');
+    return template;
   }
 
   list(query: { policyId: number | null; after: number | null; limit: number }): Promise<LicenseTemplate[]> {

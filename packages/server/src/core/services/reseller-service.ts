@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import type { Reseller } from '../model.js';
 import type { Store } from '../ports.js';
+import type { Principal } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { stripUndefined } from '../strip-undefined.js';
 
@@ -38,6 +39,16 @@ export class ResellerService {
     const reseller = await this.deps.store.resellers.findById(id);
     if (!reseller) throw new DomainError('NOT_FOUND', `reseller ${id} does not exist`);
     return reseller;
+  }
+
+  /**
+   * The reseller with this id, or null, to name it on a license. Any credential that may change a license
+   * may name its reseller (a shop's product-locked token attributes the keys it creates), and whoever reaches
+   * a license sees its reseller; managing resellers themselves needs an unlocked credential.
+   */
+  async find(principal: Principal | null, id: number): Promise<Reseller | null> {
+    if (principal === null) throw new DomainError('FORBIDDEN', 'naming a reseller needs a credential');
+    return this.deps.store.resellers.findById(id);
   }
 
   list(page: { after: number | null; limit: number }): Promise<Reseller[]> {

@@ -2,7 +2,7 @@ import type { Actor } from '../actor.js';
 import type { BookkeepingQueue } from '../bookkeeping-queue.js';
 import type { Clock } from '../clock.js';
 import { evaluateLicense, type ValidationScope } from '../evaluate-license.js';
-import type { LicenseWithSeats } from '../license-ports.js';
+import type { LicenseView } from '../license-view.js';
 import type { License, Machine, Policy } from '../model.js';
 import type { Store } from '../ports.js';
 import { canAccessLicense, type Principal } from '../principal.js';
@@ -78,11 +78,12 @@ export class ValidationService {
   }
 
   /**
-   * For a caller that already read the license with its seats (one round trip: findWithSeats) and names no
-   * fingerprint (a lapsed lease's fingerprint would answer NO_MACHINE here).
+   * For a caller that already holds the license's view (license-view.ts) and names no fingerprint: decided at
+   * the view's instant, so the verdict and the view the caller shows with it (Cryptolens GetKey) agree.
    */
-  validateSeats(actor: Actor, seats: LicenseWithSeats, scope: ValidationScope): Validation {
-    return this.evaluate(actor, seats.license, seats.policy, seats.machines, scope);
+  validateView(actor: Actor, view: LicenseView, scope: Omit<ValidationScope, 'fingerprint'>): Validation {
+    const machines = [...view.seatHolders, ...view.lapsedLeases];
+    return this.evaluate(actor, view.license, view.policy, machines, scope, null, view.now);
   }
 
   private evaluate(
@@ -92,9 +93,9 @@ export class ValidationService {
     machines: Machine[],
     scope: ValidationScope,
     latestOfFingerprint: Machine | null = null,
+    at: Date = this.deps.clock.now(),
   ): Validation {
-    const { clock, bookkeeping } = this.deps;
-    const at = clock.now();
+    const { bookkeeping } = this.deps;
     const outcome = evaluateLicense({ license, policy, machines, scope, now: at, latestOfFingerprint });
     if (license) {
       const machine = scope.fingerprint

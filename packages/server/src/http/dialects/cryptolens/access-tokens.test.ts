@@ -95,6 +95,36 @@ describe('Cryptolens access tokens: Keyward tokens with method, product, key and
     expect(await as(token, 'product/GetKeys')).toEqual(DENIED);
   });
 
+  it('the Web API log, templates and customers answer product and key locks as core decides them', async () => {
+    const bare = (token: string, method: string, params: Record<string, string | number> = {}) =>
+      answerOf(callCryptolens(t, method, { token, ...params }));
+    const template = await t.keyward.licenseTemplates.create(testActor, { name: 'locks', policyId });
+    const otherProduct = await cryptolensToken(t, { productIds: [otherProductId] });
+    expect(await bare(otherProduct, 'ai/GetWebAPILog')).toEqual(DENIED);
+    expect(await bare(otherProduct, 'ai/GetWebAPILog', { ProductId: otherProductId })).toEqual({
+      logs: [],
+      result: 0,
+      message: '',
+    });
+    expect(await bare(otherProduct, 'key/CreateKeyFromTemplate', { LicenseTemplateId: template.id })).toEqual(
+      DENIED,
+    );
+    expect(await bare(otherProduct, 'customer/GetCustomers', { CustomerId: 1 })).toEqual(DENIED);
+
+    const keyLocked = await cryptolensToken(t, { licenseId });
+    expect(await bare(keyLocked, 'ai/GetWebAPILog', { ProductId: productId })).toEqual(DENIED);
+    expect(await as(keyLocked, 'ai/GetWebAPILog')).toMatchObject({ result: 0 });
+    expect(await bare(keyLocked, 'key/CreateKeyFromTemplate', { LicenseTemplateId: template.id })).toEqual(
+      DENIED,
+    );
+    // Naming a reseller on its own key needs no wider reach than changing the key.
+    const reseller = await t.keyward.resellers.create(testActor, { name: 'Shop' });
+    expect(await as(keyLocked, 'key/ChangeReseller', { ResellerId: reseller.id })).toEqual({
+      result: 0,
+      message: '',
+    });
+  });
+
   it('the key lock denies other keys; data-object methods say "permission and/or key"', async () => {
     const token = await cryptolensToken(t, { licenseId });
     expect(await as(token, 'key/GetKey')).toMatchObject({ result: 0 });

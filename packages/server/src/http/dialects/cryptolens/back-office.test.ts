@@ -6,6 +6,7 @@ import {
   cryptolensProduct,
   cryptolensToken,
   type Json,
+  testActor,
 } from '../../../test-support/cryptolens-calls.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
 import { testDialects } from '../../../test-support/test-store.js';
@@ -255,6 +256,47 @@ describe.each(dialects)('Cryptolens data/, customer/, product/, message/ and ai/
         result: 1,
         message: "The 'order by' field causes problems. Please check the remarks section for this method.",
       });
+    });
+  });
+
+  describe("GetKeys shows each key's state as core's view has it", () => {
+    it('a revocation dated ahead is not Block yet, in SearchQuery and the key alike; MaxNoOfMachines is the effective one', async () => {
+      const { productId: shop, policyId: shopPolicy } = await cryptolensProduct(t, { maxMachines: 2 });
+      const [ahead, revoked, suspended, wider] = [
+        await cryptolensLicense(t, shopPolicy),
+        await cryptolensLicense(t, shopPolicy),
+        await cryptolensLicense(t, shopPolicy),
+        await cryptolensLicense(t, shopPolicy, { overrides: { maxMachines: 5 } }),
+      ];
+      const start = t.clock.now();
+      try {
+        // A revocation dated an hour ahead, as one written by a server whose clock runs ahead would be.
+        t.clock.set(new Date(start.getTime() + 3_600_000));
+        await t.keyward.licenses.revoke(testActor, ahead.id);
+        t.clock.set(start);
+        await t.keyward.licenses.revoke(testActor, revoked.id);
+        await t.keyward.licenses.suspend(testActor, suspended.id);
+        const ids = async (SearchQuery: string) =>
+          (await call('product/GetKeys', { ProductId: shop, SearchQuery })).licenseKeys.map(
+            (l: Json) => l.id,
+          );
+        const blockOf = async (id: number) =>
+          (await call('product/GetKeys', { ProductId: shop, SearchQuery: `ID == ${id}` })).licenseKeys[0]
+            .block;
+
+        expect(await ids('Block')).toEqual([revoked.id, suspended.id]);
+        expect(await ids('!Block')).toEqual([ahead.id, wider.id]);
+        expect(await blockOf(ahead.id)).toBe(false);
+        expect(await blockOf(revoked.id)).toBe(true);
+        expect(await ids('MaxNoOfMachines == 5')).toEqual([wider.id]);
+        expect(await ids('MaxNoOfMachines == 2')).toEqual([ahead.id, revoked.id, suspended.id]);
+
+        t.clock.set(new Date(start.getTime() + 3_600_000));
+        expect(await ids('Block')).toEqual([ahead.id, revoked.id, suspended.id]);
+        expect(await blockOf(ahead.id)).toBe(true);
+      } finally {
+        t.clock.set(start);
+      }
     });
   });
 

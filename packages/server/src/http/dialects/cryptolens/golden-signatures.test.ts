@@ -1,6 +1,7 @@
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { licenseView } from '../../../core/license-view.js';
 import { publicKeyOfXml } from '../../../test-support/cryptolens-calls.js';
 import { aLicense, aMachine, aPolicy } from '../../../test-support/domain-fixtures.js';
 import { toCryptolensLicense } from './license-object.js';
@@ -78,7 +79,7 @@ describe('metadata signature', () => {
     const now = new Date('2026-03-01T12:00:00Z');
     const metadata = metadataOf({
       status: { isValid: true, reasonForInvalidity: 0, trial: false, timeLimited: true, timeLeft: 3 },
-      machines: [],
+      seats: licenseView({ license: aLicense(), policy: aPolicy(), machines: [], now }),
       floatingTimeInterval: 0,
       fieldsToReturn: 0,
       now,
@@ -101,15 +102,18 @@ describe('the SignMethod=0 object against the GetKey documentation example (seed
   const now = new Date('2026-03-01T12:00:00Z');
   const ours = linqSignJson(
     toCryptolensLicense(
-      {
+      licenseView({
         license: aLicense({ notes: 'n', customerId: 3 }),
         policy: aPolicy(),
         machines: [aMachine({ fingerprint: '5632812', ip: '10.0.0.1' })],
+        now,
+      }),
+      {
         customer: { id: 3, name: 'Bob', email: null, company: 'SKM', createdAt: now },
         dataObjects: [],
         reseller: null,
       },
-      { productId: 1234, modelVersion: 1, fieldsToReturn: 0, currentMachine: null, signDate: now },
+      { productId: 1234, modelVersion: 1, fieldsToReturn: 0, currentMachine: null },
     ),
   );
   const keysOf = (value: object) => Object.keys(value);

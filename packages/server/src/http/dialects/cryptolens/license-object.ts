@@ -1,13 +1,7 @@
-import type {
-  Customer,
-  DataObject,
-  FeatureValue,
-  License,
-  Machine,
-  Policy,
-  Reseller,
-} from '../../../core/model.js';
-import { effectiveRules, isFloatingMachine } from '../../../core/model.js';
+import type { LicenseState, LicenseView } from '../../../core/license-view.js';
+import type { FeatureValue, Machine } from '../../../core/model.js';
+import { isFloatingMachine } from '../../../core/model.js';
+import type { LicenseRelations } from '../../../core/services/license-service.js';
 import { isHidden } from './fields-to-return.js';
 
 /** Prefixes of floating seats' machine codes. Clients compare `Mid.substring(9)` and, with overdraft, 19. */
@@ -17,27 +11,14 @@ export const OVERDRAFT_PREFIX = 'floating:overdraft:';
 /** Expiry shown for perpetual licenses: far off, yet inside what every SDK's date type can hold. */
 export const PERPETUAL_EXPIRES = new Date(Date.UTC(9999, 0, 1));
 
-const DAY_MS = 86_400_000;
-
-/** Everything the license object is made of, read once per request. */
-export interface LicenseFacts {
-  license: License;
-  policy: Policy;
-  /** Machines holding a seat now, node-locked first. */
-  machines: Machine[];
-  customer: Customer | null;
-  dataObjects: DataObject[];
-  reseller: Reseller | null;
-}
-
-export interface ViewOptions {
+/** How the caller asked for the license object; the object is signed at the view's instant. */
+export interface LicenseObjectOptions {
   /** The product the caller named; echoed, since the C++ SDK checks it. */
   productId: number;
   modelVersion: 1 | 2 | 3;
   fieldsToReturn: number;
   /** The machine of this activation, if it holds a seat. */
   currentMachine: Machine | null;
-  signDate: Date;
 }
 
 export interface Activation {
@@ -86,18 +67,11 @@ export const midOf = (machine: Machine): string =>
     ? machine.fingerprint
     : `${machine.isOverdraft ? OVERDRAFT_PREFIX : FLOATING_PREFIX}${machine.fingerprint}`;
 
-/** Period in days: the license's term when it has one, else the span from creation to expiry. */
-export function periodDays(license: License): number {
-  if (license.termSeconds != null) return Math.round(license.termSeconds / 86_400);
-  if (!license.expiresAt) return 0;
-  return Math.max(0, Math.round((license.expiresAt.getTime() - license.createdAt.getTime()) / DAY_MS));
-}
-
 const isTruthy = (value: FeatureValue | null | undefined) =>
   value !== undefined && value !== null && value !== false && value !== 0 && value !== '';
 
 /** F1…F8 are the license's features named f1…f8 (any case), falling back to the policy's defaults. */
-export function flagsOf(license: License, policy: Policy): boolean[] {
+export function flagsOf({ license, policy }: LicenseState): boolean[] {
   return Array.from({ length: 8 }, (_, index) => {
     const name = `f${index + 1}`;
     const field = policy.featureFields.find((f) => f.name.toLowerCase() === name);
@@ -110,20 +84,25 @@ export function flagsOf(license: License, policy: Policy): boolean[] {
  * Which activations the model version shows: version 3 lists every seat; older ones list node-locked seats,
  * or — for a floating activation — only that floating seat (the old .NET check wanted exactly one).
  */
-function shownMachines(facts: LicenseFacts, options: ViewOptions): Machine[] {
+function shownMachines(view: LicenseView, options: LicenseObjectOptions): Machine[] {
   const current = options.currentMachine;
   if (isHidden(options.fieldsToReturn, 'activatedMachines')) return current ? [current] : [];
-  if (options.modelVersion >= 3) return facts.machines;
+  if (options.modelVersion >= 3) return view.seatHolders;
   if (current && isFloatingMachine(current)) return [current];
-  return facts.machines.filter((m) => !isFloatingMachine(m));
+  return view.seatHolders.filter((m) => !isFloatingMachine(m));
 }
 
-export function toCryptolensLicense(facts: LicenseFacts, options: ViewOptions): CryptolensLicense {
-  const { license, policy } = facts;
+/** The vendor's license object of a license's view: every state in it is the view's, none derived here. */
+export function toCryptolensLicense(
+  view: LicenseView,
+  relations: LicenseRelations,
+  options: LicenseObjectOptions,
+): CryptolensLicense {
+  const { license } = view;
   const mask = options.fieldsToReturn;
   const hide = <T>(field: Parameters<typeof isHidden>[1], value: T, hidden: T): T =>
     isHidden(mask, field) ? hidden : value;
-  const { customer, reseller } = facts;
+  const { customer, reseller } = relations;
   return {
     modelVersion: options.modelVersion,
     productId: options.productId,
@@ -131,10 +110,10 @@ export function toCryptolensLicense(facts: LicenseFacts, options: ViewOptions): 
     key: hide('key', license.key, null),
     created: license.createdAt,
     expires: license.expiresAt ?? PERPETUAL_EXPIRES,
-    period: periodDays(license),
-    features: flagsOf(license, policy),
+    period: view.termDays,
+    features: flagsOf(view),
     notes: hide('notes', license.notes, null),
-    block: license.isSuspended || (license.revokedAt !== null && license.revokedAt <= options.signDate),
+    block: view.isBlocked,
     globalId: hide('globalId', license.id, 0),
     customer: hide(
       'customer',
@@ -147,19 +126,19 @@ export function toCryptolensLicense(facts: LicenseFacts, options: ViewOptions): 
       },
       null,
     ),
-    activatedMachines: shownMachines(facts, options).map((m) => ({
+    activatedMachines: shownMachines(view, options).map((m) => ({
       mid: midOf(m),
       ip: m.ip ?? '',
       time: m.createdAt,
       friendlyName: m.name,
       floatingExpires: m.leaseExpiresAt,
     })),
-    trialActivation: license.hasTrialActivation ?? false,
-    maxNoOfMachines: hide('maxNoOfMachines', effectiveRules(license, policy).maxMachines, 0),
+    trialActivation: view.trial.restartsOnActivation,
+    maxNoOfMachines: hide('maxNoOfMachines', view.rules.maxMachines, 0),
     allowedMachines: hide('allowedMachines', license.allowedMachines.join('\n'), null),
     dataObjects: hide(
       'dataObjects',
-      facts.dataObjects.map((d) => ({
+      relations.dataObjects.map((d) => ({
         id: d.id,
         name: d.name,
         stringValue: d.stringValue,
@@ -182,6 +161,6 @@ export function toCryptolensLicense(facts: LicenseFacts, options: ViewOptions): 
       },
       null,
     ),
-    signDate: options.signDate,
+    signDate: view.now,
   };
 }

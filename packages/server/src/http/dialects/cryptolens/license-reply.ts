@@ -1,11 +1,12 @@
 import { evaluateLicense } from '../../../core/evaluate-license.js';
-import type { License, Machine, Policy } from '../../../core/model.js';
+import type { LicenseView } from '../../../core/license-view.js';
+import type { License, Machine } from '../../../core/model.js';
+import type { LicenseRelations } from '../../../core/services/license-service.js';
 import type { ValidationOutcome } from '../../../core/validation-codes.js';
 import type { Answer, CallContext } from './call-context.js';
 import { featureLockOf } from './call-context.js';
-import { type LicenseFacts, toCryptolensLicense } from './license-object.js';
-import { linqSign } from './linq-sign.js';
-import { seatHolders } from './lookups.js';
+import { toCryptolensLicense } from './license-object.js';
+import { type LinqLicenseJson, linqSign, linqSignJson } from './linq-sign.js';
 import { licenseStatusOf, metadataOf } from './metadata.js';
 import { stringSign } from './string-sign.js';
 
@@ -15,45 +16,55 @@ export function modelVersionOf(ctx: CallContext): 1 | 2 | 3 {
   return version >= 3 ? 3 : version === 2 ? 2 : 1;
 }
 
-/** Reads what the license object shows; one query each, in parallel. */
-export async function loadFacts(
-  ctx: CallContext,
-  license: License,
-  now: Date,
-  known: { policy?: Policy; machines?: Machine[] } = {},
-): Promise<LicenseFacts> {
-  const { store } = ctx.keyward;
-  const [policy, machines, customer, dataObjects, reseller] = await Promise.all([
-    known.policy ?? store.policies.findById(license.policyId),
-    known.machines ?? seatHolders(ctx, license, now),
-    license.customerId !== null ? store.customers.findById(license.customerId) : null,
-    store.dataObjects.list({ ownerType: 'license', ownerId: license.id }),
-    license.resellerId != null ? store.resellers.findById(license.resellerId) : null,
+/** What a license object shows: the license's view, and its customer, reseller and data objects. */
+export interface ShownLicense {
+  view: LicenseView;
+  relations: LicenseRelations;
+}
+
+/** What the object of a license just read or written shows, read through core in one round. */
+export async function shownLicense(ctx: CallContext, license: License): Promise<ShownLicense> {
+  const [view, relations] = await Promise.all([
+    ctx.keyward.licenses.viewOf(ctx.principal, license),
+    ctx.keyward.licenses.relationsOf(ctx.principal, license),
   ]);
-  return { license, policy: policy as Policy, machines, customer, dataObjects, reseller };
+  return { view, relations };
 }
 
 /**
- * The answer of Activate and GetKey: the license in the requested SignMethod and ModelVersion, signed when
- * asked, with metadata when asked. `outcome` is core's verdict on the license (GetKey already has it from
- * the validation service); without it the license is evaluated here.
+ * Core's verdict on a license as its view shows it, for answers that did not validate (Activate's metadata,
+ * GetCustomerLicenses): the same rules as every validation, at the view's instant.
+ */
+export function verdictOf(view: LicenseView, scope: { productId?: number } = {}): ValidationOutcome {
+  return evaluateLicense({
+    license: view.license,
+    policy: view.policy,
+    machines: [...view.seatHolders, ...view.lapsedLeases],
+    scope,
+    now: view.now,
+  });
+}
+
+/**
+ * The answer of Activate and GetKey: the license in the requested SignMethod and ModelVersion, signed at the
+ * view's instant when asked, with metadata when asked. `outcome` is core's verdict on the license (GetKey
+ * already has it from the validation service); without it the view is evaluated here.
  */
 export async function licenseAnswer(
   ctx: CallContext,
-  facts: LicenseFacts,
-  options: { productId: number; currentMachine: Machine | null; now: Date; outcome?: ValidationOutcome },
+  { view, relations }: ShownLicense,
+  options: { productId: number; currentMachine: Machine | null; outcome?: ValidationOutcome },
 ): Promise<Answer> {
   const { params } = ctx;
   const lock = featureLockOf(ctx.token);
   const fieldsToReturn = lock > 0 ? lock : Math.max(0, params.int('FieldsToReturn', 0));
   const isSigned = params.bool('Sign', false);
   const signer = ctx.keyward.signingKeys.getSigner();
-  const license = toCryptolensLicense(facts, {
+  const license = toCryptolensLicense(view, relations, {
     productId: options.productId,
     modelVersion: modelVersionOf(ctx),
     fieldsToReturn,
     currentMachine: options.currentMachine,
-    signDate: options.now,
   });
   // Off the event loop, and reused only for identical bytes (Signer.signRsaSha256Async).
   const signRsa = isSigned ? (bytes: Buffer) => signer.signRsaSha256Async(bytes) : null;
@@ -62,22 +73,23 @@ export async function licenseAnswer(
       ? await stringSign(license, signRsa)
       : await linqSign(license, signRsa);
   if (!params.bool('Metadata', false)) return signed;
-  const outcome =
-    options.outcome ??
-    evaluateLicense({
-      license: facts.license,
-      policy: facts.policy,
-      machines: facts.machines,
-      scope: { productId: options.productId },
-      now: options.now,
-    });
   const metadata = metadataOf({
-    status: licenseStatusOf(outcome, facts.license, facts.policy, options.now),
-    machines: facts.machines,
+    status: licenseStatusOf(options.outcome ?? verdictOf(view, { productId: options.productId }), view),
+    seats: view,
     floatingTimeInterval: Math.max(0, params.int('FloatingTimeInterval', 0)),
     fieldsToReturn,
-    now: options.now,
+    now: view.now,
     signSha512: isSigned ? (bytes) => signer.signRsaSha512(bytes) : null,
   });
   return { ...signed, metadata };
+}
+
+/** A license object as back-office lists show it (GetKeys, GetCustomerLicenses): unsigned, every field shown. */
+export function listedLicense(
+  { view, relations }: ShownLicense,
+  options: { productId: number; modelVersion: 1 | 3 },
+): LinqLicenseJson {
+  return linqSignJson(
+    toCryptolensLicense(view, relations, { ...options, fieldsToReturn: 0, currentMachine: null }),
+  );
 }

@@ -1,72 +1,62 @@
-import type { LicenseWithSeats } from '../../../core/license-ports.js';
-import type { License, Machine } from '../../../core/model.js';
-import { holdsSeat, isFloatingMachine } from '../../../core/model.js';
-import { canAccessLicense, canAccessProduct } from '../../../core/principal.js';
+import { isDomainError } from '../../../core/domain-error.js';
+import type { LicenseView } from '../../../core/license-view.js';
+import type { License } from '../../../core/model.js';
 import type { CallContext } from './call-context.js';
 import { fail, MESSAGES } from './messages.js';
 
 /**
- * The product a request names, checked in the vendor's order: a token locked to other products is denied
+ * The product a request names, checked in the vendor's order: core refuses a token locked to other products
  * before the product's existence is revealed.
  */
 export async function productOf(ctx: CallContext, denied: string = MESSAGES.accessDenied): Promise<number> {
   const productId = ctx.params.id('ProductId');
   if (productId === null) return fail(MESSAGES.productNotFound);
-  if (!canAccessProduct(ctx.principal, productId)) return fail(denied);
-  if (!(await ctx.keyward.store.products.findById(productId))) return fail(MESSAGES.productNotFound);
+  const product = await ctx.keyward.catalog.findProduct(ctx.principal, productId).catch((error: unknown) => {
+    if (isDomainError(error) && error.code === 'FORBIDDEN') return fail(denied);
+    throw error;
+  });
+  if (!product) return fail(MESSAGES.productNotFound);
   return productId;
 }
 
+type KeyMessages = { denied?: string; notFound?: string };
+
 /**
  * The license named by `ProductId` + `Key`. Keys are unique server-wide, but a key is only found under a
- * product it unlocks. A token locked to another key is denied.
+ * product it unlocks; core answers a key the token may not reach as one that does not exist.
  */
 export async function licenseOf(
   ctx: CallContext,
-  messages: { denied?: string; notFound?: string } = {},
+  messages: KeyMessages = {},
 ): Promise<{ license: License; productId: number }> {
   const productId = await productOf(ctx, messages.denied);
-  const key = keyOf(ctx);
-  const license = key === '' ? null : await ctx.keyward.store.licenses.findByKey(key);
-  return { license: admitted(ctx, license, productId, messages), productId };
+  const notFound = messages.notFound ?? MESSAGES.keyNotFound;
+  const license = await reached(ctx.keyward.licenses.getByExactKey(ctx.principal, keyOf(ctx)), notFound);
+  if (!license.productIds.includes(productId)) return fail(notFound);
+  return { license, productId };
 }
 
-/** licenseOf with the license's policy and active machines, read together (one round trip on PostgreSQL). */
-export async function licenseAndSeatsOf(
+/** licenseOf as the license's view (license-view.ts): its state and seat holders, read together. */
+export async function licenseViewOf(
   ctx: CallContext,
-): Promise<{ seats: LicenseWithSeats; productId: number }> {
-  const productId = await productOf(ctx);
-  const key = keyOf(ctx);
-  const seats = key === '' ? null : await ctx.keyward.store.licenses.findWithSeats(key);
-  admitted(ctx, seats?.license ?? null, productId, {});
-  return { seats: seats as LicenseWithSeats, productId };
+  messages: KeyMessages = {},
+): Promise<{ view: LicenseView; productId: number }> {
+  const productId = await productOf(ctx, messages.denied);
+  const notFound = messages.notFound ?? MESSAGES.keyNotFound;
+  const view = await reached(ctx.keyward.licenses.viewByKey(ctx.principal, keyOf(ctx)), notFound);
+  if (!view.license.productIds.includes(productId)) return fail(notFound);
+  return { view, productId };
 }
 
 const keyOf = (ctx: CallContext) => ctx.params.string('Key').trim();
 
-function admitted(
-  ctx: CallContext,
-  license: License | null,
-  productId: number,
-  messages: { notFound?: string },
-): License {
-  // A key the token may not reach is, to that token, a key that does not exist.
-  if (!license?.productIds.includes(productId) || !canAccessLicense(ctx.principal, license))
-    return fail(messages.notFound ?? MESSAGES.keyNotFound);
-  return license;
-}
-
-/** The machines holding a seat now, node-locked ones first, then floating ones, each in activation order. */
-export function orderSeats(machines: Machine[], now: Date): Machine[] {
-  const live = machines.filter((m) => holdsSeat(m, now));
-  return [
-    ...live.filter((m) => !isFloatingMachine(m)).sort((a, b) => a.id - b.id),
-    ...live.filter(isFloatingMachine).sort((a, b) => a.id - b.id),
-  ];
-}
-
-export async function seatHolders(ctx: CallContext, license: License, now: Date): Promise<Machine[]> {
-  return orderSeats(await ctx.keyward.store.machines.listActive(license.id), now);
+async function reached<T>(lookup: Promise<T>, notFound: string): Promise<T> {
+  try {
+    return await lookup;
+  } catch (error) {
+    if (isDomainError(error) && error.code === 'LICENSE_NOT_FOUND') return fail(notFound);
+    throw error;
+  }
 }
 
 /**

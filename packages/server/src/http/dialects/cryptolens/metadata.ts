@@ -1,10 +1,7 @@
-import type { License, Machine, Policy } from '../../../core/model.js';
-import { isFloatingMachine } from '../../../core/model.js';
+import type { LicenseState, LicenseView } from '../../../core/license-view.js';
 import type { ValidationOutcome } from '../../../core/validation-codes.js';
 import { isHidden } from './fields-to-return.js';
 import { unixSeconds } from './string-sign.js';
-
-const DAY_MS = 86_400_000;
 
 export interface LicenseStatus {
   isValid: boolean;
@@ -23,25 +20,19 @@ export interface Metadata {
   signature?: string;
 }
 
-/** The vendor's LicenseStatus, from core's verdict: the same rules decide it as on every other surface. */
-export function licenseStatusOf(
-  outcome: ValidationOutcome,
-  license: License,
-  policy: Policy,
-  now: Date,
-): LicenseStatus {
+/**
+ * The vendor's LicenseStatus, from core's verdict and the license's view: the same rules decide it as on every
+ * other surface.
+ */
+export function licenseStatusOf(outcome: ValidationOutcome, view: LicenseState): LicenseStatus {
   const reasonForInvalidity =
     outcome.code === 'EXPIRED' ? 1 : outcome.code === 'SUSPENDED' || outcome.code === 'REVOKED' ? 2 : 0;
-  const timeLimited = license.expiresAt !== null;
   return {
     isValid: outcome.valid,
     reasonForInvalidity: outcome.valid ? 0 : reasonForInvalidity,
-    trial: policy.isTrial || (license.trialFingerprint ?? null) !== null,
-    timeLimited,
-    timeLeft:
-      timeLimited && license.expiresAt
-        ? Math.max(0, Math.floor((license.expiresAt.getTime() - now.getTime()) / DAY_MS))
-        : 0,
+    trial: view.trial.isTrial,
+    timeLimited: view.daysLeft !== null,
+    timeLeft: view.daysLeft ?? 0,
   };
 }
 
@@ -53,7 +44,7 @@ export function licenseStatusOf(
  */
 export function metadataOf(input: {
   status: LicenseStatus;
-  machines: Machine[];
+  seats: Pick<LicenseView, 'seatHolders' | 'floatingSeats'>;
   floatingTimeInterval: number;
   fieldsToReturn: number;
   now: Date;
@@ -61,10 +52,10 @@ export function metadataOf(input: {
 }): Metadata | null {
   const mask = input.fieldsToReturn;
   if (isHidden(mask, 'metadata')) return null;
-  const activatedMachines = isHidden(mask, 'metadataActivatedMachines') ? 0 : input.machines.length;
+  const activatedMachines = isHidden(mask, 'metadataActivatedMachines') ? 0 : input.seats.seatHolders.length;
   const usedFloatingMachines =
     input.floatingTimeInterval > 0 && !isHidden(mask, 'metadataUsedFloatingMachines')
-      ? input.machines.filter(isFloatingMachine).length
+      ? input.seats.floatingSeats
       : 0;
   const metadata: Metadata = { activatedMachines, licenseStatus: input.status, usedFloatingMachines };
   if (!input.signSha512) return metadata;

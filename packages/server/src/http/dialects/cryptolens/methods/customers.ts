@@ -1,12 +1,9 @@
 import { isDomainError } from '../../../../core/domain-error.js';
-import { evaluateLicense } from '../../../../core/evaluate-license.js';
-import type { Customer, License } from '../../../../core/model.js';
-import { assertUnrestricted } from '../../../../core/principal.js';
+import type { Customer } from '../../../../core/model.js';
+import { assertMayReachCustomers } from '../../../../core/principal.js';
 import type { Answer, CallContext, MethodSpec } from '../call-context.js';
-import { toCryptolensLicense } from '../license-object.js';
-import { loadFacts } from '../license-reply.js';
-import { isoSeconds, linqSignJson } from '../linq-sign.js';
-import { orderSeats } from '../lookups.js';
+import { listedLicense, shownLicense, verdictOf } from '../license-reply.js';
+import { isoSeconds } from '../linq-sign.js';
 import { fail, MESSAGES } from '../messages.js';
 import { licenseStatusOf } from '../metadata.js';
 
@@ -14,14 +11,11 @@ const MAX_FIELD = 100;
 const MAX_NOTES = 1000;
 const MAX_LISTED = 1000;
 
-/** Customers span products, like in the native API: tokens locked to products or to a key do not reach them. */
-function assertAccountWide(ctx: CallContext): void {
-  try {
-    assertUnrestricted(ctx.principal);
-  } catch {
-    fail(MESSAGES.accessDenied);
-  }
-}
+/**
+ * Customers span products: core refuses tokens locked to products or to a key ("Access denied."). Every
+ * method asks first, before reading its parameters, as the vendor checks permissions before input.
+ */
+const assertAccountWide = (ctx: CallContext): void => assertMayReachCustomers(ctx.principal);
 
 function field(ctx: CallContext, name: string, maxLength: number, tooLong: string): string | null {
   const value = ctx.params.nullableString(name);
@@ -58,7 +52,7 @@ export const addCustomer: MethodSpec = {
 
 async function customerOf(ctx: CallContext, notFound: string): Promise<Customer> {
   const id = ctx.params.id('CustomerId');
-  const customer = id === null ? null : await ctx.keyward.store.customers.findById(id);
+  const customer = id === null ? null : await ctx.keyward.customers.find(ctx.principal, id);
   if (!customer) return fail(notFound);
   return customer;
 }
@@ -101,7 +95,7 @@ export const getCustomers: MethodSpec = {
     assertAccountWide(ctx);
     const id = ctx.params.id('CustomerId');
     if (id !== null) {
-      const customer = await ctx.keyward.store.customers.findById(id);
+      const customer = await ctx.keyward.customers.find(ctx.principal, id);
       return { customers: customer ? [presentCustomer(customer)] : [], message: null };
     }
     const search = ctx.params.string('Search').toLowerCase();
@@ -128,38 +122,21 @@ export const getCustomers: MethodSpec = {
  * below model version 3) the "basic" object leaves activations and data objects out (null).
  */
 async function customerLicenses(ctx: CallContext, customer: Customer): Promise<Answer> {
-  const now = ctx.keyward.clock.now();
-  const licenses: License[] = [];
-  let after: number | null = null;
-  for (;;) {
-    const page = await ctx.keyward.licenses.list({ customerId: customer.id }, { after, limit: 500 });
-    licenses.push(...page);
-    const last = page[page.length - 1];
-    if (page.length < 500 || !last) break;
-    after = last.id;
-  }
   const modelVersion = ctx.params.int('ModelVersion', 1) >= 3 ? 3 : 1;
   const isDetailed = modelVersion === 3 || ctx.params.bool('Detailed', false);
   const withMetadata = ctx.params.bool('Metadata', false);
   const keys: unknown[] = [];
   const metadata: unknown[] = [];
-  for (const license of licenses.sort((a, b) => a.id - b.id)) {
-    const machines = orderSeats(await ctx.keyward.store.machines.listActive(license.id), now);
-    const facts = await loadFacts(ctx, license, now, { machines });
-    const view = toCryptolensLicense(facts, {
-      productId: license.productIds[0] as number,
-      modelVersion,
-      fieldsToReturn: 0,
-      currentMachine: null,
-      signDate: now,
-    });
-    const json = linqSignJson(view);
+  for await (const { license } of ctx.keyward.licenses.eachState(ctx.principal, {
+    customerId: customer.id,
+  })) {
+    const shown = await shownLicense(ctx, license);
+    const json = listedLicense(shown, { productId: license.productIds[0] as number, modelVersion });
     keys.push(isDetailed ? json : { ...json, activatedMachines: null, dataObjects: null });
     if (withMetadata) {
-      const outcome = evaluateLicense({ license, policy: facts.policy, machines, scope: {}, now });
       metadata.push({
-        activatedMachines: machines.length,
-        licenseStatus: licenseStatusOf(outcome, license, facts.policy, now),
+        activatedMachines: shown.view.seatHolders.length,
+        licenseStatus: licenseStatusOf(verdictOf(shown.view), shown.view),
       });
     }
   }

@@ -1,10 +1,8 @@
 import { type DomainError, isDomainError } from '../../../../core/domain-error.js';
+import type { LicenseView } from '../../../../core/license-view.js';
 import type { DataObject, DataObjectOwner, Machine } from '../../../../core/model.js';
-import { isFloatingMachine } from '../../../../core/model.js';
-import { assertReach } from '../../../../core/principal.js';
-import type { OwnerReach } from '../../../../core/services/data-object-service.js';
 import { type Answer, type CallContext, featureLockOf, type MethodSpec } from '../call-context.js';
-import { licenseOf } from '../lookups.js';
+import { licenseOf, licenseViewOf } from '../lookups.js';
 import { fail, MESSAGES } from '../messages.js';
 import { INT32_MAX, INT32_MIN } from '../params.js';
 
@@ -23,23 +21,21 @@ interface Owner {
 const REFERENCER_TYPES: Record<number, DataObjectOwner> = { 1: 'product', 2: 'license', 3: 'machine' };
 
 /** The key variants speak of "permission and/or key" in one message, as the vendor does. */
-const keyOwner = async (ctx: CallContext) =>
-  licenseOf(ctx, { denied: MESSAGES.dataObjectAccess, notFound: MESSAGES.dataObjectAccess });
+const KEY_MESSAGES = { denied: MESSAGES.dataObjectAccess, notFound: MESSAGES.dataObjectAccess };
+const keyOwner = (ctx: CallContext) => licenseOf(ctx, KEY_MESSAGES);
 
 /** A machine code's live seat on the license: its node-locked seat, else its floating lease. */
-async function machineOwner(ctx: CallContext, licenseId: number): Promise<Machine> {
+function machineOwner(ctx: CallContext, view: LicenseView): Machine {
   const machineCode = ctx.params.string('MachineCode');
-  const machines = (await ctx.keyward.store.machines.listActive(licenseId)).filter(
-    (m) => m.fingerprint === machineCode,
-  );
-  const machine = machines.find((m) => !isFloatingMachine(m)) ?? machines[0];
+  const machine = view.seatHolders.find((m) => m.fingerprint === machineCode);
   if (!machine) return fail(MESSAGES.neverActivated);
   return machine;
 }
 
-async function checkReach(ctx: CallContext, reach: Promise<OwnerReach>): Promise<void> {
+/** Core checks the caller's locks against an owner; its refusals in the vendor's words. */
+async function reachChecked<T>(check: Promise<T>): Promise<T> {
   try {
-    assertReach(ctx.principal, await reach);
+    return await check;
   } catch (error) {
     if (isDomainError(error) && (error.code === 'FORBIDDEN' || error.code === 'NOT_FOUND')) {
       fail(error.code === 'FORBIDDEN' ? MESSAGES.accessDenied : MESSAGES.invalidInput);
@@ -52,14 +48,14 @@ async function checkReach(ctx: CallContext, reach: Promise<OwnerReach>): Promise
 async function ownerOf(ctx: CallContext, variant: Variant): Promise<Owner> {
   if (variant === 'key') return { ownerType: 'license', ownerId: (await keyOwner(ctx)).license.id };
   if (variant === 'machine') {
-    const { license } = await keyOwner(ctx);
-    return { ownerType: 'machine', ownerId: (await machineOwner(ctx, license.id)).id };
+    const { view } = await licenseViewOf(ctx, KEY_MESSAGES);
+    return { ownerType: 'machine', ownerId: machineOwner(ctx, view).id };
   }
   const ownerType = REFERENCER_TYPES[ctx.params.int('ReferencerType', 0)];
   const ownerId = ctx.params.id('ReferencerId');
   // Account-wide (user) data objects have no owner in Keyward.
   if (!ownerType || ownerId === null) return fail(MESSAGES.invalidInput);
-  await checkReach(ctx, ctx.keyward.dataObjects.reach(ownerType, ownerId));
+  await reachChecked(ctx.keyward.dataObjects.assertOwnerReach(ctx.principal, ownerType, ownerId));
   return { ownerType, ownerId };
 }
 
@@ -68,9 +64,8 @@ async function objectOf(ctx: CallContext, variant: Variant): Promise<DataObject>
   const id = ctx.params.id('Id');
   if (variant === 'general') {
     if (id === null) return fail(MESSAGES.invalidInput);
-    const object = await ctx.keyward.store.dataObjects.findById(id);
+    const object = await reachChecked(ctx.keyward.dataObjects.find(ctx.principal, id));
     if (!object) return fail(MESSAGES.dataObjectNotFound);
-    await checkReach(ctx, ctx.keyward.dataObjects.reach(object.ownerType, object.ownerId));
     return object;
   }
   const owner = await ownerOf(ctx, variant);

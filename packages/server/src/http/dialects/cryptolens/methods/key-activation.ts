@@ -1,6 +1,6 @@
 import type { MethodSpec } from '../call-context.js';
-import { licenseAnswer, loadFacts } from '../license-reply.js';
-import { boundedText, licenseAndSeatsOf, licenseOf, orderSeats } from '../lookups.js';
+import { licenseAnswer, shownLicense } from '../license-reply.js';
+import { boundedText, licenseOf, licenseViewOf } from '../lookups.js';
 
 /** Machine codes are opaque; this bound (UTF-8 bytes) only keeps absurd input out of the database. */
 const MAX_MACHINE_CODE = 1024;
@@ -41,9 +41,10 @@ export const activate: MethodSpec = {
       isExpiryAdvisory: true,
       recordsUnlimitedMachines: false,
     });
-    const now = ctx.keyward.clock.now();
-    const facts = await loadFacts(ctx, result.license, now);
-    return licenseAnswer(ctx, facts, { productId, currentMachine: result.machine, now });
+    return licenseAnswer(ctx, await shownLicense(ctx, result.license), {
+      productId,
+      currentMachine: result.machine,
+    });
   },
 };
 
@@ -51,14 +52,10 @@ export const activate: MethodSpec = {
 export const getKey: MethodSpec = {
   scopes: ['licenses:validate'],
   async run(ctx) {
-    const { seats, productId } = await licenseAndSeatsOf(ctx);
-    const validation = ctx.keyward.validation.validateSeats(ctx.actor, seats, { productId });
-    const now = validation.at;
-    const facts = await loadFacts(ctx, seats.license, now, {
-      ...(validation.policy ? { policy: validation.policy } : {}),
-      machines: orderSeats(validation.machines, now),
-    });
-    return licenseAnswer(ctx, facts, { productId, currentMachine: null, now, outcome: validation.outcome });
+    const { view, productId } = await licenseViewOf(ctx);
+    const { outcome } = ctx.keyward.validation.validateView(ctx.actor, view, { productId });
+    const relations = await ctx.keyward.licenses.relationsOf(ctx.principal, view.license);
+    return licenseAnswer(ctx, { view, relations }, { productId, currentMachine: null, outcome });
   },
 };
 

@@ -1,7 +1,7 @@
 import { isDomainError } from '../../../../core/domain-error.js';
 import { isMethodAllowed } from '../../../../core/method-lock.js';
 import type { Policy } from '../../../../core/model.js';
-import { canAccessProduct, mayReachCustomers } from '../../../../core/principal.js';
+import { mayReachCustomers } from '../../../../core/principal.js';
 import { hasScope } from '../../../../core/scopes.js';
 import { type LicenseInput, MAX_BATCH } from '../../../../core/services/license-service.js';
 import { MAX_TRIAL_FINGERPRINT_LENGTH } from '../../../../core/services/trial-service.js';
@@ -90,7 +90,7 @@ export const createKey: MethodSpec = {
     const newCustomer = newCustomerOf(ctx);
     const customerId = params.id('CustomerId');
     const resellerId = params.id('ResellerId');
-    if (resellerId !== null && !(await ctx.keyward.store.resellers.findById(resellerId))) {
+    if (resellerId !== null && !(await ctx.keyward.resellers.find(ctx.principal, resellerId))) {
       return fail(MESSAGES.invalidInput);
     }
     const policy = await policyOf(ctx, productId, 'regular');
@@ -178,7 +178,8 @@ export const createTrialKey: MethodSpec = {
 
 /**
  * key/CreateKeyFromTemplate: one license from a license template (managed through the native API). A token
- * with a feature lock may only use the template whose id it names.
+ * with a feature lock may only use the template whose id it names; core refuses one whose product or key
+ * locks exclude the template ("Access denied.").
  */
 export const createKeyFromTemplate: MethodSpec = {
   scopes: ['licenses:write'],
@@ -187,12 +188,8 @@ export const createKeyFromTemplate: MethodSpec = {
     const lock = featureLockOf(ctx.token);
     if (lock > 0 && lock !== templateId) return fail(MESSAGES.templateFeatureLock);
     const template =
-      templateId === null ? null : await ctx.keyward.store.licenseTemplates.findById(templateId);
+      templateId === null ? null : await ctx.keyward.licenseTemplates.find(ctx.principal, templateId);
     if (!template) return fail(MESSAGES.templateNotFound);
-    const productId = await ctx.keyward.licenseTemplates.productOf(template);
-    if (!canAccessProduct(ctx.principal, productId) || ctx.token.licenseId !== null) {
-      return fail(MESSAGES.accessDenied);
-    }
     const license = await ctx.keyward.licenseTemplates.createLicense(ctx.actor, template.id);
     return { key: license.key, rawResponse: null };
   },

@@ -1,15 +1,14 @@
-import type { License, Policy, Product } from '../../../../core/model.js';
-import { canAccessLicense, canAccessProduct } from '../../../../core/principal.js';
+import type { LicenseState } from '../../../../core/license-view.js';
+import type { Policy } from '../../../../core/model.js';
 import type { CallContext, MethodSpec } from '../call-context.js';
-import { flagsOf, PERPETUAL_EXPIRES, periodDays, toCryptolensLicense } from '../license-object.js';
-import { loadFacts } from '../license-reply.js';
-import { isoSeconds, linqSignJson } from '../linq-sign.js';
-import { orderSeats, productOf } from '../lookups.js';
+import { flagsOf, PERPETUAL_EXPIRES } from '../license-object.js';
+import { listedLicense, shownLicense } from '../license-reply.js';
+import { isoSeconds } from '../linq-sign.js';
+import { productOf } from '../lookups.js';
 import { fail, MESSAGES } from '../messages.js';
 import { type KeyRecord, parseOrderBy, parseSearchQuery, QueryError } from '../search-query.js';
 
 const PAGE_SIZE = 99;
-const BATCH = 500;
 
 async function policiesOf(ctx: CallContext, productId: number): Promise<Policy[]> {
   return ctx.keyward.catalog.listPolicies({ productId, after: null, limit: 1000 });
@@ -29,17 +28,8 @@ function featureDefinitions(policy: Policy | undefined) {
 export const getProducts: MethodSpec = {
   scopes: ['products:read'],
   async run(ctx) {
-    const products: Product[] = [];
-    let after: number | null = null;
-    for (;;) {
-      const page = await ctx.keyward.catalog.listProducts({ after, limit: BATCH });
-      products.push(...page.filter((p) => canAccessProduct(ctx.principal, p.id)));
-      const last = page[page.length - 1];
-      if (page.length < BATCH || !last) break;
-      after = last.id;
-    }
     const answer = [];
-    for (const product of products) {
+    for await (const product of ctx.keyward.catalog.eachProduct(ctx.principal)) {
       const policies = await policiesOf(ctx, product.id);
       const dataObjects = await ctx.keyward.dataObjects.list('product', product.id);
       answer.push({
@@ -63,15 +53,17 @@ export const getProducts: MethodSpec = {
   },
 };
 
-function recordOf(license: License, policy: Policy): KeyRecord {
-  const flags = flagsOf(license, policy);
+/** The fields SearchQuery and OrderBy see: the license's state as core's view has it, nothing derived here. */
+function recordOf(state: LicenseState): KeyRecord {
+  const { license } = state;
+  const flags = flagsOf(state);
   return {
     ID: license.id,
     Key: license.key,
     Notes: license.notes,
     Created: license.createdAt,
     Expires: license.expiresAt ?? PERPETUAL_EXPIRES,
-    Period: periodDays(license),
+    Period: state.termDays,
     F1: flags[0] ?? false,
     F2: flags[1] ?? false,
     F3: flags[2] ?? false,
@@ -80,9 +72,9 @@ function recordOf(license: License, policy: Policy): KeyRecord {
     F6: flags[5] ?? false,
     F7: flags[6] ?? false,
     F8: flags[7] ?? false,
-    Block: license.isSuspended || license.revokedAt !== null,
-    TrialActivation: license.hasTrialActivation ?? false,
-    MaxNoOfMachines: license.overrides.maxMachines ?? policy.maxMachines,
+    Block: state.isBlocked,
+    TrialActivation: state.trial.restartsOnActivation,
+    MaxNoOfMachines: state.rules.maxMachines,
     GlobalId: license.id,
     CustomerId: license.customerId,
     ResellerId: license.resellerId ?? null,
@@ -101,9 +93,10 @@ const compareValues = (a: KeyRecord[keyof KeyRecord], b: KeyRecord[keyof KeyReco
 
 /**
  * product/GetKeys: pages of 99 keys of a product, filtered by SearchQuery (see search-query.ts for the subset
- * understood) and sorted by OrderBy. The product's licenses are read in batches and filtered here, so a call
- * costs a pass over the product's keys — it is a back-office method, not an app's hot path. Signing fields
- * are left empty, as documented.
+ * understood) and sorted by OrderBy. Core reads the states of the product's licenses the token reaches in
+ * batches, without their machines, and they are filtered here, so a call costs a pass over the product's
+ * keys — it is a back-office method, not an app's hot path. Only the page shown reads seats, data objects,
+ * customers and resellers. Signing fields are left empty, as documented.
  */
 export const getKeys: MethodSpec = {
   scopes: ['licenses:read'],
@@ -124,42 +117,22 @@ export const getKeys: MethodSpec = {
       if (error instanceof QueryError) return fail(MESSAGES.orderBy);
       throw error;
     }
-    const policies = new Map((await policiesOf(ctx, productId)).map((p) => [p.id, p]));
-    const matches: Array<{ license: License; record: KeyRecord }> = [];
-    let after: number | null = null;
-    for (;;) {
-      const page = await ctx.keyward.licenses.list({ productId }, { after, limit: BATCH });
-      for (const license of page) {
-        let policy = policies.get(license.policyId);
-        if (!policy) {
-          policy = await ctx.keyward.catalog.getPolicy(license.policyId);
-          policies.set(policy.id, policy);
-        }
-        const record = recordOf(license, policy);
-        if (canAccessLicense(ctx.principal, license) && predicate(record)) matches.push({ license, record });
-      }
-      const last = page[page.length - 1];
-      if (page.length < BATCH || !last) break;
-      after = last.id;
+    const matches: Array<{ state: LicenseState; record: KeyRecord }> = [];
+    for await (const state of ctx.keyward.licenses.eachState(ctx.principal, { productId })) {
+      const record = recordOf(state);
+      if (predicate(record)) matches.push({ state, record });
     }
     matches.sort((a, b) => {
       const byField = compareValues(a.record[order.field], b.record[order.field]);
-      return (order.descending ? -byField : byField) || a.license.id - b.license.id;
+      return (order.descending ? -byField : byField) || a.state.license.id - b.state.license.id;
     });
     const pageNumber = Math.max(1, ctx.params.int('Page', 1));
     const slice = matches.slice((pageNumber - 1) * PAGE_SIZE, pageNumber * PAGE_SIZE);
+    const modelVersion = ctx.params.int('ModelVersion', 1) >= 3 ? 3 : 1;
     const licenseKeys = [];
-    for (const { license } of slice) {
-      const machines = orderSeats(await ctx.keyward.store.machines.listActive(license.id), now);
-      const facts = await loadFacts(ctx, license, now, { machines });
-      const view = toCryptolensLicense(facts, {
-        productId,
-        modelVersion: ctx.params.int('ModelVersion', 1) >= 3 ? 3 : 1,
-        fieldsToReturn: 0,
-        currentMachine: null,
-        signDate: now,
-      });
-      licenseKeys.push({ ...linqSignJson(view), signDate: null, signature: null });
+    for (const { state } of slice) {
+      const json = listedLicense(await shownLicense(ctx, state.license), { productId, modelVersion });
+      licenseKeys.push({ ...json, signDate: null, signature: null });
     }
     return {
       licenseKeys,

@@ -1,5 +1,4 @@
-import type { DomainEvent, License, Machine } from '../../../../core/model.js';
-import { canAccessLicense, canAccessProduct } from '../../../../core/principal.js';
+import type { DomainEvent } from '../../../../core/model.js';
 import type { CallContext, MethodSpec } from '../call-context.js';
 import { licenseOf, productOf } from '../lookups.js';
 import { fail, MESSAGES } from '../messages.js';
@@ -64,61 +63,40 @@ function safeJson(text: string): unknown {
 
 /**
  * ai/GetWebAPILog: activations, deactivations, validations and data-object changes from the event log,
- * newest first unless OrderBy says "Id ascending". A token locked to a key reads only that key's entries.
+ * newest first unless OrderBy says "Id ascending". Core decides what the token may read: a token locked to a
+ * key reads only that key's entries (Key), one locked to products names one of them (ProductId).
  */
 export const getWebApiLog: MethodSpec = {
   scopes: ['events:read'],
   async run(ctx) {
     const { params, keyward } = ctx;
-    const hasKey = params.has('Key');
-    const license = hasKey ? (await licenseOf(ctx)).license : null;
+    const license = params.has('Key') ? (await licenseOf(ctx)).license : null;
     const productId = license ? null : params.has('ProductId') ? await productOf(ctx) : null;
-    if (
-      !license &&
-      (ctx.token.licenseId !== null || (productId === null && ctx.token.productIds.length > 0))
-    ) {
-      return fail(MESSAGES.accessDenied);
-    }
+    const filter = license ? { licenseId: license.id } : productId !== null ? { productId } : {};
+    const page = (before: number | null) =>
+      keyward.events.list(ctx.principal, filter, { before, limit: BATCH });
+    // Core refuses a filter outside the token's locks; that answer comes before any other parameter's.
+    const endingBefore = params.int('EndingBefore', 0);
+    let events = await page(endingBefore > 0 ? endingBefore : null);
     const requested = params.int('Limit', DEFAULT_LIMIT);
     const limit = requested > 0 ? Math.min(requested, MAX_LIMIT) : DEFAULT_LIMIT;
     const startingAfter = params.int('StartingAfter', 0);
-    const endingBefore = params.int('EndingBefore', 0);
     const states = statesOf(ctx);
     const machineCode = params.nullableString('MachineCode');
     const friendlyName = params.nullableString('FriendlyName');
     const ascending = params.string('OrderBy').toLowerCase().includes('ascending');
 
-    const machines = new Map<number, Machine | null>();
-    const licenses = new Map<number, License | null>();
-    const machineOf = async (id: number | null) => {
-      if (id === null) return null;
-      if (!machines.has(id)) machines.set(id, await keyward.store.machines.findById(id));
-      return machines.get(id) ?? null;
-    };
-    const licenseById = async (id: number | null) => {
-      if (id === null) return null;
-      if (!licenses.has(id)) licenses.set(id, await keyward.store.licenses.findById(id));
-      return licenses.get(id) ?? null;
-    };
-
     const logs: Array<Record<string, unknown>> = [];
-    let before: number | null = endingBefore > 0 ? endingBefore : null;
     scan: for (;;) {
-      const events = await keyward.store.events.list(
-        {
-          ...(license ? { licenseId: license.id } : {}),
-          ...(productId !== null ? { productId } : {}),
-        },
-        { before, limit: BATCH },
-      );
-      for (const event of events) {
-        if (event.id <= startingAfter) break scan;
+      const newer = events.filter((event) => event.id > startingAfter);
+      const shown = newer.filter((event) => {
         const state = stateOf(event);
-        if (state === null || (states && !states.has(state))) continue;
-        const owner = await licenseById(event.licenseId);
-        if (!owner || !canAccessLicense(ctx.principal, owner)) continue;
-        if (event.productId !== null && !canAccessProduct(ctx.principal, event.productId)) continue;
-        const machine = await machineOf(event.machineId);
+        return state !== null && (!states || states.has(state));
+      });
+      for (const { event, license: owner, machine } of await keyward.events.aboutLicenses(
+        ctx.principal,
+        shown,
+      )) {
         const code =
           machine?.fingerprint ??
           (typeof event.data.fingerprint === 'string' ? event.data.fingerprint : null);
@@ -130,7 +108,7 @@ export const getWebApiLog: MethodSpec = {
           key: owner.key,
           ip: event.ip,
           time: unixSeconds(event.createdAt),
-          state,
+          state: stateOf(event),
           machineCode: code,
           friendlyName: machine?.name ?? null,
           floatingExpires: machine?.leaseExpiresAt ? unixSeconds(machine.leaseExpiresAt) : null,
@@ -140,8 +118,8 @@ export const getWebApiLog: MethodSpec = {
         if (!ascending && logs.length >= limit) break scan;
       }
       const last = events[events.length - 1];
-      if (events.length < BATCH || !last) break;
-      before = last.id;
+      if (newer.length < events.length || events.length < BATCH || !last) break;
+      events = await page(last.id);
     }
     // Ascending order wants the oldest entries after StartingAfter: the scan went newest first.
     const ordered = ascending ? logs.reverse().slice(0, limit) : logs;
