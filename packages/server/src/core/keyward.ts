@@ -9,8 +9,10 @@ import { CatalogService } from './services/catalog-service.js';
 import { CustomerService } from './services/customer-service.js';
 import { DashboardAuthService } from './services/dashboard-auth-service.js';
 import { DataObjectService } from './services/data-object-service.js';
+import { EventService } from './services/event-service.js';
 import { ExpiryNoticeService } from './services/expiry-notice-service.js';
 import { FeatureFieldService } from './services/feature-field-service.js';
+import { HealthService } from './services/health-service.js';
 import { IdempotencyService } from './services/idempotency-service.js';
 import { ImportService } from './services/import-service.js';
 import { KeyIssuingService } from './services/key-issuing-service.js';
@@ -88,6 +90,10 @@ export interface Keyward {
   analytics: AnalyticsService;
   /** Where the server may send requests of its own (webhooks, imports): public addresses unless allowed. */
   destinations: DestinationRules;
+  /** The audit log, as each credential may read it. */
+  events: EventService;
+  /** Readiness: whether the database answers. */
+  health: HealthService;
 }
 
 export function createKeyward(deps: {
@@ -141,6 +147,8 @@ export function createKeyward(deps: {
     stats: new StatsService({ store, clock }),
     standardPolicies: new StandardPolicyService({ store, clock, catalog }),
     analytics: new AnalyticsService({ store, clock }),
+    events: new EventService({ store }),
+    health: new HealthService({ store }),
     store,
     clock,
     bookkeeping,

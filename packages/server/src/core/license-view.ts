@@ -48,6 +48,12 @@ export interface LicenseView {
   activationOf(machine: Machine): ActivationStatus;
 }
 
+/**
+ * A license with its status at one instant: the part of the view that needs neither its policy nor its
+ * machines, which is what changes and long lists answer with.
+ */
+export type LicenseState = Pick<LicenseView, 'license' | 'status'>;
+
 export interface LicenseViewInput {
   license: License;
   policy: Policy;
