@@ -38,9 +38,12 @@ import { ValidationService } from './services/validation-service.js';
 import { VerifiedTrialService } from './services/verified-trial-service.js';
 import { WebhookService } from './services/webhook-service.js';
 
-/** The domain, assembled: every surface (native API, dialects, CLI) works through this one object. */
+/**
+ * The domain, assembled: every surface (native API, dialects, CLI) works through this one object. It holds no
+ * store: surfaces reach storage only through core's use cases, and what legitimately needs the store itself
+ * (server start-up, the CLI's backup, tests) takes it from where it was created.
+ */
 export interface Keyward {
-  store: Store;
   clock: Clock;
   catalog: CatalogService;
   licenses: LicenseService;
@@ -149,7 +152,6 @@ export function createKeyward(deps: {
     analytics: new AnalyticsService({ store, clock }),
     events: new EventService({ store }),
     health: new HealthService({ store }),
-    store,
     clock,
     bookkeeping,
     catalog,

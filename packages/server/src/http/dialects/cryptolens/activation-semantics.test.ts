@@ -49,9 +49,7 @@ describe('Cryptolens activation semantics', () => {
       expect(license.MaxNoOfMachines).toBe(0);
       expect(license.ActivatedMachines).toEqual([]);
     }
-    expect(await t.keyward.store.machines.listActive((await t.keyward.licenses.getByKey(key)).id)).toEqual(
-      [],
-    );
+    expect(await t.store.machines.listActive((await t.keyward.licenses.getByKey(key)).id)).toEqual([]);
   });
 
   it('AllowedMachines are activated even when every seat is taken', async () => {
