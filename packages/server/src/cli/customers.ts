@@ -87,8 +87,9 @@ export function registerCustomerCommands(program: Command, context: CommandConte
           { customerId: id },
           { after: null, limit: SHOWN_LICENSES + 1 },
         );
-        const now = keyward.clock.now();
-        const rows = licenses.slice(0, SHOWN_LICENSES).map((l) => presentLicense(l, now));
+        const rows = licenses
+          .slice(0, SHOWN_LICENSES)
+          .map((l) => presentLicense(keyward.licenses.stateOf(l)));
         const more =
           licenses.length > SHOWN_LICENSES
             ? ` (the newest ${SHOWN_LICENSES}: license list --customer ${id})`

@@ -46,7 +46,7 @@ const DETAILS: Field<Shown>[] = [
 export function registerLicenseCommands(program: Command, context: CommandContext): void {
   const { withKeyward, output, actor } = context;
   const show = (keyward: Keyward, licenses: License[]) =>
-    licenses.map((l) => presentLicense(l, keyward.clock.now()));
+    licenses.map((l) => presentLicense(keyward.licenses.stateOf(l)));
 
   const license = program.command('license').description('manage licenses');
 

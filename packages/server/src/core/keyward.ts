@@ -13,6 +13,7 @@ import { DataObjectService } from './services/data-object-service.js';
 import { EventService } from './services/event-service.js';
 import { ExpiryNoticeService } from './services/expiry-notice-service.js';
 import { FeatureFieldService } from './services/feature-field-service.js';
+import { HealthService } from './services/health-service.js';
 import { IdempotencyService } from './services/idempotency-service.js';
 import { ImportJobService } from './services/import-job-service.js';
 import { ImportRecordService } from './services/import-record-service.js';
@@ -41,9 +42,12 @@ import { ValidationService } from './services/validation-service.js';
 import { VerifiedTrialService } from './services/verified-trial-service.js';
 import { WebhookService } from './services/webhook-service.js';
 
-/** The domain, assembled: every surface (native API, dialects, CLI) works through this one object. */
+/**
+ * The domain, assembled: every surface (native API, dialects, CLI) works through this one object. It holds no
+ * store: surfaces reach storage only through core's use cases, and what legitimately needs the store itself
+ * (server start-up, the CLI's backup, tests) takes it from where it was created.
+ */
 export interface Keyward {
-  store: Store;
   clock: Clock;
   catalog: CatalogService;
   licenses: LicenseService;
@@ -104,6 +108,8 @@ export interface Keyward {
   analytics: AnalyticsService;
   /** Where the server may send requests of its own (webhooks, imports): public addresses unless allowed. */
   destinations: DestinationRules;
+  /** Readiness: whether the database answers. */
+  health: HealthService;
 }
 
 export function createKeyward(deps: {
@@ -158,7 +164,7 @@ export function createKeyward(deps: {
     stats: new StatsService({ store, clock }),
     standardPolicies: new StandardPolicyService({ store, clock, catalog }),
     analytics: new AnalyticsService({ store, clock }),
-    store,
+    health: new HealthService({ store }),
     clock,
     bookkeeping,
     catalog,

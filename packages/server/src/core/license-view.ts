@@ -58,6 +58,12 @@ type SeatFields = 'seatHolders' | 'nodeLockedSeats' | 'floatingSeats' | 'lapsedL
  */
 export type LicenseState = Omit<LicenseView, SeatFields>;
 
+/**
+ * A license with its status at one instant: what needs neither its policy nor its machines, which is what
+ * changes and long lists answer with.
+ */
+export type LicenseWithStatus = Pick<LicenseView, 'license' | 'status'>;
+
 export interface LicenseViewInput {
   license: License;
   policy: Policy;

@@ -27,9 +27,10 @@ async function settle<T>(work: Array<Promise<T>>) {
 for (const dialect of await testDialects()) {
   describe(`token limits (${dialect})`, () => {
     let keyward: Keyward;
+    let store: Awaited<ReturnType<typeof createTestStore>>;
     let dispose: () => Promise<void>;
     beforeAll(async () => {
-      const store = await createTestStore(dialect, { poolSize: 12 });
+      store = await createTestStore(dialect, { poolSize: 12 });
       keyward = createKeyward({
         store,
         clock: manualClock(),
@@ -56,10 +57,10 @@ for (const dialect of await testDialects()) {
       expect(admitted).toBe(3);
       expect(refusals.every((r) => r.details.reason === TOKEN_REFUSALS.clientAddressLimit)).toBe(true);
       // The IPv4-mapped form of an admitted address is the same client.
-      const token = await keyward.store.tokens.findByHash(hashToken(secret));
+      const token = await store.tokens.findByHash(hashToken(secret));
       const known: number[] = [];
       for (let i = 1; i <= 10; i++) {
-        if (await keyward.store.tokenLimits.hasAddress(token?.id ?? 0, `192.0.2.${i}`)) known.push(i);
+        if (await store.tokenLimits.hasAddress(token?.id ?? 0, `192.0.2.${i}`)) known.push(i);
       }
       expect(known).toHaveLength(3);
       await keyward.tokenAuthentication.authenticate(secret, `::ffff:192.0.2.${known[0]}`);
@@ -88,7 +89,7 @@ for (const dialect of await testDialects()) {
       );
       expect(admitted).toBe(3);
       expect(refusals[0].details).toMatchObject({ reason: TOKEN_REFUSALS.activationAllowance });
-      expect(await keyward.store.tokens.findById(token.id)).toMatchObject({ activationsGranted: 6 });
+      expect(await store.tokens.findById(token.id)).toMatchObject({ activationsGranted: 6 });
       // An unlimited seat count cannot come out of a finite allowance.
       await expect(
         keyward.licenses.create(reseller, policy.id, { overrides: { maxMachines: 0 } }),
@@ -109,7 +110,7 @@ for (const dialect of await testDialects()) {
         activationAllowance: 6,
       });
       expect(child).toMatchObject({ activationAllowance: 6, maxClientAddresses: 2 });
-      expect(await keyward.store.tokens.findById(parent.id)).toMatchObject({ activationsGranted: 6 });
+      expect(await store.tokens.findById(parent.id)).toMatchObject({ activationsGranted: 6 });
       await expect(
         keyward.tokens.create(actor, principal, { name: 'c2', scopes: ['*'], activationAllowance: 5 }),
       ).rejects.toMatchObject({ code: 'FORBIDDEN' });

@@ -59,8 +59,7 @@ for (const dialect of ['sqlite', 'postgres'] as TestDialect[]) {
     it('a token locked to one license mints no keys anywhere (CreateKey, CreateTrialKey, native, AuthTool)', async () => {
       const own = await cryptolensLicense(t, productA.policyId);
       const locked = await issue({ licenseId: own.id });
-      const before = (await t.keyward.store.licenses.list({}, { after: null, limit: 1000, now: new Date() }))
-        .length;
+      const before = (await t.store.licenses.list({}, { after: null, limit: 1000, now: new Date() })).length;
       const createKey = (
         await callCryptolens(t, 'key/CreateKey', {
           token: locked,
@@ -90,8 +89,7 @@ for (const dialect of ['sqlite', 'postgres'] as TestDialect[]) {
           })
         ).statusCode,
       ).toBe(403);
-      const after = (await t.keyward.store.licenses.list({}, { after: null, limit: 1000, now: new Date() }))
-        .length;
+      const after = (await t.store.licenses.list({}, { after: null, limit: 1000, now: new Date() })).length;
       expect(after).toBe(before);
     });
 

@@ -318,7 +318,7 @@ function parameterCells(base: SecurityRequest, route: string, operation: Operati
 
 type Counts = Awaited<ReturnType<typeof rowCounts>>;
 
-const counts = (t: TestApp) => rowCounts(t.keyward.store, () => t.keyward.bookkeeping.flush());
+const counts = (t: TestApp) => rowCounts(t.store, () => t.keyward.bookkeeping.flush());
 
 /**
  * An accepted import runs after its 202 and ends with a summary event: wait for it, so the next cell is not

@@ -15,7 +15,7 @@ describe('operations routes', () => {
 
   it('reports not ready once the database is gone', async () => {
     const other = await createTestApp();
-    await other.keyward.store.close();
+    await other.store.close();
     const response = await other.call({ method: 'GET', url: '/readyz', token: null });
     expect(response.statusCode).toBe(503);
     await other.app.close();

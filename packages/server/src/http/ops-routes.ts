@@ -14,13 +14,9 @@ export async function opsRoutes(app: App, keyward: Keyward): Promise<void> {
   app.get(
     '/readyz',
     { config: { auth: 'public' }, schema: { tags: ['operations'], response: { 200: Health, 503: Health } } },
-    async (_request, reply) => {
-      try {
-        await keyward.store.ping();
-        return { status: 'ready' };
-      } catch {
-        return reply.status(503).send({ status: 'database unavailable' });
-      }
-    },
+    async (_request, reply) =>
+      (await keyward.health.isDatabaseReachable())
+        ? { status: 'ready' }
+        : reply.status(503).send({ status: 'database unavailable' }),
   );
 }

@@ -109,7 +109,7 @@ function objectFor(schema: JsonSchema, depth: number): fc.Arbitrary<Record<strin
 const percentEncode = (text: string) =>
   [...Buffer.from(text, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
 
-const counts = (t: TestApp) => rowCounts(t.keyward.store, () => t.keyward.bookkeeping.flush());
+const counts = (t: TestApp) => rowCounts(t.store, () => t.keyward.bookkeeping.flush());
 
 /** Never a 5xx; a refusal writes nothing. `refused` tells whether the surface's answer is a refusal. */
 async function check(

@@ -19,7 +19,7 @@ function csvOf(rows: number, product = 'Desktop'): string {
 }
 
 async function deliveredTypes(t: TestApp, endpointId: number): Promise<Record<string, number>> {
-  const deliveries = await t.keyward.store.webhooks.listDeliveries({
+  const deliveries = await t.store.webhooks.listDeliveries({
     endpointId,
     status: null,
     before: null,
@@ -70,7 +70,7 @@ for (const dialect of await testDialects()) {
         });
 
         // The summary says what happened, and the event log still holds every record.
-        const [summary] = await t.keyward.store.events.list(
+        const [summary] = await t.store.events.list(
           { type: 'import.completed' },
           { before: null, limit: 10 },
         );

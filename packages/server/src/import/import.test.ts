@@ -124,12 +124,12 @@ for (const dialect of await testDialects()) {
         });
         expect(first.progressDone).toBe(KEYS);
         expect(first.progressTotal).toBe(KEYS);
-        const before = await rowCounts(t.keyward.store);
+        const before = await rowCounts(t.store);
         const second = await runImport(t, 'cryptolens');
         expect(second.counts.licenses).toEqual({ created: 0, updated: 0, skipped: KEYS });
         expect(second.counts.machines).toEqual({ created: 0, updated: 0, skipped: 2 });
         expect(second.counts.customers).toEqual({ created: 0, updated: 0, skipped: 1 });
-        const after = await rowCounts(t.keyward.store);
+        const after = await rowCounts(t.store);
         expect({ ...after, events: 0 }).toEqual({ ...before, events: 0 });
 
         const imported = await t.keyward.licenses.getByKey(specialKey);
@@ -142,7 +142,7 @@ for (const dialect of await testDialects()) {
         });
         const customer = await t.keyward.customers.get(imported.customerId as number);
         expect(customer).toMatchObject({ name: 'Ada Lovelace', company: 'Engines Ltd' });
-        const seats = await t.keyward.store.machines.listActive(imported.id);
+        const seats = await t.store.machines.listActive(imported.id);
         expect(seats.map((m) => m.fingerprint).sort()).toEqual(SPECIAL_MACHINES);
 
         const url = `${await listen(t)}/cryptolens`;
@@ -162,7 +162,7 @@ for (const dialect of await testDialects()) {
         );
         expect(activated).toMatchObject({ Key: specialKey, MaxNoOfMachines: 3, F1: true });
         expect(activated.ActivatedMachines.map((m: Json) => m.Mid).sort()).toEqual(SPECIAL_MACHINES);
-        expect(await t.keyward.store.machines.listActive(imported.id)).toHaveLength(2);
+        expect(await t.store.machines.listActive(imported.id)).toHaveLength(2);
         expect(activated.DataObjects).toEqual([expect.objectContaining({ Name: 'usage', IntValue: 5 })]);
         // The two imported seats count: one seat is left of three.
         await Key.Activate(token, publicKey, productId, specialKey, 'MACHINE-C', 0, false, 0, 0, url);
@@ -184,10 +184,10 @@ for (const dialect of await testDialects()) {
           licenses: { created: KEYS },
           machines: { created: 2 },
         });
-        const before = await rowCounts(t.keyward.store);
+        const before = await rowCounts(t.store);
         const second = await runImport(t, 'limelm');
         expect(second.counts.licenses).toEqual({ created: 0, updated: 0, skipped: KEYS });
-        expect({ ...(await rowCounts(t.keyward.store)), events: 0 }).toEqual({ ...before, events: 0 });
+        expect({ ...(await rowCounts(t.store)), events: 0 }).toEqual({ ...before, events: 0 });
         const imported = await t.keyward.licenses.getByKey(specialKey);
         expect(imported).toMatchObject({
           email: 'ada@example.com',
@@ -197,7 +197,7 @@ for (const dialect of await testDialects()) {
         });
         const policy = await t.keyward.catalog.getPolicy(imported.policyId);
         expect(policy.featureFields.map((f) => [f.name, f.type])).toContainEqual(['f1', 'boolean']);
-        const seats = await t.keyward.store.machines.listActive(imported.id);
+        const seats = await t.store.machines.listActive(imported.id);
         expect(seats).toHaveLength(2);
         expect(seats.every((m) => m.fingerprint.startsWith('limelm-act:'))).toBe(true);
       } finally {
@@ -210,13 +210,13 @@ for (const dialect of await testDialects()) {
       try {
         const first = await runImport(t, 'authtool');
         expect(first.counts).toMatchObject({ licenses: { created: KEYS }, machines: { created: 2 } });
-        const before = await rowCounts(t.keyward.store);
+        const before = await rowCounts(t.store);
         const second = await runImport(t, 'authtool');
         expect(second.counts.licenses).toEqual({ created: 0, updated: 0, skipped: KEYS });
-        expect({ ...(await rowCounts(t.keyward.store)), events: 0 }).toEqual({ ...before, events: 0 });
+        expect({ ...(await rowCounts(t.store)), events: 0 }).toEqual({ ...before, events: 0 });
         const imported = await t.keyward.licenses.getByKey(specialKey);
         expect(imported.overrides.maxMachines).toBe(3);
-        const seats = await t.keyward.store.machines.listActive(imported.id);
+        const seats = await t.store.machines.listActive(imported.id);
         expect(seats.map((m) => m.fingerprint).sort()).toEqual(SPECIAL_MACHINES);
         expect(imported.activationCount).toBe(2);
       } finally {
@@ -262,12 +262,10 @@ for (const dialect of await testDialects()) {
         const licenses = done.counts.licenses as { created: number; skipped: number };
         expect(licenses.created + licenses.skipped).toBe(250);
         expect(licenses.skipped).toBeLessThanOrEqual(1);
-        expect((await rowCounts(t.keyward.store)).licenses).toBe(250);
+        expect((await rowCounts(t.store)).licenses).toBe(250);
         const license = await t.keyward.licenses.getByKey('CSV-0007-KEY');
         expect(license).toMatchObject({ email: 'user7@example.com', features: { seats: 1, beta: true } });
-        expect((await t.keyward.store.machines.listActive(license.id)).map((m) => m.fingerprint)).toEqual([
-          'fp-7',
-        ]);
+        expect((await t.store.machines.listActive(license.id)).map((m) => m.fingerprint)).toEqual(['fp-7']);
         // An operator's stop ends the job as failed; the same import then continues it all the same.
         const csv2 = csv.replaceAll('CSV-', 'OPS-');
         const halt = new AbortController();
@@ -327,7 +325,7 @@ for (const dialect of await testDialects()) {
         const first = await (await startImport(t.keyward, csv(broken))).finished;
         expect(first).toMatchObject({ status: 'failed', checkpoint: { row: 100 }, replacesJobId: null });
         expect(first.error).toContain('500 characters');
-        expect((await rowCounts(t.keyward.store)).licenses).toBe(139);
+        expect((await rowCounts(t.store)).licenses).toBe(139);
 
         // The same input again continues the failed job (and fails the same way).
         const same = await startImport(t.keyward, csv(broken));
@@ -343,7 +341,7 @@ for (const dialect of await testDialects()) {
         const done = await rerun.finished;
         expect(done).toMatchObject({ status: 'succeeded', progressDone: 150 });
         expect(done.counts.licenses).toEqual({ created: 11, updated: 0, skipped: 139 });
-        expect((await rowCounts(t.keyward.store)).licenses).toBe(150);
+        expect((await rowCounts(t.store)).licenses).toBe(150);
         expect(await t.keyward.importJobs.get(first.id)).toMatchObject({
           status: 'failed',
           error: first.error,

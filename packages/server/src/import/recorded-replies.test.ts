@@ -316,7 +316,7 @@ describe('whole imports from recorded replies', () => {
         features: { updates_expires: '2031-05-01T00:00:00.000Z' },
         overrides: { maxMachines: 1 },
       });
-      const [machine] = await t.keyward.store.machines.listActive(license.id);
+      const [machine] = await t.store.machines.listActive(license.id);
       expect(machine).toMatchObject({ fingerprint: 'limelm-act:77', ip: '203.0.113.5', platform: 'windows' });
     } finally {
       vendor.server.close();

@@ -109,7 +109,9 @@ export async function startImport(
     credential: request.credential,
   });
   // The run outlives the request that started it: it must not join (or wait for) that request's transaction.
-  const finished = keyward.store.detached(() => execute(keyward, job, owner, request.credential, hooks));
+  const finished = keyward.importJobs.inBackground(() =>
+    execute(keyward, job, owner, request.credential, hooks),
+  );
   return { job, resumed, earlier, replaced: resumed ? null : earlier, finished };
 }
 

@@ -39,10 +39,11 @@ const dialects: TestDialect[] = await testDialects();
 
 describe.each(dialects)('limits under concurrency on %s', (dialect) => {
   let keyward: Keyward;
+  let store: Awaited<ReturnType<typeof createTestStore>>;
   let dispose: () => Promise<void>;
 
   beforeAll(async () => {
-    const store = await createTestStore(dialect, { poolSize: POOL_SIZE });
+    store = await createTestStore(dialect, { poolSize: POOL_SIZE });
     keyward = createKeyward({
       store,
       clock: manualClock(new Date('2026-05-01T12:00:00.000Z')),
@@ -71,7 +72,7 @@ describe.each(dialects)('limits under concurrency on %s', (dialect) => {
 
   async function eventsOf(type: string, licenseId: number) {
     await keyward.bookkeeping.flush();
-    return keyward.store.events.list({ type, licenseId }, { before: null, limit: 1000 });
+    return store.events.list({ type, licenseId }, { before: null, limit: 1000 });
   }
 
   it(`lets exactly 5 of ${PARALLEL} parallel activations take the 5 seats`, async () => {
@@ -84,7 +85,7 @@ describe.each(dialects)('limits under concurrency on %s', (dialect) => {
     expect(fulfilled.every((r) => r.isNew)).toBe(true);
     expect(codes).toEqual({ MACHINE_LIMIT_REACHED: PARALLEL - 5 });
 
-    const active = await keyward.store.machines.listActive(license.id);
+    const active = await store.machines.listActive(license.id);
     expect(active.map((m) => m.fingerprint).sort()).toEqual(
       fulfilled.map((r) => r.machine.fingerprint).sort(),
     );
@@ -115,7 +116,7 @@ describe.each(dialects)('limits under concurrency on %s', (dialect) => {
       expect(fulfilled.filter((r) => r.machine.isOverdraft)).toHaveLength(maxOverdraft);
       expect(fulfilled.every((r) => r.machine.leaseExpiresAt !== null)).toBe(true);
 
-      const active = await keyward.store.machines.listActive(license.id);
+      const active = await store.machines.listActive(license.id);
       expect(active).toHaveLength(seats);
       expect(active.filter((m) => m.isOverdraft)).toHaveLength(maxOverdraft);
       expect((await keyward.licenses.get(license.id)).activationCount).toBe(seats);
@@ -133,7 +134,7 @@ describe.each(dialects)('limits under concurrency on %s', (dialect) => {
     expect(fulfilled.filter((r) => r.isNew)).toHaveLength(1);
     expect(new Set(fulfilled.map((r) => r.machine.id)).size).toBe(1);
 
-    const machines = await keyward.store.machines.list({
+    const machines = await store.machines.list({
       licenseId: license.id,
       includeDeactivated: true,
       after: null,
@@ -159,7 +160,7 @@ describe.each(dialects)('limits under concurrency on %s', (dialect) => {
     expect(fulfilled).toHaveLength(3);
     expect(codes).toEqual({ DEACTIVATION_LIMIT_REACHED: 17 });
 
-    expect(await keyward.store.machines.listActive(license.id)).toHaveLength(17);
+    expect(await store.machines.listActive(license.id)).toHaveLength(17);
     const after = await keyward.licenses.get(license.id);
     expect(after.deactivationCount).toBe(3);
     expect(after.activationCount).toBe(20);

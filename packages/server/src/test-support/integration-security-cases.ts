@@ -18,7 +18,7 @@ async function freshWebhook(ctx: SecurityContext): Promise<number> {
 async function freshDelivery(ctx: SecurityContext): Promise<number> {
   const webhookId = await freshWebhook(ctx);
   await ctx.fresh.customer();
-  const [delivery] = await ctx.t.keyward.store.webhooks.listDeliveries({
+  const [delivery] = await ctx.t.store.webhooks.listDeliveries({
     endpointId: webhookId,
     status: null,
     before: null,

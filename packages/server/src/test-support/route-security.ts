@@ -867,7 +867,7 @@ export async function sendAs(
 }
 
 /** Row counts after pending bookkeeping is written: a refused request must not change them. */
-const countRows = (t: TestApp) => rowCounts(t.keyward.store, () => t.keyward.bookkeeping.flush());
+const countRows = (t: TestApp) => rowCounts(t.store, () => t.keyward.bookkeeping.flush());
 
 export function expectErrorEnvelope(response: LightMyRequestResponse, status: number, code?: string): void {
   expect(response.statusCode, response.body).toBe(status);

@@ -5,6 +5,7 @@ import { SecretBox } from '../core/secrets.js';
 import { buildApp } from '../http/build-app.js';
 import type { App } from '../http/fastify-context.js';
 import type { RateLimitOptions } from '../http/plugins/rate-limits.js';
+import type { KeywardStore } from '../storage/create-store.js';
 import { createTestStore, type TestDialect } from './test-store.js';
 
 export const TEST_ADMIN_TOKEN = 'kw_test_admin_token_0123456789abcdef';
@@ -12,6 +13,8 @@ export const TEST_ADMIN_TOKEN = 'kw_test_admin_token_0123456789abcdef';
 export interface TestApp {
   app: App;
   keyward: Keyward;
+  /** The store the app runs on, for tests that arrange or inspect what no API exposes. */
+  store: KeywardStore;
   clock: ReturnType<typeof manualClock>;
   /** Injects a request as the admin unless `token` (or `headers.authorization`) says otherwise. */
   call(options: InjectOptions & { token?: string | null }): Promise<LightMyRequestResponse>;
@@ -51,6 +54,7 @@ export async function createTestApp(
   return {
     app,
     keyward,
+    store,
     clock,
     call: ({ token = TEST_ADMIN_TOKEN, headers, ...rest }) =>
       app.inject({

@@ -5,6 +5,7 @@ import { checkFeatureName } from '../feature-name.js';
 import { coerceFeatureValue } from '../feature-values.js';
 import { DEFAULT_KEY_FORMAT, randomSlotCount } from '../license-key.js';
 import type { ExpirationBasis, FeatureField, Policy, Product } from '../model.js';
+import { canReachCatalogProduct, canReachPolicy } from '../policy-reach.js';
 import type { Store } from '../ports.js';
 import { canAccessProduct, type Principal, policyNotFound, productNotFound } from '../principal.js';
 import { newEvent } from '../record-event.js';
@@ -93,7 +94,7 @@ export class CatalogService {
    * does not exist (Cryptolens answers "Access denied." for the first): FORBIDDEN when the caller's locks
    * exclude it, decided before its existence is looked at so the refusal reveals nothing; null when missing.
    */
-  async findProduct(principal: Principal | null, id: number): Promise<Product | null> {
+  async findProductOrDeny(principal: Principal | null, id: number): Promise<Product | null> {
     if (!canAccessProduct(principal, id))
       throw new DomainError('FORBIDDEN', 'this credential does not reach this product', {
         field: 'productId',
@@ -231,5 +232,64 @@ export class CatalogService {
         newEvent('policy.deleted', actor, now, { productId: policy.productId }, { policyId: id }),
       );
     });
+  }
+
+  /** The policy with this id if the caller reaches it (policy-reach.ts); null otherwise, as for a missing one. */
+  async findPolicy(principal: Principal | null, id: number): Promise<Policy | null> {
+    const policy = await this.deps.store.policies.findById(id);
+    return policy && (await canReachPolicy(this.deps.store, principal, policy)) ? policy : null;
+  }
+
+  /** The product with this id if the caller reaches it as a catalog entry; null otherwise. */
+  async findProduct(principal: Principal | null, id: number): Promise<Product | null> {
+    if (!canReachCatalogProduct(principal, id)) return null;
+    return this.deps.store.products.findById(id);
+  }
+
+  /**
+   * A page of the products the caller reaches as catalog entries, by id. A credential locked to products
+   * reads just those, so its pages are as full as anyone's.
+   */
+  async listReachableProducts(
+    principal: Principal | null,
+    page: { after: number | null; limit: number },
+  ): Promise<Product[]> {
+    if (principal === null || principal.kind === 'license' || principal.token.licenseId !== null) return [];
+    const locked = principal.token.productIds;
+    if (locked.length === 0) return this.deps.store.products.list(page);
+    const ids = [...new Set(locked)]
+      .filter((id) => page.after === null || id > page.after)
+      .sort((a, b) => a - b);
+    const products: Product[] = [];
+    for (const id of ids) {
+      if (products.length === page.limit) break;
+      const product = await this.deps.store.products.findById(id);
+      if (product) products.push(product);
+    }
+    return products;
+  }
+
+  /**
+   * The ids of every policy the caller reaches; null when it reaches them all (no lock). A credential locked to
+   * one license reaches that license's policy only.
+   */
+  async reachablePolicyIds(principal: Principal): Promise<number[] | null> {
+    if (principal.kind === 'license') return [principal.license.policyId];
+    const { licenseId, productIds } = principal.token;
+    if (licenseId !== null) {
+      const license = await this.deps.store.licenses.findById(licenseId);
+      return license ? [license.policyId] : [];
+    }
+    if (productIds.length === 0) return null;
+    const ids: number[] = [];
+    for (const productId of productIds) {
+      for (let after: number | null = null; ; ) {
+        const page = await this.deps.store.policies.list({ productId, after, limit: 1000 });
+        ids.push(...page.map((p) => p.id));
+        if (page.length < 1000) break;
+        after = (page[page.length - 1] as Policy).id;
+      }
+    }
+    return ids;
   }
 }

@@ -105,7 +105,7 @@ describe('expiry notices with several processes', async () => {
         );
         const emitted = await Promise.all(keywards.map((k) => k.expiryNotices.sweep()));
         expect(emitted.reduce((x, y) => x + y, 0)).toBe(300);
-        const events = await a.store.events.list(
+        const events = await (stores[0] as (typeof stores)[0]).events.list(
           { type: 'license.expiring_soon' },
           { before: null, limit: 1000 },
         );

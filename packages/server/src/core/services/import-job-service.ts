@@ -214,4 +214,12 @@ export class ImportJobService {
   list(input: { before: number | null; limit: number }): Promise<ImportJob[]> {
     return this.deps.store.imports.listJobs(input);
   }
+
+  /**
+   * Runs a job's work in the background: it outlives the request that started it, so it must not join (or
+   * wait for) that request's transaction.
+   */
+  inBackground<T>(work: () => T): T {
+    return this.deps.store.detached(work);
+  }
 }

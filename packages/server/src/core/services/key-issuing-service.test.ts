@@ -43,7 +43,7 @@ describe.each(await testDialects())('KeyIssuingService on %s', (dialect) => {
     const batches = await Promise.all(Array.from({ length: 8 }, () => batch([product.id])));
     const policyIds = new Set(batches.flat().map((license) => license.policyId));
     expect(policyIds.size).toBe(1);
-    const policies = await k.store.policies.list({ productId: product.id, after: null, limit: 100 });
+    const policies = await store.policies.list({ productId: product.id, after: null, limit: 100 });
     expect(policies.map((p) => p.name)).toEqual(['Multi-activation keys']);
   });
 
@@ -98,6 +98,6 @@ describe.each(await testDialects())('KeyIssuingService on %s', (dialect) => {
         isCleanable: false,
       }),
     ).rejects.toMatchObject({ code: 'INVALID_INPUT', details: { field: 'expiresAt' } });
-    expect(await k.store.policies.list({ productId: product.id, after: null, limit: 10 })).toEqual([]);
+    expect(await store.policies.list({ productId: product.id, after: null, limit: 10 })).toEqual([]);
   });
 });

@@ -27,7 +27,7 @@ function keywardOver(store: KeywardStore, clock: ReturnType<typeof manualClock>)
 }
 
 /** Licenses of every kind the sweeper must tell apart, each with a machine and data objects. */
-async function seed(k: Keyward, dueCount: number) {
+async function seed(k: Keyward, store: KeywardStore, dueCount: number) {
   const product = await k.catalog.createProduct(actor, { name: 'Swept' });
   const policy = await k.catalog.createPolicy(actor, { productId: product.id, name: 'p', maxMachines: 0 });
   const inHours = (hours: number) => new Date(k.clock.now().getTime() + hours * HOUR * 1000);
@@ -47,14 +47,14 @@ async function seed(k: Keyward, dueCount: number) {
   for (const license of [...sample, ...undated, ...notCleanable, ...notYetDue]) {
     const { machine } = await k.machines.activate(actor, license.id, { fingerprint: `m-${license.id}` });
     machineIds.set(license.id, machine.id);
-    await k.store.dataObjects.insert({
+    await store.dataObjects.insert({
       ownerType: 'license',
       ownerId: license.id,
       name: 'n',
       intValue: 1,
       stringValue: '',
     });
-    await k.store.dataObjects.insert({
+    await store.dataObjects.insert({
       ownerType: 'machine',
       ownerId: machine.id,
       name: 'n',
@@ -100,7 +100,7 @@ describe('LicenseCleanupService on sqlite', () => {
   afterAll(() => store.dispose());
 
   it('deletes only cleanable licenses that are due, with their machines and data objects', async () => {
-    const seeded = await seed(k, 450);
+    const seeded = await seed(k, store, 450);
     expect(await k.licenseCleanup.sweep()).toBe(0);
     clock.advance(HOUR);
     // Expired ones are due now, undated ones only once they are an hour old: they are exactly that now.
@@ -154,7 +154,7 @@ describe.runIf(await postgresAvailable())(
 
     it('deletes every due license exactly once and wholly', async () => {
       const [a, b] = stores.map((store) => keywardOver(store, clock)) as [Keyward, Keyward];
-      const seeded = await seed(a, 450);
+      const seeded = await seed(a, stores[0] as KeywardStore, 450);
       clock.advance(HOUR);
       const counts = await Promise.all([
         a.licenseCleanup.sweep(),

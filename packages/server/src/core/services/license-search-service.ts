@@ -2,8 +2,19 @@ import type { LicenseSearchCriteria } from '../license-ports.js';
 import type { License } from '../model.js';
 import type { Paged } from '../paged.js';
 import type { Store } from '../ports.js';
+import type { Principal } from '../principal.js';
 
 const SCAN_CHUNK = 500;
+
+/** The caller's locks as search criteria: its one license, or the products it is locked to. */
+function reachOf(principal: Principal): Pick<LicenseSearchCriteria, 'anyOfProductIds' | 'licenseId'> {
+  if (principal.kind === 'license') return { licenseId: principal.license.id };
+  const { productIds, licenseId } = principal.token;
+  return {
+    anyOfProductIds: productIds.length > 0 ? productIds : undefined,
+    licenseId: licenseId ?? undefined,
+  };
+}
 
 /**
  * Back-office search over licenses: the criteria the database can index (policy, product, e-mail and tag
@@ -13,11 +24,14 @@ const SCAN_CHUNK = 500;
 export class LicenseSearchService {
   constructor(private readonly deps: { store: Store }) {}
 
+  /** Only licenses the caller may reach are searched, so neither the page nor the total tells of others. */
   async search(
-    criteria: LicenseSearchCriteria,
+    principal: Principal,
+    asked: Omit<LicenseSearchCriteria, 'anyOfProductIds' | 'licenseId'>,
     page: { offset: number; limit: number },
     keep?: (license: License) => boolean,
   ): Promise<Paged<License>> {
+    const criteria = { ...asked, ...reachOf(principal) };
     const repository = this.deps.store.licenseSearch;
     if (!keep) return repository.search(criteria, page);
     const items: License[] = [];

@@ -9,8 +9,14 @@ import { keySearchForm } from '../key-search.js';
 import { checkLicenseChange, type LicenseChangeGuards } from '../license-change-checks.js';
 import { generateLicenseKey } from '../license-key.js';
 import type { LicenseFilter, NewLicense } from '../license-ports.js';
-import { assertNotRevoked } from '../license-status.js';
-import { type LicenseState, type LicenseView, licenseState, licenseView } from '../license-view.js';
+import { assertNotRevoked, licenseStatus } from '../license-status.js';
+import {
+  type LicenseState,
+  type LicenseView,
+  type LicenseWithStatus,
+  licenseState,
+  licenseView,
+} from '../license-view.js';
 import { checkAllowedMachines } from '../machine-identity.js';
 import type { Customer, DataObject, License, LicenseRules, NamedUser, Policy, Reseller } from '../model.js';
 import type { Repositories, Store } from '../ports.js';
@@ -272,9 +278,69 @@ export class LicenseService {
 
   /** The read model (license-view.ts) of a license the caller may reach; LICENSE_NOT_FOUND otherwise. */
   async view(principal: Principal | null, id: number): Promise<LicenseView> {
+    const view = await this.findView(principal, id);
+    if (!view) throw licenseNotFound();
+    return view;
+  }
+
+  /** Like view(), but null when there is no such license or the caller may not reach it. */
+  async findView(principal: Principal | null, id: number): Promise<LicenseView | null> {
+    const license = await this.find(principal, id);
+    if (!license) return null;
+    const [view] = await this.viewsOf(principal, [license]);
+    return view ?? null;
+  }
+
+  /** The license with this id if the caller may reach it; null otherwise, as for a missing one. */
+  async find(principal: Principal | null, id: number): Promise<License | null> {
     const license = await this.deps.store.licenses.findById(id);
-    if (!license) throw licenseNotFound();
-    return this.viewOf(principal, license);
+    return license && canAccessLicense(principal, license) ? license : null;
+  }
+
+  /** The license with exactly this key if the caller may reach it; null otherwise, as for a missing one. */
+  async findByKey(principal: Principal | null, key: string): Promise<License | null> {
+    const license = key === '' ? null : await this.deps.store.licenses.findByKey(key);
+    return license && canAccessLicense(principal, license) ? license : null;
+  }
+
+  /**
+   * The read models of licenses at one instant, in the order given, each with its policy and current
+   * machines; licenses the caller may not reach are left out.
+   */
+  async viewsOf(principal: Principal | null, licenses: readonly License[]): Promise<LicenseView[]> {
+    const { store } = this.deps;
+    const reachable = licenses.filter((license) => canAccessLicense(principal, license));
+    const policyIds = [...new Set(reachable.map((l) => l.policyId))];
+    const policies = new Map(
+      (await Promise.all(policyIds.map((id) => store.policies.findById(id)))).flatMap((p) =>
+        p ? [[p.id, p] as const] : [],
+      ),
+    );
+    const machines = await Promise.all(reachable.map((l) => store.machines.listActive(l.id)));
+    const now = this.deps.clock.now();
+    return reachable.flatMap((license, i) => {
+      const policy = policies.get(license.policyId);
+      return policy ? [licenseView({ license, policy, machines: machines[i] ?? [], now })] : [];
+    });
+  }
+
+  /** A license with its status now: what changes and lists answer with, without the reads of a full view. */
+  stateOf(license: License): LicenseWithStatus {
+    return { license, status: licenseStatus(license, this.deps.clock.now()) };
+  }
+
+  /**
+   * An app may present its license key as the credential when the license's policy allows it. Unknown keys
+   * and keys whose policy forbids it get the same answer shape as bad tokens, so keys cannot be probed.
+   */
+  async credentialOf(key: string): Promise<Principal> {
+    // One read (one round trip on PostgreSQL); the machines it brings along are not needed here.
+    const found = await this.deps.store.licenses.findWithSeats(key);
+    if (!found) throw new DomainError('UNAUTHENTICATED', 'the license key is unknown');
+    if (!found.policy?.allowLicenseAuth) {
+      throw new DomainError('FORBIDDEN', "this license's policy does not allow the key as a credential");
+    }
+    return { kind: 'license', license: found.license };
   }
 
   /**
@@ -282,13 +348,9 @@ export class LicenseService {
    * list): only its policy and machines are read.
    */
   async viewOf(principal: Principal | null, license: License): Promise<LicenseView> {
-    if (!canAccessLicense(principal, license)) throw licenseNotFound();
-    const [policy, machines] = await Promise.all([
-      this.deps.store.policies.findById(license.policyId),
-      this.deps.store.machines.listActive(license.id),
-    ]);
-    if (!policy) throw licenseNotFound();
-    return licenseView({ license, policy, machines, now: this.deps.clock.now() });
+    const [view] = await this.viewsOf(principal, [license]);
+    if (!view) throw licenseNotFound();
+    return view;
   }
 
   /**

@@ -2,24 +2,21 @@ import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import type { License } from '../model.js';
 import type { Store } from '../ports.js';
+import { canAccessLicense } from '../principal.js';
 import { newEvent } from '../record-event.js';
 
 /** Tags across licenses: removing one tag from every license that carries it, in one transaction. */
 export class LicenseTagService {
   constructor(private readonly deps: { store: Store; clock: Clock }) {}
 
-  /** Only licenses `canReach` accepts (the caller's locks) are changed; returns how many were. */
-  async removeEverywhere(
-    actor: Actor,
-    tag: string,
-    canReach: (license: License) => boolean,
-  ): Promise<number> {
+  /** Only licenses the caller may reach are changed; returns how many were. */
+  async removeEverywhere(actor: Actor, tag: string): Promise<number> {
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       let changed = 0;
       for (let after: number | null = null; ; ) {
         const page: License[] = await tx.licenses.list({ tag }, { after, limit: 500, now });
-        for (const found of page.filter(canReach)) {
+        for (const found of page.filter((l) => canAccessLicense(actor.principal, l))) {
           const license = (await tx.licenses.lockById(found.id)) as License;
           await tx.licenses.update(license.id, {
             tags: license.tags.filter((t) => t !== tag),

@@ -110,6 +110,28 @@ export class LicenseTemplateService {
     return this.deps.store.licenseTemplates.list(query);
   }
 
+  /**
+   * A page of templates without those of products the caller may not reach; `nextAfter` (the last id the page
+   * read, null at the end) moves past hidden templates too.
+   */
+  async listReachable(
+    principal: Principal,
+    query: { policyId: number | null; after: number | null; limit: number },
+  ): Promise<{ items: LicenseTemplate[]; nextAfter: number | null }> {
+    const templates = await this.list(query);
+    const productOfPolicy = new Map<number, number | null>();
+    for (const { policyId } of templates) {
+      if (!productOfPolicy.has(policyId))
+        productOfPolicy.set(policyId, (await this.deps.store.policies.findById(policyId))?.productId ?? null);
+    }
+    const items = templates.filter((t) => {
+      const productId = productOfPolicy.get(t.policyId);
+      return productId != null && canAccessProduct(principal, productId);
+    });
+    const last = templates.at(-1);
+    return { items, nextAfter: templates.length === query.limit && last ? last.id : null };
+  }
+
   async update(actor: Actor, id: number, changes: LicenseTemplateInput): Promise<LicenseTemplate> {
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {

@@ -13,6 +13,7 @@ import { checkMachineIdentity } from '../machine-identity.js';
 import type { License, Machine, Policy } from '../model.js';
 import { effectiveRules, isFloatingMachine, wasFreedByLapse } from '../model.js';
 import type { Repositories, Store } from '../ports.js';
+import { canAccessLicense, licenseNotFound, type Principal } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { releaseLapsedLeases } from '../release-lapsed-leases.js';
 
@@ -48,6 +49,10 @@ async function trialActivationModeOf(
     : 'each_new_machine';
 }
 
+/** Machines a history read asks for at a time. */
+const HISTORY_PAGE = 500;
+
+/** Activation, heartbeat and deactivation: everything that takes or frees a seat. */
 export const machineNotFound = (id: number) =>
   new DomainError('MACHINE_NOT_FOUND', `machine ${id} does not exist`);
 
@@ -313,6 +318,40 @@ export class MachineService {
     limit: number;
   }) {
     return this.deps.store.machines.list(query);
+  }
+
+  /** A machine, deactivated or not, of a license the caller may reach; null otherwise, as for a missing one. */
+  async find(principal: Principal | null, id: number): Promise<Machine | null> {
+    const machine = await this.deps.store.machines.findById(id);
+    if (!machine) return null;
+    const license = await this.deps.store.licenses.findById(machine.licenseId);
+    return license && canAccessLicense(principal, license) ? machine : null;
+  }
+
+  /** A machine still registered (not deactivated) on a license the caller may reach; null otherwise. */
+  async findActivation(principal: Principal | null, id: number): Promise<Machine | null> {
+    const machine = await this.find(principal, id);
+    return machine && machine.deactivatedAt === null ? machine : null;
+  }
+
+  /**
+   * Every machine ever registered on a license the caller may reach, deactivated and reset ones included,
+   * oldest first; LICENSE_NOT_FOUND when the caller may not reach the license.
+   */
+  async history(principal: Principal | null, licenseId: number): Promise<Machine[]> {
+    const license = await this.deps.store.licenses.findById(licenseId);
+    if (!license || !canAccessLicense(principal, license)) throw licenseNotFound();
+    const machines: Machine[] = [];
+    for (;;) {
+      const page = await this.deps.store.machines.list({
+        licenseId,
+        includeDeactivated: true,
+        after: machines.at(-1)?.id ?? null,
+        limit: HISTORY_PAGE,
+      });
+      machines.push(...page);
+      if (page.length < HISTORY_PAGE) return machines;
+    }
   }
 
   /**

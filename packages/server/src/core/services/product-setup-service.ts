@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import type { Policy, Product } from '../model.js';
 import type { Repositories, Store } from '../ports.js';
+import { assertAccountWide } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { stripUndefined } from '../strip-undefined.js';
 import type { PolicyProfile } from '../trial-model.js';
@@ -22,6 +23,8 @@ export class ProductSetupService {
     actor: Actor,
     input: { name: string; policy: PolicyInput & { name: string }; profile: ProfileInput },
   ): Promise<{ product: Product; policy: Policy; profile: PolicyProfile }> {
+    // A new product is outside every lock, so only a credential without product or license locks makes one.
+    assertAccountWide(actor.principal);
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const product = await tx.products.insert({ name: input.name, code: null, createdAt: now });

@@ -54,10 +54,10 @@ describe.each(await testDialects())('reads within the caller’s reach on %s', (
 
   it('products: a locked-away one is refused before its existence is looked at; a missing one is null', async () => {
     const onlyMine = lockedTo({ productIds: [mine] });
-    await expect(k.catalog.findProduct(onlyMine, theirs)).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    await expect(k.catalog.findProduct(onlyMine, 424_242)).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    expect(await k.catalog.findProduct(onlyMine, mine)).toMatchObject({ id: mine });
-    expect(await k.catalog.findProduct(operatorPrincipal, 424_242)).toBeNull();
+    await expect(k.catalog.findProductOrDeny(onlyMine, theirs)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(k.catalog.findProductOrDeny(onlyMine, 424_242)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(await k.catalog.findProductOrDeny(onlyMine, mine)).toMatchObject({ id: mine });
+    expect(await k.catalog.findProductOrDeny(operatorPrincipal, 424_242)).toBeNull();
     const listed = [];
     for await (const product of k.catalog.eachProduct(onlyMine)) listed.push(product.id);
     expect(listed).toEqual([mine]);

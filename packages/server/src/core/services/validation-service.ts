@@ -2,7 +2,8 @@ import type { Actor } from '../actor.js';
 import type { BookkeepingQueue } from '../bookkeeping-queue.js';
 import type { Clock } from '../clock.js';
 import { evaluateLicense, type ValidationScope } from '../evaluate-license.js';
-import type { LicenseView } from '../license-view.js';
+import { licenseStatus } from '../license-status.js';
+import type { LicenseView, LicenseWithStatus } from '../license-view.js';
 import type { License, Machine, Policy } from '../model.js';
 import type { Store } from '../ports.js';
 import { canAccessLicense, type Principal } from '../principal.js';
@@ -16,6 +17,8 @@ export interface Validation {
   machines: Machine[];
   /** The instant the outcome was decided at. */
   at: Date;
+  /** The license with its status at that instant; null when no license was found. */
+  state: LicenseWithStatus | null;
 }
 
 /** Answers "may this app run?" — the path every app start takes, so it only reads. */
@@ -117,6 +120,7 @@ export class ValidationService {
         { touchLicense: true },
       );
     }
-    return { outcome, license, policy, machines, at };
+    const state = license ? { license, status: licenseStatus(license, at) } : null;
+    return { outcome, license, policy, machines, at, state };
   }
 }

@@ -6,7 +6,9 @@ import { generateLicenseKey } from '../license-key.js';
 import { checkFingerprint, machineIp } from '../machine-identity.js';
 import type { Policy } from '../model.js';
 import type { Paged } from '../paged.js';
+import { canReachPolicy } from '../policy-reach.js';
 import type { Repositories, Store } from '../ports.js';
+import type { Principal } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import type { Signer } from '../signing-keys.js';
 import { stripUndefined } from '../strip-undefined.js';
@@ -232,6 +234,14 @@ export class VerifiedTrialService {
     const extension = await this.deps.store.trialExtensions.findById(id);
     if (!extension) throw new DomainError('NOT_FOUND', `trial extension ${id} does not exist`);
     return extension;
+  }
+
+  /** An extension of a policy the caller reaches (policy-reach.ts); null otherwise, as for a missing one. */
+  async findExtension(principal: Principal | null, id: number): Promise<TrialExtension | null> {
+    const { store } = this.deps;
+    const extension = await store.trialExtensions.findById(id);
+    const policy = extension && (await store.policies.findById(extension.policyId));
+    return policy && (await canReachPolicy(store, principal, policy)) ? extension : null;
   }
 
   findExtensionByCode(code: string): Promise<TrialExtension | null> {

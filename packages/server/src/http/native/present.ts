@@ -1,13 +1,5 @@
-import { licenseStatus } from '../../core/license-status.js';
-import type {
-  Customer,
-  DataObject,
-  DomainEvent,
-  License,
-  Machine,
-  Policy,
-  Product,
-} from '../../core/model.js';
+import type { LicenseWithStatus } from '../../core/license-view.js';
+import type { Customer, DataObject, DomainEvent, Machine, Policy, Product } from '../../core/model.js';
 import type { PublicSigningKey } from '../../core/services/signing-key-service.js';
 import type { ApiTokenRecord } from '../../core/token-ports.js';
 
@@ -21,9 +13,10 @@ export const presentPolicy = (p: Policy) => ({ ...p, createdAt: p.createdAt.toIS
 
 export const presentCustomer = (c: Customer) => ({ ...c, createdAt: c.createdAt.toISOString() });
 
-export const presentLicense = (l: License, now: Date) => ({
+/** A license as core states it: its status comes from core, read at the instant core read the license. */
+export const presentLicense = ({ license: l, status }: LicenseWithStatus) => ({
   ...l,
-  status: licenseStatus(l, now),
+  status,
   expiresAt: iso(l.expiresAt),
   firstActivatedAt: iso(l.firstActivatedAt),
   revokedAt: iso(l.revokedAt),

@@ -11,21 +11,6 @@ import { ADDRESS, authenticateToken, countRequest } from './rate-limits.js';
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const LICENSE = /^License\s+(\S+)\s*$/i;
 
-/**
- * An app may present its license key as the credential when the license's policy allows it. Unknown keys and
- * keys whose policy forbids it get the same answer shape as bad tokens, so keys cannot be probed.
- */
-export async function licensePrincipal(keyward: Keyward, key: string): Promise<Principal> {
-  // One read (one round trip on PostgreSQL); the machines it brings along are not needed here.
-  const found = await keyward.store.licenses.findWithSeats(key);
-  if (!found) throw new DomainError('UNAUTHENTICATED', 'the license key is unknown');
-  const { license, policy } = found;
-  if (!policy?.allowLicenseAuth) {
-    throw new DomainError('FORBIDDEN', "this license's policy does not allow the key as a credential");
-  }
-  return { kind: 'license', license };
-}
-
 async function resolvePrincipal(
   keyward: Keyward,
   request: FastifyRequest,
@@ -57,7 +42,8 @@ async function resolvePrincipal(
   if (license?.[1]) {
     if (!auth.license)
       throw new DomainError('FORBIDDEN', 'this route does not accept a license key credential');
-    const principal = await licensePrincipal(keyward, license[1]);
+    // Core decides whether the key may serve as a credential (its policy allows it).
+    const principal = await keyward.licenses.credentialOf(license[1]);
     if (principal.kind === 'license')
       await countRequest(request, { kind: 'license', licenseId: principal.license.id });
     return principal;

@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KeywardStore } from '../../storage/create-store.js';
 import {
   createLicense,
   createPolicy,
@@ -31,7 +30,7 @@ describe('Idempotency-Key on creating writes', () => {
   });
   afterAll(() => t.dispose());
 
-  const counts = () => rowCounts(t.keyward.store, () => t.keyward.bookkeeping.flush());
+  const counts = () => rowCounts(t.store, () => t.keyward.bookkeeping.flush());
   const send = (url: string, payload: object, key: string, token?: string) =>
     t.call({
       method: 'POST',
@@ -153,7 +152,7 @@ describe('Idempotency-Key on creating writes', () => {
 
 /** The raw rows kept for replays: what someone reading the database (or a backup of it) finds. */
 async function keptAnswers(t: TestApp): Promise<string[]> {
-  const { db } = (t.keyward.store as KeywardStore).database;
+  const { db } = t.store.database;
   const { rows } = await sql<{
     body: string | null;
   }>`select response_body as body from idempotency_keys`.execute(db);
@@ -169,7 +168,7 @@ describe.each(await testDialects())('Idempotency-Key on every write (%s)', (dial
   });
   afterAll(() => t.dispose());
 
-  const counts = () => rowCounts(t.keyward.store, () => t.keyward.bookkeeping.flush());
+  const counts = () => rowCounts(t.store, () => t.keyward.bookkeeping.flush());
   const send = (method: 'POST' | 'PATCH' | 'DELETE', url: string, key: string, payload?: object) =>
     t.call({
       method,
@@ -248,7 +247,7 @@ describe.each(await testDialects())('Idempotency-Key on every write (%s)', (dial
   });
 
   it('commits the change with its answer: when keeping the answer fails, the change is undone', async () => {
-    const { db } = (t.keyward.store as KeywardStore).database;
+    const { db } = t.store.database;
     if (dialect === 'sqlite') {
       await sql`create trigger refuse_answers before update on idempotency_keys
         begin select raise(abort, 'answers refused by the test'); end`.execute(db);
@@ -315,11 +314,11 @@ describe('every write of the native API replays its first answer', () => {
       while ((await get(t, `/v1/imports/${id}`)).status === 'running')
         await new Promise((r) => setTimeout(r, 10));
     }
-    const between = await rowCounts(t.keyward.store, () => t.keyward.bookkeeping.flush());
+    const between = await rowCounts(t.store, () => t.keyward.bookkeeping.flush());
     const second = await send();
     expect(second.statusCode).toBe(first.statusCode);
     expect(second.headers['idempotent-replayed']).toBe('true');
     expect(second.body).toBe(first.body);
-    expect(await rowCounts(t.keyward.store, () => t.keyward.bookkeeping.flush())).toEqual(between);
+    expect(await rowCounts(t.store, () => t.keyward.bookkeeping.flush())).toEqual(between);
   });
 });

@@ -68,7 +68,7 @@ describe.each(await testDialects())('AuthTool bad input on %s', (dialect) => {
 
   /** Sends the request; asserts a 4xx in the envelope (or the given status) and that nothing was written. */
   async function refused(request: Request, status?: number, options = { envelope: true }): Promise<Json> {
-    const before = await rowCounts(t.keyward.store);
+    const before = await rowCounts(t.store);
     const answer = await authtool(t, {
       method: request.method,
       path: request.path,
@@ -80,7 +80,7 @@ describe.each(await testDialects())('AuthTool bad input on %s', (dialect) => {
     expect(answer.statusCode, where).toBeLessThan(500);
     if (status !== undefined) expect(answer.statusCode, where).toBe(status);
     const body = answer.json();
-    expect(await rowCounts(t.keyward.store), where).toEqual(before);
+    expect(await rowCounts(t.store), where).toEqual(before);
     if (!options.envelope) return body;
     expect(body.message, where).toEqual(expect.any(String));
     expect(

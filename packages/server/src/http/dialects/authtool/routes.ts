@@ -1,13 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../../../core/actor.js';
 import type { Keyward } from '../../../core/keyward.js';
-import { licenseView } from '../../../core/license-view.js';
-import type { License, Machine, Policy } from '../../../core/model.js';
+import type { License } from '../../../core/model.js';
 import {
-  assertLicenseAccess,
   assertNotLicenseLocked,
   assertProductAccess,
   assertScope,
+  licenseNotFound,
   type Principal,
 } from '../../../core/principal.js';
 import type { KeyKind } from '../../../core/services/key-issuing-service.js';
@@ -17,8 +16,6 @@ import { type Action, AuthToolFailure, failureOf } from './failures.js';
 import { presentKeyDetail } from './key-detail.js';
 
 export const DIALECT = 'authtool';
-
-const MACHINE_PAGE = 500;
 
 function principalOf(request: FastifyRequest): Principal {
   // Set by the dialect's preValidation hook on every route; a route without it is a wiring bug.
@@ -44,24 +41,9 @@ function errorHandlerFor(action: Action) {
 
 /** The key named in the path, if the caller may reach it. */
 async function reachableKey(keyward: Keyward, principal: Principal, key: string): Promise<License> {
-  const license = await keyward.licenses.getByKey(key);
-  assertLicenseAccess(principal, license);
+  const license = await keyward.licenses.findByKey(principal, key);
+  if (!license) throw licenseNotFound();
   return license;
-}
-
-/** Every device ever activated on the license, reset and deactivated ones included. */
-async function allMachines(keyward: Keyward, licenseId: number): Promise<Machine[]> {
-  const machines: Machine[] = [];
-  for (;;) {
-    const page = await keyward.machines.list({
-      licenseId,
-      includeDeactivated: true,
-      after: machines.at(-1)?.id ?? null,
-      limit: MACHINE_PAGE,
-    });
-    machines.push(...page);
-    if (page.length < MACHINE_PAGE) return machines;
-  }
 }
 
 type KeyParams = { key: string };
@@ -109,11 +91,8 @@ export function authToolRoutes(app: App, keyward: Keyward): void {
     const principal = principalOf(request);
     assertScope(principal, 'licenses:read');
     assertScope(principal, 'machines:read');
-    const license = await reachableKey(keyward, principal, request.params.key);
-    const policy: Policy = await keyward.catalog.getPolicy(license.policyId);
-    const machines = await allMachines(keyward, license.id);
-    const view = licenseView({ license, policy, machines, now: keyward.clock.now() });
-    return presentKeyDetail(view, machines);
+    const view = await keyward.licenses.viewByKey(principal, request.params.key);
+    return presentKeyDetail(view, await keyward.machines.history(principal, view.license.id));
   });
 
   app.patch<{ Params: KeyParams }>('/key/:key/change-status', options('change-status'), async (request) => {

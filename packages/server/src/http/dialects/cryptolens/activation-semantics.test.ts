@@ -49,9 +49,7 @@ describe('Cryptolens activation semantics', () => {
       expect(license.MaxNoOfMachines).toBe(0);
       expect(license.ActivatedMachines).toEqual([]);
     }
-    expect(await t.keyward.store.machines.listActive((await t.keyward.licenses.getByKey(key)).id)).toEqual(
-      [],
-    );
+    expect(await t.store.machines.listActive((await t.keyward.licenses.getByKey(key)).id)).toEqual([]);
   });
 
   it('AllowedMachines are activated even when every seat is taken', async () => {
@@ -108,7 +106,7 @@ describe('Cryptolens activation semantics', () => {
     const license = await t.keyward.licenses.getByKey(key);
     expect(license.deactivationCount).toBe(1);
     // The native route frees seats through the same rule: the limit reached here holds there too.
-    const [machine] = await t.keyward.store.machines.listActive(license.id);
+    const [machine] = await t.store.machines.listActive(license.id);
     await expect(t.keyward.machines.deactivate(testActor, machine?.id as number)).rejects.toMatchObject({
       code: 'DEACTIVATION_LIMIT_REACHED',
     });

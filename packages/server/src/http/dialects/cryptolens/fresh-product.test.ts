@@ -65,7 +65,7 @@ describe.each(dialects)('Cryptolens on a fresh product (%s)', (dialect) => {
     // Made once: further keys use them.
     await call({ ProductId: productId, NoOfKeys: 3 });
     expect(await policiesOf(productId)).toHaveLength(2);
-    const events = await t.keyward.store.events.list(
+    const events = await t.store.events.list(
       { productId, type: 'policy.created' },
       { before: null, limit: 10 },
     );

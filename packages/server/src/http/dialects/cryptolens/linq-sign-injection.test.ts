@@ -102,7 +102,7 @@ describe('LinqSign field injection', () => {
     expect(answer).toMatchObject({ result: 1 });
     expect(answer.message).toMatch(/machine code/i);
     const license = await t.keyward.licenses.getByKey(key);
-    expect(await t.keyward.store.machines.listActive(license.id)).toEqual([]);
+    expect(await t.store.machines.listActive(license.id)).toEqual([]);
   });
 
   const getKey = (key: string, params: Record<string, string | number | boolean> = {}) =>
@@ -147,7 +147,7 @@ describe('LinqSign field injection', () => {
     const license = await t.keyward.licenses.getByKey(key);
     // A machine recorded before the fingerprint rule existed (or by a path that skipped it).
     const at = t.keyward.clock.now();
-    await t.keyward.store.machines.insert({
+    await t.store.machines.insert({
       licenseId: license.id,
       fingerprint: 'old,machine',
       name: null,

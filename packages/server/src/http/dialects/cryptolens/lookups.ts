@@ -11,10 +11,12 @@ import { fail, MESSAGES } from './messages.js';
 export async function productOf(ctx: CallContext, denied: string = MESSAGES.accessDenied): Promise<number> {
   const productId = ctx.params.id('ProductId');
   if (productId === null) return fail(MESSAGES.productNotFound);
-  const product = await ctx.keyward.catalog.findProduct(ctx.principal, productId).catch((error: unknown) => {
-    if (isDomainError(error) && error.code === 'FORBIDDEN') return fail(denied);
-    throw error;
-  });
+  const product = await ctx.keyward.catalog
+    .findProductOrDeny(ctx.principal, productId)
+    .catch((error: unknown) => {
+      if (isDomainError(error) && error.code === 'FORBIDDEN') return fail(denied);
+      throw error;
+    });
   if (!product) return fail(MESSAGES.productNotFound);
   return productId;
 }

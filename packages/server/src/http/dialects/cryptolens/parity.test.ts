@@ -172,6 +172,6 @@ describe.each(dialects)('native and Cryptolens give the same outcome (%s)', (dia
       ),
     );
     expect(answers.filter((a) => a.result === 0)).toHaveLength(3);
-    expect((await t.keyward.store.machines.listActive(license.id)).length).toBe(3);
+    expect((await t.store.machines.listActive(license.id)).length).toBe(3);
   });
 });

@@ -93,9 +93,7 @@ describe('requests shaped like the .NET, Python and Node SDKs', () => {
         Buffer.from(license.signature as string, 'base64'),
       ),
     ).toBe(true);
-    const machine = (
-      await t.keyward.store.machines.listActive((await t.keyward.licenses.getByKey(key)).id)
-    )[0];
+    const machine = (await t.store.machines.listActive((await t.keyward.licenses.getByKey(key)).id))[0];
     expect(machine).toMatchObject({ fingerprint: 'dotnet-pc', name: null, platform: 'Windows' });
   });
 

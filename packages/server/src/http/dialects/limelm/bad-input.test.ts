@@ -164,7 +164,7 @@ describe('LimeLM bad input', () => {
         for (const bad of BAD_VALUES) {
           const base = { ...(valid[method] ?? {}) };
           const payload = `api_key=${TEST_ADMIN_TOKEN}&format=json&nojsoncallback=1&method=${method}&${encode({ ...base, [param]: bad })}`;
-          const before = await rowCounts(t.keyward.store, () => t.keyward.bookkeeping.flush());
+          const before = await rowCounts(t.store, () => t.keyward.bookkeeping.flush());
           const response = await t.app.inject({
             method: 'POST',
             url: '/api/rest/',
@@ -177,9 +177,7 @@ describe('LimeLM bad input', () => {
           expect(['ok', 'fail'], where).toContain(body.stat);
           if (body.stat === 'fail') {
             expect(body.code, where).toEqual(expect.any(Number));
-            expect(await rowCounts(t.keyward.store, () => t.keyward.bookkeeping.flush()), where).toEqual(
-              before,
-            );
+            expect(await rowCounts(t.store, () => t.keyward.bookkeeping.flush()), where).toEqual(before);
           }
         }
       }

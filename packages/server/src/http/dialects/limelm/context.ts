@@ -1,8 +1,8 @@
 import type { Actor } from '../../../core/actor.js';
 import type { Keyward } from '../../../core/keyward.js';
+import type { LicenseView } from '../../../core/license-view.js';
 import type { License, Machine, Policy, Product } from '../../../core/model.js';
-import { holdsSeat } from '../../../core/model.js';
-import { canAccessLicense, canAccessProduct, type Principal } from '../../../core/principal.js';
+import type { Principal } from '../../../core/principal.js';
 import type { ApiTokenRecord } from '../../../core/token-ports.js';
 import type { TrialExtension } from '../../../core/trial-model.js';
 import { LIMELM_ERRORS, type LimeLmError } from './errors.js';
@@ -18,9 +18,9 @@ export function parseId(value: string | undefined): number | null {
 }
 
 /**
- * One method call: the caller's token, its parameters, and lookups that answer in LimeLM's words. A target
- * the token's product or license lock does not reach is reported exactly like a missing one, as LimeLM's
- * "doesn't exist or you don't have access to it" messages say.
+ * One method call: the caller's token, its parameters, and lookups that answer in LimeLM's words. Core's read
+ * use cases decide what the token's product or license lock reaches; a target out of reach is reported exactly
+ * like a missing one, as LimeLM's "doesn't exist or you don't have access to it" messages say.
  */
 export class MethodContext {
   readonly principal: Principal;
@@ -38,35 +38,30 @@ export class MethodContext {
     return this.keyward.clock.now();
   }
 
-  async license(param = 'pkey_id', notFound = LIMELM_ERRORS.pkeyIdNotFound): Promise<License> {
+  /** The key named by `param` as the view every surface renders from, if the token reaches it. */
+  async license(param = 'pkey_id', notFound = LIMELM_ERRORS.pkeyIdNotFound): Promise<LicenseView> {
     const id = parseId(this.params.text(param));
-    const license = id === null ? null : await this.keyward.store.licenses.findById(id);
-    if (!license || !canAccessLicense(this.principal, license)) throw notFound();
-    return license;
+    const view = id === null ? null : await this.keyward.licenses.findView(this.principal, id);
+    if (!view) throw notFound();
+    return view;
   }
 
   /** The license with this key, if the token reaches it. */
-  async licenseByKey(key: string): Promise<License | null> {
-    const license = await this.keyward.store.licenses.findByKey(key);
-    return license && canAccessLicense(this.principal, license) ? license : null;
+  licenseByKey(key: string): Promise<License | null> {
+    return this.keyward.licenses.findByKey(this.principal, key);
   }
 
-  /** A token locked to one license reaches only that license's policy. */
-  canReachPolicy(policy: Policy, lockedLicense: License | null): boolean {
-    if (!canAccessProduct(this.principal, policy.productId)) return false;
-    return this.token.licenseId === null || lockedLicense?.policyId === policy.id;
-  }
-
-  private async lockedLicense(): Promise<License | null> {
-    return this.token.licenseId === null ? null : this.keyward.store.licenses.findById(this.token.licenseId);
+  /** The views of these keys, as lists show them; keys the token does not reach are left out. */
+  views(licenses: License[]): Promise<LicenseView[]> {
+    return this.keyward.licenses.viewsOf(this.principal, licenses);
   }
 
   async policyById(
     id: number | null,
     notFound: () => LimeLmError = LIMELM_ERRORS.versionNotFound,
   ): Promise<Policy> {
-    const policy = id === null ? null : await this.keyward.store.policies.findById(id);
-    if (!policy || !this.canReachPolicy(policy, await this.lockedLicense())) throw notFound();
+    const policy = id === null ? null : await this.keyward.catalog.findPolicy(this.principal, id);
+    if (!policy) throw notFound();
     return policy;
   }
 
@@ -86,9 +81,8 @@ export class MethodContext {
     const raw = this.params.text(param);
     if (raw === undefined) throw LIMELM_ERRORS.missingId('product id');
     const id = parseId(raw);
-    const product = id === null ? null : await this.keyward.store.products.findById(id);
-    if (!product || !canAccessProduct(this.principal, product.id) || this.token.licenseId !== null)
-      throw LIMELM_ERRORS.productNotFound();
+    const product = id === null ? null : await this.keyward.catalog.findProduct(this.principal, id);
+    if (!product) throw LIMELM_ERRORS.productNotFound();
     return product;
   }
 
@@ -101,10 +95,8 @@ export class MethodContext {
     const raw = this.params.text(param);
     if (raw === undefined) throw LIMELM_ERRORS.missingId('act_id');
     const id = parseId(raw);
-    const machine = id === null ? null : await this.keyward.store.machines.findById(id);
-    const license = machine ? await this.keyward.store.licenses.findById(machine.licenseId) : null;
-    if (!machine || machine.deactivatedAt || !license || !canAccessLicense(this.principal, license))
-      throw LIMELM_ERRORS.activationNotFound();
+    const machine = id === null ? null : await this.keyward.machines.findActivation(this.principal, id);
+    if (!machine) throw LIMELM_ERRORS.activationNotFound();
     return machine;
   }
 
@@ -112,16 +104,10 @@ export class MethodContext {
     const raw = this.params.text(param);
     if (raw === undefined) throw LIMELM_ERRORS.missingId('ext_id');
     const id = parseId(raw);
-    const extension = id === null ? null : await this.keyward.store.trialExtensions.findById(id);
+    const extension =
+      id === null ? null : await this.keyward.verifiedTrials.findExtension(this.principal, id);
     if (!extension) throw LIMELM_ERRORS.extensionNotFound();
-    await this.policyById(extension.policyId, LIMELM_ERRORS.extensionNotFound);
     return extension;
-  }
-
-  /** Machines holding a seat right now: LimeLM's "used activations". */
-  async activeMachines(license: License): Promise<Machine[]> {
-    const now = this.now();
-    return (await this.keyward.store.machines.listActive(license.id)).filter((m) => holdsSeat(m, now));
   }
 
   /** Catalog-wide methods are closed to tokens locked to one license. */

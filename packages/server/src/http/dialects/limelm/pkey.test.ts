@@ -127,6 +127,29 @@ describe('pkey methods', () => {
     expect((await details(id)).revoked).toBe('true');
   });
 
+  it('shows a revocation dated ahead (an imported one) as revoked from its instant, as the native status does', async () => {
+    const { id, key } = await generateKey(t, versionId);
+    const before = t.clock.now();
+    const at = new Date(before.getTime() + 3_600_000);
+    await t.store.licenses.update(Number(id), { revokedAt: at });
+    const status = async () =>
+      (await t.call({ method: 'GET', url: `/v1/licenses/${id}` })).json().status as string;
+    const listed = async () =>
+      (await ok(t, 'limelm.pkey.find', { version_id: versionId, email: key })).pkeys.pkey[0].revoked;
+    expect([(await details(id)).revoked, await listed(), await status()]).toEqual([
+      undefined,
+      undefined,
+      'active',
+    ]);
+    t.clock.set(at);
+    expect([(await details(id)).revoked, await listed(), await status()]).toEqual([
+      'true',
+      'true',
+      'revoked',
+    ]);
+    t.clock.set(before);
+  });
+
   it('find: by e-mail (case-insensitive), by key without @; 1, 108, 109, 112', async () => {
     const a = await generateKey(t, versionId, { email: 'Find@Example.com' });
     const b = await generateKey(t, versionId, { email: 'find@example.com', num_acts: 3 });

@@ -1,5 +1,5 @@
-import type { License, Machine, Policy } from '../../../core/model.js';
-import { effectiveRules } from '../../../core/model.js';
+import type { LicenseView } from '../../../core/license-view.js';
+import type { License, Machine } from '../../../core/model.js';
 import { platformFromText } from '../../../core/platform.js';
 import { limeDateTime } from './dates.js';
 import { formatFeatureValue } from './features.js';
@@ -11,14 +11,17 @@ const TYPES = { windows: 'windows', macos: 'mac', linux: 'linux', bsd: 'bsd' } a
 /** A seat limit or deactivation limit, with Keyward's "no limit" (0 seats, -1 deactivations) as `unlimited`. */
 const limitText = (value: number, unlimited: number) => (value === unlimited ? 'unlimited' : String(value));
 
-export const isRevoked = (license: License) => license.isSuspended || license.revokedAt !== null;
+/**
+ * LimeLM's `revoked`: its revocation can be undone, so it is Keyward's suspension, and a revocation for good
+ * reads the same. Both are the view's "blocked" (license-status.ts), so a revocation dated ahead is not yet.
+ */
+export const revokedAttr = (view: LicenseView) => (view.isBlocked ? 'true' : undefined);
 
 /**
  * The attributes every listing of a key shares, in the vendor's order (spec §2, recorded JSON):
  * acts, acts_used, then the rules; `revoked` only when revoked.
  */
-export function keyRules(license: License, policy: Policy): Record<string, AttrValue | undefined> {
-  const rules = effectiveRules(license, policy);
+export function keyRules({ license, rules }: LicenseView): Record<string, AttrValue | undefined> {
   return {
     total_deacts: String(license.deactivationCount),
     deac_limit: limitText(rules.maxDeactivations, -1),
@@ -27,8 +30,9 @@ export function keyRules(license: License, policy: Policy): Record<string, AttrV
   };
 }
 
-export function seatsText(license: License, policy: Policy): string {
-  return limitText(effectiveRules(license, policy).maxMachines, 0);
+/** `acts` and `acts_used`: the seat limit and the machines holding a seat now. */
+export function seatsAttrs(view: LicenseView): { acts: string; acts_used: string } {
+  return { acts: limitText(view.rules.maxMachines, 0), acts_used: String(view.seatHolders.length) };
 }
 
 export function activationNode(machine: Machine, date: Date = machine.createdAt): XmlNode {
@@ -59,7 +63,7 @@ export function activationsBlock(machines: Machine[]): Child[] {
 }
 
 /** Each field of the version with the key's value, or its default; fields with neither are left out. */
-export function featuresBlock(license: License, policy: Policy): Child[] {
+export function featuresBlock({ license, policy }: Pick<LicenseView, 'license' | 'policy'>): Child[] {
   const items: XmlNode[] = [];
   for (const field of policy.featureFields) {
     const value = license.features[field.name] ?? field.defaultValue;

@@ -41,10 +41,10 @@ describe('security of every LimeLM method', () => {
     ).json().secret as string;
 
   async function refused(method: string, apiKey: string | null, code: number): Promise<Json> {
-    const before = await rowCounts(t.keyward.store, () => t.keyward.bookkeeping.flush());
+    const before = await rowCounts(t.store, () => t.keyward.bookkeeping.flush());
     const body = await call(t, method, valid[method] ?? {}, { token: apiKey });
     expect(body, method).toMatchObject({ stat: 'fail', code });
-    expect(await rowCounts(t.keyward.store, () => t.keyward.bookkeeping.flush()), method).toEqual(before);
+    expect(await rowCounts(t.store, () => t.keyward.bookkeeping.flush()), method).toEqual(before);
     return body;
   }
 
@@ -76,16 +76,14 @@ describe('security of every LimeLM method', () => {
 
       it('a key locked to another product reaches nothing of this one', async () => {
         const locked = await token({ scopes: ['*'], productIds: [otherProductId] });
-        const before = await rowCounts(t.keyward.store, () => t.keyward.bookkeeping.flush());
+        const before = await rowCounts(t.store, () => t.keyward.bookkeeping.flush());
         const body = await call(t, method, valid[method] ?? {}, { token: locked });
         if (LISTS.has(method)) {
           expect(body.stat, method).toBe('ok');
           expect(JSON.stringify(body), method).not.toContain('Fixture app');
         } else expect(body.stat, method).toBe('fail');
         if (method !== 'limelm.tag.delete')
-          expect(await rowCounts(t.keyward.store, () => t.keyward.bookkeeping.flush()), method).toEqual(
-            before,
-          );
+          expect(await rowCounts(t.store, () => t.keyward.bookkeeping.flush()), method).toEqual(before);
       });
 
       it('refuses a key locked to other methods with 100', async () => {

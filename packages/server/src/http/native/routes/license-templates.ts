@@ -4,7 +4,6 @@ import type { LicenseTemplate as LicenseTemplateModel } from '../../../core/mode
 import {
   assertNotLicenseLocked,
   assertProductAccess,
-  canAccessProduct,
   hideRefusal,
   type Principal,
 } from '../../../core/principal.js';
@@ -100,25 +99,12 @@ export function licenseTemplateRoutes(app: App, keyward: Keyward): void {
       const principal = principalOf(request);
       assertNotLicenseLocked(principal);
       const limit = request.query.limit ?? 100;
-      const templates = await keyward.licenseTemplates.list({
+      const { items, nextAfter } = await keyward.licenseTemplates.listReachable(principal, {
         policyId: request.query.policyId ?? null,
         after: parseCursor(request.query.after),
         limit,
       });
-      // A product-locked token sees only the templates of its products; the cursor still moves past the rest.
-      const products = new Map<number, number>();
-      for (const template of templates) {
-        if (!products.has(template.policyId)) {
-          const policy = await keyward.store.policies.findById(template.policyId);
-          products.set(template.policyId, policy?.productId ?? 0);
-        }
-      }
-      const visible = templates.filter((t) => canAccessProduct(principal, products.get(t.policyId) ?? 0));
-      const last = templates[templates.length - 1];
-      return {
-        data: visible.map(present),
-        nextCursor: templates.length === limit && last ? String(last.id) : null,
-      };
+      return { data: items.map(present), nextCursor: nextAfter === null ? null : String(nextAfter) };
     },
   );
 

@@ -31,7 +31,7 @@ describe('licenses routes', () => {
   });
   afterAll(() => t.dispose());
 
-  const counts = () => rowCounts(t.keyward.store, () => t.keyward.bookkeeping.flush());
+  const counts = () => rowCounts(t.store, () => t.keyward.bookkeeping.flush());
 
   describe('POST /v1/licenses', () => {
     it('creates a license with a generated key and the policy’s lifetime', async () => {

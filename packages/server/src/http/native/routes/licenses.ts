@@ -4,9 +4,9 @@ import { DomainError } from '../../../core/domain-error.js';
 import type { Keyward } from '../../../core/keyward.js';
 import type { License as LicenseModel, NamedUser } from '../../../core/model.js';
 import {
-  assertLicenseAccess,
   assertNotLicenseLocked,
   canAccessLicense,
+  licenseNotFound,
   type Principal,
 } from '../../../core/principal.js';
 import type { LicenseInput } from '../../../core/services/license-service.js';
@@ -46,25 +46,22 @@ function licenseInput(body: CreateBody): LicenseInput {
   };
 }
 
-/** A new license may only unlock products its creator reaches. */
-async function findByIdOrKey(keyward: Keyward, idOrKey: string): Promise<LicenseModel> {
+/** The license an id or a key names, if the caller may reach it. */
+async function findByIdOrKey(keyward: Keyward, principal: Principal, idOrKey: string): Promise<LicenseModel> {
   // An all-digit text is an id first; imported keys may be all digits too, so fall back to the key.
   if (/^\d{1,10}$/.test(idOrKey)) {
-    const byId = await keyward.store.licenses.findById(Number(idOrKey));
+    const byId = await keyward.licenses.find(principal, Number(idOrKey));
     if (byId) return byId;
   }
-  return keyward.licenses.getByKey(idOrKey);
+  const byKey = await keyward.licenses.findByKey(principal, idOrKey);
+  if (!byKey) throw licenseNotFound();
+  return byKey;
 }
 
 export function licenseRoutes(app: App, keyward: Keyward): void {
-  const present = (license: LicenseModel) => presentLicense(license, keyward.clock.now());
-
-  /** Loads a license the caller may reach; others look like missing ones. */
-  const reachable = async (principal: Principal, id: number) => {
-    const license = await keyward.licenses.get(id);
-    assertLicenseAccess(principal, license);
-    return license;
-  };
+  // Core states each license it answers with (its status now); core also decides which license a caller
+  // may reach, for reads and for every change below.
+  const present = (license: LicenseModel) => presentLicense(keyward.licenses.stateOf(license));
 
   app.post(
     '/licenses',
@@ -136,11 +133,7 @@ export function licenseRoutes(app: App, keyward: Keyward): void {
         response: { 200: License },
       },
     },
-    async (request) => {
-      const license = await findByIdOrKey(keyward, request.params.idOrKey);
-      assertLicenseAccess(principalOf(request), license);
-      return present(license);
-    },
+    async (request) => present(await findByIdOrKey(keyward, principalOf(request), request.params.idOrKey)),
   );
 
   app.patch(
@@ -176,10 +169,7 @@ export function licenseRoutes(app: App, keyward: Keyward): void {
         config: { auth: { scope: 'licenses:write' } },
         schema: { tags, params: IdParams, response: { 200: License } },
       },
-      async (request) => {
-        await reachable(principalOf(request), request.params.id);
-        return present(await run(actorOf(request, 'native'), request.params.id));
-      },
+      async (request) => present(await run(actorOf(request, 'native'), request.params.id)),
     );
   }
 
@@ -196,7 +186,6 @@ export function licenseRoutes(app: App, keyward: Keyward): void {
       },
     },
     async (request) => {
-      await reachable(principalOf(request), request.params.id);
       const { seconds, expiresAt } = request.body;
       const license = await keyward.licenses.extend(actorOf(request, 'native'), request.params.id, {
         ...(seconds !== undefined ? { seconds } : {}),
@@ -210,9 +199,7 @@ export function licenseRoutes(app: App, keyward: Keyward): void {
     '/licenses/:id',
     { config: { auth: { scope: 'licenses:write' } }, schema: { tags, params: IdParams } },
     async (request, reply) => {
-      const principal = principalOf(request);
-      assertNotLicenseLocked(principal);
-      await reachable(principal, request.params.id);
+      assertNotLicenseLocked(principalOf(request));
       await keyward.licenses.delete(actorOf(request, 'native'), request.params.id);
       return reply.status(204).send();
     },

@@ -233,7 +233,7 @@ for (const dialect of await testDialects()) {
           payload: { email: first?.email, password: first?.password },
         });
         expect((await expectStatus(response, 200)).user.role).toBe('admin');
-        const stored = await fresh.keyward.store.dashboardUsers.findByEmail(first?.email ?? '');
+        const stored = await fresh.store.dashboardUsers.findByEmail(first?.email ?? '');
         expect(stored?.passwordHash).toMatch(/^scrypt\$32768\$8\$1\$/);
         expect(stored?.passwordHash).not.toContain(first?.password);
       } finally {

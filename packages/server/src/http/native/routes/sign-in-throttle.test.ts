@@ -138,7 +138,7 @@ for (const dialect of await testDialects()) {
     });
 
     it('forgets the counters of guessers who went quiet', async () => {
-      const db = (t.keyward.store as KeywardStore).database.db;
+      const db = t.store.database.db;
       const rows = async () =>
         Number(
           (

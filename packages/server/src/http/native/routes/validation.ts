@@ -1,6 +1,6 @@
 import type { Static } from 'typebox';
 import type { Keyward } from '../../../core/keyward.js';
-import { assertLicenseAccess } from '../../../core/principal.js';
+import { licenseNotFound } from '../../../core/principal.js';
 import type { Validation } from '../../../core/services/validation-service.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
@@ -21,7 +21,7 @@ function present(
   body: Static<typeof ValidateBody>,
   asked: { key: string | null; licenseId: number | null },
 ) {
-  const { outcome, license, machines, at } = validation;
+  const { outcome, state, machines, at } = validation;
   const machine = body.fingerprint ? machines.find((m) => m.fingerprint === body.fingerprint) : undefined;
   return {
     valid: outcome.valid,
@@ -35,7 +35,7 @@ function present(
       productId: body.productId ?? null,
       features: body.features ?? null,
     },
-    license: license ? presentLicense(license, at) : null,
+    license: state ? presentLicense(state) : null,
     machine: machine ? presentMachine(machine) : null,
   };
 }
@@ -60,8 +60,8 @@ export function validationRoutes(app: App, keyward: Keyward): void {
       },
     },
     async (request) => {
-      const license = await keyward.licenses.get(request.params.id);
-      assertLicenseAccess(principalOf(request), license);
+      const license = await keyward.licenses.find(principalOf(request), request.params.id);
+      if (!license) throw licenseNotFound();
       const validation = await keyward.validation.validateLicense(
         actorOf(request, 'native'),
         license,

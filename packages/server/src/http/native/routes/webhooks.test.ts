@@ -94,7 +94,7 @@ for (const dialect of await testDialects()) {
       const read = await get(t, `/v1/webhooks/${created.id}`);
       expect(read).not.toHaveProperty('secret');
       expect(JSON.stringify(await get(t, '/v1/webhooks'))).not.toContain(created.secret);
-      const { db } = (t.keyward.store as Json).database;
+      const { db } = (t.store as Json).database;
       const row = await db
         .selectFrom('webhook_endpoints')
         .selectAll()
@@ -184,7 +184,7 @@ for (const dialect of await testDialects()) {
       const endpoint = await createWebhook({ eventTypes: ['*'] });
       const before = (await get(t, `/v1/webhooks/${endpoint.id}/deliveries`)).data.length;
       await expect(
-        t.keyward.store.transaction(async (tx) => {
+        t.store.transaction(async (tx) => {
           await tx.events.append({
             type: 'license.updated',
             licenseId: null,

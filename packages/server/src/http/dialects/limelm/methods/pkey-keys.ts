@@ -53,8 +53,7 @@ export const generate: LimeLmMethod = {
 export const setDetails: LimeLmMethod = {
   scopes: ['licenses:write'],
   async run(ctx) {
-    const license = await ctx.license();
-    const policy = (await ctx.keyward.store.policies.findById(license.policyId)) as Policy;
+    const { license, policy } = await ctx.license();
     const settings = readKeySettings(ctx.params);
     const pairs = featurePairs(ctx.params);
     await ctx.keyward.licenses.update(
@@ -77,7 +76,7 @@ export const deleteKey: LimeLmMethod = {
   scopes: ['licenses:write'],
   async run(ctx) {
     ctx.assertCatalogWide();
-    const license = await ctx.license();
+    const { license } = await ctx.license();
     await ctx.keyward.licenses.delete(ctx.actor, license.id);
     return [];
   },
@@ -90,7 +89,7 @@ export const deleteKey: LimeLmMethod = {
 export const revoke: LimeLmMethod = {
   scopes: ['licenses:write'],
   async run(ctx) {
-    const license = await ctx.license();
+    const { license } = await ctx.license();
     // Missing or invalid means true (vendor documentation).
     const shouldRevoke = ctx.params.bool('revoke') ?? true;
     // Reinstating a key revoked for good is refused in core (LICENSE_REVOKED, answered as 105).

@@ -1,5 +1,5 @@
+import type { LicenseView } from '../../../../core/license-view.js';
 import type { DomainEvent, License, Policy } from '../../../../core/model.js';
-import { canAccessLicense } from '../../../../core/principal.js';
 import type { MethodContext } from '../context.js';
 import { limeDateTime, parseLimeDate, rangeEnd } from '../dates.js';
 import { invalidParameter, LIMELM_ERRORS } from '../errors.js';
@@ -81,13 +81,11 @@ export const advancedSearch: LimeLmMethod = {
               );
             });
           };
-    const { token } = ctx;
     const result = await ctx.keyward.licenseSearch.search(
+      ctx.principal,
       {
         policyId: version?.id,
         productId: product?.id,
-        anyOfProductIds: token.productIds.length > 0 ? token.productIds : undefined,
-        licenseId: token.licenseId ?? undefined,
         emailPattern: ctx.params.text('email'),
         tagPatterns: readTags(ctx.params),
         createdFrom: start?.date,
@@ -98,16 +96,12 @@ export const advancedSearch: LimeLmMethod = {
     );
     const withFeatures = ctx.params.bool('get_features') ?? false;
     const withActs = ctx.params.bool('get_acts') ?? false;
-    const nodes: XmlNode[] = [];
-    for (const license of result.items) {
-      const policy =
-        policies.get(license.policyId) ??
-        ((await ctx.keyward.store.policies.findById(license.policyId)) as Policy);
-      const node = await searchedKey(ctx, license, policy, { version_id: String(license.policyId) });
-      if (withFeatures) node.children.push(...featuresBlock(license, policy));
-      if (withActs) node.children.push(...activationsBlock(await ctx.activeMachines(license)));
-      nodes.push(node);
-    }
+    const nodes = (await ctx.views(result.items)).map((view) => {
+      const node = searchedKey(view, { version_id: String(view.license.policyId) });
+      if (withFeatures) node.children.push(...featuresBlock(view));
+      if (withActs) node.children.push(...activationsBlock(view.seatHolders));
+      return node;
+    });
     return [
       el('pkeys', { pages: Math.ceil(result.total / num), total: String(result.total) }, list('pkey', nodes)),
     ];
@@ -124,7 +118,8 @@ const ACTIVITY_KINDS = {
 async function eventsOf(ctx: MethodContext, type: string, productId: number, since: Date, until: Date) {
   const events: DomainEvent[] = [];
   for (let before: number | null = null; ; ) {
-    const page = await ctx.keyward.store.events.list(
+    const page = await ctx.keyward.events.list(
+      ctx.principal,
       { type, productId, since, until },
       { before, limit: 1000 },
     );
@@ -160,23 +155,18 @@ export const activity: LimeLmMethod = {
     }
     const nodes: XmlNode[] = [];
     for (const licenseId of [...byLicense.keys()].sort((a, b) => a - b)) {
-      const license = await ctx.keyward.store.licenses.findById(licenseId);
-      if (!license || license.policyId !== policy.id || !canAccessLicense(ctx.principal, license)) continue;
+      const view = await ctx.keyward.licenses.findView(ctx.principal, licenseId);
+      if (!view || view.license.policyId !== policy.id) continue;
       const events = (byLicense.get(licenseId) ?? []).sort((a, b) => a.id - b.id);
-      nodes.push(await activityKey(ctx, license, policy, events));
+      nodes.push(await activityKey(ctx, view, events));
     }
     if (nodes.length === 0) throw LIMELM_ERRORS.noActivity();
     return [el('pkeys', {}, list('pkey', nodes))];
   },
 };
 
-async function activityKey(
-  ctx: MethodContext,
-  license: License,
-  policy: Policy,
-  events: DomainEvent[],
-): Promise<XmlNode> {
-  const node = await searchedKey(ctx, license, policy, { created: limeDateTime(license.createdAt) });
+async function activityKey(ctx: MethodContext, view: LicenseView, events: DomainEvent[]): Promise<XmlNode> {
+  const node = searchedKey(view, { created: limeDateTime(view.license.createdAt) });
   const revocation = events
     .filter((e) => (ACTIVITY_KINDS.revoked as readonly string[]).includes(e.type))
     .at(-1);
@@ -184,7 +174,7 @@ async function activityKey(
   const machineEvents = async (type: string, name: string): Promise<Child[]> => {
     const items: XmlNode[] = [];
     for (const event of events.filter((e) => e.type === type && e.machineId !== null)) {
-      const machine = await ctx.keyward.store.machines.findById(event.machineId as number);
+      const machine = await ctx.keyward.machines.find(ctx.principal, event.machineId as number);
       if (machine) items.push({ ...activationNode(machine, event.createdAt), name });
     }
     return items.length === 0

@@ -1,5 +1,4 @@
-import type { Policy, Product } from '../../../../core/model.js';
-import { canAccessProduct } from '../../../../core/principal.js';
+import type { Policy } from '../../../../core/model.js';
 import type { PolicyInput } from '../../../../core/services/catalog-service.js';
 import type { ProfileInput } from '../../../../core/services/product-setup-service.js';
 import type { PolicyProfile } from '../../../../core/trial-model.js';
@@ -45,15 +44,15 @@ function profileInput(ctx: MethodContext): ProfileInput {
   return profile;
 }
 
-function versionNode(policy: Policy, profile: PolicyProfile | null): XmlNode {
+function versionNode(policy: Policy, profile: PolicyProfile): XmlNode {
   return el('version', {
     id: String(policy.id),
     name: policy.name,
     deact_limit: policy.maxDeactivations === -1 ? 'unlimited' : String(policy.maxDeactivations),
     allow_vm: policy.allowVm ? 'yes' : 'no',
-    trial_length: String(Math.floor((profile?.trialSeconds ?? 0) / DAY)),
-    where_is_pkey: profile?.whereIsKey ?? undefined,
-    buy_link: profile?.buyUrl ?? undefined,
+    trial_length: String(Math.floor(profile.trialSeconds / DAY)),
+    where_is_pkey: profile.whereIsKey ?? undefined,
+    buy_link: profile.buyUrl ?? undefined,
   });
 }
 
@@ -74,16 +73,16 @@ export const getAllProducts: LimeLmMethod = {
   scopes: ['products:read', 'policies:read'],
   async run(ctx) {
     ctx.assertCatalogWide();
-    const products = (
-      await everyPage((after) => ctx.keyward.catalog.listProducts({ after, limit: 1000 }))
-    ).filter((p: Product) => canAccessProduct(ctx.principal, p.id));
+    const products = await everyPage((after) =>
+      ctx.keyward.catalog.listReachableProducts(ctx.principal, { after, limit: 1000 }),
+    );
     const nodes: XmlNode[] = [];
     for (const product of products) {
       const policies = await everyPage((after) =>
         ctx.keyward.catalog.listPolicies({ productId: product.id, after, limit: 1000 }),
       );
       const versions = await Promise.all(
-        policies.map(async (p) => versionNode(p, await ctx.keyward.store.policyProfiles.find(p.id))),
+        policies.map(async (p) => versionNode(p, await ctx.keyward.verifiedTrials.getProfile(p.id))),
       );
       nodes.push(
         el(
@@ -101,8 +100,6 @@ export const getAllProducts: LimeLmMethod = {
 export const createProduct: LimeLmMethod = {
   scopes: ['products:write', 'policies:write'],
   async run(ctx) {
-    if (ctx.token.licenseId !== null || ctx.token.productIds.length > 0)
-      throw LIMELM_ERRORS.invalidApiKey('a key locked to products cannot create products');
     const name = requiredName(ctx, 'prod_name');
     const versionName = requiredName(ctx, 'vers_name');
     const { product, policy } = await ctx.keyward.productSetup.createProduct(ctx.actor, {

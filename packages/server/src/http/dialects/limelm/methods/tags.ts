@@ -1,4 +1,3 @@
-import { canAccessLicense } from '../../../../core/principal.js';
 import { invalidParameter } from '../errors.js';
 import { readTags } from './key-settings.js';
 import type { LimeLmMethod } from './method.js';
@@ -7,7 +6,7 @@ import type { LimeLmMethod } from './method.js';
 export const setTags: LimeLmMethod = {
   scopes: ['licenses:write'],
   async run(ctx) {
-    const license = await ctx.license();
+    const { license } = await ctx.license();
     await ctx.keyward.licenses.update(ctx.actor, license.id, { tags: readTags(ctx.params) ?? [] });
     return [];
   },
@@ -17,7 +16,7 @@ export const setTags: LimeLmMethod = {
 export const removeTag: LimeLmMethod = {
   scopes: ['licenses:write'],
   async run(ctx) {
-    const license = await ctx.license();
+    const { license } = await ctx.license();
     const tags = readTags(ctx.params) ?? [];
     if (tags.length === 0) throw invalidParameter('tag is required');
     await ctx.keyward.licenses.update(ctx.actor, license.id, {
@@ -34,9 +33,7 @@ export const deleteTag: LimeLmMethod = {
     const tags = readTags(ctx.params) ?? [];
     if (tags.length === 0) throw invalidParameter('tag is required');
     for (const tag of tags) {
-      await ctx.keyward.licenseTags.removeEverywhere(ctx.actor, tag, (l) =>
-        canAccessLicense(ctx.principal, l),
-      );
+      await ctx.keyward.licenseTags.removeEverywhere(ctx.actor, tag);
     }
     return [];
   },

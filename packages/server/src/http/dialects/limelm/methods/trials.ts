@@ -1,4 +1,3 @@
-import type { Policy } from '../../../../core/model.js';
 import type { TrialExtension } from '../../../../core/trial-model.js';
 import type { MethodContext } from '../context.js';
 import { limeDate, limeDateTime, parseLimeDate, rangeEnd } from '../dates.js';
@@ -27,20 +26,16 @@ export const manualVerifiedTrial: LimeLmMethod = {
 };
 
 /** The policies a trial search covers: the version or product asked for, else all the key reaches (null: all). */
-async function reachablePolicyIds(ctx: MethodContext): Promise<number[] | null> {
+async function searchedPolicyIds(ctx: MethodContext): Promise<number[] | null> {
   const version = await ctx.optionalPolicy('version_id');
   if (version) return [version.id];
   const product = await ctx.optionalProduct('product_id');
-  const { productIds, licenseId } = ctx.token;
-  if (!product && licenseId !== null) {
-    const license = await ctx.keyward.store.licenses.findById(licenseId);
-    return license ? [license.policyId] : [];
-  }
-  if (!product && productIds.length === 0) return null;
-  const policies: Policy[] = [];
-  for (const productId of product ? [product.id] : productIds) {
-    policies.push(...(await ctx.keyward.catalog.listPolicies({ productId, after: null, limit: 1000 })));
-  }
+  if (!product) return ctx.keyward.catalog.reachablePolicyIds(ctx.principal);
+  const policies = await ctx.keyward.catalog.listPolicies({
+    productId: product.id,
+    after: null,
+    limit: 1000,
+  });
   return policies.map((p) => p.id);
 }
 
@@ -64,7 +59,7 @@ export const trialSearch: LimeLmMethod = {
     const end = range('end');
     const result = await ctx.keyward.verifiedTrials.searchTrials(
       {
-        policyIds: await reachablePolicyIds(ctx),
+        policyIds: await searchedPolicyIds(ctx),
         startedFrom: start?.date,
         startedBefore: end ? rangeEnd(end) : undefined,
       },
