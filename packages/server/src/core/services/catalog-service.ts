@@ -6,7 +6,7 @@ import { coerceFeatureValue } from '../feature-values.js';
 import { DEFAULT_KEY_FORMAT, randomSlotCount } from '../license-key.js';
 import type { ExpirationBasis, FeatureField, Policy, Product } from '../model.js';
 import type { Store } from '../ports.js';
-import { policyNotFound, productNotFound } from '../principal.js';
+import { assertScope, policyNotFound, productNotFound } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { stripUndefined } from '../strip-undefined.js';
 
@@ -65,6 +65,7 @@ export class CatalogService {
   constructor(private readonly deps: { store: Store; clock: Clock }) {}
 
   async createProduct(actor: Actor, input: { name: string; code?: string | null }): Promise<Product> {
+    assertScope(actor.principal, 'products:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const product = await tx.products.insert({
@@ -94,6 +95,7 @@ export class CatalogService {
     id: number,
     changes: { name?: string; code?: string | null },
   ): Promise<Product> {
+    assertScope(actor.principal, 'products:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const product = await tx.products.update(id, changes);
@@ -104,6 +106,7 @@ export class CatalogService {
   }
 
   async deleteProduct(actor: Actor, id: number): Promise<void> {
+    assertScope(actor.principal, 'products:write');
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       if (!(await tx.products.findById(id)))
@@ -129,6 +132,7 @@ export class CatalogService {
     actor: Actor,
     input: PolicyInput & { productId: number; name: string },
   ): Promise<Policy> {
+    assertScope(actor.principal, 'policies:write');
     const now = this.deps.clock.now();
     const values = { ...POLICY_DEFAULTS, featureFields: [], ...stripUndefined(input) };
     checkPolicy(values);
@@ -169,6 +173,7 @@ export class CatalogService {
   }
 
   async updatePolicy(actor: Actor, id: number, changes: PolicyInput): Promise<Policy> {
+    assertScope(actor.principal, 'policies:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const current = await tx.policies.findById(id);
@@ -187,6 +192,7 @@ export class CatalogService {
   }
 
   async deletePolicy(actor: Actor, id: number): Promise<void> {
+    assertScope(actor.principal, 'policies:write');
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       const policy = await tx.policies.findById(id);

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import type { Customer, License } from '../model.js';
 import type { Repositories, Store } from '../ports.js';
+import { assertScope, assertUnrestricted, type Principal } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { hashToken } from '../secrets.js';
 import { stripUndefined } from '../strip-undefined.js';
@@ -25,6 +26,7 @@ export class CustomerService {
   constructor(private readonly deps: { store: Store; clock: Clock }) {}
 
   async create(actor: Actor, input: CustomerInput & { name: string }): Promise<Customer> {
+    assertScope(actor.principal, 'customers:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const { email = null, company = null, notes = null } = normalize(input);
@@ -40,17 +42,26 @@ export class CustomerService {
     });
   }
 
-  async get(id: number): Promise<Customer> {
+  /** Customers span products: only an unlocked credential reads them. */
+  async get(principal: Principal | null, id: number): Promise<Customer> {
+    assertScope(principal, 'customers:read');
+    assertUnrestricted(principal);
     const customer = await this.deps.store.customers.findById(id);
     if (!customer) throw new DomainError('NOT_FOUND', `customer ${id} does not exist`);
     return customer;
   }
 
-  list(query: { email: string | null; after: number | null; limit: number }): Promise<Customer[]> {
+  list(
+    principal: Principal | null,
+    query: { email: string | null; after: number | null; limit: number },
+  ): Promise<Customer[]> {
+    assertScope(principal, 'customers:read');
+    assertUnrestricted(principal);
     return this.deps.store.customers.list({ ...query, email: query.email?.trim().toLowerCase() ?? null });
   }
 
   async update(actor: Actor, id: number, changes: CustomerInput): Promise<Customer> {
+    assertScope(actor.principal, 'customers:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const customer = await tx.customers.update(id, normalize(changes));
@@ -72,6 +83,7 @@ export class CustomerService {
     licenses: License[],
     input: CustomerInput & { name: string; reuseByEmail: boolean },
   ): Promise<{ customer: Customer; licenses: License[] }> {
+    assertScope(actor.principal, 'customers:write');
     const { email = null, company = null, notes = null } = normalize(input);
     const reused =
       input.reuseByEmail && email !== null
@@ -101,6 +113,7 @@ export class CustomerService {
    * secret is in the answer once and kept only as a hash.
    */
   async issueSecret(actor: Actor, id: number): Promise<string> {
+    assertScope(actor.principal, 'customers:write');
     const secret = randomBytes(24).toString('base64url');
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
@@ -112,7 +125,9 @@ export class CustomerService {
     return secret;
   }
 
-  async getBySecret(secret: string): Promise<Customer> {
+  async getBySecret(principal: Principal | null, secret: string): Promise<Customer> {
+    assertScope(principal, 'customers:read');
+    assertUnrestricted(principal);
     const customer =
       secret === '' ? null : await this.deps.store.customers.findBySecretHash(hashToken(secret));
     if (!customer) throw new DomainError('NOT_FOUND', 'no customer has this secret');
@@ -121,6 +136,7 @@ export class CustomerService {
 
   /** Licenses of a deleted customer stay; they just lose their customer. */
   async delete(actor: Actor, id: number): Promise<void> {
+    assertScope(actor.principal, 'customers:write');
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       if (!(await tx.customers.delete(id)))

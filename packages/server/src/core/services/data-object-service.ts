@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import type { DataObject, DataObjectOwner } from '../model.js';
 import type { Repositories, Store } from '../ports.js';
+import { assertScope } from '../principal.js';
 import { newEvent } from '../record-event.js';
 
 /** What an owner belongs to, so callers can check a credential's locks against it. */
@@ -48,6 +49,7 @@ export class DataObjectService {
   }
 
   async create(actor: Actor, input: Omit<DataObject, 'id'>): Promise<DataObject> {
+    assertScope(actor.principal, 'data-objects:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const reach = await this.reach(input.ownerType, input.ownerId, tx);
@@ -86,6 +88,7 @@ export class DataObjectService {
     id: number,
     changes: Partial<Pick<DataObject, 'name' | 'intValue' | 'stringValue'>>,
   ): Promise<DataObject> {
+    assertScope(actor.principal, 'data-objects:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const current = await tx.dataObjects.findById(id);
@@ -115,6 +118,7 @@ export class DataObjectService {
     delta: number,
     bounds: { min: number | null; max: number | null },
   ): Promise<DataObject> {
+    assertScope(actor.principal, 'data-objects:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       if (!(await tx.dataObjects.findById(id)))
@@ -132,6 +136,7 @@ export class DataObjectService {
   }
 
   async delete(actor: Actor, id: number): Promise<void> {
+    assertScope(actor.principal, 'data-objects:write');
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       if (!(await tx.dataObjects.delete(id)))

@@ -17,6 +17,7 @@ import {
   assertMayIssueLicenses,
   assertMayReachCustomers,
   assertProductAccess,
+  assertScope,
   canAccessLicense,
   canAccessProduct,
   licenseNotFound,
@@ -116,6 +117,7 @@ export class LicenseService {
     inputs: LicenseInput[],
     within?: (tx: Repositories, created: License[], policy: Policy, now: Date) => Promise<License[]>,
   ): Promise<License[]> {
+    assertScope(actor.principal, 'licenses:write');
     if (inputs.length === 0 || inputs.length > MAX_BATCH) {
       throw new DomainError('INVALID_INPUT', `a batch holds 1 to ${MAX_BATCH} licenses`, { field: 'count' });
     }
@@ -261,6 +263,7 @@ export class LicenseService {
 
   /** The read model (license-view.ts) of a license the caller may reach; LICENSE_NOT_FOUND otherwise. */
   async view(principal: Principal | null, id: number): Promise<LicenseView> {
+    assertScope(principal, 'licenses:read');
     const license = await this.deps.store.licenses.findById(id);
     if (!license || !canAccessLicense(principal, license)) throw licenseNotFound();
     const [policy, machines] = await Promise.all([
@@ -276,6 +279,7 @@ export class LicenseService {
    * round trip on PostgreSQL); LICENSE_NOT_FOUND when there is none or the caller may not reach it.
    */
   async viewByKey(principal: Principal | null, key: string): Promise<LicenseView> {
+    assertScope(principal, 'licenses:read');
     const found = key === '' ? null : await this.deps.store.licenses.findWithSeats(key);
     if (!found?.policy || !canAccessLicense(principal, found.license)) throw licenseNotFound();
     return licenseView({ ...found, policy: found.policy, now: this.deps.clock.now() });
@@ -300,6 +304,7 @@ export class LicenseService {
     filter: LicenseFilter,
     max: number,
   ): Promise<{ count: number; isExact: boolean } | null> {
+    assertScope(principal, 'licenses:read');
     if (!seesEveryLicenseOf(principal, filter)) return null;
     const counted = await this.deps.store.licenses.countUpTo(
       { ...filter, email: normalizeEmail(filter.email) ?? undefined },
@@ -315,6 +320,7 @@ export class LicenseService {
     type: string,
     work: (tx: Repositories, license: License, policy: Policy, now: Date) => Promise<Partial<License>>,
   ): Promise<License> {
+    assertScope(actor.principal, 'licenses:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const license = await tx.licenses.lockById(id);
@@ -422,6 +428,7 @@ export class LicenseService {
   }
 
   async delete(actor: Actor, id: number): Promise<void> {
+    assertScope(actor.principal, 'licenses:write');
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       const license = await tx.licenses.lockById(id);

@@ -2,6 +2,7 @@ import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import type { License } from '../model.js';
 import type { Store } from '../ports.js';
+import { assertScope } from '../principal.js';
 import { newEvent } from '../record-event.js';
 
 /** Tags across licenses: removing one tag from every license that carries it, in one transaction. */
@@ -14,6 +15,7 @@ export class LicenseTagService {
     tag: string,
     canReach: (license: License) => boolean,
   ): Promise<number> {
+    assertScope(actor.principal, 'licenses:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       let changed = 0;

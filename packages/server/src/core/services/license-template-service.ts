@@ -5,6 +5,7 @@ import { resolveFeatures } from '../feature-values.js';
 import { checkAllowedMachines } from '../machine-identity.js';
 import type { License, LicenseTemplate } from '../model.js';
 import type { Store } from '../ports.js';
+import { assertScope } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { stripUndefined } from '../strip-undefined.js';
 import type { LicenseService } from './license-service.js';
@@ -50,6 +51,7 @@ export class LicenseTemplateService {
     actor: Actor,
     input: LicenseTemplateInput & { name: string; policyId: number },
   ): Promise<LicenseTemplate> {
+    assertScope(actor.principal, 'policies:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const policy = await tx.policies.findById(input.policyId);
@@ -102,6 +104,7 @@ export class LicenseTemplateService {
   }
 
   async update(actor: Actor, id: number, changes: LicenseTemplateInput): Promise<LicenseTemplate> {
+    assertScope(actor.principal, 'policies:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const current = await tx.licenseTemplates.findById(id);
@@ -141,6 +144,7 @@ export class LicenseTemplateService {
   }
 
   async delete(actor: Actor, id: number): Promise<void> {
+    assertScope(actor.principal, 'policies:write');
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       if (!(await tx.licenseTemplates.delete(id)))
@@ -151,6 +155,7 @@ export class LicenseTemplateService {
 
   /** Mints one license from the template. */
   async createLicense(actor: Actor, templateId: number): Promise<License> {
+    assertScope(actor.principal, 'licenses:write');
     const template = await this.get(templateId);
     const now = this.deps.clock.now();
     return this.deps.licenses.create(actor, template.policyId, {

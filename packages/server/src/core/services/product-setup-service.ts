@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import type { Policy, Product } from '../model.js';
 import type { Repositories, Store } from '../ports.js';
+import { assertScope } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { stripUndefined } from '../strip-undefined.js';
 import type { PolicyProfile } from '../trial-model.js';
@@ -22,6 +23,7 @@ export class ProductSetupService {
     actor: Actor,
     input: { name: string; policy: PolicyInput & { name: string }; profile: ProfileInput },
   ): Promise<{ product: Product; policy: Policy; profile: PolicyProfile }> {
+    assertScope(actor.principal, 'products:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const product = await tx.products.insert({ name: input.name, code: null, createdAt: now });
@@ -46,6 +48,7 @@ export class ProductSetupService {
     policy: PolicyInput & { name: string },
     profile: ProfileInput,
   ): Promise<{ policy: Policy; profile: PolicyProfile }> {
+    assertScope(actor.principal, 'policies:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       if (!(await tx.products.findById(productId))) {
@@ -61,6 +64,7 @@ export class ProductSetupService {
     changes: PolicyInput,
     profileChanges: ProfileInput,
   ): Promise<{ policy: Policy; profile: PolicyProfile }> {
+    assertScope(actor.principal, 'policies:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const current = await tx.policies.findById(id);

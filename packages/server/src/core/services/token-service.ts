@@ -5,7 +5,7 @@ import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import type { ApiTokenRecord, Store } from '../ports.js';
 import type { Principal } from '../principal.js';
-import { assertUnrestricted, canAccessLicense, licenseNotFound } from '../principal.js';
+import { assertScope, assertUnrestricted, canAccessLicense, licenseNotFound } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { hasScope, SCOPES, type Scope } from '../scopes.js';
 import { generateTokenSecret, hashToken, tokenPrefix } from '../secrets.js';
@@ -159,6 +159,7 @@ export class TokenService {
     creator: Principal,
     input: TokenInput,
   ): Promise<{ token: ApiTokenRecord; secret: string }> {
+    assertScope(creator, 'tokens:write');
     if (creator.kind !== 'token') throw new DomainError('FORBIDDEN', 'only API tokens may create tokens');
     const unknown = input.scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
     if (unknown.length > 0 || input.scopes.length === 0) {
@@ -244,6 +245,7 @@ export class TokenService {
     parentSecret: string,
     licenseId: number,
   ): Promise<{ token: ApiTokenRecord; secret: string }> {
+    // No scope: what lets a token issue license tokens is its canIssueLicenseTokens, checked here.
     if (!parent.canIssueLicenseTokens || parent.licenseId !== null) {
       throw new DomainError('FORBIDDEN', 'this token may not issue license tokens');
     }
@@ -311,12 +313,16 @@ export class TokenService {
     }
   }
 
-  list(includeRevoked: boolean): Promise<ApiTokenRecord[]> {
+  /** Tokens span the account: only an unlocked credential reads them. */
+  list(principal: Principal | null, includeRevoked: boolean): Promise<ApiTokenRecord[]> {
+    assertScope(principal, 'tokens:read');
+    assertUnrestricted(principal);
     return this.deps.store.tokens.list({ includeRevoked });
   }
 
   /** Revokes a token (and those it issued) that has no more power than the actor's own. */
   async revoke(actor: Actor, id: number): Promise<void> {
+    assertScope(actor.principal, 'tokens:write');
     const now = this.deps.clock.now();
     const holder = tokenOf(actor.principal);
     // Tokens span the account: a locked token manages none, whichever id it names.

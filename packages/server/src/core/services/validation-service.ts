@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import { evaluateLicense, type ValidationScope } from '../evaluate-license.js';
 import type { License, Machine, Policy } from '../model.js';
 import type { LicenseWithSeats, Store } from '../ports.js';
-import { canAccessLicense, type Principal } from '../principal.js';
+import { assertScope, canAccessLicense, type Principal } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import type { ValidationOutcome } from '../validation-codes.js';
 
@@ -32,6 +32,8 @@ export class ValidationService {
     key: string,
     scope: ValidationScope,
   ): Promise<Validation> {
+    // Without a credential the key itself is one, whose policy decides below.
+    if (principal !== null) assertScope(principal, 'licenses:validate');
     const found = await this.deps.store.licenses.findWithSeats(key);
     // A key the caller may not see answers exactly as a key that does not exist: a token locked elsewhere,
     // or no credential at all when the license's policy wants a token.
@@ -50,6 +52,7 @@ export class ValidationService {
   }
 
   async validateLicense(actor: Actor, license: License, scope: ValidationScope): Promise<Validation> {
+    assertScope(actor.principal, 'licenses:validate');
     const { store } = this.deps;
     const [policy, machines] = await Promise.all([
       store.policies.findById(license.policyId),
@@ -81,6 +84,7 @@ export class ValidationService {
    * fingerprint (a lapsed lease's fingerprint would answer NO_MACHINE here).
    */
   validateSeats(actor: Actor, seats: LicenseWithSeats, scope: ValidationScope): Validation {
+    assertScope(actor.principal, 'licenses:validate');
     return this.evaluate(actor, seats.license, seats.policy, seats.machines, scope);
   }
 

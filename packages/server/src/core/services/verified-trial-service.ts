@@ -7,6 +7,7 @@ import { generateLicenseKey } from '../license-key.js';
 import { checkFingerprint, machineIp } from '../machine-identity.js';
 import type { Policy } from '../model.js';
 import type { Repositories, Store } from '../ports.js';
+import { assertScope } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import type { Signer } from '../signing-keys.js';
 import { stripUndefined } from '../strip-undefined.js';
@@ -80,6 +81,7 @@ export class VerifiedTrialService {
     policyId: number,
     changes: Partial<Omit<PolicyProfile, 'policyId'>>,
   ): Promise<PolicyProfile> {
+    assertScope(actor.principal, 'policies:write');
     const { trialSeconds } = changes;
     if (
       trialSeconds !== undefined &&
@@ -116,6 +118,7 @@ export class VerifiedTrialService {
     policyId: number,
     machine: TrialMachine,
   ): Promise<{ trial: VerifiedTrial; isNew: boolean }> {
+    assertScope(actor.principal, 'machines:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const policy = await this.policy(tx, policyId);
@@ -160,6 +163,7 @@ export class VerifiedTrialService {
   }
 
   async createExtension(actor: Actor, input: ExtensionInput): Promise<TrialExtension> {
+    assertScope(actor.principal, 'policies:write');
     const now = this.deps.clock.now();
     if (
       !(
@@ -243,6 +247,7 @@ export class VerifiedTrialService {
   }
 
   async deleteExtension(actor: Actor, id: number): Promise<void> {
+    assertScope(actor.principal, 'policies:write');
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       const extension = await tx.trialExtensions.findById(id);
@@ -265,6 +270,7 @@ export class VerifiedTrialService {
     actor: Actor,
     input: { policyId: number; fingerprint: string; code: string },
   ): Promise<{ extension: TrialExtension; trial: VerifiedTrial | null }> {
+    assertScope(actor.principal, 'machines:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const extension = await tx.trialExtensions.findByCode(input.code);

@@ -50,10 +50,10 @@ async function reachableKey(keyward: Keyward, principal: Principal, key: string)
 }
 
 /** Every device ever activated on the license, reset and deactivated ones included. */
-async function allMachines(keyward: Keyward, licenseId: number): Promise<Machine[]> {
+async function allMachines(keyward: Keyward, principal: Principal, licenseId: number): Promise<Machine[]> {
   const machines: Machine[] = [];
   for (;;) {
-    const page = await keyward.machines.list({
+    const page = await keyward.machines.list(principal, {
       licenseId,
       includeDeactivated: true,
       after: machines.at(-1)?.id ?? null,
@@ -111,7 +111,7 @@ export function authToolRoutes(app: App, keyward: Keyward): void {
     assertScope(principal, 'machines:read');
     const license = await reachableKey(keyward, principal, request.params.key);
     const policy: Policy = await keyward.catalog.getPolicy(license.policyId);
-    const machines = await allMachines(keyward, license.id);
+    const machines = await allMachines(keyward, principal, license.id);
     const view = licenseView({ license, policy, machines, now: keyward.clock.now() });
     return presentKeyDetail(view, machines);
   });
