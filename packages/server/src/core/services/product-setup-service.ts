@@ -23,7 +23,9 @@ export class ProductSetupService {
     actor: Actor,
     input: { name: string; policy: PolicyInput & { name: string }; profile: ProfileInput },
   ): Promise<{ product: Product; policy: Policy; profile: PolicyProfile }> {
+    // A product with its first policy: both kinds of thing are written.
     assertScope(actor.principal, 'products:write');
+    assertScope(actor.principal, 'policies:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const product = await tx.products.insert({ name: input.name, code: null, createdAt: now });
