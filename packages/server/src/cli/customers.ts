@@ -68,7 +68,7 @@ export function registerCustomerCommands(program: Command, context: CommandConte
     .action(async (options) =>
       withKeyward(async (keyward) => {
         const customers = await readPages(options.limit, (page) =>
-          keyward.customers.list({ email: options.email ?? null, ...page }),
+          keyward.customers.list(actor.principal, { email: options.email ?? null, ...page }),
         );
         output.list(customers, presentCustomer, COLUMNS, 'customers');
       }),
@@ -80,7 +80,7 @@ export function registerCustomerCommands(program: Command, context: CommandConte
     .argument('<id>', 'customer id', positiveInt)
     .action(async (id: number) =>
       withKeyward(async (keyward) => {
-        const found = await keyward.customers.get(id);
+        const found = await keyward.customers.get(actor.principal, id);
         if (output.isJson) return output.json(presentCustomer(found));
         output.one(found, presentCustomer, DETAILS);
         const licenses = await keyward.licenses.list(

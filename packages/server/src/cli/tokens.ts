@@ -69,7 +69,7 @@ export function registerTokenCommands(program: Command, context: CommandContext)
     .action(async (options) =>
       withKeyward(async (keyward) =>
         output.list(
-          await keyward.tokens.list(Boolean(options.includeRevoked)),
+          await keyward.tokens.list(operatorPrincipal, Boolean(options.includeRevoked)),
           presentToken,
           COLUMNS,
           'tokens',

@@ -83,12 +83,33 @@ describe('assertScope', () => {
       'machines:write',
       'FORBIDDEN: this token lacks the scope machines:write',
     ],
-    // A license credential reaches only the routes that accept one; those routes gate it, not scopes.
-    ['a license credential', licenseCredential(), 'licenses:validate', 'ok'],
+    // A license key holds what an app does with its own license, whatever route or method it reaches.
+    ['a license credential validates', licenseCredential(), 'licenses:validate', 'ok'],
+    ['a license credential takes a seat', licenseCredential(), 'machines:write', 'ok'],
+    ['a license credential reads its seats', licenseCredential(), 'machines:read', 'ok'],
+    [
+      'a license credential does not change licenses',
+      licenseCredential(),
+      'licenses:write',
+      'FORBIDDEN: a license key credential lacks the scope licenses:write',
+    ],
+    [
+      'a license credential does not read customers',
+      licenseCredential(),
+      'customers:read',
+      'FORBIDDEN: a license key credential lacks the scope customers:read',
+    ],
+    ['the operator holds everything', operatorPrincipal, 'tokens:write', 'ok'],
   ];
 
   it.each(rows)('%s', (_name, principal, scope, expected) => {
     expect(check(() => assertScope(principal, scope))).toBe(expected);
+  });
+
+  it('refuses a caller without credential every scope', () => {
+    expect(check(() => assertScope(null, 'licenses:validate'))).toBe(
+      'FORBIDDEN: this needs a credential holding the scope licenses:validate',
+    );
   });
 
   it('names the missing scope and the dormant reason in the details', () => {

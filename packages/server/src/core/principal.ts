@@ -1,7 +1,7 @@
 import { DomainError, isDomainError } from './domain-error.js';
 import { isMethodAllowed } from './method-lock.js';
 import type { License } from './model.js';
-import { hasScope, type Scope } from './scopes.js';
+import { hasScope, LICENSE_KEY_SCOPES, type Scope } from './scopes.js';
 import { dormantRefusal } from './token-limits.js';
 import type { ApiTokenRecord } from './token-ports.js';
 
@@ -12,13 +12,25 @@ export function principalTokenId(principal: Principal | null): number | null {
   return principal?.kind === 'token' ? principal.token.id : null;
 }
 
-export function assertScope(principal: Principal, scope: Scope): void {
-  if (principal.kind === 'token' && !hasScope(principal.token.scopes, scope)) {
+/**
+ * The scope check of record: every use case in core asks it of its caller, whatever surface the call came
+ * through (surfaces may ask earlier, to answer in their own terms). A token holds its scopes (`*` all of
+ * them), a license key LICENSE_KEY_SCOPES, and no credential none. The operator and the server's own work
+ * (sweeps, imports, the command line) act as `operatorPrincipal`, which holds `*`.
+ */
+export function assertScope(principal: Principal | null, scope: Scope): asserts principal is Principal {
+  if (principal === null)
+    throw new DomainError('FORBIDDEN', `this needs a credential holding the scope ${scope}`, { scope });
+  if (principal.kind === 'license') {
+    if (!hasScope(LICENSE_KEY_SCOPES, scope))
+      throw new DomainError('FORBIDDEN', `a license key credential lacks the scope ${scope}`, { scope });
+    return;
+  }
+  if (!hasScope(principal.token.scopes, scope)) {
     throw new DomainError('FORBIDDEN', `this token lacks the scope ${scope}`, { scope });
   }
   // A dormant token keeps reading (LimeLM's dormant account) but every changing scope is refused.
-  if (principal.kind === 'token' && principal.token.isDormant && scope.endsWith(':write'))
-    throw dormantRefusal();
+  if (principal.token.isDormant && scope.endsWith(':write')) throw dormantRefusal();
 }
 
 /**

@@ -29,6 +29,13 @@ export const SCOPES = [
 
 export type Scope = (typeof SCOPES)[number];
 
+/**
+ * What a license key presented as the credential holds (apps whose policy allows the key as credential): what an
+ * app does with its own license — validate it, check out a file, take, read, keep and give back its seats.
+ * Everything else needs a token.
+ */
+export const LICENSE_KEY_SCOPES: readonly Scope[] = ['licenses:validate', 'machines:read', 'machines:write'];
+
 export function hasScope(granted: readonly string[], needed: Scope): boolean {
   return granted.includes('*') || granted.includes(needed);
 }

@@ -185,7 +185,7 @@ for (const dialect of ['sqlite', 'postgres'] as TestDialect[]) {
       expect(deactivate).toMatchObject({ result: 1, message: 'Access denied.' });
       expect(
         (
-          await t.keyward.machines.list({
+          await t.keyward.machines.list(operatorPrincipal, {
             licenseId: license.id,
             includeDeactivated: false,
             after: null,

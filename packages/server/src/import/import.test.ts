@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ImportJob, ImportKind } from '../core/import-ports.js';
+import { operatorPrincipal } from '../core/principal.js';
 import { IMPORT_LEASE_MS } from '../core/services/import-job-service.js';
 import {
   cryptolensProduct,
@@ -140,7 +141,7 @@ for (const dialect of await testDialects()) {
           email: 'ada@example.com',
           features: { f1: true },
         });
-        const customer = await t.keyward.customers.get(imported.customerId as number);
+        const customer = await t.keyward.customers.get(operatorPrincipal, imported.customerId as number);
         expect(customer).toMatchObject({ name: 'Ada Lovelace', company: 'Engines Ltd' });
         const seats = await t.store.machines.listActive(imported.id);
         expect(seats.map((m) => m.fingerprint).sort()).toEqual(SPECIAL_MACHINES);

@@ -6,6 +6,7 @@ import type { License } from '../model.js';
 import type { Store } from '../ports.js';
 import {
   assertProductAccess,
+  assertScope,
   canAccessLicense,
   licenseNotFound,
   type Principal,
@@ -72,6 +73,7 @@ export class AnalyticsService {
   async register(actor: Actor, input: AnalyticsEventInput): Promise<AnalyticsEvent> {
     const principal = actor.principal;
     if (principal === null) throw new DomainError('FORBIDDEN', 'registering events needs a credential');
+    assertScope(principal, 'analytics:write');
     const fields = {
       machineCode: bounded(input.machineCode, 'machineCode'),
       featureName: bounded(input.featureName, 'featureName'),
@@ -104,6 +106,7 @@ export class AnalyticsService {
   /** Events the caller may see, narrowed by what it asked for; a product or license it may not see is missing. */
   async list(principal: Principal | null, input: AnalyticsReadInput): Promise<AnalyticsEvent[]> {
     if (principal === null) throw new DomainError('FORBIDDEN', 'reading events needs a credential');
+    assertScope(principal, 'analytics:read');
     if (input.productId !== undefined) await this.reachableProduct(principal, input.productId);
     let license: License | null = null;
     if (input.key !== undefined) license = await this.namedLicense(principal, input.key, null);

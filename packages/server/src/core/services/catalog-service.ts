@@ -7,7 +7,13 @@ import { DEFAULT_KEY_FORMAT, randomSlotCount } from '../license-key.js';
 import type { ExpirationBasis, FeatureField, Policy, Product } from '../model.js';
 import { canReachCatalogProduct, canReachPolicy } from '../policy-reach.js';
 import type { Store } from '../ports.js';
-import { canAccessProduct, type Principal, policyNotFound, productNotFound } from '../principal.js';
+import {
+  assertScope,
+  canAccessProduct,
+  type Principal,
+  policyNotFound,
+  productNotFound,
+} from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { stripUndefined } from '../strip-undefined.js';
 
@@ -69,6 +75,7 @@ export class CatalogService {
   constructor(private readonly deps: { store: Store; clock: Clock }) {}
 
   async createProduct(actor: Actor, input: { name: string; code?: string | null }): Promise<Product> {
+    assertScope(actor.principal, 'products:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const product = await tx.products.insert({
@@ -123,6 +130,7 @@ export class CatalogService {
     id: number,
     changes: { name?: string; code?: string | null },
   ): Promise<Product> {
+    assertScope(actor.principal, 'products:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const product = await tx.products.update(id, changes);
@@ -133,6 +141,7 @@ export class CatalogService {
   }
 
   async deleteProduct(actor: Actor, id: number): Promise<void> {
+    assertScope(actor.principal, 'products:write');
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       if (!(await tx.products.findById(id)))
@@ -158,6 +167,7 @@ export class CatalogService {
     actor: Actor,
     input: PolicyInput & { productId: number; name: string },
   ): Promise<Policy> {
+    assertScope(actor.principal, 'policies:write');
     const now = this.deps.clock.now();
     const values = { ...POLICY_DEFAULTS, featureFields: [], ...stripUndefined(input) };
     checkPolicy(values);
@@ -198,6 +208,7 @@ export class CatalogService {
   }
 
   async updatePolicy(actor: Actor, id: number, changes: PolicyInput): Promise<Policy> {
+    assertScope(actor.principal, 'policies:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const current = await tx.policies.findById(id);
@@ -216,6 +227,7 @@ export class CatalogService {
   }
 
   async deletePolicy(actor: Actor, id: number): Promise<void> {
+    assertScope(actor.principal, 'policies:write');
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       const policy = await tx.policies.findById(id);

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import type { Customer, License } from '../model.js';
 import type { Repositories, Store } from '../ports.js';
-import { assertMayReachCustomers, type Principal } from '../principal.js';
+import { assertMayReachCustomers, assertScope, assertUnrestricted, type Principal } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { hashToken } from '../secrets.js';
 import { stripUndefined } from '../strip-undefined.js';
@@ -26,6 +26,7 @@ export class CustomerService {
   constructor(private readonly deps: { store: Store; clock: Clock }) {}
 
   async create(actor: Actor, input: CustomerInput & { name: string }): Promise<Customer> {
+    assertScope(actor.principal, 'customers:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const { email = null, company = null, notes = null } = normalize(input);
@@ -41,7 +42,10 @@ export class CustomerService {
     });
   }
 
-  async get(id: number): Promise<Customer> {
+  /** Customers span products: only an unlocked credential reads them. */
+  async get(principal: Principal | null, id: number): Promise<Customer> {
+    assertScope(principal, 'customers:read');
+    assertUnrestricted(principal);
     const customer = await this.deps.store.customers.findById(id);
     if (!customer) throw new DomainError('NOT_FOUND', `customer ${id} does not exist`);
     return customer;
@@ -52,15 +56,22 @@ export class CustomerService {
    * license locks reaches them: any other is refused whether the customer exists or not.
    */
   async find(principal: Principal | null, id: number): Promise<Customer | null> {
+    assertScope(principal, 'customers:read');
     assertMayReachCustomers(principal);
     return this.deps.store.customers.findById(id);
   }
 
-  list(query: { email: string | null; after: number | null; limit: number }): Promise<Customer[]> {
+  list(
+    principal: Principal | null,
+    query: { email: string | null; after: number | null; limit: number },
+  ): Promise<Customer[]> {
+    assertScope(principal, 'customers:read');
+    assertUnrestricted(principal);
     return this.deps.store.customers.list({ ...query, email: query.email?.trim().toLowerCase() ?? null });
   }
 
   async update(actor: Actor, id: number, changes: CustomerInput): Promise<Customer> {
+    assertScope(actor.principal, 'customers:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const customer = await tx.customers.update(id, normalize(changes));
@@ -82,6 +93,7 @@ export class CustomerService {
     licenses: License[],
     input: CustomerInput & { name: string; reuseByEmail: boolean },
   ): Promise<{ customer: Customer; licenses: License[] }> {
+    assertScope(actor.principal, 'customers:write');
     const { email = null, company = null, notes = null } = normalize(input);
     const reused =
       input.reuseByEmail && email !== null
@@ -111,6 +123,7 @@ export class CustomerService {
    * secret is in the answer once and kept only as a hash.
    */
   async issueSecret(actor: Actor, id: number): Promise<string> {
+    assertScope(actor.principal, 'customers:write');
     const secret = randomBytes(24).toString('base64url');
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
@@ -122,7 +135,9 @@ export class CustomerService {
     return secret;
   }
 
-  async getBySecret(secret: string): Promise<Customer> {
+  async getBySecret(principal: Principal | null, secret: string): Promise<Customer> {
+    assertScope(principal, 'customers:read');
+    assertUnrestricted(principal);
     const customer =
       secret === '' ? null : await this.deps.store.customers.findBySecretHash(hashToken(secret));
     if (!customer) throw new DomainError('NOT_FOUND', 'no customer has this secret');
@@ -131,6 +146,7 @@ export class CustomerService {
 
   /** Licenses of a deleted customer stay; they just lose their customer. */
   async delete(actor: Actor, id: number): Promise<void> {
+    assertScope(actor.principal, 'customers:write');
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       if (!(await tx.customers.delete(id)))

@@ -3,12 +3,15 @@ import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import type { DataObject, DataObjectOwner } from '../model.js';
 import type { Repositories, Store } from '../ports.js';
-import { assertReach, type Principal } from '../principal.js';
+import { assertReach, assertScope, hideRefusal, type Principal } from '../principal.js';
 import { newEvent } from '../record-event.js';
 
 /** What an owner belongs to, so callers can check a credential's locks against it. */
 export const dataObjectNotFound = (id: number) =>
   new DomainError('NOT_FOUND', `data object ${id} does not exist`);
+
+const ownerNotFound = (ownerType: DataObjectOwner, ownerId: number) =>
+  new DomainError('NOT_FOUND', `${ownerType} ${ownerId} does not exist`, { field: 'ownerId' });
 
 export interface OwnerReach {
   licenseId: number | null;
@@ -26,8 +29,7 @@ export class DataObjectService {
     ownerId: number,
     repos: Repositories = this.deps.store,
   ): Promise<OwnerReach> {
-    const missing = () =>
-      new DomainError('NOT_FOUND', `${ownerType} ${ownerId} does not exist`, { field: 'ownerId' });
+    const missing = () => ownerNotFound(ownerType, ownerId);
     if (ownerType === 'product') {
       if (!(await repos.products.findById(ownerId))) throw missing();
       return { licenseId: null, productIds: [ownerId] };
@@ -36,6 +38,21 @@ export class DataObjectService {
     const license = licenseId === undefined ? null : await repos.licenses.findById(licenseId);
     if (!license) throw missing();
     return { licenseId: license.id, productIds: license.productIds };
+  }
+
+  /** The reach of an owner the caller may reach; one it may not reach answers exactly as a missing one. */
+  async reachFor(
+    principal: Principal,
+    ownerType: DataObjectOwner,
+    ownerId: number,
+    repos: Repositories = this.deps.store,
+  ): Promise<OwnerReach> {
+    const reach = await this.reach(ownerType, ownerId, repos);
+    await hideRefusal(
+      () => assertReach(principal, reach),
+      () => ownerNotFound(ownerType, ownerId),
+    );
+    return reach;
   }
 
   async get(id: number): Promise<{ object: DataObject; reach: OwnerReach }> {
@@ -65,9 +82,11 @@ export class DataObjectService {
   }
 
   async create(actor: Actor, input: Omit<DataObject, 'id'>): Promise<DataObject> {
+    const { principal } = actor;
+    assertScope(principal, 'data-objects:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
-      const reach = await this.reach(input.ownerType, input.ownerId, tx);
+      const reach = await this.reachFor(principal, input.ownerType, input.ownerId, tx);
       const existing = await tx.dataObjects.list({ ownerType: input.ownerType, ownerId: input.ownerId });
       if (existing.some((o) => o.name === input.name)) {
         throw new DomainError(
@@ -103,6 +122,7 @@ export class DataObjectService {
     id: number,
     changes: Partial<Pick<DataObject, 'name' | 'intValue' | 'stringValue'>>,
   ): Promise<DataObject> {
+    assertScope(actor.principal, 'data-objects:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const current = await tx.dataObjects.findById(id);
@@ -132,6 +152,7 @@ export class DataObjectService {
     delta: number,
     bounds: { min: number | null; max: number | null },
   ): Promise<DataObject> {
+    assertScope(actor.principal, 'data-objects:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       if (!(await tx.dataObjects.findById(id)))
@@ -149,6 +170,7 @@ export class DataObjectService {
   }
 
   async delete(actor: Actor, id: number): Promise<void> {
+    assertScope(actor.principal, 'data-objects:write');
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       if (!(await tx.dataObjects.delete(id)))

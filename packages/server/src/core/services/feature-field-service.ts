@@ -5,6 +5,7 @@ import { checkFeatureName } from '../feature-name.js';
 import { coerceFeatureValue } from '../feature-values.js';
 import type { FeatureField, FeatureType, FeatureValue, License, Policy } from '../model.js';
 import type { Repositories, Store } from '../ports.js';
+import { assertScope } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { parseRelativeTime } from '../relative-time.js';
 import type { FeatureFieldDetails } from '../trial-model.js';
@@ -81,6 +82,7 @@ export class FeatureFieldService {
   }
 
   async add(actor: Actor, policyId: number, input: FeatureFieldInput): Promise<FeatureFieldView> {
+    assertScope(actor.principal, 'policies:write');
     checkFeatureName(input.name);
     if (input.relativeDefault) parseRelativeTime(input.relativeDefault);
     const now = this.deps.clock.now();
@@ -119,6 +121,7 @@ export class FeatureFieldService {
   }
 
   async edit(actor: Actor, id: number, changes: FeatureFieldChanges): Promise<FeatureFieldView> {
+    assertScope(actor.principal, 'policies:write');
     if (changes.name !== undefined) checkFeatureName(changes.name);
     if (changes.relativeDefault) parseRelativeTime(changes.relativeDefault);
     const { policy: unlocked } = await this.get(id);
@@ -171,6 +174,7 @@ export class FeatureFieldService {
 
   /** Removes the field from the policy and its value from every license of the policy. */
   async delete(actor: Actor, id: number): Promise<void> {
+    assertScope(actor.principal, 'policies:write');
     const { policy: unlocked } = await this.get(id);
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import type { License, Policy } from '../model.js';
 import type { Store } from '../ports.js';
+import { assertScope } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { POLICY_DEFAULTS, type PolicyInput } from './catalog-service.js';
 import type { LicenseInput, LicenseService } from './license-service.js';
@@ -55,6 +56,7 @@ export class KeyIssuingService {
   constructor(private readonly deps: { store: Store; clock: Clock; licenses: LicenseService }) {}
 
   async issue(actor: Actor, input: KeyBatchInput): Promise<License[]> {
+    assertScope(actor.principal, 'licenses:write');
     const [productId, ...extraProductIds] = input.productIds;
     if (productId === undefined) {
       throw new DomainError('INVALID_INPUT', 'name at least one product', { field: 'productIds' });
@@ -90,6 +92,7 @@ export class KeyIssuingService {
    * keeps one record per product and kind, the loser rolls its policy back and takes the winner's.
    */
   async policyFor(actor: Actor, productId: number, kind: KeyKind): Promise<Policy> {
+    assertScope(actor.principal, 'licenses:write');
     const known = await this.recorded(productId, kind);
     if (known) return known;
     const now = this.deps.clock.now();

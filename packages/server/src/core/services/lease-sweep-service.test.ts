@@ -100,7 +100,7 @@ describe.each(await testDialects())('LeaseSweepService on %s', (dialect: TestDia
       // Freed at the instant its lease ran out, as reclaiming on the next activation records it.
       expect(swept.deactivatedAt).toEqual(machine.leaseExpiresAt);
     }
-    const listed = await k.machines.list({
+    const listed = await k.machines.list(operatorPrincipal, {
       licenseId: null,
       includeDeactivated: false,
       after: null,
@@ -198,7 +198,7 @@ describe.runIf(await postgresAvailable())(
       const events = await lapsedEvents(stores[0] as KeywardStore);
       expect(events).toHaveLength(250);
       expect(new Set(events.map((e) => e.machineId)).size).toBe(250);
-      const live = await a.machines.list({
+      const live = await a.machines.list(operatorPrincipal, {
         licenseId: null,
         includeDeactivated: false,
         after: null,

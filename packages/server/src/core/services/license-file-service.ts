@@ -6,6 +6,7 @@ import { sealLicenseFile } from '../license-file.js';
 import { checkFingerprint } from '../machine-identity.js';
 import { effectiveRules, type License } from '../model.js';
 import type { Store } from '../ports.js';
+import { assertScope } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import type { Signer } from '../signing-keys.js';
 import type { ValidationCode } from '../validation-codes.js';
@@ -71,6 +72,7 @@ export class LicenseFileService {
   ) {}
 
   async checkOut(actor: Actor, license: License, request: LicenseFileRequest): Promise<IssuedLicenseFile> {
+    assertScope(actor.principal, 'licenses:validate');
     const maxTtl = LICENSE_FILE_MAX_TTL_SECONDS[request.callerKind];
     const ttlSeconds = request.ttlSeconds ?? Math.min(LICENSE_FILE_DEFAULT_TTL_SECONDS, maxTtl);
     if (!Number.isInteger(ttlSeconds) || ttlSeconds < LICENSE_FILE_MIN_TTL_SECONDS || ttlSeconds > maxTtl) {

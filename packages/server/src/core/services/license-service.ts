@@ -24,6 +24,7 @@ import {
   assertMayIssueLicenses,
   assertMayReachCustomers,
   assertProductAccess,
+  assertScope,
   canAccessLicense,
   canAccessProduct,
   licenseNotFound,
@@ -133,6 +134,7 @@ export class LicenseService {
     inputs: LicenseInput[],
     within?: (tx: Repositories, created: License[], policy: Policy, now: Date) => Promise<License[]>,
   ): Promise<License[]> {
+    assertScope(actor.principal, 'licenses:write');
     if (inputs.length === 0 || inputs.length > MAX_BATCH) {
       throw new DomainError('INVALID_INPUT', `a batch holds 1 to ${MAX_BATCH} licenses`, { field: 'count' });
     }
@@ -278,6 +280,7 @@ export class LicenseService {
 
   /** The read model (license-view.ts) of a license the caller may reach; LICENSE_NOT_FOUND otherwise. */
   async view(principal: Principal | null, id: number): Promise<LicenseView> {
+    assertScope(principal, 'licenses:read');
     const view = await this.findView(principal, id);
     if (!view) throw licenseNotFound();
     return view;
@@ -358,6 +361,7 @@ export class LicenseService {
    * round trip on PostgreSQL); LICENSE_NOT_FOUND when there is none or the caller may not reach it.
    */
   async viewByKey(principal: Principal | null, key: string): Promise<LicenseView> {
+    assertScope(principal, 'licenses:read');
     const found = key === '' ? null : await this.deps.store.licenses.findWithSeats(key);
     if (!found?.policy || !canAccessLicense(principal, found.license)) throw licenseNotFound();
     return licenseView({ ...found, policy: found.policy, now: this.deps.clock.now() });
@@ -430,6 +434,7 @@ export class LicenseService {
     filter: LicenseFilter,
     max: number,
   ): Promise<{ count: number; isExact: boolean } | null> {
+    assertScope(principal, 'licenses:read');
     if (!seesEveryLicenseOf(principal, filter)) return null;
     const counted = await this.deps.store.licenses.countUpTo(
       { ...filter, email: normalizeEmail(filter.email) ?? undefined },
@@ -445,6 +450,7 @@ export class LicenseService {
     type: string,
     work: (tx: Repositories, license: License, policy: Policy, now: Date) => Promise<Partial<License>>,
   ): Promise<License> {
+    assertScope(actor.principal, 'licenses:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const license = await tx.licenses.lockById(id);
@@ -562,6 +568,7 @@ export class LicenseService {
   }
 
   async delete(actor: Actor, id: number): Promise<void> {
+    assertScope(actor.principal, 'licenses:write');
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       const license = await tx.licenses.lockById(id);

@@ -2,7 +2,7 @@ import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import type { License } from '../model.js';
 import type { Store } from '../ports.js';
-import { canAccessLicense } from '../principal.js';
+import { assertScope, canAccessLicense } from '../principal.js';
 import { newEvent } from '../record-event.js';
 
 /** Tags across licenses: removing one tag from every license that carries it, in one transaction. */
@@ -11,6 +11,7 @@ export class LicenseTagService {
 
   /** Only licenses the caller may reach are changed; returns how many were. */
   async removeEverywhere(actor: Actor, tag: string): Promise<number> {
+    assertScope(actor.principal, 'licenses:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       let changed = 0;

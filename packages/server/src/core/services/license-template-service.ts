@@ -5,7 +5,7 @@ import { resolveFeatures } from '../feature-values.js';
 import { checkAllowedMachines } from '../machine-identity.js';
 import type { License, LicenseTemplate } from '../model.js';
 import type { Store } from '../ports.js';
-import { assertNotLicenseLocked, canAccessProduct, type Principal } from '../principal.js';
+import { assertNotLicenseLocked, assertScope, canAccessProduct, type Principal } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { stripUndefined } from '../strip-undefined.js';
 import type { LicenseService } from './license-service.js';
@@ -51,6 +51,7 @@ export class LicenseTemplateService {
     actor: Actor,
     input: LicenseTemplateInput & { name: string; policyId: number },
   ): Promise<LicenseTemplate> {
+    assertScope(actor.principal, 'policies:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const policy = await tx.policies.findById(input.policyId);
@@ -133,6 +134,7 @@ export class LicenseTemplateService {
   }
 
   async update(actor: Actor, id: number, changes: LicenseTemplateInput): Promise<LicenseTemplate> {
+    assertScope(actor.principal, 'policies:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const current = await tx.licenseTemplates.findById(id);
@@ -172,6 +174,7 @@ export class LicenseTemplateService {
   }
 
   async delete(actor: Actor, id: number): Promise<void> {
+    assertScope(actor.principal, 'policies:write');
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       if (!(await tx.licenseTemplates.delete(id)))
@@ -182,6 +185,7 @@ export class LicenseTemplateService {
 
   /** Mints one license from the template. */
   async createLicense(actor: Actor, templateId: number): Promise<License> {
+    assertScope(actor.principal, 'licenses:write');
     const template = await this.get(templateId);
     const now = this.deps.clock.now();
     return this.deps.licenses.create(actor, template.policyId, {

@@ -13,7 +13,13 @@ import { checkMachineIdentity } from '../machine-identity.js';
 import type { License, Machine, Policy } from '../model.js';
 import { effectiveRules, isFloatingMachine, wasFreedByLapse } from '../model.js';
 import type { Repositories, Store } from '../ports.js';
-import { canAccessLicense, licenseNotFound, type Principal } from '../principal.js';
+import {
+  assertLicenseAccess,
+  assertScope,
+  canAccessLicense,
+  licenseNotFound,
+  type Principal,
+} from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { releaseLapsedLeases } from '../release-lapsed-leases.js';
 
@@ -87,6 +93,8 @@ export class MachineService {
 
   /** Like `activate`, for callers that may ask not to record machines of unlimited licenses. */
   async activateSeat(actor: Actor, licenseId: number, asked: ActivationRequest): Promise<SeatResult> {
+    // Before anything is read or recorded: a refused caller leaves no refused-activation event either.
+    assertScope(actor.principal, 'machines:write');
     // Every surface's activation passes here: what the machine calls itself is checked once, for all.
     const request = checkMachineIdentity(asked);
     const now = this.deps.clock.now();
@@ -169,6 +177,7 @@ export class MachineService {
     machineId: number,
     options: { leaseSeconds?: number } = {},
   ): Promise<Machine> {
+    assertScope(actor.principal, 'machines:write');
     const now = this.deps.clock.now();
     const found = await this.deps.store.machines.findById(machineId);
     if (!found || (found.deactivatedAt && !wasFreedByLapse(found)))
@@ -226,6 +235,7 @@ export class MachineService {
   }
 
   async deactivate(actor: Actor, machineId: number): Promise<void> {
+    assertScope(actor.principal, 'machines:write');
     const now = this.deps.clock.now();
     const found = await this.deps.store.machines.findById(machineId);
     if (!found || found.deactivatedAt)
@@ -252,6 +262,7 @@ export class MachineService {
     fingerprint: string,
     options: { pool: SeatPool; refuseWhenBlocked: boolean; allowMissing: boolean },
   ): Promise<boolean> {
+    assertScope(actor.principal, 'machines:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const license = await tx.licenses.lockById(licenseId);
@@ -311,12 +322,26 @@ export class MachineService {
     return machine;
   }
 
-  list(query: {
-    licenseId: number | null;
-    includeDeactivated: boolean;
-    after: number | null;
-    limit: number;
-  }) {
+  /**
+   * The machines of a license the caller reaches (a license it may not reach is one that does not exist), or
+   * of every license for a credential locked to nothing.
+   */
+  async list(
+    principal: Principal | null,
+    query: { licenseId: number | null; includeDeactivated: boolean; after: number | null; limit: number },
+  ): Promise<Machine[]> {
+    assertScope(principal, 'machines:read');
+    if (query.licenseId !== null) {
+      const license = await this.deps.store.licenses.findById(query.licenseId);
+      if (!license) throw licenseNotFound();
+      assertLicenseAccess(principal, license);
+    } else if (
+      principal.kind === 'license' ||
+      principal.token.licenseId !== null ||
+      principal.token.productIds.length > 0
+    ) {
+      throw new DomainError('INVALID_INPUT', 'this credential must give licenseId', { field: 'licenseId' });
+    }
     return this.deps.store.machines.list(query);
   }
 

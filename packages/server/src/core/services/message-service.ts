@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import type { Message } from '../model.js';
 import type { Store } from '../ports.js';
-import { assertAccountWide } from '../principal.js';
+import { assertAccountWide, assertScope, type Principal } from '../principal.js';
 import { newEvent } from '../record-event.js';
 
 export const MAX_MESSAGE_LENGTH = 10_000;
@@ -20,6 +20,7 @@ export class MessageService {
     actor: Actor,
     input: { channel: string; content: string; createdAt?: Date | undefined },
   ): Promise<Message> {
+    assertScope(actor.principal, 'messages:write');
     assertAccountWide(actor.principal);
     if (input.content.length > MAX_MESSAGE_LENGTH) {
       throw new DomainError('INVALID_INPUT', `a message holds at most ${MAX_MESSAGE_LENGTH} characters`, {
@@ -51,16 +52,21 @@ export class MessageService {
    * Newest first; a null channel reads every channel; only messages created strictly after `after`; `before`
    * (the last message of a previous page) continues a listing.
    */
-  list(query: {
-    channel: string | null;
-    after: Date | null;
-    limit: number;
-    before?: { createdAt: Date; id: number } | null;
-  }): Promise<Message[]> {
+  list(
+    principal: Principal | null,
+    query: {
+      channel: string | null;
+      after: Date | null;
+      limit: number;
+      before?: { createdAt: Date; id: number } | null;
+    },
+  ): Promise<Message[]> {
+    assertScope(principal, 'messages:read');
     return this.deps.store.messages.list(query);
   }
 
   async delete(actor: Actor, id: number): Promise<void> {
+    assertScope(actor.principal, 'messages:write');
     assertAccountWide(actor.principal);
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {

@@ -12,6 +12,7 @@ import {
   signOfflineResponse,
 } from '../offline-exchange.js';
 import type { Store } from '../ports.js';
+import { assertScope } from '../principal.js';
 import type { Signer } from '../signing-keys.js';
 import type { VerifiedTrial } from '../trial-model.js';
 import type { MachineService } from './machine-service.js';
@@ -44,6 +45,7 @@ export class OfflineService {
     license: License,
     request: OfflineActivationRequest,
   ): Promise<{ response: string; machine: Machine }> {
+    assertScope(actor.principal, 'machines:write');
     const result = await this.deps.machines.activate(actor, license.id, {
       fingerprint: request.fingerprint,
       name: request.name ?? null,
@@ -79,6 +81,7 @@ export class OfflineService {
 
   /** The machine must be the request's own: same license, same fingerprint, still active. */
   async deactivate(actor: Actor, license: License, request: OfflineDeactivationRequest): Promise<void> {
+    assertScope(actor.principal, 'machines:write');
     const machine = await this.deps.store.machines.findById(request.machineId);
     if (
       !machine ||
@@ -95,6 +98,7 @@ export class OfflineService {
     actor: Actor,
     request: OfflineTrialRequest,
   ): Promise<{ response: string; trial: VerifiedTrial }> {
+    assertScope(actor.principal, 'machines:write');
     const { trial } = await this.deps.verifiedTrials.start(actor, request.policyId, {
       fingerprint: request.fingerprint,
       platform: request.platform ?? null,

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import type { Policy, Product } from '../model.js';
 import type { Repositories, Store } from '../ports.js';
-import { assertAccountWide } from '../principal.js';
+import { assertAccountWide, assertScope } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { stripUndefined } from '../strip-undefined.js';
 import type { PolicyProfile } from '../trial-model.js';
@@ -23,6 +23,9 @@ export class ProductSetupService {
     actor: Actor,
     input: { name: string; policy: PolicyInput & { name: string }; profile: ProfileInput },
   ): Promise<{ product: Product; policy: Policy; profile: PolicyProfile }> {
+    // A product with its first policy: both kinds of thing are written.
+    assertScope(actor.principal, 'products:write');
+    assertScope(actor.principal, 'policies:write');
     // A new product is outside every lock, so only a credential without product or license locks makes one.
     assertAccountWide(actor.principal);
     const now = this.deps.clock.now();
@@ -49,6 +52,7 @@ export class ProductSetupService {
     policy: PolicyInput & { name: string },
     profile: ProfileInput,
   ): Promise<{ policy: Policy; profile: PolicyProfile }> {
+    assertScope(actor.principal, 'policies:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       if (!(await tx.products.findById(productId))) {
@@ -64,6 +68,7 @@ export class ProductSetupService {
     changes: PolicyInput,
     profileChanges: ProfileInput,
   ): Promise<{ policy: Policy; profile: PolicyProfile }> {
+    assertScope(actor.principal, 'policies:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const current = await tx.policies.findById(id);

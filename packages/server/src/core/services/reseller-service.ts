@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import type { Reseller } from '../model.js';
 import type { Store } from '../ports.js';
-import type { Principal } from '../principal.js';
+import { assertScope, type Principal } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { stripUndefined } from '../strip-undefined.js';
 
@@ -20,6 +20,7 @@ export class ResellerService {
   constructor(private readonly deps: { store: Store; clock: Clock }) {}
 
   async create(actor: Actor, input: ResellerInput & { name: string }): Promise<Reseller> {
+    assertScope(actor.principal, 'customers:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const reseller = await tx.resellers.insert({
@@ -56,6 +57,7 @@ export class ResellerService {
   }
 
   async update(actor: Actor, id: number, changes: ResellerInput): Promise<Reseller> {
+    assertScope(actor.principal, 'customers:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const email = typeof changes.email === 'string' ? changes.email.trim().toLowerCase() : changes.email;
@@ -68,6 +70,7 @@ export class ResellerService {
 
   /** Licenses of a deleted reseller stay; they just lose their reseller. */
   async delete(actor: Actor, id: number): Promise<void> {
+    assertScope(actor.principal, 'customers:write');
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       if (!(await tx.resellers.delete(id)))

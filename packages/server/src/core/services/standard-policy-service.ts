@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { isDomainError } from '../domain-error.js';
 import type { Policy } from '../model.js';
 import type { Store } from '../ports.js';
-import { assertMayIssueLicenses, canAccessProduct, productNotFound } from '../principal.js';
+import { assertMayIssueLicenses, assertScope, canAccessProduct, productNotFound } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { STANDARD_POLICIES, type StandardPolicyKind } from '../standard-policies.js';
 import { type CatalogService, POLICY_DEFAULTS } from './catalog-service.js';
@@ -28,6 +28,7 @@ export class StandardPolicyService {
    * record per product and kind, and a loser undoes its own and takes the winner's.
    */
   async policyFor(actor: Actor, productId: number, kind: StandardPolicyKind): Promise<Policy> {
+    assertScope(actor.principal, 'licenses:write');
     if (!canAccessProduct(actor.principal, productId)) throw productNotFound(productId, 'productId');
     const existing = await this.defaultPolicy(productId, kind);
     if (existing) return existing;

@@ -2,7 +2,7 @@ import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import type { Store } from '../ports.js';
-import { assertUnrestricted, type Principal } from '../principal.js';
+import { assertScope, assertUnrestricted, type Principal } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { stripUndefined } from '../strip-undefined.js';
 import { checkLimitValues, dormantRefusal, type TokenLimitInput } from '../token-limits.js';
@@ -19,6 +19,7 @@ export class TokenLimitService {
   constructor(private readonly deps: { store: Store; clock: Clock }) {}
 
   private async changeable(caller: Principal, id: number, doing: string) {
+    assertScope(caller, 'tokens:write');
     const holder = tokenOf(caller);
     if (holder.isDormant) throw dormantRefusal();
     // Tokens span the account: a locked token manages none, whichever id it names.

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import type { Store } from '../ports.js';
 import type { Principal } from '../principal.js';
-import { assertUnrestricted, canAccessLicense, licenseNotFound } from '../principal.js';
+import { assertScope, assertUnrestricted, canAccessLicense, licenseNotFound } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import { generateTokenSecret, hashToken } from '../secrets.js';
 import { decideTokenGrant, type TokenInput } from '../token-grant.js';
@@ -24,6 +24,7 @@ export class TokenService {
     creator: Principal,
     input: TokenInput,
   ): Promise<{ token: ApiTokenRecord; secret: string }> {
+    assertScope(creator, 'tokens:write');
     if (creator.kind !== 'token') throw new DomainError('FORBIDDEN', 'only API tokens may create tokens');
     const parent = creator.token;
     const now = this.deps.clock.now();
@@ -64,12 +65,16 @@ export class TokenService {
     });
   }
 
-  list(includeRevoked: boolean): Promise<ApiTokenRecord[]> {
+  /** Tokens span the account: only an unlocked credential reads them. */
+  list(principal: Principal | null, includeRevoked: boolean): Promise<ApiTokenRecord[]> {
+    assertScope(principal, 'tokens:read');
+    assertUnrestricted(principal);
     return this.deps.store.tokens.list({ includeRevoked });
   }
 
   /** Revokes a token (and those it issued) that has no more power than the actor's own. */
   async revoke(actor: Actor, id: number): Promise<void> {
+    assertScope(actor.principal, 'tokens:write');
     const now = this.deps.clock.now();
     const holder = tokenOf(actor.principal);
     // Tokens span the account: a locked token manages none, whichever id it names.

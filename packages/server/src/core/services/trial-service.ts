@@ -5,6 +5,7 @@ import { DomainError, isDomainError } from '../domain-error.js';
 import { checkFingerprint, checkMachineName } from '../machine-identity.js';
 import type { License } from '../model.js';
 import type { Store } from '../ports.js';
+import { assertScope } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import type { CatalogService } from './catalog-service.js';
 import type { LicenseService } from './license-service.js';
@@ -29,6 +30,7 @@ export class TrialService {
     actor: Actor,
     input: { productId: number; fingerprint: string; name?: string | null; durationSeconds: number },
   ): Promise<{ license: License; isNew: boolean }> {
+    assertScope(actor.principal, 'licenses:write');
     const { fingerprint } = input;
     if (fingerprint === '' || fingerprint.length > MAX_TRIAL_FINGERPRINT_LENGTH) {
       throw new DomainError(

@@ -6,7 +6,7 @@ import { licenseStatus } from '../license-status.js';
 import type { LicenseView, LicenseWithStatus } from '../license-view.js';
 import type { License, Machine, Policy } from '../model.js';
 import type { Store } from '../ports.js';
-import { canAccessLicense, type Principal } from '../principal.js';
+import { assertScope, canAccessLicense, type Principal } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import type { ValidationOutcome } from '../validation-codes.js';
 
@@ -36,6 +36,8 @@ export class ValidationService {
     key: string,
     scope: ValidationScope,
   ): Promise<Validation> {
+    // Without a credential the key itself is one, whose policy decides below.
+    if (principal !== null) assertScope(principal, 'licenses:validate');
     const found = await this.deps.store.licenses.findWithSeats(key);
     // A key the caller may not see answers exactly as a key that does not exist: a token locked elsewhere,
     // or no credential at all when the license's policy wants a token.
@@ -54,6 +56,7 @@ export class ValidationService {
   }
 
   async validateLicense(actor: Actor, license: License, scope: ValidationScope): Promise<Validation> {
+    assertScope(actor.principal, 'licenses:validate');
     const { store } = this.deps;
     const [policy, machines] = await Promise.all([
       store.policies.findById(license.policyId),
@@ -85,6 +88,7 @@ export class ValidationService {
    * the view's instant, so the verdict and the view the caller shows with it (Cryptolens GetKey) agree.
    */
   validateView(actor: Actor, view: LicenseView, scope: Omit<ValidationScope, 'fingerprint'>): Validation {
+    assertScope(actor.principal, 'licenses:validate');
     const machines = [...view.seatHolders, ...view.lapsedLeases];
     return this.evaluate(actor, view.license, view.policy, machines, scope, null, view.now);
   }

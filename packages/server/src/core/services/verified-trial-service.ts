@@ -8,7 +8,7 @@ import type { Policy } from '../model.js';
 import type { Paged } from '../paged.js';
 import { canReachPolicy } from '../policy-reach.js';
 import type { Repositories, Store } from '../ports.js';
-import type { Principal } from '../principal.js';
+import { assertScope, type Principal } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import type { Signer } from '../signing-keys.js';
 import { stripUndefined } from '../strip-undefined.js';
@@ -82,6 +82,7 @@ export class VerifiedTrialService {
     policyId: number,
     changes: Partial<Omit<PolicyProfile, 'policyId'>>,
   ): Promise<PolicyProfile> {
+    assertScope(actor.principal, 'policies:write');
     const { trialSeconds } = changes;
     if (
       trialSeconds !== undefined &&
@@ -118,6 +119,7 @@ export class VerifiedTrialService {
     policyId: number,
     machine: TrialMachine,
   ): Promise<{ trial: VerifiedTrial; isNew: boolean }> {
+    assertScope(actor.principal, 'machines:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const policy = await this.policy(tx, policyId);
@@ -162,6 +164,7 @@ export class VerifiedTrialService {
   }
 
   async createExtension(actor: Actor, input: ExtensionInput): Promise<TrialExtension> {
+    assertScope(actor.principal, 'policies:write');
     const now = this.deps.clock.now();
     if (
       !(
@@ -253,6 +256,7 @@ export class VerifiedTrialService {
   }
 
   async deleteExtension(actor: Actor, id: number): Promise<void> {
+    assertScope(actor.principal, 'policies:write');
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       const extension = await tx.trialExtensions.findById(id);
@@ -275,6 +279,7 @@ export class VerifiedTrialService {
     actor: Actor,
     input: { policyId: number; fingerprint: string; code: string },
   ): Promise<{ extension: TrialExtension; trial: VerifiedTrial | null }> {
+    assertScope(actor.principal, 'machines:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const extension = await tx.trialExtensions.findByCode(input.code);

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import { checkDestinationUrl, type DestinationRules } from '../network-destinations.js';
 import type { Store } from '../ports.js';
+import { assertScope } from '../principal.js';
 import { newEvent } from '../record-event.js';
 import type { SecretBox } from '../secrets.js';
 import { stripUndefined } from '../strip-undefined.js';
@@ -70,6 +71,7 @@ export class WebhookService {
     actor: Actor,
     input: WebhookEndpointInput,
   ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+    assertScope(actor.principal, 'webhooks:write');
     const url = this.checkUrl(input.url);
     const eventTypes = checkEventTypes(input.eventTypes);
     const productIds = await this.checkProducts(input.productIds ?? []);
@@ -104,6 +106,7 @@ export class WebhookService {
   }
 
   async update(actor: Actor, id: number, changes: Partial<WebhookEndpointInput>): Promise<WebhookEndpoint> {
+    assertScope(actor.principal, 'webhooks:write');
     const checked = stripUndefined({
       url: changes.url === undefined ? undefined : this.checkUrl(changes.url),
       description: changes.description,
@@ -123,6 +126,7 @@ export class WebhookService {
 
   /** A new secret; the old one stops signing at once. */
   async rotateSecret(actor: Actor, id: number): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+    assertScope(actor.principal, 'webhooks:write');
     const secret = generateWebhookSecret();
     const now = this.deps.clock.now();
     const endpoint = await this.deps.store.transaction(async (tx) => {
@@ -139,6 +143,7 @@ export class WebhookService {
 
   /** Deletes the endpoint with its deliveries and their log. */
   async delete(actor: Actor, id: number): Promise<void> {
+    assertScope(actor.principal, 'webhooks:write');
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       if (!(await tx.webhooks.deleteEndpoint(id)))
@@ -152,6 +157,7 @@ export class WebhookService {
    * gets what a real delivery looks like (signature, headers, body) and the attempt is logged like any other.
    */
   async sendTest(actor: Actor, id: number): Promise<WebhookDelivery> {
+    assertScope(actor.principal, 'webhooks:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const endpoint = await tx.webhooks.findEndpoint(id);
@@ -195,6 +201,7 @@ export class WebhookService {
 
   /** Sends a delivery again (a receiver that lost it, or one that failed for a day): due now, a new day of retries. */
   async redeliver(actor: Actor, id: number): Promise<WebhookDelivery> {
+    assertScope(actor.principal, 'webhooks:write');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const delivery = await tx.webhooks.redeliver(id, now);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { operatorPrincipal } from '../../../core/principal.js';
 import type { TokenInput } from '../../../core/token-grant.js';
 import {
   answerOf,
@@ -169,7 +170,7 @@ describe('Cryptolens access tokens: Keyward tokens with method, product, key and
     expect(await as(locked, 'auth/KeyLock')).toEqual(DENIED);
     expect(await as(await cryptolensToken(t), 'auth/KeyLock')).toEqual(DENIED);
     // Revoking the issued token is final: asking again does not revive it.
-    const issued = (await t.keyward.tokens.list(false)).find(
+    const issued = (await t.keyward.tokens.list(operatorPrincipal, false)).find(
       (tk) => tk.licenseId === licenseId && tk.name.includes('issued'),
     );
     await t.keyward.tokens.revoke(testActor, issued?.id as number);
@@ -180,7 +181,9 @@ describe('Cryptolens access tokens: Keyward tokens with method, product, key and
     const parent = await cryptolensToken(t, { scopes: ['licenses:validate'], canIssueLicenseTokens: true });
     const issued = (await as(parent, 'auth/KeyLock')).token as string;
     expect(await as(issued, 'key/GetKey')).toMatchObject({ result: 0 });
-    const parentRecord = (await t.keyward.tokens.list(false)).filter((tk) => tk.canIssueLicenseTokens).at(-1);
+    const parentRecord = (await t.keyward.tokens.list(operatorPrincipal, false))
+      .filter((tk) => tk.canIssueLicenseTokens)
+      .at(-1);
     await t.keyward.tokens.revoke(testActor, parentRecord?.id as number);
     const refused = await callCryptolens(t, 'key/GetKey', { token: issued, ProductId: productId, Key: key });
     expect(refused.statusCode).toBe(401);

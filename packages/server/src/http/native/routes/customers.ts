@@ -39,9 +39,8 @@ export function customerRoutes(app: App, keyward: Keyward): void {
       },
     },
     async (request) => {
-      assertUnrestricted(principalOf(request));
       const limit = request.query.limit ?? 100;
-      const customers = await keyward.customers.list({
+      const customers = await keyward.customers.list(principalOf(request), {
         email: request.query.email ?? null,
         after: parseCursor(request.query.after),
         limit,
@@ -57,8 +56,7 @@ export function customerRoutes(app: App, keyward: Keyward): void {
       schema: { tags, params: IdParams, response: { 200: Customer } },
     },
     async (request) => {
-      assertUnrestricted(principalOf(request));
-      return presentCustomer(await keyward.customers.get(request.params.id));
+      return presentCustomer(await keyward.customers.get(principalOf(request), request.params.id));
     },
   );
 

@@ -4,7 +4,7 @@ import type { Keyward } from '../../../core/keyward.js';
 import type { Message as MessageModel } from '../../../core/model.js';
 import { MAX_CHANNEL_LENGTH, MAX_MESSAGE_LENGTH } from '../../../core/services/message-service.js';
 import type { App } from '../../fastify-context.js';
-import { actorOf } from '../../plugins/authenticate.js';
+import { actorOf, principalOf } from '../../plugins/authenticate.js';
 import { IdParams, listOf, PageQuery, Timestamp } from '../schemas.js';
 
 const tags = ['messages'];
@@ -60,7 +60,7 @@ export function messageRoutes(app: App, keyward: Keyward): void {
     },
     async (request) => {
       const limit = request.query.limit ?? 100;
-      const messages = await keyward.messages.list({
+      const messages = await keyward.messages.list(principalOf(request), {
         channel: request.query.channel ?? null,
         after: request.query.since ? new Date(request.query.since) : null,
         before: parseMessageCursor(request.query.after),

@@ -48,8 +48,8 @@ export function tokenRoutes(app: App, keyward: Keyward): void {
       },
     },
     async (request) => {
-      assertUnrestricted(principalOf(request));
-      return { data: (await keyward.tokens.list(request.query.includeRevoked ?? false)).map(presentToken) };
+      const tokens = await keyward.tokens.list(principalOf(request), request.query.includeRevoked ?? false);
+      return { data: tokens.map(presentToken) };
     },
   );
 

@@ -104,7 +104,7 @@ export const getCustomers: MethodSpec = {
     const matches: Customer[] = [];
     let after: number | null = null;
     while (matches.length < limit) {
-      const page = await ctx.keyward.customers.list({ email: null, after, limit: 500 });
+      const page = await ctx.keyward.customers.list(ctx.principal, { email: null, after, limit: 500 });
       for (const c of page) {
         const text = [c.name, c.email ?? '', c.company ?? ''].join('\n').toLowerCase();
         if (search === '' || text.includes(search)) matches.push(c);
@@ -159,7 +159,7 @@ export const getCustomerLicensesBySecret: MethodSpec = {
     assertAccountWide(ctx);
     let customer: Customer;
     try {
-      customer = await ctx.keyward.customers.getBySecret(ctx.params.string('Secret'));
+      customer = await ctx.keyward.customers.getBySecret(ctx.principal, ctx.params.string('Secret'));
     } catch (error) {
       if (isDomainError(error) && error.code === 'NOT_FOUND') return fail(MESSAGES.customerNotFound);
       throw error;

@@ -11,7 +11,7 @@ export const getMessages: MethodSpec = {
   async run(ctx) {
     const channel = ctx.params.nullableString('Channel');
     const time = ctx.params.int('Time', 0);
-    const messages = await ctx.keyward.messages.list({
+    const messages = await ctx.keyward.messages.list(ctx.principal, {
       channel,
       after: time > 0 ? new Date(time * 1000) : null,
       limit: MAX_MESSAGES,
