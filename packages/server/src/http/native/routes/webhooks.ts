@@ -210,7 +210,7 @@ export function webhookRoutes(app: App, keyward: Keyward): void {
           'Deliveries of the endpoint, newest first, optionally in one state. Needs an unlocked token.',
         params: IdParams,
         querystring: DeliveryListQuery,
-        response: { 200: listOf(DeliverySchema) },
+        response: { 200: listOf(DeliverySchema), ...errorResponses('NOT_FOUND') },
       },
     },
     async (request) => {
