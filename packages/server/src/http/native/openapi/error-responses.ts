@@ -107,9 +107,10 @@ const RATE_LIMIT_HEADERS = {
   'x-ratelimit-reset': Type.Integer({ description: 'Seconds until the minute ends', examples: [17] }),
 };
 
-export type ErrorEnvelope = TUnsafe<{
+interface ErrorBody {
   error: { code: WireErrorCode; message: string; details?: Record<string, unknown>; requestId: string };
-}>;
+}
+export type ErrorEnvelope = TUnsafe<ErrorBody>;
 
 const envelopes = new Map<string, ErrorEnvelope>();
 const codesOfEnvelope = new WeakMap<object, readonly WireErrorCode[]>();
@@ -130,7 +131,7 @@ export function errorEnvelope(codes: readonly WireErrorCode[]): ErrorEnvelope {
   const known = envelopes.get(key);
   if (known) return known;
   const schema = writeAsBuilt(
-    Type.Unsafe(
+    Type.Unsafe<ErrorBody>(
       Type.Object(
         {
           error: Type.Object({
@@ -159,7 +160,7 @@ export function errorEnvelope(codes: readonly WireErrorCode[]): ErrorEnvelope {
         },
       ),
     ),
-  ) as ErrorEnvelope;
+  );
   envelopes.set(key, schema);
   codesOfEnvelope.set(schema, listed);
   return schema;
