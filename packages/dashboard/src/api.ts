@@ -1,173 +1,40 @@
 /** The native API, as the dashboard uses it: same origin, the session cookie, and its CSRF token. */
 
-export type Role = 'admin' | 'support' | 'read-only';
+import type { Page, SessionState } from './generated/api-types';
 
-export interface SessionState {
-  signedIn: boolean;
-  user?: { id: number; email: string; role: Role; lastSignInAt: string | null };
-  scopes?: string[];
-  csrfToken?: string;
-  expiresAt?: string;
-}
-
-export interface Page<T> {
-  data: T[];
-  nextCursor: string | null;
-}
-
-export interface Product {
-  id: number;
-  name: string;
-  code: string | null;
-  createdAt: string;
-}
-
-export type FeatureType = 'string' | 'integer' | 'boolean' | 'date';
-export type FeatureValue = string | number | boolean;
-
-export interface FeatureField {
-  name: string;
-  type: FeatureType;
-  isRequired: boolean;
-  defaultValue: FeatureValue | null;
-}
-
-export interface Policy {
-  id: number;
-  productId: number;
-  name: string;
-  maxMachines: number;
-  maxDeactivations: number;
-  isFloating: boolean;
-  leaseSeconds: number;
-  maxOverdraft: number;
-  allowVm: boolean;
-  durationSeconds: number | null;
-  expirationBasis: string;
-  activationValiditySeconds: number | null;
-  isTrial: boolean;
-  allowLicenseAuth: boolean;
-  keyFormat: string;
-  featureFields: FeatureField[];
-  createdAt: string;
-}
-
-export type LicenseStatus = 'active' | 'suspended' | 'revoked' | 'expired';
-
-export interface License {
-  id: number;
-  key: string;
-  policyId: number;
-  productIds: number[];
-  customerId: number | null;
-  email: string | null;
-  notes: string | null;
-  alias: string | null;
-  status: LicenseStatus;
-  expiresAt: string | null;
-  firstActivatedAt: string | null;
-  isSuspended: boolean;
-  revokedAt: string | null;
-  activationCount: number;
-  deactivationCount: number;
-  resetCount: number;
-  features: Record<string, FeatureValue>;
-  tags: string[];
-  createdAt: string;
-  updatedAt: string;
-  lastValidatedAt: string | null;
-}
-
-/** GET /v1/licenses?withTotal=true: a page, and how many licenses match (counting stops past 10,000). */
-export interface LicenseList extends Page<License> {
-  total?: number;
-  isTotalExact?: boolean;
-}
-
-export interface Machine {
-  id: number;
-  licenseId: number;
-  fingerprint: string;
-  name: string | null;
-  ip: string | null;
-  platform: string | null;
-  isVm: boolean;
-  createdAt: string;
-  lastSeenAt: string;
-  deactivatedAt: string | null;
-}
-
-export interface Customer {
-  id: number;
-  name: string;
-  email: string | null;
-  company: string | null;
-  createdAt: string;
-}
-
-export interface Token {
-  id: number;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  productIds: number[];
-  licenseId: number | null;
-  ipAllowlist: string[];
-  bindToFirstIp: boolean;
-  source: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  createdAt: string;
-}
-
-export interface DomainEvent {
-  id: number;
-  type: string;
-  licenseId: number | null;
-  productId: number | null;
-  machineId: number | null;
-  tokenId: number | null;
-  code: string | null;
-  ip: string | null;
-  data: Record<string, unknown>;
-  createdAt: string;
-}
-
-export interface DataObject {
-  id: number;
-  ownerType: string;
-  ownerId: number;
-  name: string;
-  intValue: number;
-  stringValue: string;
-}
-
-export interface SigningKey {
-  id: number;
-  algorithm: string;
-  publicKeyPem: string;
-  publicKeyXml: string | null;
-  createdAt: string;
-}
-
-export interface Overview {
-  products: number;
-  policies: number;
-  customers: number;
-  licenses: number;
-  activeLicenses: number;
-  suspendedLicenses: number;
-  revokedLicenses: number;
-  expiredLicenses: number;
-  activeMachines: number;
-}
-
-export interface EventSeries {
-  since: string;
-  until: string;
-  bucketSeconds: number;
-  buckets: Array<{ start: string; type: string; count: number }>;
-}
+// The API's answers, generated from the server's OpenAPI document (`npm run generate`).
+export type {
+  AnalyticsEvent,
+  Customer,
+  DashboardUser,
+  DataObject,
+  DomainEvent,
+  EventSeries,
+  FeatureField,
+  FeatureType,
+  FeatureValue,
+  ImportJob,
+  ImportKind,
+  License,
+  LicenseList,
+  LicenseStatus,
+  LicenseTemplate,
+  Machine,
+  Message,
+  OfflineAnswer,
+  Overview,
+  Page,
+  Policy,
+  Product,
+  Reseller,
+  Role,
+  SessionState,
+  SigningKey,
+  Tally,
+  Token,
+  Webhook,
+  WebhookDelivery,
+} from './generated/api-types';
 
 export class ApiError extends Error {
   constructor(

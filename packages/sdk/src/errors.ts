@@ -4,29 +4,10 @@
  * SDK's codes below for what happens on the client side. Invalid licenses are results, not errors.
  */
 
-/** The server's closed catalog of error codes (append only on the server). */
-export const SERVER_ERROR_CODES = [
-  'INVALID_INPUT',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'CONFLICT',
-  'LICENSE_NOT_FOUND',
-  'LICENSE_REVOKED',
-  'LICENSE_SUSPENDED',
-  'LICENSE_EXPIRED',
-  'PRODUCT_MISMATCH',
-  'MACHINE_LIMIT_REACHED',
-  'MACHINE_NOT_FOUND',
-  'DEACTIVATION_LIMIT_REACHED',
-  'VM_NOT_ALLOWED',
-  'USERNAME_NOT_ALLOWED',
-  'FEATURE_INVALID',
-  'IDEMPOTENCY_CONFLICT',
-  'RATE_LIMITED',
-  'UNAVAILABLE',
-] as const;
-export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
+import type { ServerErrorCode } from './generated/server-catalog.js';
+
+/** The server's closed catalog of error codes, generated from the server (`npm run generate`). */
+export { SERVER_ERROR_CODES, type ServerErrorCode } from './generated/server-catalog.js';
 
 export const SDK_ERROR_CODES = [
   /** The server could not be reached (DNS, refused connection, timeout) or kept failing with 5xx. */

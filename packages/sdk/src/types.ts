@@ -3,23 +3,10 @@
  * reference; the end-to-end suite checks the validation codes below against it).
  */
 
-/** Validation outcomes; append only on the server. */
-export const VALIDATION_CODES = [
-  'VALID',
-  'NOT_FOUND',
-  'REVOKED',
-  'SUSPENDED',
-  'PRODUCT_MISMATCH',
-  'NOT_STARTED',
-  'EXPIRED',
-  'FEATURE_MISSING',
-  'NO_MACHINE',
-  'FINGERPRINT_MISMATCH',
-  'ACTIVATION_EXPIRED',
-  'LEASE_EXPIRED',
-  'TOO_MANY_MACHINES',
-] as const;
-export type ValidationCode = (typeof VALIDATION_CODES)[number];
+import type { ValidationCode } from './generated/server-catalog.js';
+
+/** Validation outcomes, generated from the server (`npm run generate`); append only on the server. */
+export { VALIDATION_CODES, type ValidationCode } from './generated/server-catalog.js';
 
 export type FeatureValue = string | number | boolean;
 

@@ -1,24 +1,9 @@
 import { type FormEvent, useEffect, useState } from 'react';
-import { get, getAll, type Page, type Product } from '../api';
+import { type AnalyticsEvent, get, getAll, type Page, type Product } from '../api';
 import { Link, setQuery, useLocation } from '../router';
 import { Empty, ErrorNote, formatDate, formatNumber, Loading, PageHeader, useAsync } from '../ui';
 
 /** An event an app registered (Cryptolens' ai/RegisterEvent), as GET /v1/analytics-events shows it. */
-interface AnalyticsEvent {
-  id: number;
-  productId: number | null;
-  licenseId: number | null;
-  key: string | null;
-  machineCode: string | null;
-  featureName: string | null;
-  eventName: string | null;
-  value: number;
-  currency: string | null;
-  metadata: string | null;
-  ip: string | null;
-  createdAt: string;
-}
-
 /** Feature-usage analytics: read-only, newest first, filtered by product, feature and event. */
 export function AnalyticsPage() {
   const { search } = useLocation();

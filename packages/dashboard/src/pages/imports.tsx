@@ -1,32 +1,8 @@
 import { type ChangeEvent, type FormEvent, useEffect, useRef, useState } from 'react';
-import { get, getAll, type Page, type Product, post } from '../api';
+import { get, getAll, type ImportJob, type ImportKind, type Page, type Product, post } from '../api';
 import { FeedbackNote, useFeedback } from '../feedback';
 import { useCan } from '../session';
 import { Empty, ErrorNote, Field, formatDate, formatNumber, Loading, PageHeader, useAsync } from '../ui';
-
-type ImportKind = 'csv' | 'cryptolens' | 'limelm' | 'authtool';
-
-interface Tally {
-  created: number;
-  updated: number;
-  skipped: number;
-}
-
-interface ImportJob {
-  id: number;
-  kind: ImportKind;
-  source: string;
-  status: 'running' | 'succeeded' | 'failed';
-  options: Record<string, unknown>;
-  counts: Record<string, Tally>;
-  progress: { done: number; total: number | null };
-  error: string | null;
-  replacesJobId?: number | null;
-  replacedByJobId?: number | null;
-  createdAt: string;
-  updatedAt: string;
-  finishedAt: string | null;
-}
 
 const KINDS: Array<{ value: ImportKind; label: string }> = [
   { value: 'csv', label: 'CSV file' },

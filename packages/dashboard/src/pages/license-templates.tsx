@@ -4,6 +4,7 @@ import {
   type FeatureField,
   type FeatureValue,
   getAll,
+  type LicenseTemplate,
   type Policy,
   type Product,
   patch,
@@ -12,19 +13,6 @@ import {
 import { FeedbackNote, useFeedback } from '../feedback';
 import { useCan } from '../session';
 import { Dialog, Empty, ErrorNote, Field, formatDay, Loading, PageHeader, useAsync } from '../ui';
-
-interface LicenseTemplate {
-  id: number;
-  name: string;
-  policyId: number;
-  durationSeconds: number | null;
-  maxMachines: number | null;
-  features: Record<string, FeatureValue>;
-  notes: string | null;
-  allowedMachines: string[];
-  hasTrialActivation: boolean;
-  createdAt: string;
-}
 
 /** The form's text, turned into the API's values on submit; empty means "as the policy says". */
 interface Draft {

@@ -1,15 +1,8 @@
 import { type FormEvent, useState } from 'react';
-import { del, get, type Page, post } from '../api';
+import { del, get, type Message, type Page, post } from '../api';
 import { FeedbackNote, useFeedback } from '../feedback';
 import { useCan } from '../session';
 import { Empty, ErrorNote, Field, formatDate, Loading, PageHeader, useAsync } from '../ui';
-
-interface Message {
-  id: number;
-  channel: string;
-  content: string;
-  createdAt: string;
-}
 
 const PAGE_SIZE = 50;
 

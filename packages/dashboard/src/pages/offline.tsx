@@ -1,18 +1,10 @@
 import { type ChangeEvent, type FormEvent, useRef, useState } from 'react';
-import { post } from '../api';
+import { type OfflineAnswer, post } from '../api';
 import { download } from '../csv';
 import { FeedbackNote, useFeedback } from '../feedback';
 import { Link } from '../router';
 import { useCan } from '../session';
 import { CopyButton, Field, PageHeader } from '../ui';
-
-interface OfflineAnswer {
-  type: 'activation' | 'deactivation' | 'verified-trial';
-  nonce: string;
-  response: string | null;
-  machineId: number | null;
-  trialId: number | null;
-}
 
 /** A request file is at most 16 KiB of text; anything much larger is not one. */
 const MAX_FILE_BYTES = 64 * 1024;

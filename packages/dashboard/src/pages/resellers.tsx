@@ -1,18 +1,8 @@
 import { type FormEvent, useState } from 'react';
-import { del, getAll, patch, post } from '../api';
+import { del, getAll, patch, post, type Reseller } from '../api';
 import { FeedbackNote, useFeedback } from '../feedback';
 import { useCan } from '../session';
 import { Dialog, Empty, ErrorNote, Field, formatDay, Loading, PageHeader, useAsync } from '../ui';
-
-interface Reseller {
-  id: number;
-  name: string;
-  url: string | null;
-  email: string | null;
-  phone: string | null;
-  description: string | null;
-  createdAt: string;
-}
 
 type Draft = { name: string; url: string; email: string; phone: string; description: string };
 const EMPTY: Draft = { name: '', url: '', email: '', phone: '', description: '' };

@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { del, get, getAll, type Product, post, type Token } from '../api';
+import { SCOPES } from '../generated/server-catalog';
 import { useCan } from '../session';
 import {
   CopyButton,
@@ -13,30 +14,8 @@ import {
   useAsync,
 } from '../ui';
 
-const SCOPES = [
-  'products:read',
-  'products:write',
-  'policies:read',
-  'policies:write',
-  'licenses:read',
-  'licenses:write',
-  'licenses:validate',
-  'machines:read',
-  'machines:write',
-  'customers:read',
-  'customers:write',
-  'data-objects:read',
-  'data-objects:write',
-  'events:read',
-  'tokens:read',
-  'tokens:write',
-  'messages:read',
-  'messages:write',
-  'webhooks:read',
-  'webhooks:write',
-  'imports:read',
-  'imports:write',
-];
+// `*` (every scope) is not offered: a token gets the scopes it needs, one by one.
+const GRANTABLE_SCOPES = SCOPES.filter((scope) => scope !== '*');
 
 function CreateToken({ products, onCreated }: { products: Product[]; onCreated: () => void }) {
   const [name, setName] = useState('');
@@ -97,7 +76,7 @@ function CreateToken({ products, onCreated }: { products: Product[]; onCreated: 
       </Field>
       <fieldset className="checks scopes">
         <legend>Scopes</legend>
-        {SCOPES.map((scope) => (
+        {GRANTABLE_SCOPES.map((scope) => (
           <label key={scope}>
             <input type="checkbox" checked={scopes.includes(scope)} onChange={() => toggle(scope)} /> {scope}
           </label>

@@ -1,16 +1,8 @@
 import { type FormEvent, useState } from 'react';
-import { del, get, patch, post, type Role } from '../api';
+import { type DashboardUser, del, get, patch, post, type Role } from '../api';
 import { FeedbackNote, useFeedback } from '../feedback';
 import { useCan, useSession } from '../session';
 import { Dialog, Empty, ErrorNote, Field, formatDate, Loading, PageHeader, useAsync } from '../ui';
-
-interface DashboardUser {
-  id: number;
-  email: string;
-  role: Role;
-  createdAt: string;
-  lastSignInAt: string | null;
-}
 
 const ROLES: Array<{ value: Role; label: string }> = [
   { value: 'admin', label: 'admin — everything, users included' },

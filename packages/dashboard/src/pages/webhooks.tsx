@@ -1,5 +1,15 @@
 import { type FormEvent, useState } from 'react';
-import { del, get, getAll, type Page, type Product, patch, post } from '../api';
+import {
+  del,
+  get,
+  getAll,
+  type Page,
+  type Product,
+  patch,
+  post,
+  type Webhook,
+  type WebhookDelivery,
+} from '../api';
 import { useCan } from '../session';
 import {
   CopyButton,
@@ -15,18 +25,6 @@ import {
 } from '../ui';
 
 /** GET /v1/webhooks (the server's OpenAPI document: Webhook). */
-interface Webhook {
-  id: number;
-  url: string;
-  description: string | null;
-  eventTypes: string[];
-  productIds: number[];
-  isEnabled: boolean;
-  includeImportRecords: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
-
 type Notice = { text: string; error?: boolean };
 
 const eventTypesOf = (text: string) => text.split(/[\s,]+/).filter(Boolean);
@@ -129,24 +127,14 @@ function EditWebhook({ webhook, onSaved }: { webhook: Webhook; onSaved: (saved: 
   );
 }
 
-interface Delivery {
-  id: number;
-  eventType: string;
-  status: string;
-  attemptCount: number;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  createdAt: string;
-}
-
 function Deliveries({ webhook }: { webhook: Webhook }) {
   const canWrite = useCan('webhooks:write');
   const list = useAsync(
-    () => get<Page<Delivery>>(`/webhooks/${webhook.id}/deliveries`, { limit: 20 }),
+    () => get<Page<WebhookDelivery>>(`/webhooks/${webhook.id}/deliveries`, { limit: 20 }),
     [webhook.id],
   );
   const [notice, setNotice] = useState<Notice | null>(null);
-  const redeliver = async (delivery: Delivery) => {
+  const redeliver = async (delivery: WebhookDelivery) => {
     setNotice(null);
     try {
       await post(`/webhook-deliveries/${delivery.id}/actions/redeliver`);
@@ -259,7 +247,7 @@ export function WebhooksPage() {
   const test = async (hook: Webhook) => {
     setNotice(null);
     try {
-      const delivery = await post<Delivery>(`/webhooks/${hook.id}/actions/test`);
+      const delivery = await post<WebhookDelivery>(`/webhooks/${hook.id}/actions/test`);
       setNotice({
         text: `Test event sent to ${hook.url}: delivery #${delivery.id} is queued; its answer shows under its deliveries.`,
       });

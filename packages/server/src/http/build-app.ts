@@ -13,6 +13,7 @@ import { CRYPTOLENS_PREFIX, cryptolensDialect } from './dialects/cryptolens/plug
 import { type LimelmOptions, limelmDialect } from './dialects/limelm/limelm-api.js';
 import type { App } from './fastify-context.js';
 import { nativeApi } from './native/native-api.js';
+import { NATIVE_TAGS } from './native/openapi/tags.js';
 import { opsRoutes } from './ops-routes.js';
 import { registerAuthentication } from './plugins/authenticate.js';
 import { frameworkErrors, registerErrorHandler } from './plugins/error-handler.js';
@@ -118,8 +119,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
         description:
           'Native API of the Keyward licensing server. Authenticate with `Authorization: Bearer <token>`; ' +
           'apps may use `Authorization: License <key>` on validate, activate, heartbeat and deactivate when ' +
-          'the policy allows it.',
+          'the policy allows it. Every refusal has the same shape, ' +
+          '`{"error":{"code":"…","message":"…","details":{…},"requestId":"…"}}`; each operation lists the ' +
+          'statuses and codes it may answer, and an unexpected failure answers 500 `INTERNAL`.',
       },
+      tags: [...NATIVE_TAGS, { name: 'operations', description: 'Liveness and readiness checks.' }],
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer' },

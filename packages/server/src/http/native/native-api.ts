@@ -1,5 +1,6 @@
 import type { Keyward } from '../../core/keyward.js';
 import type { App } from '../fastify-context.js';
+import { registerOperationDocs } from './openapi/document-operations.js';
 import { analyticsEventRoutes } from './routes/analytics-events.js';
 import { customerRoutes } from './routes/customers.js';
 import { dashboardUserRoutes } from './routes/dashboard-users.js';
@@ -24,6 +25,7 @@ import { webhookRoutes } from './routes/webhooks.js';
 
 /** The native API v1, mounted under /v1. */
 export async function nativeApi(app: App, keyward: Keyward): Promise<void> {
+  registerOperationDocs(app);
   for (const routes of [
     productRoutes,
     policyRoutes,

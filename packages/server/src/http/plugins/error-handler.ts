@@ -3,7 +3,7 @@ import { type ErrorCode, isDomainError } from '../../core/domain-error.js';
 import { isStoreUnavailable } from '../../core/store-unavailable.js';
 
 /** Every domain failure has exactly one HTTP status; the compiler checks the table is complete. */
-export const HTTP_STATUS: Record<ErrorCode, number> = {
+export const HTTP_STATUS = {
   INVALID_INPUT: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
@@ -23,7 +23,18 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   IDEMPOTENCY_CONFLICT: 409,
   RATE_LIMITED: 429,
   UNAVAILABLE: 503,
-};
+} as const satisfies Record<ErrorCode, number>;
+
+/**
+ * Codes of Fastify's own refusals of a request's transport that are no domain failure, each with its one
+ * status; every other refusal of Fastify's is INVALID_INPUT (400) or RATE_LIMITED (429).
+ */
+export const TRANSPORT_ERROR_STATUS = { PAYLOAD_TOO_LARGE: 413, UNSUPPORTED_MEDIA_TYPE: 415 } as const;
+export type TransportErrorCode = keyof typeof TRANSPORT_ERROR_STATUS;
+
+const TRANSPORT_CODE_OF_STATUS = new Map<number, TransportErrorCode>(
+  Object.entries(TRANSPORT_ERROR_STATUS).map(([code, status]) => [status, code as TransportErrorCode]),
+);
 
 interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown>; requestId: string };
@@ -54,14 +65,7 @@ function frameworkError(error: FastifyError): { status: number; code: string; me
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
-    const code =
-      status === 413
-        ? 'PAYLOAD_TOO_LARGE'
-        : status === 415
-          ? 'UNSUPPORTED_MEDIA_TYPE'
-          : status === 429
-            ? 'RATE_LIMITED'
-            : 'INVALID_INPUT';
+    const code = TRANSPORT_CODE_OF_STATUS.get(status) ?? (status === 429 ? 'RATE_LIMITED' : 'INVALID_INPUT');
     return { status, code, message: error.message };
   }
   return null;

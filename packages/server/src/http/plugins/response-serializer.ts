@@ -4,8 +4,19 @@ import type { FastifyInstance } from 'fastify';
 type Schema = Record<string, unknown>;
 
 const PRIMITIVES = new Set(['string', 'number', 'integer', 'boolean', 'null']);
+/** Keywords that only document a value (for the OpenAPI document); the serializer ignores them. */
+const ANNOTATIONS = new Set(['title', 'description', 'examples']);
 /** Keywords that constrain a value but do not change how it is written out. */
-const WRITE_NEUTRAL = new Set(['type', 'format', 'minLength', 'maxLength', 'pattern', 'minimum', 'maximum']);
+const WRITE_NEUTRAL = new Set([
+  'type',
+  'format',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minimum',
+  'maximum',
+  ...ANNOTATIONS,
+]);
 
 const isSchema = (value: unknown): value is Schema =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -37,7 +48,7 @@ export function withCheapUnions(schema: unknown): unknown {
   for (const [keyword, value] of Object.entries(schema)) copy[keyword] = withCheapUnions(value);
   if (!Array.isArray(copy.anyOf)) return copy;
   const { anyOf, ...siblings } = copy;
-  if (Object.keys(siblings).length > 0) return copy;
+  if (Object.keys(siblings).some((keyword) => !ANNOTATIONS.has(keyword))) return copy;
   const options = members(anyOf);
   if (options.every(isPlainPrimitive)) return { type: [...new Set(options.map((o) => o.type as string))] };
   const nonNull = options.filter((o) => o.type !== 'null');
@@ -54,6 +65,37 @@ export function withCheapUnions(schema: unknown): unknown {
   return copy;
 }
 
+/**
+ * Answers whose schemas only document them: their writer builds them whole (the error envelope of
+ * plugins/error-handler.ts, with free-form `details`), and they are written exactly as built, as they were
+ * before they were documented. A schema-driven writer would reorder their keys and gain nothing.
+ */
+const writtenAsBuilt = new WeakSet<object>();
+
+export function writeAsBuilt<T extends object>(schema: T): T {
+  writtenAsBuilt.add(schema);
+  return schema;
+}
+
+/**
+ * One serializer per schema object, shared by every route and app answering with it (License, …): compiling
+ * costs far more than serializing, and a process (a test run above all) builds apps many times. Schemas are
+ * never changed once routes are registered.
+ */
+const compiled = new WeakMap<object, (value: unknown) => string>();
+
+export function serializerFor(schema: unknown): (value: unknown) => string {
+  const key = schema as object;
+  let serialize = compiled.get(key);
+  if (!serialize) {
+    serialize = writtenAsBuilt.has(key)
+      ? (value) => JSON.stringify(value)
+      : fastJson(withCheapUnions(schema) as Schema);
+    compiled.set(key, serialize);
+  }
+  return serialize;
+}
+
 export function registerResponseSerializer(app: FastifyInstance): void {
-  app.setSerializerCompiler(({ schema }) => fastJson(withCheapUnions(schema) as Schema));
+  app.setSerializerCompiler(({ schema }) => serializerFor(schema));
 }

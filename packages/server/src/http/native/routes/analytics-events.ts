@@ -4,26 +4,30 @@ import type { Keyward } from '../../../core/keyward.js';
 import { ANALYTICS_LIMITS } from '../../../core/services/analytics-service.js';
 import type { App } from '../../fastify-context.js';
 import { principalOf } from '../../plugins/authenticate.js';
+import { errorResponses } from '../openapi/error-responses.js';
 import { page } from '../present.js';
 import { parseCursor } from '../request-values.js';
 import { Id, listOf, PageQuery, Timestamp } from '../schemas.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
-export const AnalyticsEventSchema = Type.Object({
-  id: Type.Integer(),
-  productId: Nullable(Type.Integer()),
-  licenseId: Nullable(Type.Integer()),
-  key: Nullable(Type.String()),
-  machineCode: Nullable(Type.String()),
-  featureName: Nullable(Type.String()),
-  eventName: Nullable(Type.String()),
-  value: Type.Integer(),
-  currency: Nullable(Type.String()),
-  metadata: Nullable(Type.String()),
-  ip: Nullable(Type.String()),
-  createdAt: Timestamp,
-});
+export const AnalyticsEventSchema = Type.Object(
+  {
+    id: Type.Integer({ examples: [77] }),
+    productId: Nullable(Type.Integer()),
+    licenseId: Nullable(Type.Integer()),
+    key: Nullable(Type.String()),
+    machineCode: Nullable(Type.String()),
+    featureName: Nullable(Type.String()),
+    eventName: Nullable(Type.String()),
+    value: Type.Integer(),
+    currency: Nullable(Type.String()),
+    metadata: Nullable(Type.String()),
+    ip: Nullable(Type.String()),
+    createdAt: Timestamp,
+  },
+  { title: 'AnalyticsEvent', description: 'A feature-usage event an app registered.' },
+);
 
 const AnalyticsEventListQuery = Type.Object(
   {
@@ -65,12 +69,13 @@ export function analyticsEventRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'analytics:read', method: 'ai/getevents' } },
       schema: {
         tags: ['analytics'],
+        summary: 'List analytics events',
         description:
           'Feature-usage events apps registered, newest first. A token sees only what its locks reach: a ' +
           "license-locked one its license's events, a product-locked one its products'; events of no product " +
           'only unlocked tokens. A product or license the caller may not reach answers 404 as a missing one.',
         querystring: AnalyticsEventListQuery,
-        response: { 200: listOf(AnalyticsEventSchema) },
+        response: { 200: listOf(AnalyticsEventSchema), ...errorResponses('NOT_FOUND', 'LICENSE_NOT_FOUND') },
       },
     },
     async (request) => {

@@ -3,6 +3,7 @@ import type { Keyward } from '../../../core/keyward.js';
 import { assertUnrestricted } from '../../../core/principal.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
+import { errorResponses, NoContent } from '../openapi/error-responses.js';
 import { page, presentCustomer } from '../present.js';
 import { parseCursor } from '../request-values.js';
 import { Customer, CustomerCreate, CustomerUpdate, IdParams, listOf, PageQuery } from '../schemas.js';
@@ -16,7 +17,15 @@ export function customerRoutes(app: App, keyward: Keyward): void {
     '/customers',
     {
       config: { auth: { scope: 'customers:write' }, idempotent: true },
-      schema: { tags, body: CustomerCreate, response: { 201: Customer } },
+      schema: {
+        tags,
+        summary: 'Create a customer',
+        description:
+          'Creates a customer, whom licenses can be sold to (`customerId`). Customers span products: only a ' +
+          'token without product or license lock reaches them.',
+        body: CustomerCreate,
+        response: { 201: Customer },
+      },
     },
     async (request, reply) => {
       assertUnrestricted(principalOf(request));
@@ -31,8 +40,16 @@ export function customerRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'customers:read' } },
       schema: {
         tags,
+        summary: 'List customers',
+        description:
+          'Customers, oldest first, optionally those with one email address. Needs an unlocked token.',
         querystring: Type.Object(
-          { ...PageQuery, email: Type.Optional(Type.String({ maxLength: 320 })) },
+          {
+            ...PageQuery,
+            email: Type.Optional(
+              Type.String({ maxLength: 320, description: 'Customers with exactly this email' }),
+            ),
+          },
           { additionalProperties: false },
         ),
         response: { 200: listOf(Customer) },
@@ -53,7 +70,13 @@ export function customerRoutes(app: App, keyward: Keyward): void {
     '/customers/:id',
     {
       config: { auth: { scope: 'customers:read' } },
-      schema: { tags, params: IdParams, response: { 200: Customer } },
+      schema: {
+        tags,
+        summary: 'Get a customer',
+        description: 'One customer. Needs an unlocked token.',
+        params: IdParams,
+        response: { 200: Customer, ...errorResponses('NOT_FOUND') },
+      },
     },
     async (request) => {
       return presentCustomer(await keyward.customers.get(principalOf(request), request.params.id));
@@ -64,7 +87,14 @@ export function customerRoutes(app: App, keyward: Keyward): void {
     '/customers/:id',
     {
       config: { auth: { scope: 'customers:write' } },
-      schema: { tags, params: IdParams, body: CustomerUpdate, response: { 200: Customer } },
+      schema: {
+        tags,
+        summary: 'Update a customer',
+        description: 'Changes the fields given. Needs an unlocked token.',
+        params: IdParams,
+        body: CustomerUpdate,
+        response: { 200: Customer, ...errorResponses('NOT_FOUND') },
+      },
     },
     async (request) => {
       assertUnrestricted(principalOf(request));
@@ -76,7 +106,16 @@ export function customerRoutes(app: App, keyward: Keyward): void {
 
   app.delete(
     '/customers/:id',
-    { config: { auth: { scope: 'customers:write' } }, schema: { tags, params: IdParams } },
+    {
+      config: { auth: { scope: 'customers:write' } },
+      schema: {
+        tags,
+        summary: 'Delete a customer',
+        description: 'Deletes a customer; its licenses stay, without a customer. Needs an unlocked token.',
+        params: IdParams,
+        response: { 204: NoContent, ...errorResponses('NOT_FOUND') },
+      },
+    },
     async (request, reply) => {
       assertUnrestricted(principalOf(request));
       await keyward.customers.delete(actorOf(request, 'native'), request.params.id);

@@ -5,6 +5,8 @@ import type { Keyward } from '../../../core/keyward.js';
 import { MIN_PASSWORD_LENGTH } from '../../../core/services/dashboard-auth-service.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf } from '../../plugins/authenticate.js';
+import { errorResponses, NoContent } from '../openapi/error-responses.js';
+import { EXAMPLE } from '../openapi/examples.js';
 import { IdParams, listOf, Timestamp } from '../schemas.js';
 
 const tags = ['dashboard users'];
@@ -18,13 +20,16 @@ const Password = Type.String({
   description: 'Set by the admin and passed on to the user; stored hashed, never answered or logged.',
 });
 
-export const DashboardUser = Type.Object({
-  id: Type.Integer(),
-  email: Type.String(),
-  role: Role,
-  createdAt: Timestamp,
-  lastSignInAt: Type.Union([Timestamp, Type.Null()]),
-});
+export const DashboardUser = Type.Object(
+  {
+    id: Type.Integer({ examples: [2] }),
+    email: Type.String({ examples: [EXAMPLE.email] }),
+    role: Role,
+    createdAt: Timestamp,
+    lastSignInAt: Type.Union([Timestamp, Type.Null()], { description: 'null: never signed in' }),
+  },
+  { title: 'DashboardUser', description: 'A user of the web dashboard (never their password).' },
+);
 const UserCreate = Type.Object(
   { email: Type.String({ minLength: 3, maxLength: 320 }), role: Role, password: Password },
   { additionalProperties: false },
@@ -54,7 +59,8 @@ export function dashboardUserRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: '*' } },
       schema: {
         tags,
-        description: 'Every dashboard user, oldest first (never their passwords).',
+        summary: 'List dashboard users',
+        description: 'Every dashboard user, oldest first (never their passwords), in one page.',
         response: { 200: listOf(DashboardUser) },
       },
     },
@@ -70,9 +76,10 @@ export function dashboardUserRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: '*' } },
       schema: {
         tags,
+        summary: 'Create a dashboard user',
         description: 'Creates a dashboard user with the password the admin chose; 409 if the email is taken.',
         body: UserCreate,
-        response: { 201: DashboardUser },
+        response: { 201: DashboardUser, ...errorResponses('CONFLICT') },
       },
     },
     async (request, reply) => {
@@ -87,12 +94,13 @@ export function dashboardUserRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: '*' } },
       schema: {
         tags,
+        summary: 'Update a dashboard user',
         description:
           "Changes a user's role and/or sets a new password, which ends the user's sessions. The last admin " +
           'cannot be given another role (409).',
         params: IdParams,
         body: UserUpdate,
-        response: { 200: DashboardUser },
+        response: { 200: DashboardUser, ...errorResponses('NOT_FOUND', 'CONFLICT') },
       },
     },
     async (request) =>
@@ -111,8 +119,10 @@ export function dashboardUserRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: '*' } },
       schema: {
         tags,
+        summary: 'Delete a dashboard user',
         description: 'Deletes a user and ends their sessions. The last admin cannot be deleted (409).',
         params: IdParams,
+        response: { 204: NoContent, ...errorResponses('NOT_FOUND', 'CONFLICT') },
       },
     },
     async (request, reply) => {

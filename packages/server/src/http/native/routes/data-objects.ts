@@ -4,6 +4,7 @@ import { assertReach, hideRefusal, type Principal } from '../../../core/principa
 import { dataObjectNotFound } from '../../../core/services/data-object-service.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
+import { errorResponses, NoContent } from '../openapi/error-responses.js';
 import { presentDataObject } from '../present.js';
 import {
   DataObject,
@@ -30,7 +31,15 @@ export function dataObjectRoutes(app: App, keyward: Keyward): void {
     '/data-objects',
     {
       config: { auth: { scope: 'data-objects:write' }, idempotent: true },
-      schema: { tags, body: DataObjectCreate, response: { 201: DataObject } },
+      schema: {
+        tags,
+        summary: 'Create a data object',
+        description:
+          'Creates a named integer and text value on a license, machine or product the credential reaches; ' +
+          'names are unique per owner (409), and an owner holds a bounded number of them.',
+        body: DataObjectCreate,
+        response: { 201: DataObject, ...errorResponses('NOT_FOUND', 'LICENSE_NOT_FOUND', 'CONFLICT') },
+      },
     },
     async (request, reply) => {
       const { ownerType, ownerId, name, intValue = 0, stringValue = '' } = request.body;
@@ -52,8 +61,13 @@ export function dataObjectRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'data-objects:read' } },
       schema: {
         tags,
+        summary: 'List data objects',
+        description: 'Every data object of one license, machine or product the credential reaches.',
         querystring: DataObjectListQuery,
-        response: { 200: Type.Object({ data: Type.Array(DataObject) }) },
+        response: {
+          200: Type.Object({ data: Type.Array(DataObject) }, { description: 'The owner’s data objects.' }),
+          ...errorResponses('NOT_FOUND', 'LICENSE_NOT_FOUND'),
+        },
       },
     },
     async (request) => {
@@ -67,7 +81,14 @@ export function dataObjectRoutes(app: App, keyward: Keyward): void {
     '/data-objects/:id',
     {
       config: { auth: { scope: 'data-objects:read' } },
-      schema: { tags, params: IdParams, response: { 200: DataObject } },
+      schema: {
+        tags,
+        summary: 'Get a data object',
+        description:
+          'One data object. One whose owner the credential does not reach answers as a missing one.',
+        params: IdParams,
+        response: { 200: DataObject, ...errorResponses('NOT_FOUND') },
+      },
     },
     async (request) => presentDataObject(await reachable(principalOf(request), request.params.id)),
   );
@@ -76,7 +97,14 @@ export function dataObjectRoutes(app: App, keyward: Keyward): void {
     '/data-objects/:id',
     {
       config: { auth: { scope: 'data-objects:write' } },
-      schema: { tags, params: IdParams, body: DataObjectUpdate, response: { 200: DataObject } },
+      schema: {
+        tags,
+        summary: 'Update a data object',
+        description: 'Sets the name or values given; a new name must be unique among its owner’s (409).',
+        params: IdParams,
+        body: DataObjectUpdate,
+        response: { 200: DataObject, ...errorResponses('NOT_FOUND', 'CONFLICT') },
+      },
     },
     async (request) => {
       await reachable(principalOf(request), request.params.id);
@@ -93,13 +121,14 @@ export function dataObjectRoutes(app: App, keyward: Keyward): void {
         config: { auth: { scope: 'data-objects:write' } },
         schema: {
           tags,
+          summary: direction === 'increment' ? 'Increment a data object' : 'Decrement a data object',
           description:
             direction === 'increment'
               ? 'Adds `by` (default 1) atomically; refused with 409 when the result would pass `bound`.'
               : 'Subtracts `by` (default 1) atomically; refused with 409 when the result would fall below `bound`.',
           params: IdParams,
           body: DataObjectAdd,
-          response: { 200: DataObject },
+          response: { 200: DataObject, ...errorResponses('NOT_FOUND', 'CONFLICT') },
         },
       },
       async (request) => {
@@ -118,7 +147,16 @@ export function dataObjectRoutes(app: App, keyward: Keyward): void {
 
   app.delete(
     '/data-objects/:id',
-    { config: { auth: { scope: 'data-objects:write' } }, schema: { tags, params: IdParams } },
+    {
+      config: { auth: { scope: 'data-objects:write' } },
+      schema: {
+        tags,
+        summary: 'Delete a data object',
+        description: 'Deletes a data object.',
+        params: IdParams,
+        response: { 204: NoContent, ...errorResponses('NOT_FOUND') },
+      },
+    },
     async (request, reply) => {
       await reachable(principalOf(request), request.params.id);
       await keyward.dataObjects.delete(actorOf(request, 'native'), request.params.id);

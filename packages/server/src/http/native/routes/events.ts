@@ -2,6 +2,7 @@ import { DomainError } from '../../../core/domain-error.js';
 import type { Keyward } from '../../../core/keyward.js';
 import type { App } from '../../fastify-context.js';
 import { principalOf } from '../../plugins/authenticate.js';
+import { errorResponses } from '../openapi/error-responses.js';
 import { page, presentEvent } from '../present.js';
 import { parseCursor } from '../request-values.js';
 import { Event, EventListQuery, listOf } from '../schemas.js';
@@ -13,10 +14,14 @@ export function eventRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'events:read' } },
       schema: {
         tags: ['events'],
+        summary: 'List events (the audit log)',
         description:
-          'The audit log, newest first. Locked tokens must filter by a license or product they reach.',
+          'The audit log, newest first: every change, every validation of an existing license and every ' +
+          'refused activation, filtered by type, license (`licenseId` or `key`, not both), product, machine ' +
+          'and time. Validation and activation outcomes reach it up to a quarter of a second after their ' +
+          'answer. Locked tokens must filter by a license or product they reach.',
         querystring: EventListQuery,
-        response: { 200: listOf(Event) },
+        response: { 200: listOf(Event), ...errorResponses('NOT_FOUND', 'LICENSE_NOT_FOUND') },
       },
     },
     async (request) => {

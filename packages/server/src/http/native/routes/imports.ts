@@ -6,41 +6,63 @@ import { presentImportJob } from '../../../import/present-import-job.js';
 import { startImport } from '../../../import/run-import.js';
 import type { App } from '../../fastify-context.js';
 import { principalOf } from '../../plugins/authenticate.js';
+import { errorResponses } from '../openapi/error-responses.js';
 import { page } from '../present.js';
 import { parseCursor } from '../request-values.js';
-import { Id, IdParams, listOf, PageQuery, Timestamp } from '../schemas.js';
+import { Id, IdParams, listOf, Nullable, PageQuery, Timestamp } from '../schemas.js';
 
 const tags = ['imports'];
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
 
-const Tally = Type.Object({ created: Type.Integer(), updated: Type.Integer(), skipped: Type.Integer() });
-
-export const ImportJobSchema = Type.Object({
-  id: Type.Integer(),
-  kind: Type.Enum([...IMPORT_KINDS]),
-  source: Type.String(),
-  status: Type.Enum(['running', 'succeeded', 'failed']),
-  options: Type.Record(Type.String(), Type.Unknown()),
-  counts: Type.Record(Type.String(), Tally),
-  progress: Type.Object({ done: Type.Integer(), total: Nullable(Type.Integer()) }),
-  error: Nullable(Type.String()),
-  replacesJobId: Nullable(
-    Type.Integer({
-      description: 'The failed or interrupted job of other input this one was started in place of.',
-    }),
-  ),
-  replacedByJobId: Nullable(
-    Type.Integer({ description: 'The job started in place of this one; a replaced job is never continued.' }),
-  ),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-  finishedAt: Nullable(Timestamp),
+const Tally = Type.Object(
+  { created: Type.Integer(), updated: Type.Integer(), skipped: Type.Integer() },
+  { title: 'Tally', description: 'What an import did with one kind of record' },
+);
+const ImportKind = Type.Enum([...IMPORT_KINDS], {
+  title: 'ImportKind',
+  description: 'Where the records come from',
 });
+
+export const ImportJobSchema = Type.Object(
+  {
+    id: Type.Integer({ examples: [6] }),
+    kind: ImportKind,
+    source: Type.String({
+      description: 'The source account or file, as the job names it',
+      examples: ['cryptolens'],
+    }),
+    status: Type.Enum(['running', 'succeeded', 'failed']),
+    options: Type.Record(Type.String(), Type.Unknown(), {
+      description: 'The options it was started with; bulky inputs only by size (csvBytes, keyCount)',
+    }),
+    counts: Type.Record(Type.String(), Tally, {
+      description: 'By kind of record (licenses, customers…)',
+      examples: [{ licenses: { created: 1200, updated: 3, skipped: 1 } }],
+    }),
+    progress: Type.Object(
+      { done: Type.Integer(), total: Nullable(Type.Integer()) },
+      { description: 'Records read so far, of how many (null: not known)' },
+    ),
+    error: Nullable(Type.String(), { description: 'Why it failed' }),
+    replacesJobId: Nullable(
+      Type.Integer({
+        description: 'The failed or interrupted job of other input this one was started in place of.',
+      }),
+    ),
+    replacedByJobId: Nullable(
+      Type.Integer({
+        description: 'The job started in place of this one; a replaced job is never continued.',
+      }),
+    ),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    finishedAt: Nullable(Timestamp),
+  },
+  { title: 'ImportJob', description: 'An import, running or finished.' },
+);
 
 const ImportCreate = Type.Object(
   {
-    kind: Type.Enum([...IMPORT_KINDS]),
+    kind: Type.Enum([...IMPORT_KINDS], { description: 'Where the records come from' }),
     source: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     credential: Type.Optional(
       Type.String({ minLength: 1, maxLength: 2000, description: "The vendor's access token or API key." }),
@@ -81,13 +103,14 @@ export function importRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'imports:write' } },
       schema: {
         tags,
+        summary: 'Start an import',
         description:
           'Starts an import from Cryptolens, LimeLM, AuthTool or CSV (docs/import.md), or continues the ' +
           'unfinished one of the same source and input. Other input (a fixed CSV file) starts a new job in ' +
           'place of the unfinished one (replacesJobId), read from the start. Answers 202 with the job; read ' +
-          'its progress with GET.',
+          'its progress with GET. Refused (409) while an import of the same source runs. Needs an unlocked token.',
         body: ImportCreate,
-        response: { 202: ImportJobSchema },
+        response: { 202: ImportJobSchema, ...errorResponses('NOT_FOUND', 'CONFLICT') },
       },
     },
     async (request, reply) => {
@@ -113,7 +136,8 @@ export function importRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'imports:read' } },
       schema: {
         tags,
-        description: 'Import jobs, newest first.',
+        summary: 'List imports',
+        description: 'Import jobs, newest first. Needs an unlocked token.',
         querystring: Type.Object({ ...PageQuery }, { additionalProperties: false }),
         response: { 200: listOf(ImportJobSchema) },
       },
@@ -133,7 +157,13 @@ export function importRoutes(app: App, keyward: Keyward): void {
     '/imports/:id',
     {
       config: { auth: { scope: 'imports:read' } },
-      schema: { tags, params: IdParams, response: { 200: ImportJobSchema } },
+      schema: {
+        tags,
+        summary: 'Get an import',
+        description: 'One import job, with its progress and counts. Needs an unlocked token.',
+        params: IdParams,
+        response: { 200: ImportJobSchema, ...errorResponses('NOT_FOUND') },
+      },
     },
     async (request) => {
       assertUnrestricted(principalOf(request));

@@ -10,6 +10,7 @@ import {
 import { templateNotFound } from '../../../core/services/license-template-service.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
+import { errorResponses, NoContent } from '../openapi/error-responses.js';
 import { parseCursor } from '../request-values.js';
 import { Id, IdParams, listOf, PageQuery, Timestamp } from '../schemas.js';
 
@@ -29,11 +30,10 @@ const templateFields = {
   hasTrialActivation: Type.Boolean(),
 };
 
-export const LicenseTemplate = Type.Object({
-  id: Type.Integer(),
-  ...templateFields,
-  createdAt: Timestamp,
-});
+export const LicenseTemplate = Type.Object(
+  { id: Type.Integer({ examples: [2] }), ...templateFields, createdAt: Timestamp },
+  { title: 'LicenseTemplate', description: 'A policy plus license settings that licenses are minted from.' },
+);
 const LicenseTemplateCreate = Type.Object(
   {
     name: templateFields.name,
@@ -73,7 +73,16 @@ export function licenseTemplateRoutes(app: App, keyward: Keyward): void {
     '/license-templates',
     {
       config: { auth: { scope: 'policies:write' }, idempotent: true },
-      schema: { tags, body: LicenseTemplateCreate, response: { 201: LicenseTemplate } },
+      schema: {
+        tags,
+        summary: 'Create a license template',
+        description:
+          'Creates a template: a policy plus license settings, from which Cryptolens’ CreateKeyFromTemplate ' +
+          'mints licenses. The policy must be of a product the credential reaches; license-locked credentials ' +
+          'may not.',
+        body: LicenseTemplateCreate,
+        response: { 201: LicenseTemplate, ...errorResponses('NOT_FOUND', 'FEATURE_INVALID') },
+      },
     },
     async (request, reply) => {
       await assertPolicyReach(principalOf(request), request.body.policyId);
@@ -88,8 +97,15 @@ export function licenseTemplateRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'policies:read' } },
       schema: {
         tags,
+        summary: 'List license templates',
+        description:
+          'Templates, oldest first, of one policy or all. A product-locked token sees only those of its ' +
+          'products; the cursor still moves past the others. License-locked credentials may not list them.',
         querystring: Type.Object(
-          { ...PageQuery, policyId: Type.Optional(Id) },
+          {
+            ...PageQuery,
+            policyId: Type.Optional(Type.Integer({ ...Id, description: "The policy's templates" })),
+          },
           { additionalProperties: false },
         ),
         response: { 200: listOf(LicenseTemplate) },
@@ -112,7 +128,14 @@ export function licenseTemplateRoutes(app: App, keyward: Keyward): void {
     '/license-templates/:id',
     {
       config: { auth: { scope: 'policies:read' } },
-      schema: { tags, params: IdParams, response: { 200: LicenseTemplate } },
+      schema: {
+        tags,
+        summary: 'Get a license template',
+        description:
+          'One template. A template of a product the credential does not reach answers as a missing one.',
+        params: IdParams,
+        response: { 200: LicenseTemplate, ...errorResponses('NOT_FOUND') },
+      },
     },
     async (request) => present(await reachable(principalOf(request), request.params.id)),
   );
@@ -121,7 +144,14 @@ export function licenseTemplateRoutes(app: App, keyward: Keyward): void {
     '/license-templates/:id',
     {
       config: { auth: { scope: 'policies:write' } },
-      schema: { tags, params: IdParams, body: LicenseTemplateUpdate, response: { 200: LicenseTemplate } },
+      schema: {
+        tags,
+        summary: 'Update a license template',
+        description: 'Changes the fields given; a new policy must be of a product the credential reaches.',
+        params: IdParams,
+        body: LicenseTemplateUpdate,
+        response: { 200: LicenseTemplate, ...errorResponses('NOT_FOUND', 'FEATURE_INVALID') },
+      },
     },
     async (request) => {
       const principal = principalOf(request);
@@ -135,7 +165,16 @@ export function licenseTemplateRoutes(app: App, keyward: Keyward): void {
 
   app.delete(
     '/license-templates/:id',
-    { config: { auth: { scope: 'policies:write' } }, schema: { tags, params: IdParams } },
+    {
+      config: { auth: { scope: 'policies:write' } },
+      schema: {
+        tags,
+        summary: 'Delete a license template',
+        description: 'Deletes a template; licenses minted from it stay.',
+        params: IdParams,
+        response: { 204: NoContent, ...errorResponses('NOT_FOUND') },
+      },
+    },
     async (request, reply) => {
       await reachable(principalOf(request), request.params.id);
       await keyward.licenseTemplates.delete(actorOf(request, 'native'), request.params.id);

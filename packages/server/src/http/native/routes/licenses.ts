@@ -12,6 +12,8 @@ import {
 import type { LicenseInput } from '../../../core/services/license-service.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
+import { errorResponses, NoContent } from '../openapi/error-responses.js';
+import { EXAMPLE } from '../openapi/examples.js';
 import { page, presentLicense } from '../present.js';
 import { parseCursor, toDate } from '../request-values.js';
 import {
@@ -26,6 +28,28 @@ import {
 } from '../schemas.js';
 
 const tags = ['licenses'];
+
+const ACTION_DOCS: Record<
+  'suspend' | 'reinstate' | 'revoke' | 'reset',
+  { summary: string; description: string }
+> = {
+  suspend: {
+    summary: 'Suspend a license',
+    description:
+      'Suspends the license until reinstated: validations answer SUSPENDED, activations are refused.',
+  },
+  reinstate: { summary: 'Reinstate a license', description: 'Lifts a suspension.' },
+  revoke: {
+    summary: 'Revoke a license',
+    description: 'Revokes the license for good: it never validates again (409 if it already is revoked).',
+  },
+  reset: {
+    summary: 'Reset a license’s machines',
+    description:
+      'Releases every machine of the license at once (counted in resetCount, not in deactivationCount), so ' +
+      'the licensee can activate anew.',
+  },
+};
 
 /** Counting stops here, so a total costs at most this many index entries however many licenses match. */
 export const LICENSE_TOTAL_MAX = 10_000;
@@ -67,7 +91,17 @@ export function licenseRoutes(app: App, keyward: Keyward): void {
     '/licenses',
     {
       config: { auth: { scope: 'licenses:write', method: 'key/createkey' }, idempotent: true },
-      schema: { tags, body: LicenseCreate, response: { 201: License } },
+      schema: {
+        tags,
+        summary: 'Create a license',
+        description:
+          "Creates a license under a policy, with a key generated from the policy's keyFormat unless `key` is " +
+          "given (keys are unique). Its expiry follows the policy's duration unless `expiresAt` is given; " +
+          "`features` must fit the policy's feature fields. The credential must reach the policy's product and " +
+          'every product in `productIds`; a customer needs an unlocked token; a license-locked token creates none.',
+        body: LicenseCreate,
+        response: { 201: License, ...errorResponses('NOT_FOUND', 'CONFLICT', 'FEATURE_INVALID') },
+      },
     },
     async (request, reply) => {
       const { policyId, ...body } = request.body;
@@ -82,9 +116,19 @@ export function licenseRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'licenses:write', method: 'key/createkey' }, idempotent: true },
       schema: {
         tags,
-        description: 'Creates up to 1000 licenses in one transaction: all of them or none.',
+        summary: 'Create licenses in a batch',
+        description:
+          'Creates up to 1000 licenses of one policy in one transaction: all of them or none. Give `count` ' +
+          'for licenses with generated keys and default settings, or `licenses` with the settings of each (as ' +
+          'POST /v1/licenses takes them), not both. The rules of POST /v1/licenses apply to each.',
         body: LicenseBatchCreate,
-        response: { 201: Type.Object({ data: Type.Array(License) }) },
+        response: {
+          201: Type.Object(
+            { data: Type.Array(License, { description: 'The licenses created, in the order given' }) },
+            { description: 'The licenses created.' },
+          ),
+          ...errorResponses('NOT_FOUND', 'CONFLICT', 'FEATURE_INVALID'),
+        },
       },
     },
     async (request, reply) => {
@@ -106,7 +150,16 @@ export function licenseRoutes(app: App, keyward: Keyward): void {
     '/licenses',
     {
       config: { auth: { scope: 'licenses:read' } },
-      schema: { tags, querystring: LicenseListQuery, response: { 200: LicenseList } },
+      schema: {
+        tags,
+        summary: 'List licenses',
+        description:
+          'Licenses, newest first unless `order=asc`, filtered by product, policy, customer, email, tag, state ' +
+          'or a fragment of the key; with `withTotal`, also how many match. A locked token sees only the ' +
+          'licenses it reaches; the cursor still moves past the others.',
+        querystring: LicenseListQuery,
+        response: { 200: LicenseList },
+      },
     },
     async (request) => {
       const principal = principalOf(request);
@@ -128,9 +181,19 @@ export function licenseRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'licenses:read', method: 'key/getkey' } },
       schema: {
         tags,
-        description: 'By numeric id, or by key (URL-encoded).',
-        params: Type.Object({ idOrKey: Type.String({ minLength: 1, maxLength: 200 }) }),
-        response: { 200: License },
+        summary: 'Get a license by id or key',
+        description:
+          'One license, by numeric id or by key (URL-encoded); an all-digit text is tried as an id first, then ' +
+          'as a key. A license the credential does not reach answers as a missing one.',
+        params: Type.Object({
+          idOrKey: Type.String({
+            minLength: 1,
+            maxLength: 200,
+            description: 'The id, or the key',
+            examples: [EXAMPLE.licenseKey],
+          }),
+        }),
+        response: { 200: License, ...errorResponses('LICENSE_NOT_FOUND') },
       },
     },
     async (request) => present(await findByIdOrKey(keyward, principalOf(request), request.params.idOrKey)),
@@ -140,7 +203,20 @@ export function licenseRoutes(app: App, keyward: Keyward): void {
     '/licenses/:id',
     {
       config: { auth: { scope: 'licenses:write' } },
-      schema: { tags, params: IdParams, body: LicenseUpdate, response: { 200: License } },
+      schema: {
+        tags,
+        summary: 'Update a license',
+        description:
+          'Changes the fields given; a new policy, products or customer must be ones the credential reaches ' +
+          "(a customer needs an unlocked token), and `features` must fit the policy's feature fields. " +
+          '`overrides` replace single rules of the policy for this license (null inherits).',
+        params: IdParams,
+        body: LicenseUpdate,
+        response: {
+          200: License,
+          ...errorResponses('LICENSE_NOT_FOUND', 'NOT_FOUND', 'CONFLICT', 'FEATURE_INVALID'),
+        },
+      },
     },
     async (request) => {
       // Core checks that the caller reaches the license, the new policy, products and customer.
@@ -167,7 +243,15 @@ export function licenseRoutes(app: App, keyward: Keyward): void {
       `/licenses/:id/actions/${name}`,
       {
         config: { auth: { scope: 'licenses:write' } },
-        schema: { tags, params: IdParams, response: { 200: License } },
+        schema: {
+          tags,
+          ...ACTION_DOCS[name as keyof typeof ACTION_DOCS],
+          params: IdParams,
+          response: {
+            200: License,
+            ...errorResponses('LICENSE_NOT_FOUND', ...(name === 'revoke' ? (['CONFLICT'] as const) : [])),
+          },
+        },
       },
       async (request) => present(await run(actorOf(request, 'native'), request.params.id)),
     );
@@ -179,10 +263,12 @@ export function licenseRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'licenses:write' } },
       schema: {
         tags,
-        description: 'Moves the expiry `seconds` later (from now if it has passed), or sets `expiresAt`.',
+        summary: 'Extend a license',
+        description:
+          'Moves the expiry `seconds` later (from now if it has passed), or sets `expiresAt`: one of the two.',
         params: IdParams,
         body: ExtendBody,
-        response: { 200: License },
+        response: { 200: License, ...errorResponses('LICENSE_NOT_FOUND') },
       },
     },
     async (request) => {
@@ -197,7 +283,16 @@ export function licenseRoutes(app: App, keyward: Keyward): void {
 
   app.delete(
     '/licenses/:id',
-    { config: { auth: { scope: 'licenses:write' } }, schema: { tags, params: IdParams } },
+    {
+      config: { auth: { scope: 'licenses:write' } },
+      schema: {
+        tags,
+        summary: 'Delete a license',
+        description: 'Deletes a license and its machines. License-locked credentials may not.',
+        params: IdParams,
+        response: { 204: NoContent, ...errorResponses('LICENSE_NOT_FOUND') },
+      },
+    },
     async (request, reply) => {
       assertNotLicenseLocked(principalOf(request));
       await keyward.licenses.delete(actorOf(request, 'native'), request.params.id);

@@ -5,16 +5,20 @@ import type { Message as MessageModel } from '../../../core/model.js';
 import { MAX_CHANNEL_LENGTH, MAX_MESSAGE_LENGTH } from '../../../core/services/message-service.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
+import { errorResponses, NoContent } from '../openapi/error-responses.js';
 import { IdParams, listOf, PageQuery, Timestamp } from '../schemas.js';
 
 const tags = ['messages'];
 
-export const Message = Type.Object({
-  id: Type.Integer(),
-  channel: Type.String(),
-  content: Type.String(),
-  createdAt: Timestamp,
-});
+export const Message = Type.Object(
+  {
+    id: Type.Integer({ examples: [14] }),
+    channel: Type.String({ description: 'Which apps it is for', examples: ['desktop-stable'] }),
+    content: Type.String({ examples: ['Version 2.0 is out: https://example.com/download'] }),
+    createdAt: Timestamp,
+  },
+  { title: 'Message', description: 'A note the vendor broadcasts to its apps.' },
+);
 const MessageCreate = Type.Object(
   {
     channel: Type.String({ minLength: 1, maxLength: MAX_CHANNEL_LENGTH }),
@@ -46,6 +50,7 @@ export function messageRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'messages:read', method: 'message/getmessages' } },
       schema: {
         tags,
+        summary: 'List messages',
         description: 'Messages, newest first; by channel, and only those created after `since` if given.',
         querystring: Type.Object(
           {
@@ -78,7 +83,14 @@ export function messageRoutes(app: App, keyward: Keyward): void {
     '/messages',
     {
       config: { auth: { scope: 'messages:write', method: 'message/createmessage' }, idempotent: true },
-      schema: { tags, body: MessageCreate, response: { 201: Message } },
+      schema: {
+        tags,
+        summary: 'Create a message',
+        description:
+          'Broadcasts a message on a channel. Only a credential without product or license lock writes.',
+        body: MessageCreate,
+        response: { 201: Message },
+      },
     },
     async (request, reply) => {
       const message = await keyward.messages.create(actorOf(request, 'native'), request.body);
@@ -90,7 +102,13 @@ export function messageRoutes(app: App, keyward: Keyward): void {
     '/messages/:id',
     {
       config: { auth: { scope: 'messages:write', method: 'message/removemessage' } },
-      schema: { tags, params: IdParams },
+      schema: {
+        tags,
+        summary: 'Delete a message',
+        description: 'Deletes a message. Only a credential without product or license lock writes.',
+        params: IdParams,
+        response: { 204: NoContent, ...errorResponses('NOT_FOUND') },
+      },
     },
     async (request, reply) => {
       await keyward.messages.delete(actorOf(request, 'native'), request.params.id);

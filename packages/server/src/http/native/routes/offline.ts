@@ -1,11 +1,12 @@
 import { Type } from 'typebox';
 import { DomainError } from '../../../core/domain-error.js';
 import type { Keyward } from '../../../core/keyward.js';
-import { OFFLINE_REQUEST_MAX_LENGTH } from '../../../core/offline-exchange.js';
+import { OFFLINE_REQUEST_MAX_LENGTH, OFFLINE_REQUEST_TYPES } from '../../../core/offline-exchange.js';
 import { assertProductAccess } from '../../../core/principal.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
 import { licenseNamedBy } from '../license-named-by.js';
+import { errorResponses } from '../openapi/error-responses.js';
 import { Id, Timestamp } from '../schemas.js';
 
 const tags = ['offline'];
@@ -22,25 +23,33 @@ const CheckOutBody = Type.Object(
   },
   { additionalProperties: false },
 );
-const LicenseFile = Type.Object({
-  file: Type.String(),
-  issuedAt: Timestamp,
-  expiresAt: Timestamp,
-  isEncrypted: Type.Boolean(),
-});
+const LicenseFile = Type.Object(
+  {
+    file: Type.String({ description: 'The signed license file, to store on the machine' }),
+    issuedAt: Timestamp,
+    expiresAt: Type.String({ format: 'date-time', description: 'Apps refuse the file after this instant' }),
+    isEncrypted: Type.Boolean({ description: 'Encrypted to the machine of the fingerprint' }),
+  },
+  { title: 'LicenseFile', description: 'A signed offline license file.' },
+);
 
 // Requests travel by e-mail: line breaks and indentation may be added on the way.
 const RespondBody = Type.Object(
   { request: Type.String({ minLength: 1, maxLength: OFFLINE_REQUEST_MAX_LENGTH * 2 }) },
   { additionalProperties: false },
 );
-const OfflineResponse = Type.Object({
-  type: Type.String(),
-  nonce: Type.String(),
-  response: Type.Union([Type.String(), Type.Null()]),
-  machineId: Type.Union([Type.Integer(), Type.Null()]),
-  trialId: Type.Union([Type.Integer(), Type.Null()]),
-});
+const OfflineResponse = Type.Object(
+  {
+    type: Type.Enum([...OFFLINE_REQUEST_TYPES], { description: 'What the machine asked for' }),
+    nonce: Type.String({ description: "The request's nonce" }),
+    response: Type.Union([Type.String(), Type.Null()], {
+      description: 'The signed response file for the machine; null for a deactivation',
+    }),
+    machineId: Type.Union([Type.Integer(), Type.Null()], { examples: [12] }),
+    trialId: Type.Union([Type.Integer(), Type.Null()]),
+  },
+  { title: 'OfflineAnswer', description: "The answer to an air-gapped machine's request." },
+);
 
 /** Offline licensing on the native API: license files and the air-gapped request/response exchange. */
 export function offlineRoutes(app: App, keyward: Keyward): void {
@@ -50,6 +59,7 @@ export function offlineRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'licenses:validate', license: true, method: 'key/checkout' } },
       schema: {
         tags,
+        summary: 'Check out an offline license file',
         description:
           'Checks out a signed offline license file (Ed25519, the key from GET /v1/signing-keys) for a valid ' +
           'license, bound to a machine and optionally encrypted to it. A license with a machine limit ' +
@@ -59,7 +69,18 @@ export function offlineRoutes(app: App, keyward: Keyward): void {
           'expiry, which never outlives the license, the activation or a floating lease. With the license ' +
           'key as credential the time-to-live is at most 30 days, with a token at most 365 (default 7).',
         body: CheckOutBody,
-        response: { 200: LicenseFile },
+        response: {
+          200: LicenseFile,
+          ...errorResponses(
+            'LICENSE_NOT_FOUND',
+            'LICENSE_REVOKED',
+            'LICENSE_SUSPENDED',
+            'LICENSE_EXPIRED',
+            'PRODUCT_MISMATCH',
+            'MACHINE_NOT_FOUND',
+            'MACHINE_LIMIT_REACHED',
+          ),
+        },
       },
     },
     async (request) => {
@@ -89,13 +110,30 @@ export function offlineRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'machines:write', license: true, method: 'key/activate' } },
       schema: {
         tags,
+        summary: "Answer an air-gapped machine's request",
         description:
           "Answers an air-gapped machine's offline request (activation, deactivation or verified trial, the " +
           'format of the SDK and of LimeLM pkey.manualActivation) with a signed response the machine ' +
           'activates from. The same rules as online activation apply. A license key credential may answer ' +
           'requests for its own key only; verified trials need a token.',
         body: RespondBody,
-        response: { 200: OfflineResponse },
+        response: {
+          200: OfflineResponse,
+          ...errorResponses(
+            'NOT_FOUND',
+            'CONFLICT',
+            'LICENSE_NOT_FOUND',
+            'LICENSE_REVOKED',
+            'LICENSE_SUSPENDED',
+            'LICENSE_EXPIRED',
+            'PRODUCT_MISMATCH',
+            'MACHINE_LIMIT_REACHED',
+            'MACHINE_NOT_FOUND',
+            'DEACTIVATION_LIMIT_REACHED',
+            'VM_NOT_ALLOWED',
+            'USERNAME_NOT_ALLOWED',
+          ),
+        },
       },
     },
     async (request) => {

@@ -10,6 +10,7 @@ import {
 } from '../../../core/principal.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
+import { errorResponses, NoContent } from '../openapi/error-responses.js';
 import { page, presentPolicy } from '../present.js';
 import { parseCursor } from '../request-values.js';
 import { Id, IdParams, listOf, PageQuery, Policy, PolicyCreate, PolicyUpdate } from '../schemas.js';
@@ -28,7 +29,16 @@ export function policyRoutes(app: App, keyward: Keyward): void {
     '/policies',
     {
       config: { auth: { scope: 'policies:write' }, idempotent: true },
-      schema: { tags, body: PolicyCreate, response: { 201: Policy } },
+      schema: {
+        tags,
+        summary: 'Create a policy',
+        description:
+          'Creates a policy of a product: the rules its licenses follow (seats, floating leases, expiry, ' +
+          'trials, key format, typed feature fields). Settings left out take their defaults. The product must ' +
+          'be one the credential reaches; license-locked credentials may not.',
+        body: PolicyCreate,
+        response: { 201: Policy, ...errorResponses('NOT_FOUND', 'FEATURE_INVALID') },
+      },
     },
     async (request, reply) => {
       const principal = principalOf(request);
@@ -48,8 +58,15 @@ export function policyRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'policies:read' } },
       schema: {
         tags,
+        summary: 'List policies',
+        description:
+          'Policies, oldest first, of one product or all. A token locked to products sees only theirs; the ' +
+          'cursor still moves past the others.',
         querystring: Type.Object(
-          { ...PageQuery, productId: Type.Optional(Id) },
+          {
+            ...PageQuery,
+            productId: Type.Optional(Type.Integer({ ...Id, description: "The product's policies" })),
+          },
           { additionalProperties: false },
         ),
         response: { 200: listOf(Policy) },
@@ -72,7 +89,14 @@ export function policyRoutes(app: App, keyward: Keyward): void {
     '/policies/:id',
     {
       config: { auth: { scope: 'policies:read' } },
-      schema: { tags, params: IdParams, response: { 200: Policy } },
+      schema: {
+        tags,
+        summary: 'Get a policy',
+        description:
+          'One policy. A policy of a product the credential does not reach answers as a missing one.',
+        params: IdParams,
+        response: { 200: Policy, ...errorResponses('NOT_FOUND') },
+      },
     },
     async (request) => {
       const policy = await keyward.catalog.getPolicy(request.params.id);
@@ -88,7 +112,16 @@ export function policyRoutes(app: App, keyward: Keyward): void {
     '/policies/:id',
     {
       config: { auth: { scope: 'policies:write' } },
-      schema: { tags, params: IdParams, body: PolicyUpdate, response: { 200: Policy } },
+      schema: {
+        tags,
+        summary: 'Update a policy',
+        description:
+          'Changes the settings given; its licenses follow the new rules at once (a license’s own overrides ' +
+          'still win). `featureFields`, when given, replaces the whole list.',
+        params: IdParams,
+        body: PolicyUpdate,
+        response: { 200: Policy, ...errorResponses('NOT_FOUND', 'FEATURE_INVALID') },
+      },
     },
     async (request) => {
       const principal = principalOf(request);
@@ -108,7 +141,16 @@ export function policyRoutes(app: App, keyward: Keyward): void {
 
   app.delete(
     '/policies/:id',
-    { config: { auth: { scope: 'policies:write' } }, schema: { tags, params: IdParams } },
+    {
+      config: { auth: { scope: 'policies:write' } },
+      schema: {
+        tags,
+        summary: 'Delete a policy',
+        description: 'Deletes a policy without licenses (409 otherwise: delete them or move them first).',
+        params: IdParams,
+        response: { 204: NoContent, ...errorResponses('NOT_FOUND', 'CONFLICT') },
+      },
+    },
     async (request, reply) => {
       const principal = principalOf(request);
       assertNotLicenseLocked(principal);

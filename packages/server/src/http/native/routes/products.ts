@@ -8,6 +8,7 @@ import {
 } from '../../../core/principal.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
+import { errorResponses, NoContent } from '../openapi/error-responses.js';
 import { page, presentProduct } from '../present.js';
 import { parseCursor } from '../request-values.js';
 import { IdParams, listOf, PageQuery, Product, ProductCreate, ProductUpdate } from '../schemas.js';
@@ -19,7 +20,15 @@ export function productRoutes(app: App, keyward: Keyward): void {
     '/products',
     {
       config: { auth: { scope: 'products:write' }, idempotent: true },
-      schema: { tags, body: ProductCreate, response: { 201: Product } },
+      schema: {
+        tags,
+        summary: 'Create a product',
+        description:
+          'Creates a product, what licenses unlock; its policies follow. `code` must be unique. A token locked ' +
+          'to products or to a license may not create one.',
+        body: ProductCreate,
+        response: { 201: Product, ...errorResponses('CONFLICT') },
+      },
     },
     async (request, reply) => {
       // A token locked to products would create one outside its own lock.
@@ -35,6 +44,10 @@ export function productRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'products:read' } },
       schema: {
         tags,
+        summary: 'List products',
+        description:
+          'Products, oldest first, a page at a time. A token locked to products sees only those; the cursor ' +
+          'still moves past the others.',
         querystring: Type.Object(PageQuery, { additionalProperties: false }),
         response: { 200: listOf(Product) },
       },
@@ -52,7 +65,14 @@ export function productRoutes(app: App, keyward: Keyward): void {
     '/products/:id',
     {
       config: { auth: { scope: 'products:read' } },
-      schema: { tags, params: IdParams, response: { 200: Product } },
+      schema: {
+        tags,
+        summary: 'Get a product',
+        description:
+          'One product. A product outside the token’s product lock answers as a missing one (404).',
+        params: IdParams,
+        response: { 200: Product, ...errorResponses('NOT_FOUND') },
+      },
     },
     async (request) => {
       assertProductAccess(principalOf(request), request.params.id);
@@ -64,7 +84,14 @@ export function productRoutes(app: App, keyward: Keyward): void {
     '/products/:id',
     {
       config: { auth: { scope: 'products:write' } },
-      schema: { tags, params: IdParams, body: ProductUpdate, response: { 200: Product } },
+      schema: {
+        tags,
+        summary: 'Update a product',
+        description: 'Changes the fields given. `code` must stay unique. License-locked credentials may not.',
+        params: IdParams,
+        body: ProductUpdate,
+        response: { 200: Product, ...errorResponses('NOT_FOUND', 'CONFLICT') },
+      },
     },
     async (request) => {
       assertNotLicenseLocked(principalOf(request));
@@ -77,7 +104,18 @@ export function productRoutes(app: App, keyward: Keyward): void {
 
   app.delete(
     '/products/:id',
-    { config: { auth: { scope: 'products:write' } }, schema: { tags, params: IdParams } },
+    {
+      config: { auth: { scope: 'products:write' } },
+      schema: {
+        tags,
+        summary: 'Delete a product',
+        description:
+          'Deletes a product that no policy belongs to and no license unlocks (409 otherwise: delete or move ' +
+          'them first). License-locked credentials may not.',
+        params: IdParams,
+        response: { 204: NoContent, ...errorResponses('NOT_FOUND', 'CONFLICT') },
+      },
+    },
     async (request, reply) => {
       assertNotLicenseLocked(principalOf(request));
       assertProductAccess(principalOf(request), request.params.id);

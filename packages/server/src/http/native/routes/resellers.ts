@@ -4,6 +4,7 @@ import type { Reseller as ResellerModel } from '../../../core/model.js';
 import { assertUnrestricted } from '../../../core/principal.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
+import { errorResponses, NoContent } from '../openapi/error-responses.js';
 import { page } from '../present.js';
 import { parseCursor } from '../request-values.js';
 import { IdParams, listOf, PageQuery, Timestamp } from '../schemas.js';
@@ -18,7 +19,10 @@ const resellerFields = {
   phone: OptionalText(100),
   description: OptionalText(10_000),
 };
-export const Reseller = Type.Object({ id: Type.Integer(), ...resellerFields, createdAt: Timestamp });
+export const Reseller = Type.Object(
+  { id: Type.Integer({ examples: [3] }), ...resellerFields, createdAt: Timestamp },
+  { title: 'Reseller', description: 'A reseller licenses can name.' },
+);
 const ResellerCreate = Type.Object(
   {
     name: resellerFields.name,
@@ -39,7 +43,15 @@ export function resellerRoutes(app: App, keyward: Keyward): void {
     '/resellers',
     {
       config: { auth: { scope: 'customers:write' }, idempotent: true },
-      schema: { tags, body: ResellerCreate, response: { 201: Reseller } },
+      schema: {
+        tags,
+        summary: 'Create a reseller',
+        description:
+          'Records a reseller (Cryptolens’ resellers) that licenses can name. Resellers span products: only ' +
+          'a token without product or license lock reaches them.',
+        body: ResellerCreate,
+        response: { 201: Reseller },
+      },
     },
     async (request, reply) => {
       assertUnrestricted(principalOf(request));
@@ -54,6 +66,8 @@ export function resellerRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'customers:read' } },
       schema: {
         tags,
+        summary: 'List resellers',
+        description: 'Resellers, oldest first. Needs an unlocked token.',
         querystring: Type.Object({ ...PageQuery }, { additionalProperties: false }),
         response: { 200: listOf(Reseller) },
       },
@@ -70,7 +84,13 @@ export function resellerRoutes(app: App, keyward: Keyward): void {
     '/resellers/:id',
     {
       config: { auth: { scope: 'customers:read' } },
-      schema: { tags, params: IdParams, response: { 200: Reseller } },
+      schema: {
+        tags,
+        summary: 'Get a reseller',
+        description: 'One reseller. Needs an unlocked token.',
+        params: IdParams,
+        response: { 200: Reseller, ...errorResponses('NOT_FOUND') },
+      },
     },
     async (request) => {
       assertUnrestricted(principalOf(request));
@@ -82,7 +102,14 @@ export function resellerRoutes(app: App, keyward: Keyward): void {
     '/resellers/:id',
     {
       config: { auth: { scope: 'customers:write' } },
-      schema: { tags, params: IdParams, body: ResellerUpdate, response: { 200: Reseller } },
+      schema: {
+        tags,
+        summary: 'Update a reseller',
+        description: 'Changes the fields given. Needs an unlocked token.',
+        params: IdParams,
+        body: ResellerUpdate,
+        response: { 200: Reseller, ...errorResponses('NOT_FOUND') },
+      },
     },
     async (request) => {
       assertUnrestricted(principalOf(request));
@@ -94,7 +121,16 @@ export function resellerRoutes(app: App, keyward: Keyward): void {
 
   app.delete(
     '/resellers/:id',
-    { config: { auth: { scope: 'customers:write' } }, schema: { tags, params: IdParams } },
+    {
+      config: { auth: { scope: 'customers:write' } },
+      schema: {
+        tags,
+        summary: 'Delete a reseller',
+        description: 'Deletes a reseller. Needs an unlocked token.',
+        params: IdParams,
+        response: { 204: NoContent, ...errorResponses('NOT_FOUND') },
+      },
+    },
     async (request, reply) => {
       assertUnrestricted(principalOf(request));
       await keyward.resellers.delete(actorOf(request, 'native'), request.params.id);

@@ -13,6 +13,8 @@ import {
   setSessionCookie,
 } from '../../dashboard-session.js';
 import type { App } from '../../fastify-context.js';
+import { errorResponses } from '../openapi/error-responses.js';
+import { EXAMPLE } from '../openapi/examples.js';
 import { Timestamp } from '../schemas.js';
 
 const tags = ['dashboard session'];
@@ -25,20 +27,31 @@ const SignIn = Type.Object(
   { additionalProperties: false },
 );
 
-const SessionState = Type.Object({
-  signedIn: Type.Boolean(),
-  user: Type.Optional(
-    Type.Object({
-      id: Type.Integer(),
-      email: Type.String(),
-      role: Type.Enum([...DASHBOARD_ROLES]),
-      lastSignInAt: Type.Union([Timestamp, Type.Null()]),
-    }),
-  ),
-  scopes: Type.Optional(Type.Array(Type.String())),
-  csrfToken: Type.Optional(Type.String({ description: 'Send as X-CSRF-Token with every request' })),
-  expiresAt: Type.Optional(Timestamp),
-});
+const SessionState = Type.Object(
+  {
+    signedIn: Type.Boolean({ description: 'Whether the cookie names a live session' }),
+    user: Type.Optional(
+      Type.Object(
+        {
+          id: Type.Integer({ examples: [1] }),
+          email: Type.String({ examples: [EXAMPLE.email] }),
+          role: Type.Enum([...DASHBOARD_ROLES], { title: 'Role' }),
+          lastSignInAt: Type.Union([Timestamp, Type.Null()]),
+        },
+        { description: 'The signed-in user' },
+      ),
+    ),
+    scopes: Type.Optional(
+      Type.Array(Type.String(), {
+        description: "What the user's role allows, as API scopes",
+        examples: [['*']],
+      }),
+    ),
+    csrfToken: Type.Optional(Type.String({ description: 'Send as X-CSRF-Token with every request' })),
+    expiresAt: Type.Optional(Timestamp),
+  },
+  { title: 'SessionState', description: 'The dashboard session: whether one is live, and whose.' },
+);
 
 const signedIn = (user: DashboardUser, scopes: string[], secret: string, expiresAt: Date) => ({
   signedIn: true,
@@ -70,8 +83,9 @@ export function sessionRoutes(app: App, keyward: Keyward): void {
           'slow further ones down (429 with Retry-After) per account and address, per address and per ' +
           'account, never for a browser that signed in to the account before (its device cookie) or an ' +
           'address it signed in from.',
+        summary: 'Sign in to the dashboard',
         body: SignIn,
-        response: { 200: SessionState },
+        response: { 200: SessionState, ...errorResponses('UNAUTHENTICATED') },
         security: [],
       },
     },
@@ -100,6 +114,7 @@ export function sessionRoutes(app: App, keyward: Keyward): void {
       config: { auth: 'public' },
       schema: {
         tags,
+        summary: 'Read the dashboard session',
         description:
           'Whether the session cookie names a live session; if so its user, scopes and CSRF token.',
         response: { 200: SessionState },
@@ -121,8 +136,9 @@ export function sessionRoutes(app: App, keyward: Keyward): void {
       config: { auth: 'public', idempotent: false },
       schema: {
         tags,
+        summary: 'Sign out of the dashboard',
         description: 'Signs out: ends the session (send its X-CSRF-Token) and clears the cookie.',
-        response: { 200: SessionState },
+        response: { 200: SessionState, ...errorResponses('FORBIDDEN') },
         security: [],
       },
     },

@@ -11,11 +11,17 @@ export function signingKeyRoutes(app: App, keyward: Keyward): void {
       config: { auth: 'public' },
       schema: {
         tags: ['signing keys'],
+        summary: 'List the public signing keys',
         description:
           'The public keys apps embed: ed25519 checks Keyward-Signature headers; rsa-2048 (also as .NET ' +
           '`<RSAKeyValue>` XML) checks Cryptolens-style signed license objects.',
         security: [],
-        response: { 200: Type.Object({ data: Type.Array(SigningKey) }) },
+        response: {
+          200: Type.Object(
+            { data: Type.Array(SigningKey) },
+            { description: 'The public keys, one per algorithm.' },
+          ),
+        },
       },
     },
     async () => ({ data: keyward.signingKeys.listPublic().map(presentSigningKey) }),

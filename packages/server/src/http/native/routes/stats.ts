@@ -9,17 +9,20 @@ import { Timestamp } from '../schemas.js';
 const tags = ['stats'];
 const DEFAULT_TYPES = ['machine.activated', 'license.validated', 'license.validation_failed'];
 
-const Overview = Type.Object({
-  products: Type.Integer(),
-  policies: Type.Integer(),
-  customers: Type.Integer(),
-  licenses: Type.Integer(),
-  activeLicenses: Type.Integer(),
-  suspendedLicenses: Type.Integer(),
-  revokedLicenses: Type.Integer(),
-  expiredLicenses: Type.Integer(),
-  activeMachines: Type.Integer(),
-});
+const Overview = Type.Object(
+  {
+    products: Type.Integer({ examples: [3] }),
+    policies: Type.Integer({ examples: [7] }),
+    customers: Type.Integer({ examples: [412] }),
+    licenses: Type.Integer({ examples: [1841] }),
+    activeLicenses: Type.Integer({ examples: [1650] }),
+    suspendedLicenses: Type.Integer({ examples: [12] }),
+    revokedLicenses: Type.Integer({ examples: [31] }),
+    expiredLicenses: Type.Integer({ examples: [148] }),
+    activeMachines: Type.Integer({ examples: [2210] }),
+  },
+  { title: 'Overview', description: 'Counts for the dashboard’s overview.' },
+);
 
 const EventSeriesQuery = Type.Object(
   {
@@ -37,12 +40,22 @@ const EventSeriesQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const EventSeries = Type.Object({
-  since: Timestamp,
-  until: Timestamp,
-  bucketSeconds: Type.Integer(),
-  buckets: Type.Array(Type.Object({ start: Timestamp, type: Type.String(), count: Type.Integer() })),
-});
+const EventSeries = Type.Object(
+  {
+    since: Timestamp,
+    until: Timestamp,
+    bucketSeconds: Type.Integer({ description: '3600 (hour) or 86400 (day)', examples: [86_400] }),
+    buckets: Type.Array(
+      Type.Object({
+        start: Timestamp,
+        type: Type.String({ examples: ['license.validated'] }),
+        count: Type.Integer({ examples: [5321] }),
+      }),
+      { description: 'Per bucket and event type, oldest first' },
+    ),
+  },
+  { title: 'EventSeries', description: 'Event counts per hour or day.' },
+);
 
 /** Aggregates for the dashboard's overview; they span every product, so they need an unlocked credential. */
 export function statsRoutes(app: App, keyward: Keyward): void {
@@ -52,7 +65,9 @@ export function statsRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'licenses:read' } },
       schema: {
         tags,
-        description: 'Counts of products, policies, customers, licenses by state and active machines.',
+        summary: 'Count what the account holds',
+        description:
+          'Counts of products, policies, customers, licenses by state and active machines. Needs an unlocked token.',
         response: { 200: Overview },
       },
     },
@@ -68,9 +83,10 @@ export function statsRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'events:read' } },
       schema: {
         tags,
+        summary: 'Count events over time',
         description:
           'Events of some types (default: activations and validation outcomes) counted per hour or UTC day; ' +
-          'every bucket is listed, oldest first. At most 400 buckets.',
+          'every bucket is listed, oldest first. At most 400 buckets. Needs an unlocked token.',
         querystring: EventSeriesQuery,
         response: { 200: EventSeries },
       },

@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import type { Keyward } from '../../../core/keyward.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
+import { errorResponses } from '../openapi/error-responses.js';
 import { presentToken } from '../present.js';
 import { IdParams, Token, TokenLimitsUpdate } from '../schemas.js';
 
@@ -15,12 +16,13 @@ export function tokenLimitRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'tokens:write' } },
       schema: {
         tags,
+        summary: "Change an API token's limits",
         description:
           'Sets a token dormant or awake, or changes its client-address limit or seat allowance (null removes ' +
-          'a limit). A token cannot make itself dormant.',
+          'a limit). A token cannot make itself dormant, and grants no limit looser than its own.',
         params: IdParams,
         body: TokenLimitsUpdate,
-        response: { 200: Token },
+        response: { 200: Token, ...errorResponses('NOT_FOUND') },
       },
     },
     async (request) => {
@@ -40,11 +42,18 @@ export function tokenLimitRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'tokens:write' } },
       schema: {
         tags,
+        summary: "Reset an API token's client addresses",
         description:
           'Forgets the client addresses that used the token, so a token with an address limit can move to ' +
           'new servers.',
         params: IdParams,
-        response: { 200: Type.Object({ cleared: Type.Integer() }) },
+        response: {
+          200: Type.Object(
+            { cleared: Type.Integer({ description: 'How many addresses were forgotten', examples: [2] }) },
+            { description: 'The addresses are forgotten.' },
+          ),
+          ...errorResponses('NOT_FOUND'),
+        },
       },
     },
     async (request) => ({

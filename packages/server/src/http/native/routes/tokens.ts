@@ -3,6 +3,8 @@ import type { Keyward } from '../../../core/keyward.js';
 import { assertUnrestricted } from '../../../core/principal.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
+import { errorResponses, NoContent } from '../openapi/error-responses.js';
+import { EXAMPLE } from '../openapi/examples.js';
 import { presentToken } from '../present.js';
 import { IdParams, Token, TokenCreate, TokenListQuery } from '../schemas.js';
 
@@ -16,11 +18,25 @@ export function tokenRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'tokens:write' } },
       schema: {
         tags,
+        summary: 'Create an API token',
         description:
-          'The secret is in the answer once and never again; only its hash is kept. A token grants at most ' +
-          'what its creator holds.',
+          'Creates an API token. The secret is in the answer once and never again; only its hash is kept. A ' +
+          'token grants at most what its creator holds: no scope it lacks, no looser product, license, method, ' +
+          'feature or address lock, no higher limits. Only API tokens (and dashboard admins) create tokens.',
         body: TokenCreate,
-        response: { 201: Type.Object({ ...Token.properties, secret: Type.String() }) },
+        response: {
+          201: Type.Object(
+            {
+              ...Token.properties,
+              secret: Type.String({
+                description: 'Send as `Authorization: Bearer <secret>`; shown only in this answer',
+                examples: [EXAMPLE.tokenSecret],
+              }),
+            },
+            { title: 'TokenWithSecret', description: 'The token and its secret, shown this once.' },
+          ),
+          ...errorResponses('NOT_FOUND', 'LICENSE_NOT_FOUND'),
+        },
       },
     },
     async (request, reply) => {
@@ -43,8 +59,13 @@ export function tokenRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'tokens:read' } },
       schema: {
         tags,
+        summary: 'List API tokens',
+        description:
+          'Every API token, without secrets; revoked ones with `includeRevoked`. Needs an unlocked token.',
         querystring: TokenListQuery,
-        response: { 200: Type.Object({ data: Type.Array(Token) }) },
+        response: {
+          200: Type.Object({ data: Type.Array(Token) }, { description: 'The tokens, oldest first.' }),
+        },
       },
     },
     async (request) => {
@@ -55,7 +76,18 @@ export function tokenRoutes(app: App, keyward: Keyward): void {
 
   app.delete(
     '/tokens/:id',
-    { config: { auth: { scope: 'tokens:write' } }, schema: { tags, params: IdParams } },
+    {
+      config: { auth: { scope: 'tokens:write' } },
+      schema: {
+        tags,
+        summary: 'Revoke an API token',
+        description:
+          'Revokes a token for good. Needs an unlocked token, which may revoke only tokens with no more power ' +
+          'than its own; the operator’s token (KEYWARD_ADMIN_TOKEN) is replaced only by changing that setting.',
+        params: IdParams,
+        response: { 204: NoContent, ...errorResponses('NOT_FOUND') },
+      },
+    },
     async (request, reply) => {
       assertUnrestricted(principalOf(request));
       await keyward.tokens.revoke(actorOf(request, 'native'), request.params.id);

@@ -4,6 +4,7 @@ import { licenseNotFound } from '../../../core/principal.js';
 import type { Validation } from '../../../core/services/validation-service.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
+import { errorResponses } from '../openapi/error-responses.js';
 import { presentLicense, presentMachine } from '../present.js';
 import { IdParams, ValidateBody, ValidateKeyBody, ValidationResult } from '../schemas.js';
 
@@ -53,10 +54,11 @@ export function validationRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'licenses:validate', license: true, method: 'key/getkey' }, signed: true },
       schema: {
         tags,
-        description,
+        summary: 'Validate a license by id',
+        description: `Answers whether the license lets an app run (\`valid\`, and why: \`code\`), optionally on one machine, for one product and with some features; an invalid license is an answer (200), not an error. ${description}`,
         params: IdParams,
         body: ValidateBody,
-        response: { 200: ValidationResult },
+        response: { 200: ValidationResult, ...errorResponses('LICENSE_NOT_FOUND') },
       },
     },
     async (request) => {
@@ -80,10 +82,11 @@ export function validationRoutes(app: App, keyward: Keyward): void {
       },
       schema: {
         tags,
-        description: `Apps call this with the key alone (no Authorization header) when the policy allows the key as a credential. ${description}`,
+        summary: 'Validate a license by key',
+        description: `Answers whether the license of a key lets an app run (\`valid\`, and why: \`code\`); an unknown key, or one the caller may not see, is an answer too (\`NOT_FOUND\`). Apps call this with the key alone (no Authorization header) when the policy allows the key as a credential. ${description}`,
         body: ValidateKeyBody,
         response: { 200: ValidationResult },
-        security: [{}, { bearer: [] }],
+        security: [{}, { bearer: [] }, { licenseKey: [] }],
       },
     },
     async (request) => {

@@ -4,6 +4,7 @@ import { assertUnrestricted } from '../../../core/principal.js';
 import type { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../../../core/webhook-ports.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
+import { errorResponses, NoContent } from '../openapi/error-responses.js';
 import { page } from '../present.js';
 import { parseCursor } from '../request-values.js';
 import { IdParams, listOf, PageQuery } from '../schemas.js';
@@ -57,6 +58,7 @@ export function webhookRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'webhooks:write' } },
       schema: {
         tags,
+        summary: 'Create a webhook endpoint',
         description:
           'Creates an endpoint. The answer holds its signing secret, shown only this once. eventTypes take ' +
           'event types (license.created), group patterns (license.*) or *. The url must reach a public ' +
@@ -64,7 +66,7 @@ export function webhookRoutes(app: App, keyward: Keyward): void {
           'INVALID_INPUT; checked again on the resolved address at each delivery) unless the operator allows ' +
           'them.',
         body: WebhookCreate,
-        response: { 201: WebhookWithSecret },
+        response: { 201: WebhookWithSecret, ...errorResponses('NOT_FOUND') },
       },
     },
     async (request, reply) => {
@@ -80,6 +82,8 @@ export function webhookRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'webhooks:read' } },
       schema: {
         tags,
+        summary: 'List webhook endpoints',
+        description: 'Endpoints, oldest first, without their secrets. Needs an unlocked token.',
         querystring: Type.Object({ ...PageQuery }, { additionalProperties: false }),
         response: { 200: listOf(Webhook) },
       },
@@ -96,7 +100,13 @@ export function webhookRoutes(app: App, keyward: Keyward): void {
     '/webhooks/:id',
     {
       config: { auth: { scope: 'webhooks:read' } },
-      schema: { tags, params: IdParams, response: { 200: Webhook } },
+      schema: {
+        tags,
+        summary: 'Get a webhook endpoint',
+        description: 'One endpoint, without its secret. Needs an unlocked token.',
+        params: IdParams,
+        response: { 200: Webhook, ...errorResponses('NOT_FOUND') },
+      },
     },
     async (request) => {
       assertUnrestricted(principalOf(request));
@@ -108,7 +118,15 @@ export function webhookRoutes(app: App, keyward: Keyward): void {
     '/webhooks/:id',
     {
       config: { auth: { scope: 'webhooks:write' } },
-      schema: { tags, params: IdParams, body: WebhookUpdate, response: { 200: Webhook } },
+      schema: {
+        tags,
+        summary: 'Update a webhook endpoint',
+        description:
+          'Changes the fields given; a new url must reach a public address as on creation. Needs an unlocked token.',
+        params: IdParams,
+        body: WebhookUpdate,
+        response: { 200: Webhook, ...errorResponses('NOT_FOUND') },
+      },
     },
     async (request) => {
       assertUnrestricted(principalOf(request));
@@ -120,7 +138,16 @@ export function webhookRoutes(app: App, keyward: Keyward): void {
 
   app.delete(
     '/webhooks/:id',
-    { config: { auth: { scope: 'webhooks:write' } }, schema: { tags, params: IdParams } },
+    {
+      config: { auth: { scope: 'webhooks:write' } },
+      schema: {
+        tags,
+        summary: 'Delete a webhook endpoint',
+        description: 'Deletes an endpoint and its pending deliveries. Needs an unlocked token.',
+        params: IdParams,
+        response: { 204: NoContent, ...errorResponses('NOT_FOUND') },
+      },
+    },
     async (request, reply) => {
       assertUnrestricted(principalOf(request));
       await keyward.webhooks.delete(actorOf(request, 'native'), request.params.id);
@@ -134,9 +161,10 @@ export function webhookRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'webhooks:write' } },
       schema: {
         tags,
+        summary: "Rotate a webhook endpoint's secret",
         description: 'A new signing secret, shown only in this answer; the old one stops signing at once.',
         params: IdParams,
-        response: { 200: WebhookWithSecret },
+        response: { 200: WebhookWithSecret, ...errorResponses('NOT_FOUND') },
       },
     },
     async (request) => {
@@ -155,12 +183,13 @@ export function webhookRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'webhooks:write' } },
       schema: {
         tags,
+        summary: 'Send a test event to a webhook endpoint',
         description:
           'Queues a `webhook.test` event for this endpoint alone (whatever event types it listens for), ' +
           'delivered, signed, retried and logged like any other; the answer is its delivery. A disabled ' +
           'endpoint is refused with 409 CONFLICT.',
         params: IdParams,
-        response: { 202: DeliverySchema },
+        response: { 202: DeliverySchema, ...errorResponses('NOT_FOUND', 'CONFLICT') },
       },
     },
     async (request, reply) => {
@@ -176,10 +205,12 @@ export function webhookRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'webhooks:read' } },
       schema: {
         tags,
-        description: 'Deliveries of the endpoint, newest first.',
+        summary: "List a webhook endpoint's deliveries",
+        description:
+          'Deliveries of the endpoint, newest first, optionally in one state. Needs an unlocked token.',
         params: IdParams,
         querystring: DeliveryListQuery,
-        response: { 200: listOf(DeliverySchema) },
+        response: { 200: listOf(DeliverySchema), ...errorResponses('NOT_FOUND') },
       },
     },
     async (request) => {
@@ -201,9 +232,10 @@ export function webhookRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'webhooks:read' } },
       schema: {
         tags,
+        summary: 'Get a webhook delivery',
         description: 'A delivery with every attempt: when, the answer status and the first part of its body.',
         params: IdParams,
-        response: { 200: WebhookDeliveryDetail },
+        response: { 200: WebhookDeliveryDetail, ...errorResponses('NOT_FOUND') },
       },
     },
     async (request) => {
@@ -219,9 +251,10 @@ export function webhookRoutes(app: App, keyward: Keyward): void {
       config: { auth: { scope: 'webhooks:write' } },
       schema: {
         tags,
+        summary: 'Redeliver a webhook delivery',
         description: 'Sends the delivery again, now, with a new day of retries; its attempt log is kept.',
         params: IdParams,
-        response: { 200: DeliverySchema },
+        response: { 200: DeliverySchema, ...errorResponses('NOT_FOUND') },
       },
     },
     async (request) => {
