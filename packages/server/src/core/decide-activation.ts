@@ -1,5 +1,6 @@
 import { addCalendarPeriod } from './calendar-period.js';
 import { DomainError } from './domain-error.js';
+import { assertNotBlocked, isExpired } from './license-status.js';
 import type { License, Machine, Platform, Policy } from './model.js';
 import { effectiveRules, holdsSeat, isFloatingMachine } from './model.js';
 import { platformFromText } from './platform.js';
@@ -60,14 +61,12 @@ export interface ActivationInput {
 }
 
 function assertLicenseUsable(license: License, request: ActivationRequest, now: Date): void {
-  if (license.revokedAt && license.revokedAt <= now)
-    throw new DomainError('LICENSE_REVOKED', 'the license has been revoked');
-  if (license.isSuspended) throw new DomainError('LICENSE_SUSPENDED', 'the license is suspended');
+  assertNotBlocked(license, now);
   // The same order as evaluateLicense, so activation and validation name the same failure.
   if (request.productId !== undefined && !license.productIds.includes(request.productId)) {
     throw new DomainError('PRODUCT_MISMATCH', 'the license does not unlock this product');
   }
-  if (!request.isExpiryAdvisory && license.expiresAt && license.expiresAt <= now)
+  if (!request.isExpiryAdvisory && isExpired(license, now))
     throw new DomainError('LICENSE_EXPIRED', 'the license has expired');
 }
 

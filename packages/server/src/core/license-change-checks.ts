@@ -1,7 +1,7 @@
 import type { Actor } from './actor.js';
 import { DomainError } from './domain-error.js';
 import type { License, Policy } from './model.js';
-import { holdsSeat } from './model.js';
+import { effectiveRules, holdsSeat } from './model.js';
 import type { Repositories } from './ports.js';
 import { grantSeats } from './token-limits.js';
 
@@ -37,8 +37,8 @@ export async function checkLicenseChange(input: {
 }): Promise<void> {
   const { tx, actor, license, before, after, changes, guards, now } = input;
   const overrides = changes.overrides ?? license.overrides;
-  const seatsBefore = license.overrides.maxMachines ?? before.maxMachines;
-  const seatsAfter = overrides.maxMachines ?? after.maxMachines;
+  const seatsBefore = effectiveRules(license, before).maxMachines;
+  const seatsAfter = effectiveRules({ ...license, overrides }, after).maxMachines;
   if (seatsBefore !== 0 && (seatsAfter === 0 || seatsAfter > seatsBefore)) {
     await grantSeats(tx, actor.tokenId, [seatsAfter === 0 ? 0 : seatsAfter - seatsBefore]);
   }

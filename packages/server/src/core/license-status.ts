@@ -28,6 +28,12 @@ export function isBlocked(license: Pick<License, 'revokedAt' | 'isSuspended'>, n
   return license.isSuspended || isRevoked(license, now);
 }
 
+/** Refuses a revoked or suspended license, naming which: what every use of a license checks first. */
+export function assertNotBlocked(license: Pick<License, 'revokedAt' | 'isSuspended'>, now: Date): void {
+  if (isRevoked(license, now)) throw new DomainError('LICENSE_REVOKED', 'the license has been revoked');
+  if (license.isSuspended) throw new DomainError('LICENSE_SUSPENDED', 'the license is suspended');
+}
+
 /** One status per license, in this precedence: revoked, suspended, expired, active. */
 export function licenseStatus(license: StatusFacts, now: Date): LicenseStatus {
   if (isRevoked(license, now)) return 'revoked';

@@ -19,6 +19,7 @@ import {
 } from '../license-view.js';
 import { checkAllowedMachines } from '../machine-identity.js';
 import type { Customer, DataObject, License, LicenseRules, NamedUser, Policy, Reseller } from '../model.js';
+import { effectiveRules } from '../model.js';
 import type { Repositories, Store } from '../ports.js';
 import {
   assertMayIssueLicenses,
@@ -162,7 +163,7 @@ export class LicenseService {
       await grantSeats(
         tx,
         actor.tokenId,
-        created.map((l) => l.overrides.maxMachines ?? policy.maxMachines),
+        created.map((l) => effectiveRules(l, policy).maxMachines),
       );
       return within ? within(tx, created, policy, now) : created;
     });

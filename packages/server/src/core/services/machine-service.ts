@@ -9,6 +9,7 @@ import {
   type TrialActivationMode,
 } from '../decide-activation.js';
 import { DomainError, isDomainError } from '../domain-error.js';
+import { assertNotBlocked } from '../license-status.js';
 import { checkMachineIdentity } from '../machine-identity.js';
 import type { License, Machine, Policy } from '../model.js';
 import { effectiveRules, isFloatingMachine, wasFreedByLapse } from '../model.js';
@@ -267,11 +268,7 @@ export class MachineService {
     return this.deps.store.transaction(async (tx) => {
       const license = await tx.licenses.lockById(licenseId);
       if (!license) throw new DomainError('LICENSE_NOT_FOUND', 'no license has this key');
-      if (options.refuseWhenBlocked) {
-        if (license.revokedAt && license.revokedAt <= now)
-          throw new DomainError('LICENSE_REVOKED', 'the license has been revoked');
-        if (license.isSuspended) throw new DomainError('LICENSE_SUSPENDED', 'the license is suspended');
-      }
+      if (options.refuseWhenBlocked) assertNotBlocked(license, now);
       const machine = (await tx.machines.listActive(licenseId)).find(
         (m) => m.fingerprint === fingerprint && isFloatingMachine(m) === (options.pool === 'floating'),
       );

@@ -2,6 +2,7 @@ import type { Actor } from '../actor.js';
 import type { Clock } from '../clock.js';
 import { decideActivation } from '../decide-activation.js';
 import { DomainError, isDomainError } from '../domain-error.js';
+import { isBlocked } from '../license-status.js';
 import { checkFingerprint, checkMachineName } from '../machine-identity.js';
 import type { License } from '../model.js';
 import type { Store } from '../ports.js';
@@ -108,8 +109,7 @@ export class TrialService {
     const license = await this.deps.store.licenses.findTrial(productId, fingerprint);
     if (!license) return null;
     const now = this.deps.clock.now();
-    const isStillTrial =
-      !license.isSuspended && !(license.revokedAt && license.revokedAt <= now) && license.expiresAt !== null;
+    const isStillTrial = !isBlocked(license, now) && license.expiresAt !== null;
     if (!isStillTrial) {
       throw new DomainError('CONFLICT', 'this machine has already used its trial', { field: 'fingerprint' });
     }
