@@ -362,8 +362,19 @@ export class LicenseService {
    */
   async viewByKey(principal: Principal | null, key: string): Promise<LicenseView> {
     assertScope(principal, 'licenses:read');
+    const view = await this.findViewByKey(principal, key);
+    if (!view) throw licenseNotFound();
+    return view;
+  }
+
+  /**
+   * Like viewByKey(), but null when there is no such license or the caller may not reach it, and asking no
+   * scope: a lookup that validations (Cryptolens GetKey, which validates the view it shows) and changes (its
+   * data objects of a machine) start with, whose use case asks the scope.
+   */
+  async findViewByKey(principal: Principal | null, key: string): Promise<LicenseView | null> {
     const found = key === '' ? null : await this.deps.store.licenses.findWithSeats(key);
-    if (!found?.policy || !canAccessLicense(principal, found.license)) throw licenseNotFound();
+    if (!found?.policy || !canAccessLicense(principal, found.license)) return null;
     return licenseView({ ...found, policy: found.policy, now: this.deps.clock.now() });
   }
 
