@@ -89,7 +89,7 @@ describe('Cryptolens access tokens: Keyward tokens with method, product, key and
     expect(await as(machinesOnly, 'key/Activate', { MachineCode: 'scoped' })).toMatchObject({ result: 0 });
   });
 
-  it('a method needs only its own scope, also when it first finds the key, machine or customer it names', async () => {
+  it('a method needs only its own scope, also when it first finds what it names', async () => {
     const machinesOnly = await cryptolensToken(t, { scopes: ['machines:write'] });
     expect(await as(machinesOnly, 'key/Activate', { MachineCode: 'own-scope' })).toMatchObject({ result: 0 });
     const dataObjectsOnly = await cryptolensToken(t, { scopes: ['data-objects:read', 'data-objects:write'] });

@@ -39,8 +39,9 @@ export async function licenseOf(
 }
 
 /**
- * licenseOf as the license's view (license-view.ts): its state and seat holders, read together. Like licenseOf
- * it only finds the key; the method's own use case (a validation, a data-object change) asks its scope.
+ * licenseOf as the license's view (license-view.ts): its state and seat holders, read together. Like
+ * licenseOf it only finds the key; the method's own use case (a validation, a data-object change) asks its
+ * scope.
  */
 export async function licenseViewOf(
   ctx: CallContext,
