@@ -106,6 +106,21 @@ const ROWS: Row[] = [
   },
   { useCase: 'licenses.count', scope: 'licenses:read', run: (k, _, p) => k.licenses.count(p, {}, 10) },
   {
+    useCase: 'licenses.viewsOf',
+    scope: 'licenses:read',
+    run: (k, _, p, fx) => k.licenses.viewsOf(p, [fx.license]),
+  },
+  {
+    useCase: 'licenseSearch.search',
+    scope: 'licenses:read',
+    run: (k, _, p) => k.licenseSearch.search(p, {}, { offset: 0, limit: 10 }),
+  },
+  {
+    useCase: 'licenses.setTrialActivation',
+    scope: 'licenses:write',
+    run: (k, a, _, fx) => k.licenses.setTrialActivation(a, fx.license.id, true),
+  },
+  {
     useCase: 'licenseTags.removeEverywhere',
     scope: 'licenses:write',
     run: (k, a) => k.licenseTags.removeEverywhere(a, 'tagged'),
@@ -204,6 +219,11 @@ const ROWS: Row[] = [
       k.machines.list(p, { licenseId: fx.license.id, includeDeactivated: true, after: null, limit: 10 }),
   },
   {
+    useCase: 'machines.history',
+    scope: 'machines:read',
+    run: (k, _, p, fx) => k.machines.history(p, fx.license.id),
+  },
+  {
     useCase: 'offline.activate',
     scope: 'machines:write',
     run: (k, a, _, fx) =>
@@ -251,7 +271,22 @@ const ROWS: Row[] = [
     run: (k, a, _, fx) =>
       k.verifiedTrials.redeemExtension(a, { policyId: fx.policyId, fingerprint: 'trial-pc', code: 'code' }),
   },
-  // policies and what hangs on them
+  // products, policies and what hangs on them
+  {
+    useCase: 'catalog.listReachableProducts',
+    scope: 'products:read',
+    run: (k, _, p) => k.catalog.listReachableProducts(p, { after: null, limit: 10 }),
+  },
+  {
+    useCase: 'catalog.reachablePolicyIds',
+    scope: 'policies:read',
+    run: (k, _, p) => k.catalog.reachablePolicyIds(p),
+  },
+  {
+    useCase: 'licenseTemplates.listReachable',
+    scope: 'policies:read',
+    run: (k, _, p) => k.licenseTemplates.listReachable(p, { policyId: null, after: null, limit: 10 }),
+  },
   {
     useCase: 'verifiedTrials.setProfile',
     scope: 'policies:write',
@@ -406,6 +441,11 @@ const ROWS: Row[] = [
     run: (k, _, p) => k.customers.getBySecret(p, 'secret'),
   },
   {
+    useCase: 'customers.find',
+    scope: 'customers:read',
+    run: (k, _, p, fx) => k.customers.find(p, fx.customerId),
+  },
+  {
     useCase: 'resellers.create',
     scope: 'customers:write',
     run: (k, a) => k.resellers.create(a, { name: 'refused' }),
@@ -463,6 +503,21 @@ const ROWS: Row[] = [
     useCase: 'messages.list',
     scope: 'messages:read',
     run: (k, _, p) => k.messages.list(p, { channel: null, after: null, limit: 10 }),
+  },
+  // the event log
+  {
+    useCase: 'events.list',
+    scope: 'events:read',
+    run: (k, _, p, fx) => k.events.list(p, { licenseId: fx.license.id }, { before: null, limit: 10 }),
+  },
+  {
+    useCase: 'events.aboutLicenses',
+    scope: 'events:read',
+    run: async (k, _, p, fx) =>
+      k.events.aboutLicenses(
+        p,
+        await k.events.list(operatorPrincipal, { licenseId: fx.license.id }, { before: null, limit: 10 }),
+      ),
   },
   // tokens
   {
@@ -537,7 +592,7 @@ const ROWS: Row[] = [
  * a creator or a caller must have a row above.
  */
 const WITHOUT_SCOPE: Record<string, string> = {
-  'tokens.issueLicenseToken': 'what lets a token issue license tokens is its canIssueLicenseTokens',
+  'licenseTokens.issue': 'what lets a token issue license tokens is its canIssueLicenseTokens',
   'dashboardAuth.createUser': 'dashboard users need an administrator (`*`), asserted by assertAdministrator',
   'dashboardAuth.setPassword': 'as createUser',
   'dashboardAuth.updateUser': 'as createUser',
@@ -553,6 +608,31 @@ const WITHOUT_SCOPE: Record<string, string> = {
   'imports.upsertLicense': "an import's own writes: its runner acts as the operator (importActor)",
   'licenses.findByKeyFor': 'a lookup other use cases make (events by key): theirs is the scope asked',
   'dataObjects.reachFor': 'a lookup the data-object use cases make, reading or writing: theirs is the scope',
+  'dataObjects.assertOwnerReach': 'as reachFor: the owner a data-object read or change names',
+  'dataObjects.find': 'as reachFor: the object a data-object change names',
+  // Lookups: what a caller's locks reach, a thing out of reach answered as a missing one. Changes,
+  // validations and reads start with them, so they ask no scope of their own: a change or a validation asks
+  // its scope in the use case that follows, and a surface asks a read's before the lookup runs.
+  'licenses.find': 'a lookup: the native validation by id (validateLicense) and read of a license by id',
+  'licenses.findByKey':
+    'a lookup: AuthTool changes by key, LimeLM activations and reads by key, native reads',
+  'licenses.getByExactKey':
+    'a lookup: Cryptolens methods on a key (changes, Activate, data objects, KeyLock)',
+  'licenses.findView': 'a lookup: LimeLM changes and reads of a key by pkey_id',
+  'licenses.findViewByKey': 'a lookup: Cryptolens GetKey (validateView) and data objects of a machine',
+  'licenses.viewOf': 'the view of a license a use case just read or wrote (Cryptolens Activate, GetKeys)',
+  'licenses.relationsOf': 'what a Cryptolens license object shows with the view (GetKey, Activate, GetKeys)',
+  'machines.find': 'a lookup: the machine a LimeLM activity event names (events.list asks events:read)',
+  'machines.findActivation': 'a lookup: the activation LimeLM pkey.deactivate gives back',
+  'catalog.findProduct': 'a lookup: LimeLM changes of a product and its versions, its key and trial searches',
+  'catalog.findPolicy': 'a lookup: LimeLM changes and reads of keys, versions, features and trials',
+  'catalog.findProductOrDeny':
+    'a lookup: every Cryptolens method naming a ProductId, GetKey and Activate too',
+  'licenseTemplates.find': 'a lookup: the template Cryptolens CreateKeyFromTemplate creates a license from',
+  'verifiedTrials.findExtension': 'a lookup: LimeLM changes and reads of a trial extension',
+  'resellers.find': 'a lookup: the reseller Cryptolens CreateKey and ChangeReseller name (licenses:write)',
+  'customers.exists':
+    'tells only whether a customer exists, which the changes naming one (EditCustomer, ChangeCustomer) tell',
   // Private steps of the use cases above: TypeScript's `private` is not visible at run time.
   'licenses.change': 'private: suspend, reinstate, revoke, extend, reset and update run it',
   'tokenLimits.changeable': 'private: tokenLimits.update and resetClientAddresses run it',
@@ -560,6 +640,8 @@ const WITHOUT_SCOPE: Record<string, string> = {
   'analytics.reachableProduct': 'private: analytics.register and list run it',
   'validation.evaluate': 'private: every validation runs it',
   'machines.lock': 'private: activation and heartbeat run it',
+  'machines.freeSeat': 'private: every deactivation runs it',
+  'licenses.reachableViews': 'private: viewsOf, and the lookups findView and viewOf, run it',
   'productSetup.insertPolicy': 'private: productSetup.createProduct and createPolicy run it',
   'expiryNotices.notify': 'private: expiryNotices.sweep runs it',
 };

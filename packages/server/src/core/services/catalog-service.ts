@@ -266,7 +266,8 @@ export class CatalogService {
     principal: Principal | null,
     page: { after: number | null; limit: number },
   ): Promise<Product[]> {
-    if (principal === null || principal.kind === 'license' || principal.token.licenseId !== null) return [];
+    assertScope(principal, 'products:read');
+    if (principal.kind === 'license' || principal.token.licenseId !== null) return [];
     const locked = principal.token.productIds;
     if (locked.length === 0) return this.deps.store.products.list(page);
     const ids = [...new Set(locked)]
@@ -283,9 +284,10 @@ export class CatalogService {
 
   /**
    * The ids of every policy the caller reaches; null when it reaches them all (no lock). A credential locked to
-   * one license reaches that license's policy only.
+   * one license reaches that license's policy only. Telling which policies there are is a read of policies.
    */
   async reachablePolicyIds(principal: Principal): Promise<number[] | null> {
+    assertScope(principal, 'policies:read');
     if (principal.kind === 'license') return [principal.license.policyId];
     const { licenseId, productIds } = principal.token;
     if (licenseId !== null) {

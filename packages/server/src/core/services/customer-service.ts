@@ -61,6 +61,17 @@ export class CustomerService {
     return this.deps.store.customers.findById(id);
   }
 
+  /**
+   * Whether the customer with this id exists, for a change that names one and answers a missing customer
+   * before reading the rest of its input (Cryptolens' EditCustomer and RemoveCustomer; ChangeCustomer, which
+   * dissociates an unknown one). It tells no more than those changes do, so it asks no read scope: theirs is
+   * asked. Locked credentials are refused as by find.
+   */
+  async exists(principal: Principal | null, id: number): Promise<boolean> {
+    assertMayReachCustomers(principal);
+    return (await this.deps.store.customers.findById(id)) !== null;
+  }
+
   list(
     principal: Principal | null,
     query: { email: string | null; after: number | null; limit: number },

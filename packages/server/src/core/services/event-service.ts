@@ -5,6 +5,7 @@ import {
   assertLicenseAccess,
   assertNotLicenseLocked,
   assertProductAccess,
+  assertScope,
   assertUnrestricted,
   canAccessLicense,
   canAccessProduct,
@@ -26,13 +27,15 @@ export class EventService {
   /**
    * A page of the log, newest first, before the event id `before`. The filter must stay within the caller's
    * reach: a license it reaches, a product (for a credential not locked to one license), or neither for a
-   * credential without locks; anything else is refused before an event is read.
+   * credential without locks; anything else is refused before an event is read. Reading the log needs
+   * events:read, on whichever surface shows it (the native log, Cryptolens' Web API log, LimeLM's activity).
    */
   async list(
     principal: Principal,
     filter: EventFilter,
     page: { before: number | null; limit: number },
   ): Promise<DomainEvent[]> {
+    assertScope(principal, 'events:read');
     if (filter.licenseId !== undefined) {
       const license = await this.deps.store.licenses.findById(filter.licenseId);
       if (!license) throw licenseNotFound();
@@ -47,9 +50,10 @@ export class EventService {
   /**
    * The events about a license the caller reaches, each with its license and machine, for surfaces that show
    * them together (Cryptolens' Web API log). Events about nothing, or about a license or product the caller's
-   * locks exclude, are left out.
+   * locks exclude, are left out. What it adds to the events is part of reading them: events:read.
    */
   async aboutLicenses(principal: Principal, events: DomainEvent[]): Promise<LicenseEvent[]> {
+    assertScope(principal, 'events:read');
     const { store } = this.deps;
     const licenses = new Map<number, Promise<License | null>>();
     const machines = new Map<number, Promise<Machine | null>>();

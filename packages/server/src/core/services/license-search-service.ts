@@ -2,7 +2,7 @@ import type { LicenseSearchCriteria } from '../license-ports.js';
 import type { License } from '../model.js';
 import type { Paged } from '../paged.js';
 import type { Store } from '../ports.js';
-import type { Principal } from '../principal.js';
+import { assertScope, type Principal } from '../principal.js';
 
 const SCAN_CHUNK = 500;
 
@@ -24,13 +24,17 @@ function reachOf(principal: Principal): Pick<LicenseSearchCriteria, 'anyOfProduc
 export class LicenseSearchService {
   constructor(private readonly deps: { store: Store }) {}
 
-  /** Only licenses the caller may reach are searched, so neither the page nor the total tells of others. */
+  /**
+   * Only licenses the caller may reach are searched, so neither the page nor the total tells of others. A
+   * read of licenses: licenses:read.
+   */
   async search(
     principal: Principal,
     asked: Omit<LicenseSearchCriteria, 'anyOfProductIds' | 'licenseId'>,
     page: { offset: number; limit: number },
     keep?: (license: License) => boolean,
   ): Promise<Paged<License>> {
+    assertScope(principal, 'licenses:read');
     const criteria = { ...asked, ...reachOf(principal) };
     const repository = this.deps.store.licenseSearch;
     if (!keep) return repository.search(criteria, page);

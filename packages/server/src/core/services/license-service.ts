@@ -287,11 +287,14 @@ export class LicenseService {
     return view;
   }
 
-  /** Like view(), but null when there is no such license or the caller may not reach it. */
+  /**
+   * Like view(), but null when there is no such license or the caller may not reach it, and asking no
+   * scope of its own: a lookup that LimeLM's changes and reads of a key by pkey_id start with.
+   */
   async findView(principal: Principal | null, id: number): Promise<LicenseView | null> {
     const license = await this.find(principal, id);
     if (!license) return null;
-    const [view] = await this.viewsOf(principal, [license]);
+    const [view] = await this.reachableViews(principal, [license]);
     return view ?? null;
   }
 
@@ -309,9 +312,18 @@ export class LicenseService {
 
   /**
    * The read models of licenses at one instant, in the order given, each with its policy and current
-   * machines; licenses the caller may not reach are left out.
+   * machines; licenses the caller may not reach are left out. What lists of licenses show: licenses:read.
    */
   async viewsOf(principal: Principal | null, licenses: readonly License[]): Promise<LicenseView[]> {
+    assertScope(principal, 'licenses:read');
+    return this.reachableViews(principal, licenses);
+  }
+
+  /** viewsOf without its scope, for the lookups findView and viewOf. */
+  private async reachableViews(
+    principal: Principal | null,
+    licenses: readonly License[],
+  ): Promise<LicenseView[]> {
     const { store } = this.deps;
     const reachable = licenses.filter((license) => canAccessLicense(principal, license));
     const policyIds = [...new Set(reachable.map((l) => l.policyId))];
@@ -349,10 +361,10 @@ export class LicenseService {
 
   /**
    * The read model of a license the caller has just read or written (an activation's result, a page of a
-   * list): only its policy and machines are read.
+   * list): only its policy and machines are read. It asks no scope: reading or writing the license asked one.
    */
   async viewOf(principal: Principal | null, license: License): Promise<LicenseView> {
-    const [view] = await this.viewsOf(principal, [license]);
+    const [view] = await this.reachableViews(principal, [license]);
     if (!view) throw licenseNotFound();
     return view;
   }
@@ -363,8 +375,19 @@ export class LicenseService {
    */
   async viewByKey(principal: Principal | null, key: string): Promise<LicenseView> {
     assertScope(principal, 'licenses:read');
+    const view = await this.findViewByKey(principal, key);
+    if (!view) throw licenseNotFound();
+    return view;
+  }
+
+  /**
+   * Like viewByKey(), but null when there is no such license or the caller may not reach it, and asking no
+   * scope of its own: a lookup that Cryptolens GetKey (which validates the view it shows) and the data-object
+   * methods of a machine code start with.
+   */
+  async findViewByKey(principal: Principal | null, key: string): Promise<LicenseView | null> {
     const found = key === '' ? null : await this.deps.store.licenses.findWithSeats(key);
-    if (!found?.policy || !canAccessLicense(principal, found.license)) throw licenseNotFound();
+    if (!found?.policy || !canAccessLicense(principal, found.license)) return null;
     return licenseView({ ...found, policy: found.policy, now: this.deps.clock.now() });
   }
 

@@ -113,12 +113,14 @@ export class LicenseTemplateService {
 
   /**
    * A page of templates without those of products the caller may not reach; `nextAfter` (the last id the page
-   * read, null at the end) moves past hidden templates too.
+   * read, null at the end) moves past hidden templates too. Templates are managed with policies, so reading
+   * them needs policies:read.
    */
   async listReachable(
     principal: Principal,
     query: { policyId: number | null; after: number | null; limit: number },
   ): Promise<{ items: LicenseTemplate[]; nextAfter: number | null }> {
+    assertScope(principal, 'policies:read');
     const templates = await this.list(query);
     const productOfPolicy = new Map<number, number | null>();
     for (const { policyId } of templates) {

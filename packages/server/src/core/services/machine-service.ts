@@ -358,9 +358,10 @@ export class MachineService {
 
   /**
    * Every machine ever registered on a license the caller may reach, deactivated and reset ones included,
-   * oldest first; LICENSE_NOT_FOUND when the caller may not reach the license.
+   * oldest first; LICENSE_NOT_FOUND when the caller may not reach the license. A read of machines, as list().
    */
   async history(principal: Principal | null, licenseId: number): Promise<Machine[]> {
+    assertScope(principal, 'machines:read');
     const license = await this.deps.store.licenses.findById(licenseId);
     if (!license || !canAccessLicense(principal, license)) throw licenseNotFound();
     const machines: Machine[] = [];

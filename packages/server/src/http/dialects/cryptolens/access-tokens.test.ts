@@ -89,6 +89,36 @@ describe('Cryptolens access tokens: Keyward tokens with method, product, key and
     expect(await as(machinesOnly, 'key/Activate', { MachineCode: 'scoped' })).toMatchObject({ result: 0 });
   });
 
+  it('a method needs only its own scope, also when it first finds what it names', async () => {
+    const machinesOnly = await cryptolensToken(t, { scopes: ['machines:write'] });
+    expect(await as(machinesOnly, 'key/Activate', { MachineCode: 'own-scope' })).toMatchObject({ result: 0 });
+    const dataObjectsOnly = await cryptolensToken(t, { scopes: ['data-objects:read', 'data-objects:write'] });
+    expect(
+      await as(dataObjectsOnly, 'data/AddDataObjectToMachineCode', { MachineCode: 'own-scope', Name: 'os' }),
+    ).toMatchObject({ result: 0 });
+    expect(
+      await as(dataObjectsOnly, 'data/ListDataObjectsToMachineCode', { MachineCode: 'own-scope' }),
+    ).toMatchObject({ result: 0, dataObjects: [{ name: 'os' }] });
+    const customer = await t.keyward.customers.create(testActor, { name: 'Own scope' });
+    const licensesOnly = await cryptolensToken(t, { scopes: ['licenses:write'] });
+    expect(await as(licensesOnly, 'key/ChangeCustomer', { CustomerId: customer.id })).toEqual({
+      result: 0,
+      message: '',
+    });
+    const customersOnly = await cryptolensToken(t, { scopes: ['customers:write'] });
+    const onCustomer = (method: string, params: Record<string, string | number>) =>
+      answerOf(callCryptolens(t, method, { token: customersOnly, CustomerId: customer.id, ...params }));
+    expect(await onCustomer('customer/EditCustomer', { Notes: 'changed' })).toEqual({
+      result: 0,
+      message: null,
+    });
+    expect(await onCustomer('customer/RemoveCustomer', {})).toEqual({ result: 0, message: null });
+    expect(await onCustomer('customer/RemoveCustomer', {})).toEqual({
+      result: 1,
+      message: 'Customer could not be found.',
+    });
+  });
+
   it('the product lock denies other products before revealing whether they exist', async () => {
     const token = await cryptolensToken(t, { productIds: [otherProductId] });
     expect(await as(token, 'key/GetKey')).toEqual(DENIED);

@@ -38,15 +38,19 @@ export async function licenseOf(
   return { license, productId };
 }
 
-/** licenseOf as the license's view (license-view.ts): its state and seat holders, read together. */
+/**
+ * licenseOf as the license's view (license-view.ts): its state and seat holders, read together. Like
+ * licenseOf it only finds the key; the method's own use case (a validation, a data-object change) asks its
+ * scope.
+ */
 export async function licenseViewOf(
   ctx: CallContext,
   messages: KeyMessages = {},
 ): Promise<{ view: LicenseView; productId: number }> {
   const productId = await productOf(ctx, messages.denied);
   const notFound = messages.notFound ?? MESSAGES.keyNotFound;
-  const view = await reached(ctx.keyward.licenses.viewByKey(ctx.principal, keyOf(ctx)), notFound);
-  if (!view.license.productIds.includes(productId)) return fail(notFound);
+  const view = await ctx.keyward.licenses.findViewByKey(ctx.principal, keyOf(ctx));
+  if (!view?.license.productIds.includes(productId)) return fail(notFound);
   return { view, productId };
 }
 

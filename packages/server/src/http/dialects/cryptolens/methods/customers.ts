@@ -50,6 +50,7 @@ export const addCustomer: MethodSpec = {
   },
 };
 
+/** The customer a read names (customers:read). */
 async function customerOf(ctx: CallContext, notFound: string): Promise<Customer> {
   const id = ctx.params.id('CustomerId');
   const customer = id === null ? null : await ctx.keyward.customers.find(ctx.principal, id);
@@ -57,24 +58,32 @@ async function customerOf(ctx: CallContext, notFound: string): Promise<Customer>
   return customer;
 }
 
+/** The id of the customer a change names, known to exist: the change itself asks its scope. */
+async function changedCustomerId(ctx: CallContext): Promise<number> {
+  const id = ctx.params.id('CustomerId');
+  if (id === null || !(await ctx.keyward.customers.exists(ctx.principal, id)))
+    return fail(MESSAGES.customerCouldNotBeFound);
+  return id;
+}
+
 /** customer/EditCustomer: only the fields sent change; Secret=true issues a new secret and shows it. */
 export const editCustomer: MethodSpec = {
   scopes: ['customers:write'],
   async run(ctx) {
     assertAccountWide(ctx);
-    const customer = await customerOf(ctx, MESSAGES.customerCouldNotBeFound);
+    const customerId = await changedCustomerId(ctx);
     const name = field(ctx, 'Name', MAX_FIELD, MESSAGES.customerNameTooLong);
     const email = field(ctx, 'Email', MAX_FIELD, MESSAGES.customerEmailTooLong);
     const company = field(ctx, 'CompanyName', MAX_FIELD, MESSAGES.customerCompanyTooLong);
     const notes = field(ctx, 'Notes', MAX_NOTES, MESSAGES.customerNotesTooLong);
-    await ctx.keyward.customers.update(ctx.actor, customer.id, {
+    await ctx.keyward.customers.update(ctx.actor, customerId, {
       ...(name !== null ? { name } : {}),
       ...(email !== null ? { email } : {}),
       ...(company !== null ? { company } : {}),
       ...(notes !== null ? { notes } : {}),
     });
     if (!ctx.params.bool('Secret', false)) return { message: null };
-    return { secret: await ctx.keyward.customers.issueSecret(ctx.actor, customer.id), message: null };
+    return { secret: await ctx.keyward.customers.issueSecret(ctx.actor, customerId), message: null };
   },
 };
 
@@ -82,8 +91,7 @@ export const removeCustomer: MethodSpec = {
   scopes: ['customers:write'],
   async run(ctx) {
     assertAccountWide(ctx);
-    const customer = await customerOf(ctx, MESSAGES.customerCouldNotBeFound);
-    await ctx.keyward.customers.delete(ctx.actor, customer.id);
+    await ctx.keyward.customers.delete(ctx.actor, await changedCustomerId(ctx));
     return { message: null };
   },
 };

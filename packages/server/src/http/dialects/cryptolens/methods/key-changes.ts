@@ -73,12 +73,16 @@ export const machineLockLimit = licenseChange(async (ctx, { id }) => {
   return undefined;
 });
 
-/** key/ChangeCustomer: CustomerId 0 or an unknown customer dissociates, and the message says so. */
+/**
+ * key/ChangeCustomer: CustomerId 0 or an unknown customer dissociates, and the message says so. Naming a
+ * customer on a license is a change of the license (licenses:write), as in the native API.
+ */
 export const changeCustomer = licenseChange(async (ctx, { id }) => {
-  const customerId = ctx.params.id('CustomerId');
-  const customer = customerId === null ? null : await ctx.keyward.customers.find(ctx.principal, customerId);
-  await ctx.keyward.licenses.update(ctx.actor, id, { customerId: customer?.id ?? null });
-  return customer ? undefined : { message: MESSAGES.customerDissociated };
+  const asked = ctx.params.id('CustomerId');
+  const customerId =
+    asked !== null && (await ctx.keyward.customers.exists(ctx.principal, asked)) ? asked : null;
+  await ctx.keyward.licenses.update(ctx.actor, id, { customerId });
+  return customerId !== null ? undefined : { message: MESSAGES.customerDissociated };
 });
 
 /** key/ChangeReseller: like ChangeCustomer, for resellers. */

@@ -132,10 +132,11 @@ async function eventsOf(ctx: MethodContext, type: string, productId: number, sin
 /**
  * limelm.pkey.activity: the keys of a version with something of the asked kinds between `start` and `end`
  * (default now). Each key carries `created`; activations and deactivations come as `act`/`deact` lists, a
- * revocation as `revoked_date`. Nothing found is error 109, as recorded from the vendor.
+ * revocation as `revoked_date`. Nothing found is error 109, as recorded from the vendor. It reads the event
+ * log, which core opens to events:read only.
  */
 export const activity: LimeLmMethod = {
-  scopes: ['licenses:read'],
+  scopes: ['licenses:read', 'events:read'],
   async run(ctx) {
     const policy = await ctx.policy();
     const start = dateParam(ctx, 'start');
