@@ -22,7 +22,7 @@ const RESULTS = join(BENCH_DIR, 'results/key-search.json');
 const DOC = join(ROOT, 'docs/benchmarks.md');
 const POSTGRES_ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const POSTGRES_DATABASE = 'keyward_bench_search';
-/** The server's default key alphabet and format (core/license-key.ts). */
+/** The server's default key alphabet and format (core/licenses/license-key.ts). */
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 const BATCH = 50_000;
 /** The product code in front of every tenth key: a fragment 100,000 keys share at a million. */

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Sqlite from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { encodeOfflineRequest, openOfflineResponse } from './core/offline-exchange.js';
+import { encodeOfflineRequest, openOfflineResponse } from './core/signing/offline-exchange.js';
 
 const CLI = resolve(import.meta.dirname, '../dist/cli.js');
 const run = promisify(execFile);

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
-import type { Actor } from './core/actor.js';
+import type { Actor } from './core/access/actor.js';
 import type { Keyward } from './core/keyward.js';
 import type { License } from './core/model.js';
 import type { KeywardStore } from './storage/create-store.js';

@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import type { Actor } from './core/actor.js';
-import type { DashboardUser } from './core/dashboard-ports.js';
-import { DASHBOARD_ROLES, isDashboardRole } from './core/dashboard-roles.js';
+import type { Actor } from './core/access/actor.js';
+import type { DashboardUser } from './core/access/dashboard-ports.js';
+import { DASHBOARD_ROLES, isDashboardRole } from './core/access/dashboard-roles.js';
 import type { Keyward } from './core/keyward.js';
 import type { KeywardStore } from './storage/create-store.js';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { type DestinationRules, parseDestinationRules } from './core/network-destinations.js';
+import { type DestinationRules, parseDestinationRules } from './core/operations/network-destinations.js';
 import { prepareDataDirectory, regularFileSize, secretFileBeside } from './storage/data-paths.js';
 import type { DatabaseLocation } from './storage/database-location.js';
 import { PRIVATE_FILE_MODE } from './storage/private-files.js';

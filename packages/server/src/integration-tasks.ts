@@ -1,6 +1,6 @@
+import { IMPORT_RESUME_INTERVAL_MS } from './core/imports/import-job-service.js';
 import type { Keyward } from './core/keyward.js';
-import { PeriodicTask } from './core/periodic-task.js';
-import { IMPORT_RESUME_INTERVAL_MS } from './core/services/import-job-service.js';
+import { PeriodicTask } from './core/operations/periodic-task.js';
 import { createOutboundHttp } from './http/outbound-http.js';
 import { httpWebhookTransport } from './http/webhook-transport.js';
 import { resumeAbandonedImports } from './import/run-import.js';

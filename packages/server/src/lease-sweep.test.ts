@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
-import { operatorPrincipal } from './core/principal.js';
+import { operatorPrincipal } from './core/access/principal.js';
 import { type RunningServer, startServer } from './server.js';
 
 const TOKEN = 'kw_lease_sweep_admin_token_0123456789abcdef';

@@ -1,11 +1,11 @@
 import cluster from 'node:cluster';
 import { Redis } from 'ioredis';
 import type { Config } from './config.js';
-import { systemActor } from './core/actor.js';
+import { systemActor } from './core/access/actor.js';
 import { systemClock } from './core/clock.js';
 import { createKeyward, type Keyward } from './core/keyward.js';
-import { PeriodicTask } from './core/periodic-task.js';
-import { SecretBox } from './core/secrets.js';
+import { PeriodicTask } from './core/operations/periodic-task.js';
+import { SecretBox } from './core/signing/secrets.js';
 import { buildApp } from './http/build-app.js';
 import type { App } from './http/fastify-context.js';
 import { loggerOptions } from './http/plugins/request-logging.js';

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import type { Redis } from 'ioredis';
 import { ConfigError } from './config.js';
 import { isDomainError } from './core/domain-error.js';
-import { SealedWithAnotherSecretError } from './core/services/signing-key-service.js';
+import { SealedWithAnotherSecretError } from './core/signing/signing-key-service.js';
 import { DatabaseAccessError } from './storage/data-paths.js';
 
 /** A start that cannot go on, said in one line: what is wrong and what to do. */

@@ -25,7 +25,7 @@ export const SERVER_ERROR_CODES = [
 ] as const;
 export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
 
-/** Validation outcomes (core/validation-codes.ts); append only on the server. */
+/** Validation outcomes (core/validation/validation-codes.ts); append only on the server. */
 export const VALIDATION_CODES = [
   'VALID',
   'NOT_FOUND',

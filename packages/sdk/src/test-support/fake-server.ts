@@ -152,7 +152,7 @@ export function createFakeServer(): FakeServer {
   return { publicKeyPem, privateKey, fetch: fakeFetch as typeof fetch, calls, behaviour };
 }
 
-/** A license file as the server writes it (core/license-file.ts). */
+/** A license file as the server writes it (core/signing/license-file.ts). */
 export function licenseFileAsServer(
   privateKey: KeyObject,
   payload: Record<string, unknown>,
@@ -188,7 +188,7 @@ export function licenseFileAsServer(
   return `-----BEGIN KEYWARD LICENSE FILE-----\n${lines.join('\n')}\n-----END KEYWARD LICENSE FILE-----\n`;
 }
 
-/** An offline response as the server writes it (core/offline-exchange.ts). */
+/** An offline response as the server writes it (core/signing/offline-exchange.ts). */
 export function offlineResponseAsServer(privateKey: KeyObject, payload: Record<string, unknown>): string {
   const encoded = Buffer.from(JSON.stringify(payload)).toString('base64');
   const envelope = {

@@ -13,8 +13,8 @@ import { basename, dirname, join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { ConfigError, readSecretFile } from '../config.js';
 import { systemClock } from '../core/clock.js';
-import { SecretBox } from '../core/secrets.js';
-import { SigningKeyService } from '../core/services/signing-key-service.js';
+import { SecretBox } from '../core/signing/secrets.js';
+import { SigningKeyService } from '../core/signing/signing-key-service.js';
 import { createStore } from '../storage/create-store.js';
 import {
   DatabaseAccessError,

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
+import type { PolicyInput } from '../core/catalog/catalog-service.js';
 import { DomainError } from '../core/domain-error.js';
 import type { Policy, Product } from '../core/model.js';
-import type { PolicyInput } from '../core/services/catalog-service.js';
 import { presentPolicy, presentProduct } from '../http/native/present.js';
 import { featureField, oneOf, positiveInt, span, wholeNumber } from './arguments.js';
 import { type CommandContext, readPages } from './command-context.js';

@@ -1,4 +1,4 @@
-import type { Actor } from '../core/actor.js';
+import type { Actor } from '../core/access/actor.js';
 import { isDomainError } from '../core/domain-error.js';
 import type { Keyward } from '../core/keyward.js';
 import type { License } from '../core/model.js';

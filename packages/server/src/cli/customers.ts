@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
+import type { CustomerInput } from '../core/customers/customer-service.js';
 import { DomainError } from '../core/domain-error.js';
 import type { Customer } from '../core/model.js';
-import type { CustomerInput } from '../core/services/customer-service.js';
 import { presentCustomer, presentLicense } from '../http/native/present.js';
 import { positiveInt } from './arguments.js';
 import { type CommandContext, readPages } from './command-context.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DomainError } from '../core/domain-error.js';
 import type { Keyward } from '../core/keyward.js';
-import type { LicenseFilter } from '../core/license-ports.js';
+import type { LicenseFilter } from '../core/licenses/license-ports.js';
 import type { License } from '../core/model.js';
 import { presentLicense } from '../http/native/present.js';
 import { featureValue, isoDate, oneOf, positiveInt, repeated } from './arguments.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { operatorPrincipal } from '../core/principal.js';
-import type { ApiTokenRecord } from '../core/token-ports.js';
+import { operatorPrincipal } from '../core/access/principal.js';
+import type { ApiTokenRecord } from '../core/access/token-ports.js';
 import { presentToken } from '../http/native/present.js';
 import { commaList, isoDate, positiveInt, repeatedIds } from './arguments.js';
 import type { CommandContext } from './command-context.js';

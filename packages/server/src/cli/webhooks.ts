@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
+import type { WebhookDelivery, WebhookEndpoint } from '../core/events/webhook-ports.js';
 import type { Keyward } from '../core/keyward.js';
-import type { WebhookDelivery, WebhookEndpoint } from '../core/webhook-ports.js';
 import { presentDelivery, presentWebhook } from '../http/native/routes/webhooks.js';
 import { commaList, positiveInt, repeatedIds, wholeNumber } from './arguments.js';
 import { type CommandContext, readPages } from './command-context.js';

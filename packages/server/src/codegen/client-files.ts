@@ -1,6 +1,6 @@
+import { SCOPES } from '../core/access/scopes.js';
 import { ERROR_CODES } from '../core/domain-error.js';
-import { SCOPES } from '../core/scopes.js';
-import { VALIDATION_CODES } from '../core/validation-codes.js';
+import { VALIDATION_CODES } from '../core/validation/validation-codes.js';
 import type { OpenApiDocument } from './openapi-document.js';
 import { TypeScriptTypes } from './typescript-types.js';
 
@@ -43,14 +43,14 @@ export function clientFiles(document: OpenApiDocument): GeneratedFile[] {
 /** The server's closed catalog of error codes (core/domain-error.ts); append only on the server. */
 ${constList('SERVER_ERROR_CODES', ERROR_CODES)}export type ServerErrorCode = (typeof SERVER_ERROR_CODES)[number];
 
-/** Validation outcomes (core/validation-codes.ts); append only on the server. */
+/** Validation outcomes (core/validation/validation-codes.ts); append only on the server. */
 ${constList('VALIDATION_CODES', Object.keys(VALIDATION_CODES))}export type ValidationCode = (typeof VALIDATION_CODES)[number];
 `,
     },
     {
       path: 'packages/dashboard/src/generated/server-catalog.ts',
       content: `${header("the server's catalogs (packages/server/src/core)")}
-/** What an API token may do (core/scopes.ts); \`*\` grants everything. Append only on the server. */
+/** What an API token may do (core/access/scopes.ts); \`*\` grants everything. Append only on the server. */
 ${constList('SCOPES', SCOPES)}export type Scope = (typeof SCOPES)[number];
 `,
     },

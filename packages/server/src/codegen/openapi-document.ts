@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { systemClock } from '../core/clock.js';
 import { createKeyward } from '../core/keyward.js';
-import { SecretBox } from '../core/secrets.js';
+import { SecretBox } from '../core/signing/secrets.js';
 import { buildApp } from '../http/build-app.js';
 import { createStore } from '../storage/create-store.js';
 

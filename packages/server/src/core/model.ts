@@ -1,6 +1,6 @@
 /** Domain types shared by every surface. Dates are `Date`; ids are integers assigned by storage. */
 
-import type { CalendarPeriod } from './calendar-period.js';
+import type { CalendarPeriod } from './licenses/calendar-period.js';
 
 export const FEATURE_TYPES = ['string', 'integer', 'boolean', 'date'] as const;
 export type FeatureType = (typeof FEATURE_TYPES)[number];

@@ -1,20 +1,20 @@
-import type { AnalyticsRepositories } from './analytics-ports.js';
-import type { CatalogRepositories } from './catalog-ports.js';
-import type { CustomerRepositories } from './customer-ports.js';
-import type { DashboardRepositories } from './dashboard-ports.js';
-import type { DataObjectRepositories } from './data-object-ports.js';
-import type { EventRepositories } from './event-ports.js';
-import type { IdempotencyRepositories } from './idempotency-ports.js';
-import type { ImportRepositories } from './import-ports.js';
-import type { LicenseRepositories } from './license-ports.js';
-import type { LicenseTemplateRepositories } from './license-template-ports.js';
-import type { MachineRepositories } from './machine-ports.js';
-import type { MessageRepositories } from './message-ports.js';
-import type { ResellerRepositories } from './reseller-ports.js';
-import type { SigningKeyRepositories } from './signing-key-ports.js';
-import type { TokenRepositories } from './token-ports.js';
-import type { TrialRepositories } from './trial-ports.js';
-import type { WebhookRepositories } from './webhook-ports.js';
+import type { DashboardRepositories } from './access/dashboard-ports.js';
+import type { TokenRepositories } from './access/token-ports.js';
+import type { CatalogRepositories } from './catalog/catalog-ports.js';
+import type { CustomerRepositories } from './customers/customer-ports.js';
+import type { ResellerRepositories } from './customers/reseller-ports.js';
+import type { DataObjectRepositories } from './data-objects/data-object-ports.js';
+import type { AnalyticsRepositories } from './events/analytics-ports.js';
+import type { EventRepositories } from './events/event-ports.js';
+import type { WebhookRepositories } from './events/webhook-ports.js';
+import type { ImportRepositories } from './imports/import-ports.js';
+import type { LicenseRepositories } from './licenses/license-ports.js';
+import type { LicenseTemplateRepositories } from './licenses/license-template-ports.js';
+import type { MachineRepositories } from './machines/machine-ports.js';
+import type { MessageRepositories } from './messages/message-ports.js';
+import type { IdempotencyRepositories } from './operations/idempotency-ports.js';
+import type { SigningKeyRepositories } from './signing/signing-key-ports.js';
+import type { TrialRepositories } from './trials/trial-ports.js';
 
 /**
  * What core needs from storage. Storage implements it on SQLite and PostgreSQL alike. Each concept's

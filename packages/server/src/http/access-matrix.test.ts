@@ -1,4 +1,4 @@
-import { encodeOfflineRequest } from '../core/offline-exchange.js';
+import { encodeOfflineRequest } from '../core/signing/offline-exchange.js';
 import {
   describeAccessMatrix,
   MISSING_ID,

@@ -1,14 +1,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { DashboardUser } from '../core/dashboard-ports.js';
-import { DomainError } from '../core/domain-error.js';
-import type { Keyward } from '../core/keyward.js';
-import type { Principal } from '../core/principal.js';
 import {
   type AuthenticatedSession,
   csrfTokenMatches,
   SESSION_SECONDS,
-} from '../core/services/dashboard-auth-service.js';
-import { deviceNameOf, TRUSTED_FOR_MS } from '../core/sign-in-throttle.js';
+} from '../core/access/dashboard-auth-service.js';
+import type { DashboardUser } from '../core/access/dashboard-ports.js';
+import type { Principal } from '../core/access/principal.js';
+import { deviceNameOf, TRUSTED_FOR_MS } from '../core/access/sign-in-throttle.js';
+import { DomainError } from '../core/domain-error.js';
+import type { Keyward } from '../core/keyward.js';
 
 /** The HttpOnly cookie holding a dashboard session's secret. */
 export const SESSION_COOKIE = 'keyward_session';
@@ -52,7 +52,7 @@ export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply)
 }
 
 /**
- * A browser that signed in to an account keeps that account's device cookie (core/sign-in-throttle.ts): it
+ * A browser that signed in to an account keeps that account's device cookie (core/access/sign-in-throttle.ts): it
  * signs in on its own budget while strangers guessing the password are slowed down. Sent only to sign-in.
  */
 const DEVICE_COOKIE_PREFIX = 'keyward_device_';

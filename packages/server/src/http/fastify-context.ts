@@ -6,8 +6,8 @@ import type {
   RawRequestDefaultExpression,
   RawServerDefault,
 } from 'fastify';
-import type { Principal } from '../core/principal.js';
-import type { Scope } from '../core/scopes.js';
+import type { Principal } from '../core/access/principal.js';
+import type { Scope } from '../core/access/scopes.js';
 
 /**
  * What a route demands of its caller. `public` routes need nothing; otherwise a bearer token with the scope,
@@ -20,7 +20,7 @@ export type AuthRequirement =
       scope: Scope;
       license?: boolean;
       optional?: boolean;
-      /** The operation in the method-lock vocabulary (core/method-lock.ts); absent: none, refused to locked tokens. */
+      /** The operation in the method-lock vocabulary (core/access/method-lock.ts); absent: none, refused to locked tokens. */
       method?: string;
     };
 

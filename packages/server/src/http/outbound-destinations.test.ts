@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PUBLIC_ONLY } from '../core/network-destinations.js';
+import { PUBLIC_ONLY } from '../core/operations/network-destinations.js';
 import { execute } from '../import/run-import.js';
 import { expectError, get, type Json, post } from '../test-support/native-calls.js';
 import { createTestApp, type TestApp } from '../test-support/test-app.js';

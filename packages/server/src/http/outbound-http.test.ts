@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PUBLIC_ONLY } from '../core/network-destinations.js';
+import { PUBLIC_ONLY } from '../core/operations/network-destinations.js';
 import { createOutboundHttp, OutboundError, type Resolver } from './outbound-http.js';
 
 /**

@@ -2,7 +2,11 @@ import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from '
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { type DestinationRules, destinationVerdict, parseIpAddress } from '../core/network-destinations.js';
+import {
+  type DestinationRules,
+  destinationVerdict,
+  parseIpAddress,
+} from '../core/operations/network-destinations.js';
 
 /**
  * The only way the server makes HTTP requests of its own (webhook deliveries, imports). Every request goes to

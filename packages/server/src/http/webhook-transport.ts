@@ -1,4 +1,4 @@
-import { WebhookTimeout, type WebhookTransport } from '../core/services/webhook-dispatcher.js';
+import { WebhookTimeout, type WebhookTransport } from '../core/events/webhook-dispatcher.js';
 import { OutboundError, type OutboundHttp } from './outbound-http.js';
 
 /**

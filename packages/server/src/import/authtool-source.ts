@@ -1,6 +1,6 @@
-import { isPeriodUnit } from '../core/calendar-period.js';
 import { DomainError } from '../core/domain-error.js';
-import type { ImportedLicense } from '../core/imported-records.js';
+import type { ImportedLicense } from '../core/imports/imported-records.js';
+import { isPeriodUnit } from '../core/licenses/calendar-period.js';
 import { csvRecords } from './csv.js';
 import {
   asArray,

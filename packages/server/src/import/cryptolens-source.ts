@@ -1,5 +1,5 @@
 import { DomainError } from '../core/domain-error.js';
-import type { ImportedLicense, ImportedMachine } from '../core/imported-records.js';
+import type { ImportedLicense, ImportedMachine } from '../core/imports/imported-records.js';
 import type { FeatureField } from '../core/model.js';
 import {
   asArray,

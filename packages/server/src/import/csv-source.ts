@@ -1,6 +1,6 @@
+import { isFeatureName } from '../core/catalog/feature-name.js';
 import { DomainError } from '../core/domain-error.js';
-import { isFeatureName } from '../core/feature-name.js';
-import type { ImportedLicense } from '../core/imported-records.js';
+import type { ImportedLicense } from '../core/imports/imported-records.js';
 import type { FeatureField, FeatureType, FeatureValue } from '../core/model.js';
 import { type CsvError, csvRecords } from './csv.js';
 import { type ImportContext, type ImportSource, SourceError, vendorDate } from './import-source.js';

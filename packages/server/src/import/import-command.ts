@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Output } from '../cli/output.js';
 import { DomainError } from '../core/domain-error.js';
-import type { ImportJob, ImportKind } from '../core/import-ports.js';
+import type { ImportJob, ImportKind } from '../core/imports/import-ports.js';
 import type { Keyward } from '../core/keyward.js';
 import { presentImportJob } from './present-import-job.js';
 import { progressReporter, summaryLines } from './progress-bar.js';

@@ -1,6 +1,6 @@
-import type { Actor } from '../core/actor.js';
-import type { ImportCounts, ImportJob } from '../core/import-ports.js';
-import type { ImportOutcome } from '../core/imported-records.js';
+import type { Actor } from '../core/access/actor.js';
+import type { ImportCounts, ImportJob } from '../core/imports/import-ports.js';
+import type { ImportOutcome } from '../core/imports/imported-records.js';
 import type { Keyward } from '../core/keyward.js';
 import { OutboundError, type OutboundHttp } from '../http/outbound-http.js';
 

@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ImportJob, ImportKind } from '../core/import-ports.js';
-import { operatorPrincipal } from '../core/principal.js';
-import { IMPORT_LEASE_MS } from '../core/services/import-job-service.js';
+import { operatorPrincipal } from '../core/access/principal.js';
+import { IMPORT_LEASE_MS } from '../core/imports/import-job-service.js';
+import type { ImportJob, ImportKind } from '../core/imports/import-ports.js';
 import {
   cryptolensProduct,
   cryptolensToken,

@@ -1,7 +1,7 @@
-import { isFeatureName } from '../core/feature-name.js';
-import type { ImportedLicense } from '../core/imported-records.js';
+import { isFeatureName } from '../core/catalog/feature-name.js';
+import type { ImportedLicense } from '../core/imports/imported-records.js';
+import { platformFromText } from '../core/machines/platform.js';
 import type { FeatureField, FeatureType, FeatureValue } from '../core/model.js';
-import { platformFromText } from '../core/platform.js';
 import {
   asArray,
   fetchJson,

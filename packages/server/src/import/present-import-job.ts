@@ -1,4 +1,4 @@
-import type { ImportJob } from '../core/import-ports.js';
+import type { ImportJob } from '../core/imports/import-ports.js';
 
 /** Options as shown: bulky inputs (CSV text, key lists) only by size. */
 function presentOptions(options: Record<string, unknown>): Record<string, unknown> {

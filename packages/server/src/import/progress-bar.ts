@@ -1,4 +1,4 @@
-import type { ImportCounts } from '../core/import-ports.js';
+import type { ImportCounts } from '../core/imports/import-ports.js';
 import type { ImportProgress } from './run-import.js';
 
 const WIDTH = 30;

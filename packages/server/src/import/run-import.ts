@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, isDomainError } from '../core/domain-error.js';
-import { countInto } from '../core/import-counts.js';
-import type { ImportCounts, ImportJob, ImportKind } from '../core/import-ports.js';
-import { importActor } from '../core/imported-records.js';
+import { countInto } from '../core/imports/import-counts.js';
+import { IMPORT_LEASE_MS } from '../core/imports/import-job-service.js';
+import type { ImportCounts, ImportJob, ImportKind } from '../core/imports/import-ports.js';
+import { importActor } from '../core/imports/imported-records.js';
 import type { Keyward } from '../core/keyward.js';
-import { checkDestinationUrl, type DestinationRules } from '../core/network-destinations.js';
-import { IMPORT_LEASE_MS } from '../core/services/import-job-service.js';
+import { checkDestinationUrl, type DestinationRules } from '../core/operations/network-destinations.js';
 import { createOutboundHttp } from '../http/outbound-http.js';
 import { AUTHTOOL_DEFAULT_URL, authtoolSource } from './authtool-source.js';
 import { CRYPTOLENS_DEFAULT_URL, cryptolensOptions, cryptolensSource } from './cryptolens-source.js';

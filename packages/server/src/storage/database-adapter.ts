@@ -81,7 +81,7 @@ export interface DatabaseAdapter {
 }
 
 /**
- * Finding licenses whose key's search form holds a fragment (three characters or more; core/key-search.ts),
+ * Finding licenses whose key's search form holds a fragment (three characters or more; core/licenses/key-search.ts),
  * served by an index on either database.
  */
 export interface KeyFragmentSearch {

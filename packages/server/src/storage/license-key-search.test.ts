@@ -1,7 +1,7 @@
 import { type Kysely, Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keySearchForm } from '../core/key-search.js';
-import type { LicenseFilter } from '../core/license-ports.js';
+import { keySearchForm } from '../core/licenses/key-search.js';
+import type { LicenseFilter } from '../core/licenses/license-ports.js';
 import type { Policy } from '../core/model.js';
 import { expectPrefixesByCodePoint, freshPolicy } from '../test-support/key-search.js';
 import { licenseInput, T0 } from '../test-support/store-inputs.js';
@@ -15,7 +15,7 @@ import { createStore } from './create-store.js';
 import { migrationProvider } from './migrate.js';
 
 /**
- * Key search on both databases: any fragment of a key, ignoring case, dashes and spaces (core/key-search.ts),
+ * Key search on both databases: any fragment of a key, ignoring case, dashes and spaces (core/licenses/key-search.ts),
  * served by an index; the search form kept in step with every write, and computed for rows written before
  * the migration that introduced it. How each database serves it: sqlite/ and postgres/key-search.test.ts.
  */

@@ -5,13 +5,13 @@ import {
   LICENSE_STATUSES,
   type LicenseStatus,
   licenseStatus,
-} from '../core/license-status.js';
+} from '../core/licenses/license-status.js';
 import type { License, Policy } from '../core/model.js';
 import { at, licenseInput, policyInput, T0, unique } from '../test-support/store-inputs.js';
 import { createTestStore, type TestDialect, testDialects } from '../test-support/test-store.js';
 
 /**
- * Storage selects licenses by status in SQL; core decides a license's status (core/license-status.ts). This
+ * Storage selects licenses by status in SQL; core decides a license's status (core/licenses/license-status.ts). This
  * contract holds them together: on both databases, at several instants, every query that filters or counts
  * licenses by status selects exactly the licenses whose `licenseStatus` is that status, for every combination
  * of revocation (none, in the past, at that instant, in the future), suspension and expiry (none, in the past,

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Actor } from '../core/actor.js';
+import type { Actor } from '../core/access/actor.js';
+import { operatorPrincipal } from '../core/access/principal.js';
+import type { PolicyInput } from '../core/catalog/catalog-service.js';
 import { manualClock } from '../core/clock.js';
 import { isDomainError } from '../core/domain-error.js';
 import { createKeyward, type Keyward } from '../core/keyward.js';
-import { operatorPrincipal } from '../core/principal.js';
-import { SecretBox } from '../core/secrets.js';
-import type { PolicyInput } from '../core/services/catalog-service.js';
+import { SecretBox } from '../core/signing/secrets.js';
 import { createTestStore, type TestDialect, testDialects } from '../test-support/test-store.js';
 
 /**

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NewPolicy } from '../core/catalog-ports.js';
+import type { ApiTokenRecord } from '../core/access/token-ports.js';
+import type { NewPolicy } from '../core/catalog/catalog-ports.js';
 import type { DomainEvent } from '../core/model.js';
 import type { Repositories } from '../core/ports.js';
-import type { ApiTokenRecord } from '../core/token-ports.js';
 import {
   at,
   licenseInput,

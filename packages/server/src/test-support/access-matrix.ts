@@ -1,9 +1,9 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Actor } from '../core/actor.js';
-import { operatorPrincipal } from '../core/principal.js';
-import { SCOPES, type Scope } from '../core/scopes.js';
-import type { TokenInput } from '../core/token-grant.js';
+import type { Actor } from '../core/access/actor.js';
+import { operatorPrincipal } from '../core/access/principal.js';
+import { SCOPES, type Scope } from '../core/access/scopes.js';
+import type { TokenInput } from '../core/access/token-grant.js';
 import { SURFACES, type SurfaceName } from './access-surfaces.js';
 import { FLAG_FIELDS } from './cryptolens-calls.js';
 import { rowCounts } from './row-counts.js';

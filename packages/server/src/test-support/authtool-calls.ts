@@ -1,7 +1,7 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
-import { operatorPrincipal } from '../core/principal.js';
-import type { TokenInput } from '../core/token-grant.js';
+import { operatorPrincipal } from '../core/access/principal.js';
+import type { TokenInput } from '../core/access/token-grant.js';
 import { TEST_ADMIN_TOKEN, type TestApp } from './test-app.js';
 
 /** Short-hands for AuthTool dialect tests: requests carry `X-API-Key`, answers are checked for the envelope. */

@@ -1,11 +1,11 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
-import type { Actor } from '../core/actor.js';
+import type { Actor } from '../core/access/actor.js';
+import { operatorPrincipal } from '../core/access/principal.js';
+import type { TokenInput } from '../core/access/token-grant.js';
+import type { PolicyInput } from '../core/catalog/catalog-service.js';
+import type { LicenseInput } from '../core/licenses/license-service.js';
 import type { FeatureField } from '../core/model.js';
-import { operatorPrincipal } from '../core/principal.js';
-import type { PolicyInput } from '../core/services/catalog-service.js';
-import type { LicenseInput } from '../core/services/license-service.js';
-import type { TokenInput } from '../core/token-grant.js';
 import type { TestApp } from './test-app.js';
 
 /** Short-hands for Cryptolens dialect tests: a product set up the way the dialect README describes. */

@@ -3,8 +3,9 @@
  * complete object with neutral values (a node-locked, perpetual, unlimited policy; an active license with no
  * machines), so a test names only what its row is about.
  */
+
+import type { ApiTokenRecord } from '../core/access/token-ports.js';
 import type { FeatureField, License, LicenseRules, Machine, Policy } from '../core/model.js';
-import type { ApiTokenRecord } from '../core/token-ports.js';
 
 /** The fixed "now" of the unit tests. */
 export const NOW = new Date('2026-03-01T12:00:00.000Z');

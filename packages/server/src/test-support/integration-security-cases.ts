@@ -1,5 +1,5 @@
-import type { Actor } from '../core/actor.js';
-import { operatorPrincipal } from '../core/principal.js';
+import type { Actor } from '../core/access/actor.js';
+import { operatorPrincipal } from '../core/access/principal.js';
 import type { RouteSecurityCase, SecurityContext } from './route-security.js';
 
 /** Security cases of the webhook and import routes; ROUTE_SECURITY_CASES includes them. */

@@ -1,6 +1,6 @@
 import type { CompiledQuery, KyselyPlugin } from 'kysely';
 import { expect } from 'vitest';
-import type { LicenseFilter } from '../core/license-ports.js';
+import type { LicenseFilter } from '../core/licenses/license-ports.js';
 import type { Policy } from '../core/model.js';
 import type { Repositories } from '../core/ports.js';
 import type { KeywardStore } from '../storage/create-store.js';

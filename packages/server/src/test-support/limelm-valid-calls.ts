@@ -1,4 +1,4 @@
-import { encodeOfflineRequest } from '../core/offline-exchange.js';
+import { encodeOfflineRequest } from '../core/signing/offline-exchange.js';
 import { generateKey, ok, productWithVersion } from './limelm-calls.js';
 import type { TestApp } from './test-app.js';
 

@@ -1,10 +1,10 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Actor } from '../core/actor.js';
-import { encodeOfflineRequest } from '../core/offline-exchange.js';
-import { operatorPrincipal } from '../core/principal.js';
-import { SCOPES, type Scope } from '../core/scopes.js';
-import type { TokenInput } from '../core/token-grant.js';
+import type { Actor } from '../core/access/actor.js';
+import { operatorPrincipal } from '../core/access/principal.js';
+import { SCOPES, type Scope } from '../core/access/scopes.js';
+import type { TokenInput } from '../core/access/token-grant.js';
+import { encodeOfflineRequest } from '../core/signing/offline-exchange.js';
 import { INTEGRATION_SECURITY_CASES } from './integration-security-cases.js';
 import { rowCounts } from './row-counts.js';
 import { createTestApp, type TestApp } from './test-app.js';

@@ -1,6 +1,6 @@
-import type { NewPolicy } from '../core/catalog-ports.js';
-import type { NewMachine } from '../core/decide-activation.js';
-import type { NewLicense } from '../core/license-ports.js';
+import type { NewPolicy } from '../core/catalog/catalog-ports.js';
+import type { NewLicense } from '../core/licenses/license-ports.js';
+import type { NewMachine } from '../core/machines/decide-activation.js';
 import type { Policy } from '../core/model.js';
 import { aLicense, aMachine, aPolicy } from './domain-fixtures.js';
 

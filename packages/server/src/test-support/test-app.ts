@@ -1,7 +1,7 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { manualClock } from '../core/clock.js';
 import { createKeyward, type Keyward } from '../core/keyward.js';
-import { SecretBox } from '../core/secrets.js';
+import { SecretBox } from '../core/signing/secrets.js';
 import { buildApp } from '../http/build-app.js';
 import type { App } from '../http/fastify-context.js';
 import type { RateLimitOptions } from '../http/plugins/rate-limits.js';

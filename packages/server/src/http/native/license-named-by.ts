@@ -1,7 +1,7 @@
+import { assertLicenseAccess, type Principal } from '../../core/access/principal.js';
 import { DomainError } from '../../core/domain-error.js';
 import type { Keyward } from '../../core/keyward.js';
 import type { License } from '../../core/model.js';
-import { assertLicenseAccess, type Principal } from '../../core/principal.js';
 
 /**
  * The license a request body names by `licenseId` or `key`, if the caller may reach it. A license key

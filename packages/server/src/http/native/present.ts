@@ -1,7 +1,7 @@
-import type { LicenseWithStatus } from '../../core/license-view.js';
+import type { ApiTokenRecord } from '../../core/access/token-ports.js';
+import type { LicenseWithStatus } from '../../core/licenses/license-view.js';
 import type { Customer, DataObject, DomainEvent, Machine, Policy, Product } from '../../core/model.js';
-import type { PublicSigningKey } from '../../core/services/signing-key-service.js';
-import type { ApiTokenRecord } from '../../core/token-ports.js';
+import type { PublicSigningKey } from '../../core/signing/signing-key-service.js';
 
 /** Domain objects as the native API shows them: ISO-8601 instants, no secrets. */
 

@@ -1,8 +1,8 @@
 import { type TSchema, Type } from 'typebox';
-import { FEATURE_NAME_PATTERN, MAX_FEATURE_NAME_LENGTH } from '../../core/feature-name.js';
+import { SCOPES } from '../../core/access/scopes.js';
+import { FEATURE_NAME_PATTERN, MAX_FEATURE_NAME_LENGTH } from '../../core/catalog/feature-name.js';
 import { EXPIRATION_BASES, FEATURE_TYPES, PLATFORMS } from '../../core/model.js';
-import { SCOPES } from '../../core/scopes.js';
-import { VALIDATION_CODES } from '../../core/validation-codes.js';
+import { VALIDATION_CODES } from '../../core/validation/validation-codes.js';
 import { EXAMPLE } from './openapi/examples.js';
 
 /**

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { DELIVERY_STATUSES } from '../../core/webhook-ports.js';
+import { DELIVERY_STATUSES } from '../../core/events/webhook-ports.js';
 import { EXAMPLE } from './openapi/examples.js';
 import { Id, Nullable, Timestamp } from './schemas.js';
 

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Actor } from '../../core/actor.js';
+import type { Actor } from '../../core/access/actor.js';
+import { assertMethodAllowed } from '../../core/access/method-lock.js';
+import { assertScope, type Principal, principalTokenId } from '../../core/access/principal.js';
 import { DomainError } from '../../core/domain-error.js';
 import type { Keyward } from '../../core/keyward.js';
-import { assertMethodAllowed } from '../../core/method-lock.js';
-import { assertScope, type Principal, principalTokenId } from '../../core/principal.js';
 import { resolveSessionPrincipal } from '../dashboard-session.js';
 import type { AuthRequirement } from '../fastify-context.js';
 import { ADDRESS, authenticateToken, countRequest } from './rate-limits.js';

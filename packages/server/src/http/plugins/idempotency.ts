@@ -5,7 +5,7 @@ import {
   checkIdempotencyKey,
   IDEMPOTENCY_TTL_SECONDS,
   type IdempotentRequest,
-} from '../../core/services/idempotency-service.js';
+} from '../../core/operations/idempotency-service.js';
 
 const HEADER = 'idempotency-key';
 /** The API whose every write honours Idempotency-Key. */

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../../core/clock.js';
 import { createKeyward } from '../../core/keyward.js';
-import { SecretBox } from '../../core/secrets.js';
+import { SecretBox } from '../../core/signing/secrets.js';
 import { redisAvailable, TEST_REDIS_URL } from '../../test-support/redis.js';
 import { createTestStore } from '../../test-support/test-store.js';
 import { buildApp } from '../build-app.js';

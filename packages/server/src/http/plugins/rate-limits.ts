@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { ApiTokenRecord } from '../../core/access/token-ports.js';
 import type { Clock } from '../../core/clock.js';
 import { DomainError } from '../../core/domain-error.js';
 import type { Keyward } from '../../core/keyward.js';
-import type { ApiTokenRecord } from '../../core/token-ports.js';
 import { SESSION_COOKIE } from '../dashboard-session.js';
 
 export interface RateLimitOptions {

@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { operatorPrincipal } from '../../core/access/principal.js';
 import { manualClock } from '../../core/clock.js';
 import { createKeyward, type Keyward } from '../../core/keyward.js';
-import { operatorPrincipal } from '../../core/principal.js';
-import { SecretBox } from '../../core/secrets.js';
+import { SecretBox } from '../../core/signing/secrets.js';
 import { createTestStore } from '../../test-support/test-store.js';
 import { buildApp } from '../build-app.js';
 import type { App } from '../fastify-context.js';

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 /**
- * Sign-in throttling's counters (core/sign-in-throttle.ts), in the database so that every server process
+ * Sign-in throttling's counters (core/access/sign-in-throttle.ts), in the database so that every server process
  * spends one budget. Keys are opaque hashes: no email address or client address is stored in the clear.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DatabaseAdapter } from '../database-adapter.js';
 
 /**
- * Key search by any fragment (core/key-search.ts). `licenses.key_search` is the key's search form — ASCII
+ * Key search by any fragment (core/licenses/key-search.ts). `licenses.key_search` is the key's search form — ASCII
  * letters in capitals, no dashes or spaces — computed by the database itself, so every writer (bulk SQL
  * included) keeps it right and existing rows get it now. A b-tree on it serves equality and short prefixes
  * (compared by code point: `collate "C"` on PostgreSQL, SQLite's default); fragments of three or more

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { AnalyticsEvent, AnalyticsEventRepository } from '../../core/analytics-ports.js';
+import type { AnalyticsEvent, AnalyticsEventRepository } from '../../core/events/analytics-ports.js';
 import { fromMillis } from '../columns.js';
 import type { AnalyticsEventsTable } from '../schema/analytics.js';
 import type { Database } from '../schema/index.js';

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { CustomerRepository } from '../../core/customer-ports.js';
+import type { CustomerRepository } from '../../core/customers/customer-ports.js';
 import type { Customer } from '../../core/model.js';
 import { fromMillis } from '../columns.js';
 import type { CustomersTable } from '../schema/customers.js';

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import type { StatsRepository } from '../../core/dashboard-ports.js';
-import type { LicenseStatus } from '../../core/license-status.js';
+import type { StatsRepository } from '../../core/access/dashboard-ports.js';
+import type { LicenseStatus } from '../../core/licenses/license-status.js';
 import type { Database } from '../schema/index.js';
 import { statusArms } from './license-status-sql.js';
 
@@ -11,7 +11,7 @@ export function statsRepository(db: Kysely<Database>): StatsRepository {
   const count = async (query: ReturnType<typeof sql<Counted>>) => number((await query.execute(db)).rows);
   return {
     async overview(now) {
-      // One status per license (core/license-status.ts). Each arm of a status is answered by an index (the
+      // One status per license (core/licenses/license-status.ts). Each arm of a status is answered by an index (the
       // partial ones of migration 006), never by reading the wide license rows; active ones are the rest.
       const countWith = async (status: LicenseStatus) => {
         const arms = statusArms(status, now);

@@ -4,7 +4,7 @@ import type {
   DashboardSessionRepository,
   DashboardUserRecord,
   DashboardUserRepository,
-} from '../../core/dashboard-ports.js';
+} from '../../core/access/dashboard-ports.js';
 import { fromMillis, fromMillisOrNull } from '../columns.js';
 import type { DatabaseAdapter } from '../database-adapter.js';
 import type { DashboardUsersTable } from '../schema/dashboard.js';

@@ -1,5 +1,5 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
-import type { DataObjectRepository } from '../../core/data-object-ports.js';
+import type { DataObjectRepository } from '../../core/data-objects/data-object-ports.js';
 import type { DataObject, DataObjectOwner } from '../../core/model.js';
 import type { Database } from '../schema/index.js';
 import type { DataObjectsTable } from '../schema/licenses.js';

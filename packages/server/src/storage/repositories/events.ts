@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { EventRepository } from '../../core/event-ports.js';
+import type { EventRepository } from '../../core/events/event-ports.js';
 import type { DomainEvent } from '../../core/model.js';
 import { fromJson, fromMillis } from '../columns.js';
 import type { EventsTable } from '../schema/events.js';

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { ExpiryNoticeRepository } from '../../core/webhook-ports.js';
+import type { ExpiryNoticeRepository } from '../../core/events/webhook-ports.js';
 import { fromMillis } from '../columns.js';
 import type { Database } from '../schema/index.js';
 import { notRevokedBy } from './license-status-sql.js';

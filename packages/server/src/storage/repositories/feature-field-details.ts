@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { FeatureFieldDetailsRepository } from '../../core/catalog-ports.js';
-import type { FeatureFieldDetails } from '../../core/trial-model.js';
+import type { FeatureFieldDetailsRepository } from '../../core/catalog/catalog-ports.js';
+import type { FeatureFieldDetails } from '../../core/trials/trial-model.js';
 import { fromFlag, toFlag } from '../columns.js';
 import type { DatabaseAdapter } from '../database-adapter.js';
 import type { FeatureFieldDetailsTable } from '../schema/catalog.js';

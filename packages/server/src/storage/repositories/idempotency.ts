@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { IdempotencyRepository } from '../../core/idempotency-ports.js';
+import type { IdempotencyRepository } from '../../core/operations/idempotency-ports.js';
 import { fromMillis } from '../columns.js';
 import type { Database } from '../schema/index.js';
 

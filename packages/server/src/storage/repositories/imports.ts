@@ -5,7 +5,7 @@ import type {
   ImportKind,
   ImportRepository,
   ImportStatus,
-} from '../../core/import-ports.js';
+} from '../../core/imports/import-ports.js';
 import { fromJson, fromMillis, fromMillisOrNull, toJson } from '../columns.js';
 import type { DatabaseAdapter } from '../database-adapter.js';
 import type { ImportJobsTable } from '../schema/imports.js';

@@ -1,5 +1,5 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
-import type { CleanableSweep, LicenseCleanupRepository } from '../../core/license-ports.js';
+import type { CleanableSweep, LicenseCleanupRepository } from '../../core/licenses/license-ports.js';
 import type { DatabaseAdapter } from '../database-adapter.js';
 import type { Database } from '../schema/index.js';
 

@@ -1,5 +1,5 @@
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
-import type { LicenseSearchRepository } from '../../core/license-ports.js';
+import type { LicenseSearchRepository } from '../../core/licenses/license-ports.js';
 import type { Database } from '../schema/index.js';
 import { toLicense } from './licenses.js';
 

@@ -1,8 +1,8 @@
 import { type Expression, type SqlBool, sql } from 'kysely';
-import type { LicenseStatus } from '../../core/license-status.js';
+import type { LicenseStatus } from '../../core/licenses/license-status.js';
 
 /**
- * core's licenseStatus (core/license-status.ts) over the licenses table: revoked once the revocation's instant
+ * core's licenseStatus (core/licenses/license-status.ts) over the licenses table: revoked once the revocation's instant
  * has come, else suspended, else expired once the expiry's instant has come, else active.
  *
  * A status is a list of disjoint arms, each of a shape an index serves: a revocation in effect by the partial

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable, Updateable } from 'kysely';
-import type { LicenseTemplateRepository } from '../../core/license-template-ports.js';
+import type { LicenseTemplateRepository } from '../../core/licenses/license-template-ports.js';
 import type { FeatureValue, LicenseTemplate } from '../../core/model.js';
 import { columnsFor, fromFlag, fromJson, fromMillis, toFlag, toJson } from '../columns.js';
 import type { LicenseTemplatesTable } from '../schema/catalog.js';

@@ -8,14 +8,14 @@ import {
   type Updateable,
 } from 'kysely';
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
-import { periodFromText, periodToText } from '../../core/calendar-period.js';
-import { type KeySearch, keySearch } from '../../core/key-search.js';
+import { periodFromText, periodToText } from '../../core/licenses/calendar-period.js';
+import { type KeySearch, keySearch } from '../../core/licenses/key-search.js';
 import type {
   LicenseFilter,
   LicenseRepository,
   LicenseWithSeats,
   NewLicense,
-} from '../../core/license-ports.js';
+} from '../../core/licenses/license-ports.js';
 import type { FeatureValue, License, NamedUser } from '../../core/model.js';
 import {
   columnsFor,
@@ -231,7 +231,7 @@ export function licenseRepository(db: Kysely<Database>, adapter: DatabaseAdapter
     return statusArms(filter.status, now).map((arm) => matching(filter).where(arm));
   }
 
-  /** Keys matching a search (core/key-search.ts); `%`, `_` and `\` in it are plain characters. */
+  /** Keys matching a search (core/licenses/key-search.ts); `%`, `_` and `\` in it are plain characters. */
   function keyMatches({ form, match }: KeySearch): Expression<SqlBool> {
     if (match === 'prefix') {
       // A range instead of LIKE: served by the b-tree on both databases.

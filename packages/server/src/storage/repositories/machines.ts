@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { NewMachine } from '../../core/decide-activation.js';
-import type { MachineRepository } from '../../core/machine-ports.js';
+import type { NewMachine } from '../../core/machines/decide-activation.js';
+import type { MachineRepository } from '../../core/machines/machine-ports.js';
 import type { Machine } from '../../core/model.js';
 import { fromFlag, fromMillis, fromMillisOrNull, toFlag, toMillisOrNull } from '../columns.js';
 import type { DatabaseAdapter } from '../database-adapter.js';

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { ManagedPolicyRepository } from '../../core/catalog-ports.js';
+import type { ManagedPolicyRepository } from '../../core/catalog/catalog-ports.js';
 import type { Database } from '../schema/index.js';
 
 export function managedPolicyRepository(db: Kysely<Database>): ManagedPolicyRepository {

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { MessageRepository } from '../../core/message-ports.js';
+import type { MessageRepository } from '../../core/messages/message-ports.js';
 import type { Message } from '../../core/model.js';
 import { fromMillis } from '../columns.js';
 import type { Database } from '../schema/index.js';

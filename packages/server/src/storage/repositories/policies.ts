@@ -1,5 +1,5 @@
 import type { Kysely, Selectable, Updateable } from 'kysely';
-import type { PolicyRepository } from '../../core/catalog-ports.js';
+import type { PolicyRepository } from '../../core/catalog/catalog-ports.js';
 import type { ExpirationBasis, FeatureField, Policy } from '../../core/model.js';
 import { columnsFor, fromFlag, fromJson, fromMillis, toFlag, toJson } from '../columns.js';
 import { precompiled } from '../precompiled.js';

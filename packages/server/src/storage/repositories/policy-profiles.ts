@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { PolicyProfileRepository } from '../../core/catalog-ports.js';
-import type { PolicyProfile } from '../../core/trial-model.js';
+import type { PolicyProfileRepository } from '../../core/catalog/catalog-ports.js';
+import type { PolicyProfile } from '../../core/trials/trial-model.js';
 import type { PolicyProfilesTable } from '../schema/catalog.js';
 import type { Database } from '../schema/index.js';
 

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { ProductRepository } from '../../core/catalog-ports.js';
+import type { ProductRepository } from '../../core/catalog/catalog-ports.js';
 import type { Product } from '../../core/model.js';
 import { fromMillis } from '../columns.js';
 import type { ProductsTable } from '../schema/catalog.js';

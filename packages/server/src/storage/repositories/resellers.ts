@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { ResellerRepository } from '../../core/customers/reseller-ports.js';
 import type { Reseller } from '../../core/model.js';
-import type { ResellerRepository } from '../../core/reseller-ports.js';
 import { fromMillis } from '../columns.js';
 import type { ResellersTable } from '../schema/customers.js';
 import type { Database } from '../schema/index.js';

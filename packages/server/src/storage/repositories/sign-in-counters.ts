@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { SignInCounter, SignInCounterRepository } from '../../core/dashboard-ports.js';
+import type { SignInCounter, SignInCounterRepository } from '../../core/access/dashboard-ports.js';
 import { fromMillisOrNull, toMillisOrNull } from '../columns.js';
 import type { DatabaseAdapter } from '../database-adapter.js';
 import type { SignInCountersTable } from '../schema/dashboard.js';

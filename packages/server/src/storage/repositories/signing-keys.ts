@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { SigningKeyRepository } from '../../core/signing-key-ports.js';
-import type { SigningAlgorithm, SigningKeyRecord } from '../../core/signing-keys.js';
+import type { SigningKeyRepository } from '../../core/signing/signing-key-ports.js';
+import type { SigningAlgorithm, SigningKeyRecord } from '../../core/signing/signing-keys.js';
 import { fromMillis } from '../columns.js';
 import type { SigningKeysTable } from '../schema/access.js';
 import type { Database } from '../schema/index.js';

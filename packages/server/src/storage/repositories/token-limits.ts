@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { TokenLimitRepository } from '../../core/token-ports.js';
+import type { TokenLimitRepository } from '../../core/access/token-ports.js';
 import { toFlag } from '../columns.js';
 import type { DatabaseAdapter } from '../database-adapter.js';
 import type { Database } from '../schema/index.js';

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { ApiTokenRecord, TokenRepository } from '../../core/token-ports.js';
+import type { ApiTokenRecord, TokenRepository } from '../../core/access/token-ports.js';
 import {
   fromFlag,
   fromJson,

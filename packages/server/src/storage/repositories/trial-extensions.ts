@@ -1,6 +1,6 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
-import type { TrialExtension } from '../../core/trial-model.js';
-import type { TrialExtensionRepository } from '../../core/trial-ports.js';
+import type { TrialExtension } from '../../core/trials/trial-model.js';
+import type { TrialExtensionRepository } from '../../core/trials/trial-ports.js';
 import { fromFlag, fromMillis, toFlag } from '../columns.js';
 import type { Database } from '../schema/index.js';
 import type { TrialExtensionsTable } from '../schema/trials.js';

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { VerifiedTrial } from '../../core/trial-model.js';
-import type { VerifiedTrialRepository } from '../../core/trial-ports.js';
+import type { VerifiedTrial } from '../../core/trials/trial-model.js';
+import type { VerifiedTrialRepository } from '../../core/trials/trial-ports.js';
 import { fromFlag, fromMillis, toFlag } from '../columns.js';
 import type { Database } from '../schema/index.js';
 import type { TrialsTable } from '../schema/trials.js';

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
-import type { EventRepository } from '../../core/event-ports.js';
+import type { EventRepository } from '../../core/events/event-ports.js';
+import { endpointWants } from '../../core/events/webhook-event-filter.js';
 import type { DomainEvent } from '../../core/model.js';
-import { endpointWants } from '../../core/webhook-event-filter.js';
 import { fromFlag, fromJson } from '../columns.js';
 import type { Database } from '../schema/index.js';
 

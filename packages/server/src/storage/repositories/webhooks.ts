@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import { pickInTurn } from '../../core/webhook-fair-share.js';
+import { pickInTurn } from '../../core/events/webhook-fair-share.js';
 import type {
   ClaimedDelivery,
   DeliveryStatus,
@@ -7,7 +7,7 @@ import type {
   WebhookDelivery,
   WebhookEndpoint,
   WebhookRepository,
-} from '../../core/webhook-ports.js';
+} from '../../core/events/webhook-ports.js';
 import { columnsFor, fromFlag, fromJson, fromMillis, fromMillisOrNull, toFlag, toJson } from '../columns.js';
 import type { DatabaseAdapter } from '../database-adapter.js';
 import type {

@@ -43,7 +43,7 @@ export interface LicensesTable {
   /** Calendar periods as `7 day` (migration 004). */
   activation_period: string | null;
   term_period: string | null;
-  /** The key's search form (core/key-search.ts), computed by the database (migration 013). */
+  /** The key's search form (core/licenses/key-search.ts), computed by the database (migration 013). */
   key_search: GeneratedAlways<string>;
 }
 

@@ -1,5 +1,5 @@
-import { type CalendarPeriod, isPeriodUnit, PERIOD_UNITS } from '../../../core/calendar-period.js';
-import type { KeyKind } from '../../../core/services/key-issuing-service.js';
+import { type CalendarPeriod, isPeriodUnit, PERIOD_UNITS } from '../../../core/licenses/calendar-period.js';
+import type { KeyKind } from '../../../core/licenses/key-issuing-service.js';
 import { AuthToolFailure } from './failures.js';
 
 /** A create request, checked: what AuthTool documents, in the order its fields are documented. */

@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
+import { isMethodAllowed } from '../../../core/access/method-lock.js';
+import type { Principal } from '../../../core/access/principal.js';
 import { isDomainError } from '../../../core/domain-error.js';
 import type { Keyward } from '../../../core/keyward.js';
-import { isMethodAllowed } from '../../../core/method-lock.js';
-import type { Principal } from '../../../core/principal.js';
 import { ADDRESS, authenticateToken, countRequest } from '../../plugins/rate-limits.js';
 import { AuthToolFailure, failureOf, INVALID_API_KEY } from './failures.js';
 

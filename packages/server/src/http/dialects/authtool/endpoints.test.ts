@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { operatorPrincipal } from '../../../core/principal.js';
+import { operatorPrincipal } from '../../../core/access/principal.js';
 import {
   authtool,
   createKeys,

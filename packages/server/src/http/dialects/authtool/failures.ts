@@ -1,7 +1,7 @@
 import type { FastifyError } from 'fastify';
+import { TOKEN_REFUSALS } from '../../../core/access/token-limits.js';
 import { type ErrorCode, isDomainError } from '../../../core/domain-error.js';
 import { isStoreUnavailable } from '../../../core/store-unavailable.js';
-import { TOKEN_REFUSALS } from '../../../core/token-limits.js';
 
 /** An answer in AuthTool's envelope: `{ message }`, plus `details` where the vendor sends them (400). */
 export class AuthToolFailure extends Error {

@@ -1,5 +1,5 @@
-import type { CalendarPeriod, PeriodUnit } from '../../../core/calendar-period.js';
-import type { LicenseView } from '../../../core/license-view.js';
+import type { CalendarPeriod, PeriodUnit } from '../../../core/licenses/calendar-period.js';
+import type { LicenseView } from '../../../core/licenses/license-view.js';
 import type { License, Machine, Policy } from '../../../core/model.js';
 
 export interface KeyDetail {

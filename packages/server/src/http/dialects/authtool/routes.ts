@@ -1,15 +1,15 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Actor } from '../../../core/actor.js';
-import type { Keyward } from '../../../core/keyward.js';
-import type { License } from '../../../core/model.js';
+import type { Actor } from '../../../core/access/actor.js';
 import {
   assertNotLicenseLocked,
   assertProductAccess,
   assertScope,
   licenseNotFound,
   type Principal,
-} from '../../../core/principal.js';
-import type { KeyKind } from '../../../core/services/key-issuing-service.js';
+} from '../../../core/access/principal.js';
+import type { Keyward } from '../../../core/keyward.js';
+import type { KeyKind } from '../../../core/licenses/key-issuing-service.js';
+import type { License } from '../../../core/model.js';
 import type { App } from '../../fastify-context.js';
 import { parseCreateRequest } from './create-request.js';
 import { type Action, AuthToolFailure, failureOf } from './failures.js';

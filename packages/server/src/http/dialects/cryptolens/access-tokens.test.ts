@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { operatorPrincipal } from '../../../core/principal.js';
-import type { TokenInput } from '../../../core/token-grant.js';
+import { operatorPrincipal } from '../../../core/access/principal.js';
+import type { TokenInput } from '../../../core/access/token-grant.js';
 import {
   answerOf,
   callCryptolens,

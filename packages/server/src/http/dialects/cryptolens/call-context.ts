@@ -1,8 +1,8 @@
-import type { Actor } from '../../../core/actor.js';
+import type { Actor } from '../../../core/access/actor.js';
+import type { Principal } from '../../../core/access/principal.js';
+import type { Scope } from '../../../core/access/scopes.js';
+import type { ApiTokenRecord } from '../../../core/access/token-ports.js';
 import type { Keyward } from '../../../core/keyward.js';
-import type { Principal } from '../../../core/principal.js';
-import type { Scope } from '../../../core/scopes.js';
-import type { ApiTokenRecord } from '../../../core/token-ports.js';
 import type { Params } from './params.js';
 
 /** Everything a method handler needs: the authenticated token, the parameters and the domain. */

@@ -1,6 +1,6 @@
 import type { FastifyError } from 'fastify';
 import { type ErrorCode, isDomainError } from '../../../core/domain-error.js';
-import { FINGERPRINT_CHARACTERS } from '../../../core/machine-identity.js';
+import { FINGERPRINT_CHARACTERS } from '../../../core/machines/machine-identity.js';
 import { isStoreUnavailable } from '../../../core/store-unavailable.js';
 import { CryptolensFailure, MESSAGES } from './messages.js';
 

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { licenseView } from '../../../core/license-view.js';
+import { licenseView } from '../../../core/licenses/license-view.js';
 import { publicKeyOfXml } from '../../../test-support/cryptolens-calls.js';
 import { aLicense, aMachine, aPolicy } from '../../../test-support/domain-fixtures.js';
 import { toCryptolensLicense } from './license-object.js';

@@ -1,7 +1,7 @@
-import type { LicenseState, LicenseView } from '../../../core/license-view.js';
+import type { LicenseRelations } from '../../../core/licenses/license-service.js';
+import type { LicenseState, LicenseView } from '../../../core/licenses/license-view.js';
 import type { FeatureValue, Machine } from '../../../core/model.js';
 import { isFloatingMachine } from '../../../core/model.js';
-import type { LicenseRelations } from '../../../core/services/license-service.js';
 import { isHidden } from './fields-to-return.js';
 
 /** Prefixes of floating seats' machine codes. Clients compare `Mid.substring(9)` and, with overdraft, 19. */

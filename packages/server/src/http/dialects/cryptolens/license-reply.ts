@@ -1,8 +1,8 @@
-import { evaluateLicense } from '../../../core/evaluate-license.js';
-import type { LicenseView } from '../../../core/license-view.js';
+import type { LicenseRelations } from '../../../core/licenses/license-service.js';
+import type { LicenseView } from '../../../core/licenses/license-view.js';
 import type { License, Machine } from '../../../core/model.js';
-import type { LicenseRelations } from '../../../core/services/license-service.js';
-import type { ValidationOutcome } from '../../../core/validation-codes.js';
+import { evaluateLicense } from '../../../core/validation/evaluate-license.js';
+import type { ValidationOutcome } from '../../../core/validation/validation-codes.js';
 import type { Answer, CallContext } from './call-context.js';
 import { featureLockOf } from './call-context.js';
 import { toCryptolensLicense } from './license-object.js';

@@ -1,5 +1,5 @@
 import { isDomainError } from '../../../core/domain-error.js';
-import type { LicenseView } from '../../../core/license-view.js';
+import type { LicenseView } from '../../../core/licenses/license-view.js';
 import type { License } from '../../../core/model.js';
 import type { CallContext } from './call-context.js';
 import { fail, MESSAGES } from './messages.js';

@@ -1,5 +1,5 @@
-import type { LicenseState, LicenseView } from '../../../core/license-view.js';
-import type { ValidationOutcome } from '../../../core/validation-codes.js';
+import type { LicenseState, LicenseView } from '../../../core/licenses/license-view.js';
+import type { ValidationOutcome } from '../../../core/validation/validation-codes.js';
 import { isHidden } from './fields-to-return.js';
 import { unixSeconds } from './string-sign.js';
 

@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isMethodAllowed } from '../../../core/access/method-lock.js';
+import type { Principal } from '../../../core/access/principal.js';
+import { hasScope } from '../../../core/access/scopes.js';
 import { isDomainError } from '../../../core/domain-error.js';
 import type { Keyward } from '../../../core/keyward.js';
-import { isMethodAllowed } from '../../../core/method-lock.js';
-import type { Principal } from '../../../core/principal.js';
-import { hasScope } from '../../../core/scopes.js';
 import type { App } from '../../fastify-context.js';
 import { ADDRESS, authenticateToken, countRequest } from '../../plugins/rate-limits.js';
 import {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { operatorPrincipal } from '../../../core/principal.js';
+import { operatorPrincipal } from '../../../core/access/principal.js';
 import { call, fails, generateKey, ok } from '../../../test-support/limelm-calls.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
 import { testDialects } from '../../../test-support/test-store.js';

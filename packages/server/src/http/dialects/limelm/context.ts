@@ -1,10 +1,10 @@
-import type { Actor } from '../../../core/actor.js';
+import type { Actor } from '../../../core/access/actor.js';
+import type { Principal } from '../../../core/access/principal.js';
+import type { ApiTokenRecord } from '../../../core/access/token-ports.js';
 import type { Keyward } from '../../../core/keyward.js';
-import type { LicenseView } from '../../../core/license-view.js';
+import type { LicenseView } from '../../../core/licenses/license-view.js';
 import type { License, Machine, Policy, Product } from '../../../core/model.js';
-import type { Principal } from '../../../core/principal.js';
-import type { ApiTokenRecord } from '../../../core/token-ports.js';
-import type { TrialExtension } from '../../../core/trial-model.js';
+import type { TrialExtension } from '../../../core/trials/trial-model.js';
 import { LIMELM_ERRORS, type LimeLmError } from './errors.js';
 import type { Params } from './transport/params.js';
 

@@ -1,10 +1,10 @@
+import { TOKEN_REFUSALS } from '../../../core/access/token-limits.js';
+import { FEATURE_FIELD_REFUSALS } from '../../../core/catalog/feature-field-service.js';
+import { FEATURE_NAME_RULE } from '../../../core/catalog/feature-name.js';
 import { type DomainError, type ErrorCode, isDomainError } from '../../../core/domain-error.js';
-import { FEATURE_NAME_RULE } from '../../../core/feature-name.js';
-import { LICENSE_CHANGE_REFUSALS } from '../../../core/license-change-checks.js';
-import { OFFLINE_REQUEST_INVALID } from '../../../core/offline-exchange.js';
-import { FEATURE_FIELD_REFUSALS } from '../../../core/services/feature-field-service.js';
-import { TRIAL_REFUSALS } from '../../../core/services/verified-trial-service.js';
-import { TOKEN_REFUSALS } from '../../../core/token-limits.js';
+import { LICENSE_CHANGE_REFUSALS } from '../../../core/licenses/license-change-checks.js';
+import { OFFLINE_REQUEST_INVALID } from '../../../core/signing/offline-exchange.js';
+import { TRIAL_REFUSALS } from '../../../core/trials/verified-trial-service.js';
 
 /** A failure in LimeLM's terms: a numeric code and its message, answered with HTTP 200 (spec §1.3–1.4). */
 export class LimeLmError extends Error {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Actor } from '../../../core/actor.js';
-import { encodeOfflineRequest } from '../../../core/offline-exchange.js';
-import { operatorPrincipal } from '../../../core/principal.js';
+import type { Actor } from '../../../core/access/actor.js';
+import { operatorPrincipal } from '../../../core/access/principal.js';
+import { encodeOfflineRequest } from '../../../core/signing/offline-exchange.js';
 import { ok, send } from '../../../test-support/limelm-calls.js';
 import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../../../test-support/test-app.js';
 

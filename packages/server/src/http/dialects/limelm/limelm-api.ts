@@ -1,8 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isMethodAllowed } from '../../../core/access/method-lock.js';
+import { assertScope } from '../../../core/access/principal.js';
 import { isDomainError } from '../../../core/domain-error.js';
 import type { Keyward } from '../../../core/keyward.js';
-import { isMethodAllowed } from '../../../core/method-lock.js';
-import { assertScope } from '../../../core/principal.js';
 import { isStoreUnavailable } from '../../../core/store-unavailable.js';
 import type { App } from '../../fastify-context.js';
 import { ADDRESS, authenticateToken, countRequest } from '../../plugins/rate-limits.js';

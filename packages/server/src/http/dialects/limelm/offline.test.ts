@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeOfflineRequest, openOfflineResponse } from '../../../core/offline-exchange.js';
+import { encodeOfflineRequest, openOfflineResponse } from '../../../core/signing/offline-exchange.js';
 import { fails, generateKey, ok, productWithVersion } from '../../../test-support/limelm-calls.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
 

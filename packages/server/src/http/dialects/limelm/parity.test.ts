@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeOfflineRequest } from '../../../core/offline-exchange.js';
+import { encodeOfflineRequest } from '../../../core/signing/offline-exchange.js';
 import { call, generateKey, ok, type Param, productWithVersion } from '../../../test-support/limelm-calls.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
 import { testDialects } from '../../../test-support/test-store.js';

@@ -1,6 +1,6 @@
-import type { LicenseView } from '../../../core/license-view.js';
+import type { LicenseView } from '../../../core/licenses/license-view.js';
+import { platformFromText } from '../../../core/machines/platform.js';
 import type { License, Machine } from '../../../core/model.js';
-import { platformFromText } from '../../../core/platform.js';
 import { limeDateTime } from './dates.js';
 import { formatFeatureValue } from './features.js';
 import { type AttrValue, type Child, el, list, type XmlNode } from './render/node.js';

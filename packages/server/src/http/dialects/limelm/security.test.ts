@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasScope, SCOPES, type Scope } from '../../../core/scopes.js';
+import { hasScope, SCOPES, type Scope } from '../../../core/access/scopes.js';
 import { call, type Json } from '../../../test-support/limelm-calls.js';
 import { type CallParams, validCalls } from '../../../test-support/limelm-valid-calls.js';
 import { rowCounts } from '../../../test-support/row-counts.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../../../core/clock.js';
 import { createKeyward } from '../../../core/keyward.js';
-import { SecretBox } from '../../../core/secrets.js';
+import { SecretBox } from '../../../core/signing/secrets.js';
 import { createStore } from '../../../storage/create-store.js';
 import { call, fails, generateKey, ok, productWithVersion } from '../../../test-support/limelm-calls.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';

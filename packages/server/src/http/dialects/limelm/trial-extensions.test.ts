@@ -1,6 +1,6 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OFFLINE_EXTENSION_CONTEXT } from '../../../core/services/verified-trial-service.js';
+import { OFFLINE_EXTENSION_CONTEXT } from '../../../core/trials/verified-trial-service.js';
 import { fails, ok, productWithVersion } from '../../../test-support/limelm-calls.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
 

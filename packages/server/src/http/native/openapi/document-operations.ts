@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
-import { DASHBOARD_ROLES, scopesOfRole } from '../../../core/dashboard-roles.js';
-import { hasScope } from '../../../core/scopes.js';
+import { DASHBOARD_ROLES, scopesOfRole } from '../../../core/access/dashboard-roles.js';
+import { hasScope } from '../../../core/access/scopes.js';
 import type { AuthRequirement } from '../../fastify-context.js';
 import { isIdempotentRoute } from '../../plugins/idempotency.js';
 import { type WireErrorCode, withErrorResponses } from './error-responses.js';

@@ -1,6 +1,6 @@
 /**
  * Values shaped exactly like the ones the server writes, for the examples of the OpenAPI document: a key of
- * the default format and alphabet (core/license-key.ts), a token as core/secrets.ts makes them, instants as
+ * the default format and alphabet (core/licenses/license-key.ts), a token as core/signing/secrets.ts makes them, instants as
  * the API writes them (ISO 8601, UTC, milliseconds).
  */
 export const EXAMPLE = {

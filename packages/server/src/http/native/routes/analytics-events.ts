@@ -1,7 +1,7 @@
 import { type TSchema, Type } from 'typebox';
-import type { AnalyticsEvent } from '../../../core/analytics-ports.js';
+import type { AnalyticsEvent } from '../../../core/events/analytics-ports.js';
+import { ANALYTICS_LIMITS } from '../../../core/events/analytics-service.js';
 import type { Keyward } from '../../../core/keyward.js';
-import { ANALYTICS_LIMITS } from '../../../core/services/analytics-service.js';
 import type { App } from '../../fastify-context.js';
 import { principalOf } from '../../plugins/authenticate.js';
 import { errorResponses } from '../openapi/error-responses.js';

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
+import { assertUnrestricted } from '../../../core/access/principal.js';
 import type { Keyward } from '../../../core/keyward.js';
-import { assertUnrestricted } from '../../../core/principal.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
 import { errorResponses, NoContent } from '../openapi/error-responses.js';

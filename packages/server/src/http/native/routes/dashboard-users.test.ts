@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { operatorPrincipal } from '../../../core/access/principal.js';
 import { manualClock } from '../../../core/clock.js';
 import { createKeyward } from '../../../core/keyward.js';
-import { operatorPrincipal } from '../../../core/principal.js';
-import { SecretBox } from '../../../core/secrets.js';
+import { SecretBox } from '../../../core/signing/secrets.js';
 import { expectError, expectStatus, get, type Json, post } from '../../../test-support/native-calls.js';
 import { describeRouteSecurity, issueToken } from '../../../test-support/route-security.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';

@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
-import type { DashboardUser as DashboardUserModel } from '../../../core/dashboard-ports.js';
-import { DASHBOARD_ROLES } from '../../../core/dashboard-roles.js';
+import { MIN_PASSWORD_LENGTH } from '../../../core/access/dashboard-auth-service.js';
+import type { DashboardUser as DashboardUserModel } from '../../../core/access/dashboard-ports.js';
+import { DASHBOARD_ROLES } from '../../../core/access/dashboard-roles.js';
 import type { Keyward } from '../../../core/keyward.js';
-import { MIN_PASSWORD_LENGTH } from '../../../core/services/dashboard-auth-service.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf } from '../../plugins/authenticate.js';
 import { errorResponses, NoContent } from '../openapi/error-responses.js';

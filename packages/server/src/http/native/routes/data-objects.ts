@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
+import { assertReach, hideRefusal, type Principal } from '../../../core/access/principal.js';
+import { dataObjectNotFound } from '../../../core/data-objects/data-object-service.js';
 import type { Keyward } from '../../../core/keyward.js';
-import { assertReach, hideRefusal, type Principal } from '../../../core/principal.js';
-import { dataObjectNotFound } from '../../../core/services/data-object-service.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
 import { errorResponses, NoContent } from '../openapi/error-responses.js';

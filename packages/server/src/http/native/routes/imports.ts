@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
-import { IMPORT_KINDS } from '../../../core/import-ports.js';
+import { assertUnrestricted } from '../../../core/access/principal.js';
+import { IMPORT_KINDS } from '../../../core/imports/import-ports.js';
 import type { Keyward } from '../../../core/keyward.js';
-import { assertUnrestricted } from '../../../core/principal.js';
 import { presentImportJob } from '../../../import/present-import-job.js';
 import { startImport } from '../../../import/run-import.js';
 import type { App } from '../../fastify-context.js';

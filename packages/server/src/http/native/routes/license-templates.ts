@@ -1,13 +1,13 @@
 import { Type } from 'typebox';
-import type { Keyward } from '../../../core/keyward.js';
-import type { LicenseTemplate as LicenseTemplateModel } from '../../../core/model.js';
 import {
   assertNotLicenseLocked,
   assertProductAccess,
   hideRefusal,
   type Principal,
-} from '../../../core/principal.js';
-import { templateNotFound } from '../../../core/services/license-template-service.js';
+} from '../../../core/access/principal.js';
+import type { Keyward } from '../../../core/keyward.js';
+import { templateNotFound } from '../../../core/licenses/license-template-service.js';
+import type { LicenseTemplate as LicenseTemplateModel } from '../../../core/model.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
 import { errorResponses, NoContent } from '../openapi/error-responses.js';

@@ -1,15 +1,15 @@
 import type { Static } from 'typebox';
 import { Type } from 'typebox';
-import { DomainError } from '../../../core/domain-error.js';
-import type { Keyward } from '../../../core/keyward.js';
-import type { License as LicenseModel, NamedUser } from '../../../core/model.js';
 import {
   assertNotLicenseLocked,
   canAccessLicense,
   licenseNotFound,
   type Principal,
-} from '../../../core/principal.js';
-import type { LicenseInput } from '../../../core/services/license-service.js';
+} from '../../../core/access/principal.js';
+import { DomainError } from '../../../core/domain-error.js';
+import type { Keyward } from '../../../core/keyward.js';
+import type { LicenseInput } from '../../../core/licenses/license-service.js';
+import type { License as LicenseModel, NamedUser } from '../../../core/model.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
 import { errorResponses, NoContent } from '../openapi/error-responses.js';

@@ -1,6 +1,6 @@
+import { assertLicenseAccess, hideRefusal, type Principal } from '../../../core/access/principal.js';
 import type { Keyward } from '../../../core/keyward.js';
-import { assertLicenseAccess, hideRefusal, type Principal } from '../../../core/principal.js';
-import { machineNotFound } from '../../../core/services/machine-service.js';
+import { machineNotFound } from '../../../core/machines/machine-service.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
 import { licenseNamedBy } from '../license-named-by.js';

@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
 import { DomainError } from '../../../core/domain-error.js';
 import type { Keyward } from '../../../core/keyward.js';
+import { MAX_CHANNEL_LENGTH, MAX_MESSAGE_LENGTH } from '../../../core/messages/message-service.js';
 import type { Message as MessageModel } from '../../../core/model.js';
-import { MAX_CHANNEL_LENGTH, MAX_MESSAGE_LENGTH } from '../../../core/services/message-service.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
 import { errorResponses, NoContent } from '../openapi/error-responses.js';

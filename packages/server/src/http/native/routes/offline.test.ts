@@ -5,8 +5,8 @@ import {
   LICENSE_FILE_END,
   licenseFileKey,
   licenseFileSignedText,
-} from '../../../core/license-file.js';
-import { encodeOfflineRequest, openOfflineResponse } from '../../../core/offline-exchange.js';
+} from '../../../core/signing/license-file.js';
+import { encodeOfflineRequest, openOfflineResponse } from '../../../core/signing/offline-exchange.js';
 import {
   activate,
   createLicense,

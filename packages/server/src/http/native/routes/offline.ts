@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
+import { assertProductAccess } from '../../../core/access/principal.js';
 import { DomainError } from '../../../core/domain-error.js';
 import type { Keyward } from '../../../core/keyward.js';
-import { OFFLINE_REQUEST_MAX_LENGTH, OFFLINE_REQUEST_TYPES } from '../../../core/offline-exchange.js';
-import { assertProductAccess } from '../../../core/principal.js';
+import { OFFLINE_REQUEST_MAX_LENGTH, OFFLINE_REQUEST_TYPES } from '../../../core/signing/offline-exchange.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
 import { licenseNamedBy } from '../license-named-by.js';

@@ -1,13 +1,13 @@
 import { Type } from 'typebox';
-import type { Keyward } from '../../../core/keyward.js';
-import type { FeatureField } from '../../../core/model.js';
 import {
   assertNotLicenseLocked,
   assertProductAccess,
   canAccessProduct,
   hideRefusal,
   policyNotFound,
-} from '../../../core/principal.js';
+} from '../../../core/access/principal.js';
+import type { Keyward } from '../../../core/keyward.js';
+import type { FeatureField } from '../../../core/model.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
 import { errorResponses, NoContent } from '../openapi/error-responses.js';

@@ -1,11 +1,11 @@
 import { Type } from 'typebox';
-import type { Keyward } from '../../../core/keyward.js';
 import {
   assertNotLicenseLocked,
   assertProductAccess,
   assertUnrestricted,
   canAccessProduct,
-} from '../../../core/principal.js';
+} from '../../../core/access/principal.js';
+import type { Keyward } from '../../../core/keyward.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
 import { errorResponses, NoContent } from '../openapi/error-responses.js';

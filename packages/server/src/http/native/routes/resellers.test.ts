@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { operatorPrincipal } from '../../../core/principal.js';
+import { operatorPrincipal } from '../../../core/access/principal.js';
 import { expectError, get, patch, post, productWithPolicy } from '../../../test-support/native-calls.js';
 import { describeRouteSecurity } from '../../../test-support/route-security.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';

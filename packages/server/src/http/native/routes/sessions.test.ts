@@ -1,8 +1,8 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Actor } from '../../../core/actor.js';
-import { operatorPrincipal } from '../../../core/principal.js';
-import { SESSION_SECONDS } from '../../../core/services/dashboard-auth-service.js';
+import type { Actor } from '../../../core/access/actor.js';
+import { SESSION_SECONDS } from '../../../core/access/dashboard-auth-service.js';
+import { operatorPrincipal } from '../../../core/access/principal.js';
 import {
   activate,
   createLicense,

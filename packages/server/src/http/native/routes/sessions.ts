@@ -1,9 +1,9 @@
 import { Type } from 'typebox';
-import type { DashboardUser } from '../../../core/dashboard-ports.js';
-import { DASHBOARD_ROLES } from '../../../core/dashboard-roles.js';
+import { csrfTokenOf } from '../../../core/access/dashboard-auth-service.js';
+import type { DashboardUser } from '../../../core/access/dashboard-ports.js';
+import { DASHBOARD_ROLES } from '../../../core/access/dashboard-roles.js';
 import { isDomainError } from '../../../core/domain-error.js';
 import type { Keyward } from '../../../core/keyward.js';
-import { csrfTokenOf } from '../../../core/services/dashboard-auth-service.js';
 import {
   assertCsrf,
   clearSessionCookie,

@@ -5,7 +5,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../../../core/clock.js';
 import { createKeyward } from '../../../core/keyward.js';
-import { SecretBox } from '../../../core/secrets.js';
+import { SecretBox } from '../../../core/signing/secrets.js';
 import { createStore, type KeywardStore } from '../../../storage/create-store.js';
 import { testActor } from '../../../test-support/cryptolens-calls.js';
 import { expectError, expectStatus } from '../../../test-support/native-calls.js';

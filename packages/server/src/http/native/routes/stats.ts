@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
+import { assertUnrestricted } from '../../../core/access/principal.js';
+import { BUCKETS, type BucketSize } from '../../../core/events/stats-service.js';
 import type { Keyward } from '../../../core/keyward.js';
-import { assertUnrestricted } from '../../../core/principal.js';
-import { BUCKETS, type BucketSize } from '../../../core/services/stats-service.js';
 import type { App } from '../../fastify-context.js';
 import { principalOf } from '../../plugins/authenticate.js';
 import { Timestamp } from '../schemas.js';

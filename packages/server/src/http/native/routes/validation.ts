@@ -1,7 +1,7 @@
 import type { Static } from 'typebox';
+import { licenseNotFound } from '../../../core/access/principal.js';
 import type { Keyward } from '../../../core/keyward.js';
-import { licenseNotFound } from '../../../core/principal.js';
-import type { Validation } from '../../../core/services/validation-service.js';
+import type { Validation } from '../../../core/validation/validation-service.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
 import { errorResponses } from '../openapi/error-responses.js';

@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { WebhookDispatcher } from '../../../core/services/webhook-dispatcher.js';
-import { RETRY_WINDOW_SECONDS } from '../../../core/webhook-retry.js';
+import type { WebhookDispatcher } from '../../../core/events/webhook-dispatcher.js';
+import { RETRY_WINDOW_SECONDS } from '../../../core/events/webhook-retry.js';
 import {
   createLicense,
   expectError,

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
+import { assertUnrestricted } from '../../../core/access/principal.js';
+import type { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../../../core/events/webhook-ports.js';
 import type { Keyward } from '../../../core/keyward.js';
-import { assertUnrestricted } from '../../../core/principal.js';
-import type { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../../../core/webhook-ports.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
 import { errorResponses, NoContent } from '../openapi/error-responses.js';

@@ -1,4 +1,4 @@
-import type { AnalyticsEvent } from '../../../../core/analytics-ports.js';
+import type { AnalyticsEvent } from '../../../../core/events/analytics-ports.js';
 import type { CallContext, MethodSpec } from '../call-context.js';
 import { productOf } from '../lookups.js';
 import { unixSeconds } from '../string-sign.js';

@@ -1,6 +1,6 @@
+import { assertMayReachCustomers } from '../../../../core/access/principal.js';
 import { isDomainError } from '../../../../core/domain-error.js';
 import type { Customer } from '../../../../core/model.js';
-import { assertMayReachCustomers } from '../../../../core/principal.js';
 import type { Answer, CallContext, MethodSpec } from '../call-context.js';
 import { listedLicense, shownLicense, verdictOf } from '../license-reply.js';
 import { isoSeconds } from '../linq-sign.js';

@@ -1,5 +1,5 @@
 import { type DomainError, isDomainError } from '../../../../core/domain-error.js';
-import type { LicenseView } from '../../../../core/license-view.js';
+import type { LicenseView } from '../../../../core/licenses/license-view.js';
 import type { DataObject, DataObjectOwner, Machine } from '../../../../core/model.js';
 import { type Answer, type CallContext, featureLockOf, type MethodSpec } from '../call-context.js';
 import { licenseOf, licenseViewOf } from '../lookups.js';

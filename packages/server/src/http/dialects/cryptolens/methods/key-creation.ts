@@ -1,10 +1,10 @@
+import { isMethodAllowed } from '../../../../core/access/method-lock.js';
+import { mayReachCustomers } from '../../../../core/access/principal.js';
+import { hasScope } from '../../../../core/access/scopes.js';
 import { isDomainError } from '../../../../core/domain-error.js';
-import { isMethodAllowed } from '../../../../core/method-lock.js';
+import { type LicenseInput, MAX_BATCH } from '../../../../core/licenses/license-service.js';
 import type { Policy } from '../../../../core/model.js';
-import { mayReachCustomers } from '../../../../core/principal.js';
-import { hasScope } from '../../../../core/scopes.js';
-import { type LicenseInput, MAX_BATCH } from '../../../../core/services/license-service.js';
-import { MAX_TRIAL_FINGERPRINT_LENGTH } from '../../../../core/services/trial-service.js';
+import { MAX_TRIAL_FINGERPRINT_LENGTH } from '../../../../core/trials/trial-service.js';
 import { type CallContext, featureLockOf, type MethodSpec } from '../call-context.js';
 import { boundedText, productOf } from '../lookups.js';
 import { fail, MESSAGES } from '../messages.js';

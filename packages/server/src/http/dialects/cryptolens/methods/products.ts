@@ -1,4 +1,4 @@
-import type { LicenseState } from '../../../../core/license-view.js';
+import type { LicenseState } from '../../../../core/licenses/license-view.js';
 import type { Policy } from '../../../../core/model.js';
 import type { CallContext, MethodSpec } from '../call-context.js';
 import { flagsOf, PERPETUAL_EXPIRES } from '../license-object.js';

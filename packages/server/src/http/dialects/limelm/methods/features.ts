@@ -1,5 +1,5 @@
-import { isFeatureName } from '../../../../core/feature-name.js';
-import type { FeatureFieldView } from '../../../../core/services/feature-field-service.js';
+import type { FeatureFieldView } from '../../../../core/catalog/feature-field-service.js';
+import { isFeatureName } from '../../../../core/catalog/feature-name.js';
 import type { MethodContext } from '../context.js';
 import { parseId } from '../context.js';
 import { invalidParameter, LIMELM_ERRORS } from '../errors.js';

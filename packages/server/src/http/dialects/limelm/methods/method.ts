@@ -1,4 +1,4 @@
-import type { Scope } from '../../../../core/scopes.js';
+import type { Scope } from '../../../../core/access/scopes.js';
 import type { MethodContext } from '../context.js';
 import type { ErrorContext } from '../errors.js';
 import type { Child } from '../render/node.js';

@@ -1,4 +1,4 @@
-import type { OfflineRequest } from '../../../../core/offline-exchange.js';
+import type { OfflineRequest } from '../../../../core/signing/offline-exchange.js';
 import type { MethodContext } from '../context.js';
 import { LIMELM_ERRORS, type LimeLmError } from '../errors.js';
 import { el } from '../render/node.js';

@@ -1,6 +1,6 @@
+import type { LicenseInput } from '../../../../core/licenses/license-service.js';
+import { MAX_BATCH } from '../../../../core/licenses/license-service.js';
 import type { Policy } from '../../../../core/model.js';
-import type { LicenseInput } from '../../../../core/services/license-service.js';
-import { MAX_BATCH } from '../../../../core/services/license-service.js';
 import { featureChanges, featurePairs } from '../features.js';
 import { el, list } from '../render/node.js';
 import { readKeySettings, readTags } from './key-settings.js';

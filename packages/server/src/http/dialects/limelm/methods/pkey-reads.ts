@@ -1,4 +1,4 @@
-import type { LicenseView } from '../../../../core/license-view.js';
+import type { LicenseView } from '../../../../core/licenses/license-view.js';
 import type { License } from '../../../../core/model.js';
 import { LIMELM_ERRORS } from '../errors.js';
 import {

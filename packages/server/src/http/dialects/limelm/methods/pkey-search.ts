@@ -1,4 +1,4 @@
-import type { LicenseView } from '../../../../core/license-view.js';
+import type { LicenseView } from '../../../../core/licenses/license-view.js';
 import type { DomainEvent, License, Policy } from '../../../../core/model.js';
 import type { MethodContext } from '../context.js';
 import { limeDateTime, parseLimeDate, rangeEnd } from '../dates.js';

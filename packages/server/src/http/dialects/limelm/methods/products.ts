@@ -1,7 +1,7 @@
+import type { PolicyInput } from '../../../../core/catalog/catalog-service.js';
+import type { ProfileInput } from '../../../../core/catalog/product-setup-service.js';
 import type { Policy } from '../../../../core/model.js';
-import type { PolicyInput } from '../../../../core/services/catalog-service.js';
-import type { ProfileInput } from '../../../../core/services/product-setup-service.js';
-import type { PolicyProfile } from '../../../../core/trial-model.js';
+import type { PolicyProfile } from '../../../../core/trials/trial-model.js';
 import type { MethodContext } from '../context.js';
 import { invalidParameter, LIMELM_ERRORS } from '../errors.js';
 import { el, list, type XmlNode } from '../render/node.js';

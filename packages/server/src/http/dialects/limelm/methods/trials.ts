@@ -1,4 +1,4 @@
-import type { TrialExtension } from '../../../../core/trial-model.js';
+import type { TrialExtension } from '../../../../core/trials/trial-model.js';
 import type { MethodContext } from '../context.js';
 import { limeDate, limeDateTime, parseLimeDate, rangeEnd } from '../dates.js';
 import { invalidParameter, LIMELM_ERRORS } from '../errors.js';

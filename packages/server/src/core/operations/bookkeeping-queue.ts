@@ -1,0 +1,61 @@
+import type { NewEvent } from '../events/record-event.js';
+import type { Store } from '../ports.js';
+
+/**
+ * Validation is the hot path: its event and its `lastValidatedAt` touch (and other events that must not
+ * hold up or roll back with a request, such as refusals) are queued here and written in one
+ * transaction per interval, off the response path. A full queue flushes early; close() flushes what is left.
+ */
+export class BookkeepingQueue {
+  private events: NewEvent[] = [];
+  private validated = new Map<number, Date>();
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: { intervalMs: number; maxBatch: number; onError: (error: unknown) => void },
+  ) {}
+
+  /** Queues an event; `licenseId` of a validation also gets its lastValidatedAt touched. */
+  record(event: NewEvent, options: { touchLicense: boolean }): void {
+    this.events.push(event);
+    if (options.touchLicense && event.licenseId !== null)
+      this.validated.set(event.licenseId, event.createdAt);
+    if (this.events.length >= this.options.maxBatch) void this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), this.options.intervalMs);
+      this.timer.unref();
+    }
+  }
+
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const events = this.events;
+    const validated = this.validated;
+    this.events = [];
+    this.validated = new Map();
+    if (events.length === 0) return this.flushing;
+    this.flushing = this.flushing.then(() => this.write(events, validated));
+    return this.flushing;
+  }
+
+  private async write(events: NewEvent[], validated: Map<number, Date>): Promise<void> {
+    try {
+      // Never inside the unit of work of the request that happened to fill the queue: what is queued here
+      // must not roll back with it (nor wait for it).
+      await this.store.detached(() =>
+        this.store.transaction(async (tx) => {
+          await tx.events.appendMany(events);
+          // One statement per batch: each license gets the batch's latest time, at most one interval late.
+          if (validated.size === 0) return;
+          const latest = Math.max(...[...validated.values()].map((d) => d.getTime()));
+          await tx.licenses.touchValidated([...validated.keys()], new Date(latest));
+        }),
+      );
+    } catch (error) {
+      this.options.onError(error);
+    }
+  }
+}
