@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { DomainError } from '../core/domain-error.js';
 import type { Keyward } from '../core/keyward.js';
 import type { LicenseFilter } from '../core/licenses/license-ports.js';
+import { LICENSE_STATUSES } from '../core/licenses/license-status.js';
 import type { License } from '../core/model.js';
 import { presentLicense } from '../http/native/present.js';
 import { featureValue, isoDate, oneOf, positiveInt, repeated } from './arguments.js';
@@ -9,8 +10,6 @@ import { type CommandContext, licenseNamed, readPages } from './command-context.
 import { cell, type Field } from './output.js';
 
 type Shown = ReturnType<typeof presentLicense>;
-
-const STATUSES = ['active', 'suspended', 'revoked', 'expired'] as const;
 
 const COLUMNS: Field<Shown>[] = [
   ['id', (l) => l.id],
@@ -88,7 +87,7 @@ export function registerLicenseCommands(program: Command, context: CommandContex
     .option('--product <id>', 'of this product', positiveInt)
     .option('--policy <id>', 'under this policy', positiveInt)
     .option('--customer <id>', 'of this customer', positiveInt)
-    .option('--status <status>', STATUSES.join(', '), oneOf(STATUSES))
+    .option('--status <status>', LICENSE_STATUSES.join(', '), oneOf(LICENSE_STATUSES))
     .option('--email <email>', 'of this email')
     .option('--tag <tag>', 'with this tag')
     .option('--key <text>', 'whose key contains this text (any case, dashes ignored)')

@@ -6,7 +6,7 @@ import type { License } from '../model.js';
  * Cryptolens `Block`, LimeLM `revoked`, AuthTool `status`, webhook payloads, the dashboard's filter) and the
  * storage filter selects by it (checked by a contract test), so one license never has two statuses.
  */
-export const LICENSE_STATUSES = ['active', 'suspended', 'expired', 'revoked'] as const;
+export const LICENSE_STATUSES = ['active', 'suspended', 'revoked', 'expired'] as const;
 export type LicenseStatus = (typeof LICENSE_STATUSES)[number];
 
 type StatusFacts = Pick<License, 'revokedAt' | 'isSuspended' | 'expiresAt'>;

@@ -1,6 +1,7 @@
 import { type TSchema, Type } from 'typebox';
 import { SCOPES } from '../../core/access/scopes.js';
 import { FEATURE_NAME_PATTERN, MAX_FEATURE_NAME_LENGTH } from '../../core/catalog/feature-name.js';
+import { LICENSE_STATUSES } from '../../core/licenses/license-status.js';
 import { EXPIRATION_BASES, FEATURE_TYPES, PLATFORMS } from '../../core/model.js';
 import { VALIDATION_CODES } from '../../core/validation/validation-codes.js';
 import { EXAMPLE } from './openapi/examples.js';
@@ -310,9 +311,7 @@ export const LicenseListQuery = Type.Object(
           'one or two characters match the beginning of keys',
       }),
     ),
-    status: Type.Optional(
-      literalUnion(['active', 'suspended', 'revoked', 'expired'], { description: 'Licenses in this state' }),
-    ),
+    status: Type.Optional(literalUnion(LICENSE_STATUSES, { description: 'Licenses in this state' })),
     order: Type.Optional(
       Type.Enum(['desc', 'asc'], { description: 'desc (default): newest first; asc: oldest first' }),
     ),
@@ -339,7 +338,7 @@ export const ExtendBody = Type.Object(
   { additionalProperties: false },
 );
 
-const LicenseStatus = literalUnion(['active', 'suspended', 'revoked', 'expired'], {
+const LicenseStatus = literalUnion(LICENSE_STATUSES, {
   title: 'LicenseStatus',
   description: 'revoked, else suspended, else expired (expiresAt has passed), else active',
 });
