@@ -24,7 +24,7 @@ function sourcesUnder(dir: string): string[] {
 }
 
 /** The names a source imports from core's access modules. */
-export function accessPredicatesImported(source: string): string[] {
+function accessPredicatesImported(source: string): string[] {
   const names: string[] = [];
   for (const [, list] of source.matchAll(
     /import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'[./]*core\/access\/[\w-]+\.js'/g,
