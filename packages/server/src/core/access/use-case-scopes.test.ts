@@ -43,6 +43,10 @@ interface Row {
 }
 
 const key = (fx: Fixture) => fx.license.key;
+/** Runs an async generator use case to its end: it asks its scope when the first item is asked for. */
+async function drain(items: AsyncIterable<unknown>): Promise<void> {
+  for await (const _ of items);
+}
 /** The store of the running suite, for the one use case that runs inside a caller's transaction. */
 let currentStore: Awaited<ReturnType<typeof createTestStore>>;
 const later = (k: Keyward) => new Date(k.clock.now().getTime() + 86_400_000);
@@ -104,11 +108,26 @@ const ROWS: Row[] = [
     scope: 'licenses:read',
     run: (k, _, p, fx) => k.licenses.viewByKey(p, key(fx)),
   },
+  {
+    useCase: 'licenses.read',
+    scope: 'licenses:read',
+    run: (k, _, p, fx) => k.licenses.read(p, String(fx.license.id)),
+  },
+  {
+    useCase: 'licenses.listReachable',
+    scope: 'licenses:read',
+    run: (k, _, p) => k.licenses.listReachable(p, {}, { after: null, limit: 10 }),
+  },
   { useCase: 'licenses.count', scope: 'licenses:read', run: (k, _, p) => k.licenses.count(p, {}, 10) },
   {
     useCase: 'licenses.viewsOf',
     scope: 'licenses:read',
     run: (k, _, p, fx) => k.licenses.viewsOf(p, [fx.license]),
+  },
+  {
+    useCase: 'licenses.eachState',
+    scope: 'licenses:read',
+    run: (k, _, p) => drain(k.licenses.eachState(p, {})),
   },
   {
     useCase: 'licenseSearch.search',
@@ -219,6 +238,11 @@ const ROWS: Row[] = [
       k.machines.list(p, { licenseId: fx.license.id, includeDeactivated: true, after: null, limit: 10 }),
   },
   {
+    useCase: 'machines.read',
+    scope: 'machines:read',
+    run: (k, _, p, fx) => k.machines.read(p, fx.machineId),
+  },
+  {
     useCase: 'machines.history',
     scope: 'machines:read',
     run: (k, _, p, fx) => k.machines.history(p, fx.license.id),
@@ -276,6 +300,31 @@ const ROWS: Row[] = [
     useCase: 'catalog.listReachableProducts',
     scope: 'products:read',
     run: (k, _, p) => k.catalog.listReachableProducts(p, { after: null, limit: 10 }),
+  },
+  {
+    useCase: 'catalog.readProduct',
+    scope: 'products:read',
+    run: (k, _, p, fx) => k.catalog.readProduct(p, fx.productId),
+  },
+  {
+    useCase: 'catalog.productPage',
+    scope: 'products:read',
+    run: (k, _, p) => k.catalog.productPage(p, { after: null, limit: 10 }),
+  },
+  {
+    useCase: 'catalog.readPolicy',
+    scope: 'policies:read',
+    run: (k, _, p, fx) => k.catalog.readPolicy(p, fx.policyId),
+  },
+  {
+    useCase: 'catalog.policyPage',
+    scope: 'policies:read',
+    run: (k, _, p) => k.catalog.policyPage(p, { productId: null, after: null, limit: 10 }),
+  },
+  {
+    useCase: 'catalog.eachProduct',
+    scope: 'products:read',
+    run: (k, _, p) => drain(k.catalog.eachProduct(p)),
   },
   {
     useCase: 'catalog.reachablePolicyIds',
@@ -613,16 +662,17 @@ const WITHOUT_SCOPE: Record<string, string> = {
   // Lookups: what a caller's locks reach, a thing out of reach answered as a missing one. Changes,
   // validations and reads start with them, so they ask no scope of their own: a change or a validation asks
   // its scope in the use case that follows, and a surface asks a read's before the lookup runs.
-  'licenses.find': 'a lookup: the native validation by id (validateLicense) and read of a license by id',
+  'licenses.find': 'a lookup: the native validation by id (validateLicense), and licenses.read',
   'licenses.findByKey':
-    'a lookup: AuthTool changes by key, LimeLM activations and reads by key, native reads',
+    'a lookup: AuthTool changes by key, LimeLM activations and reads by key, licenses.read',
   'licenses.getByExactKey':
     'a lookup: Cryptolens methods on a key (changes, Activate, data objects, KeyLock)',
   'licenses.findView': 'a lookup: LimeLM changes and reads of a key by pkey_id',
   'licenses.findViewByKey': 'a lookup: Cryptolens GetKey (validateView) and data objects of a machine',
   'licenses.viewOf': 'the view of a license a use case just read or wrote (Cryptolens Activate, GetKeys)',
   'licenses.relationsOf': 'what a Cryptolens license object shows with the view (GetKey, Activate, GetKeys)',
-  'machines.find': 'a lookup: the machine a LimeLM activity event names (events.list asks events:read)',
+  'machines.find':
+    'a lookup: the machine a LimeLM activity event names (events.list asks events:read), a native heartbeat or deactivation names, and machines.read',
   'machines.findActivation': 'a lookup: the activation LimeLM pkey.deactivate gives back',
   'catalog.findProduct': 'a lookup: LimeLM changes of a product and its versions, its key and trial searches',
   'catalog.findPolicy': 'a lookup: LimeLM changes and reads of keys, versions, features and trials',
@@ -642,6 +692,7 @@ const WITHOUT_SCOPE: Record<string, string> = {
   'machines.lock': 'private: activation and heartbeat run it',
   'machines.freeSeat': 'private: every deactivation runs it',
   'licenses.reachableViews': 'private: viewsOf, and the lookups findView and viewOf, run it',
+  'catalog.reachablePolicy': 'private: catalog.readPolicy, updatePolicy and deletePolicy run it',
   'productSetup.insertPolicy': 'private: productSetup.createProduct and createPolicy run it',
   'expiryNotices.notify': 'private: expiryNotices.sweep runs it',
 };
@@ -656,7 +707,8 @@ function useCasesTakingACaller(k: Keyward): string[] {
     for (const method of Object.getOwnPropertyNames(prototype)) {
       const fn = prototype[method];
       if (method === 'constructor' || typeof fn !== 'function') continue;
-      const parameters = /^(?:async\s+)?[\w$]+\s*\(([^)]*)\)/.exec(fn.toString())?.[1] ?? '';
+      // Async generators (`async *eachState(`) are use cases too.
+      const parameters = /^(?:async\s*)?(?:\*\s*)?[\w$]+\s*\(([^)]*)\)/.exec(fn.toString())?.[1] ?? '';
       if (/\b(actor|principal|creator|caller)\b/.test(parameters)) found.push(`${name}.${method}`);
     }
   }

@@ -1,7 +1,10 @@
 import type { Actor } from '../access/actor.js';
 import {
+  assertNotLicenseLocked,
+  assertProductAccess,
   assertScope,
   canAccessProduct,
+  hideRefusal,
   type Principal,
   policyNotFound,
   productNotFound,
@@ -11,6 +14,7 @@ import { DomainError } from '../domain-error.js';
 import { newEvent } from '../events/record-event.js';
 import { DEFAULT_KEY_FORMAT, randomSlotCount } from '../licenses/license-key.js';
 import type { ExpirationBasis, FeatureField, Policy, Product } from '../model.js';
+import { type ReachablePage, reachablePage } from '../paged.js';
 import type { Store } from '../ports.js';
 import { stripUndefined } from '../strip-undefined.js';
 import { checkFeatureName } from './feature-name.js';
@@ -109,12 +113,32 @@ export class CatalogService {
     return this.deps.store.products.findById(id);
   }
 
+  /** A product the caller reaches, read: products:read; one out of reach answers as a missing one. */
+  async readProduct(principal: Principal | null, id: number): Promise<Product> {
+    assertScope(principal, 'products:read');
+    assertProductAccess(principal, id);
+    return this.getProduct(id);
+  }
+
+  /**
+   * A page of products, oldest first, keeping those the caller reaches (the cursor still moves past the
+   * others): products:read.
+   */
+  async productPage(
+    principal: Principal | null,
+    page: { after: number | null; limit: number },
+  ): Promise<ReachablePage<Product>> {
+    assertScope(principal, 'products:read');
+    return reachablePage(await this.listProducts(page), page.limit, (p) => canAccessProduct(principal, p.id));
+  }
+
   listProducts(page: { after: number | null; limit: number }): Promise<Product[]> {
     return this.deps.store.products.list(page);
   }
 
-  /** Every product the caller reaches, lowest id first, read in batches. */
+  /** Every product the caller reaches, lowest id first, read in batches: products:read, asked when the first is. */
   async *eachProduct(principal: Principal | null): AsyncGenerator<Product> {
+    assertScope(principal, 'products:read');
     let after: number | null = null;
     for (;;) {
       const page = await this.deps.store.products.list({ after, limit: PRODUCT_BATCH });
@@ -131,6 +155,8 @@ export class CatalogService {
     changes: { name?: string; code?: string | null },
   ): Promise<Product> {
     assertScope(actor.principal, 'products:write');
+    assertNotLicenseLocked(actor.principal);
+    assertProductAccess(actor.principal, id);
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const product = await tx.products.update(id, changes);
@@ -142,6 +168,8 @@ export class CatalogService {
 
   async deleteProduct(actor: Actor, id: number): Promise<void> {
     assertScope(actor.principal, 'products:write');
+    assertNotLicenseLocked(actor.principal);
+    assertProductAccess(actor.principal, id);
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       if (!(await tx.products.findById(id)))
@@ -168,6 +196,8 @@ export class CatalogService {
     input: PolicyInput & { productId: number; name: string },
   ): Promise<Policy> {
     assertScope(actor.principal, 'policies:write');
+    assertNotLicenseLocked(actor.principal);
+    assertProductAccess(actor.principal, input.productId);
     const now = this.deps.clock.now();
     const values = { ...POLICY_DEFAULTS, featureFields: [], ...stripUndefined(input) };
     checkPolicy(values);
@@ -203,12 +233,44 @@ export class CatalogService {
     return policy;
   }
 
+  /** A policy of a product the caller reaches, read: policies:read; one out of reach answers as a missing one. */
+  async readPolicy(principal: Principal | null, id: number): Promise<Policy> {
+    assertScope(principal, 'policies:read');
+    return this.reachablePolicy(principal, id);
+  }
+
+  /**
+   * A page of policies, oldest first, of one product or all, keeping those of products the caller reaches
+   * (the cursor still moves past the others): policies:read.
+   */
+  async policyPage(
+    principal: Principal | null,
+    query: { productId: number | null; after: number | null; limit: number },
+  ): Promise<ReachablePage<Policy>> {
+    assertScope(principal, 'policies:read');
+    return reachablePage(await this.listPolicies(query), query.limit, (p) =>
+      canAccessProduct(principal, p.productId),
+    );
+  }
+
+  /** The policy with this id, refused as a missing one when the caller does not reach its product. */
+  private async reachablePolicy(principal: Principal | null, id: number): Promise<Policy> {
+    const policy = await this.getPolicy(id);
+    await hideRefusal(
+      () => assertProductAccess(principal, policy.productId),
+      () => policyNotFound(id),
+    );
+    return policy;
+  }
+
   listPolicies(query: { productId: number | null; after: number | null; limit: number }): Promise<Policy[]> {
     return this.deps.store.policies.list(query);
   }
 
   async updatePolicy(actor: Actor, id: number, changes: PolicyInput): Promise<Policy> {
     assertScope(actor.principal, 'policies:write');
+    assertNotLicenseLocked(actor.principal);
+    await this.reachablePolicy(actor.principal, id);
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const current = await tx.policies.findById(id);
@@ -228,6 +290,8 @@ export class CatalogService {
 
   async deletePolicy(actor: Actor, id: number): Promise<void> {
     assertScope(actor.principal, 'policies:write');
+    assertNotLicenseLocked(actor.principal);
+    await this.reachablePolicy(actor.principal, id);
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       const policy = await tx.policies.findById(id);

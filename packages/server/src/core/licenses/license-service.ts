@@ -20,6 +20,7 @@ import { newEvent } from '../events/record-event.js';
 import { checkAllowedMachines } from '../machines/machine-identity.js';
 import type { Customer, DataObject, License, LicenseRules, NamedUser, Policy, Reseller } from '../model.js';
 import { effectiveRules } from '../model.js';
+import { type ReachablePage, reachablePage } from '../paged.js';
 import type { Repositories, Store } from '../ports.js';
 import { stripUndefined } from '../strip-undefined.js';
 import { trialActivationChange } from '../trials/trial-term.js';
@@ -279,6 +280,19 @@ export class LicenseService {
     return only;
   }
 
+  /**
+   * The license an id or a key names, with its status now, if the caller may reach it; LICENSE_NOT_FOUND
+   * otherwise. An all-digit text is an id first; imported keys may be all digits too, so it falls back to the
+   * key. A read of a license: licenses:read.
+   */
+  async read(principal: Principal | null, idOrKey: string): Promise<LicenseWithStatus> {
+    assertScope(principal, 'licenses:read');
+    const byId = /^\d{1,10}$/.test(idOrKey) ? await this.find(principal, Number(idOrKey)) : null;
+    const license = byId ?? (await this.findByKey(principal, idOrKey));
+    if (!license) throw licenseNotFound();
+    return this.stateOf(license);
+  }
+
   /** The read model (license-view.ts) of a license the caller may reach; LICENSE_NOT_FOUND otherwise. */
   async view(principal: Principal | null, id: number): Promise<LicenseView> {
     assertScope(principal, 'licenses:read');
@@ -403,9 +417,11 @@ export class LicenseService {
 
   /**
    * The state (license-view.ts) of every license matching the filter that the caller may reach, lowest id
-   * first, read in batches without their machines: for surfaces that filter a whole list by state.
+   * first, read in batches without their machines: for surfaces that filter a whole list by state. A read of
+   * licenses: licenses:read, asked when the first state is.
    */
   async *eachState(principal: Principal | null, filter: LicenseFilter): AsyncGenerator<LicenseState> {
+    assertScope(principal, 'licenses:read');
     const policies = new Map<number, Policy | null>();
     let after: number | null = null;
     for (;;) {
@@ -447,6 +463,22 @@ export class LicenseService {
       { ...filter, email: normalizeEmail(filter.email) ?? undefined },
       { ...page, now: this.deps.clock.now() },
     );
+  }
+
+  /**
+   * A page of the licenses matching the filter, each with its status now; licenses the caller may not reach
+   * are left out (the cursor still moves past them). What the list of licenses shows: licenses:read.
+   */
+  async listReachable(
+    principal: Principal | null,
+    filter: LicenseFilter,
+    page: { after: number | null; limit: number; order?: 'asc' | 'desc' },
+  ): Promise<ReachablePage<LicenseWithStatus>> {
+    assertScope(principal, 'licenses:read');
+    const read = reachablePage(await this.list(filter, page), page.limit, (license) =>
+      canAccessLicense(principal, license),
+    );
+    return { ...read, items: read.items.map((license) => this.stateOf(license)) };
   }
 
   /**

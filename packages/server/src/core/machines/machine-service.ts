@@ -342,6 +342,14 @@ export class MachineService {
     return this.deps.store.machines.list(query);
   }
 
+  /** A machine of a license the caller may reach, read: machines:read; MACHINE_NOT_FOUND otherwise. */
+  async read(principal: Principal | null, id: number): Promise<Machine> {
+    assertScope(principal, 'machines:read');
+    const machine = await this.find(principal, id);
+    if (!machine) throw machineNotFound(id);
+    return machine;
+  }
+
   /** A machine, deactivated or not, of a license the caller may reach; null otherwise, as for a missing one. */
   async find(principal: Principal | null, id: number): Promise<Machine | null> {
     const machine = await this.deps.store.machines.findById(id);

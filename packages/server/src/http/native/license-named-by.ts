@@ -1,4 +1,4 @@
-import { assertLicenseAccess, type Principal } from '../../core/access/principal.js';
+import { licenseNotFound, type Principal } from '../../core/access/principal.js';
 import { DomainError } from '../../core/domain-error.js';
 import type { Keyward } from '../../core/keyward.js';
 import type { License } from '../../core/model.js';
@@ -27,10 +27,11 @@ export async function licenseNamedBy(
   if (body.licenseId === undefined && body.key === undefined) {
     throw new DomainError('INVALID_INPUT', 'give licenseId or key', { field: 'licenseId' });
   }
+  // Core's lookups answer a license out of reach as a missing one.
   const license =
     body.licenseId !== undefined
-      ? await keyward.licenses.get(body.licenseId)
-      : await keyward.licenses.getByKey(body.key as string);
-  assertLicenseAccess(principal, license);
+      ? await keyward.licenses.find(principal, body.licenseId)
+      : await keyward.licenses.findByKey(principal, body.key as string);
+  if (!license) throw licenseNotFound();
   return license;
 }

@@ -1,6 +1,7 @@
 import type { ApiTokenRecord } from '../../core/access/token-ports.js';
 import type { LicenseWithStatus } from '../../core/licenses/license-view.js';
 import type { Customer, DataObject, DomainEvent, Machine, Policy, Product } from '../../core/model.js';
+import type { ReachablePage } from '../../core/paged.js';
 import type { PublicSigningKey } from '../../core/signing/signing-key-service.js';
 
 /** Domain objects as the native API shows them: ISO-8601 instants, no secrets. */
@@ -63,6 +64,11 @@ export const presentToken = (t: ApiTokenRecord) => ({
 });
 
 export const presentSigningKey = (k: PublicSigningKey) => ({ ...k, createdAt: k.createdAt.toISOString() });
+
+/** The `nextCursor` of a page core kept to what the caller reaches: the id it moved past, as text. */
+export function cursorOf(page: ReachablePage<unknown>): string | null {
+  return page.nextAfter === null ? null : String(page.nextAfter);
+}
 
 /** Cursor pages: the cursor is the id of the last item, as text. */
 export function page<T extends { id: number }, R>(items: T[], limit: number, present: (item: T) => R) {

@@ -1,6 +1,7 @@
 import type { Actor } from '../../../core/access/actor.js';
 import type { Principal } from '../../../core/access/principal.js';
 import type { ApiTokenRecord } from '../../../core/access/token-ports.js';
+import { isDomainError } from '../../../core/domain-error.js';
 import type { Keyward } from '../../../core/keyward.js';
 import type { LicenseView } from '../../../core/licenses/license-view.js';
 import type { License, Machine, Policy, Product } from '../../../core/model.js';
@@ -44,6 +45,21 @@ export class MethodContext {
     const view = id === null ? null : await this.keyward.licenses.findView(this.principal, id);
     if (!view) throw notFound();
     return view;
+  }
+
+  /**
+   * The key named by `param`, read as the view every surface renders from: core asks licenses:read and
+   * answers a key out of reach as a missing one.
+   */
+  async readLicense(param = 'pkey_id'): Promise<LicenseView> {
+    const id = parseId(this.params.text(param));
+    if (id === null) throw LIMELM_ERRORS.pkeyIdNotFound();
+    try {
+      return await this.keyward.licenses.view(this.principal, id);
+    } catch (error) {
+      if (isDomainError(error) && error.code === 'LICENSE_NOT_FOUND') throw LIMELM_ERRORS.pkeyIdNotFound();
+      throw error;
+    }
   }
 
   /** The license with this key, if the token reaches it. */

@@ -1,11 +1,6 @@
 import type { Static } from 'typebox';
 import { Type } from 'typebox';
-import {
-  assertNotLicenseLocked,
-  canAccessLicense,
-  licenseNotFound,
-  type Principal,
-} from '../../../core/access/principal.js';
+import { assertNotLicenseLocked } from '../../../core/access/principal.js';
 import { DomainError } from '../../../core/domain-error.js';
 import type { Keyward } from '../../../core/keyward.js';
 import type { LicenseInput } from '../../../core/licenses/license-service.js';
@@ -14,7 +9,7 @@ import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
 import { errorResponses, NoContent } from '../openapi/error-responses.js';
 import { EXAMPLE } from '../openapi/examples.js';
-import { page, presentLicense } from '../present.js';
+import { cursorOf, presentLicense } from '../present.js';
 import { parseCursor, toDate } from '../request-values.js';
 import {
   ExtendBody,
@@ -68,18 +63,6 @@ function licenseInput(body: CreateBody): LicenseInput {
     expiresAt: toDate(expiresAt),
     namedUsers: namedUsers(body.namedUsers),
   };
-}
-
-/** The license an id or a key names, if the caller may reach it. */
-async function findByIdOrKey(keyward: Keyward, principal: Principal, idOrKey: string): Promise<LicenseModel> {
-  // An all-digit text is an id first; imported keys may be all digits too, so fall back to the key.
-  if (/^\d{1,10}$/.test(idOrKey)) {
-    const byId = await keyward.licenses.find(principal, Number(idOrKey));
-    if (byId) return byId;
-  }
-  const byKey = await keyward.licenses.findByKey(principal, idOrKey);
-  if (!byKey) throw licenseNotFound();
-  return byKey;
 }
 
 export function licenseRoutes(app: App, keyward: Keyward): void {
@@ -164,12 +147,16 @@ export function licenseRoutes(app: App, keyward: Keyward): void {
     async (request) => {
       const principal = principalOf(request);
       const { limit = 100, after, order, withTotal, ...filter } = request.query;
-      const licenses = await keyward.licenses.list(filter, { after: parseCursor(after), limit, order });
-      const listed = page(licenses, limit, (l) => l);
+      // Core decides which licenses the caller reaches, and whether a total would tell it of others.
+      const listed = await keyward.licenses.listReachable(principal, filter, {
+        after: parseCursor(after),
+        limit,
+        order,
+      });
       const counted = withTotal ? await keyward.licenses.count(principal, filter, LICENSE_TOTAL_MAX) : null;
       return {
-        ...listed,
-        data: licenses.filter((l) => canAccessLicense(principal, l)).map(present),
+        data: listed.items.map(presentLicense),
+        nextCursor: cursorOf(listed),
         ...(counted ? { total: counted.count, isTotalExact: counted.isExact } : {}),
       };
     },
@@ -196,7 +183,8 @@ export function licenseRoutes(app: App, keyward: Keyward): void {
         response: { 200: License, ...errorResponses('LICENSE_NOT_FOUND') },
       },
     },
-    async (request) => present(await findByIdOrKey(keyward, principalOf(request), request.params.idOrKey)),
+    async (request) =>
+      presentLicense(await keyward.licenses.read(principalOf(request), request.params.idOrKey)),
   );
 
   app.patch(

@@ -1,4 +1,4 @@
-import { assertLicenseAccess, hideRefusal, type Principal } from '../../../core/access/principal.js';
+import type { Principal } from '../../../core/access/principal.js';
 import type { Keyward } from '../../../core/keyward.js';
 import { machineNotFound } from '../../../core/machines/machine-service.js';
 import type { App } from '../../fastify-context.js';
@@ -12,13 +12,10 @@ import { ActivateBody, HeartbeatBody, IdParams, listOf, Machine, MachineListQuer
 const tags = ['machines'];
 
 export function machineRoutes(app: App, keyward: Keyward): void {
-  /** Loads a machine whose license the caller may reach. */
+  /** A machine whose license the caller may reach (core decides), before a change of it. */
   const reachable = async (principal: Principal, id: number) => {
-    const machine = await keyward.machines.get(id);
-    await hideRefusal(
-      async () => assertLicenseAccess(principal, await keyward.licenses.get(machine.licenseId)),
-      () => machineNotFound(id),
-    );
+    const machine = await keyward.machines.find(principal, id);
+    if (!machine) throw machineNotFound(id);
     return machine;
   };
 
@@ -102,7 +99,7 @@ export function machineRoutes(app: App, keyward: Keyward): void {
         response: { 200: Machine, ...errorResponses('MACHINE_NOT_FOUND') },
       },
     },
-    async (request) => presentMachine(await reachable(principalOf(request), request.params.id)),
+    async (request) => presentMachine(await keyward.machines.read(principalOf(request), request.params.id)),
   );
 
   app.post(

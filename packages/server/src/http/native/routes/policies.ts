@@ -1,17 +1,10 @@
 import { Type } from 'typebox';
-import {
-  assertNotLicenseLocked,
-  assertProductAccess,
-  canAccessProduct,
-  hideRefusal,
-  policyNotFound,
-} from '../../../core/access/principal.js';
 import type { Keyward } from '../../../core/keyward.js';
 import type { FeatureField } from '../../../core/model.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
 import { errorResponses, NoContent } from '../openapi/error-responses.js';
-import { page, presentPolicy } from '../present.js';
+import { cursorOf, presentPolicy } from '../present.js';
 import { parseCursor } from '../request-values.js';
 import { Id, IdParams, listOf, PageQuery, Policy, PolicyCreate, PolicyUpdate } from '../schemas.js';
 
@@ -41,9 +34,7 @@ export function policyRoutes(app: App, keyward: Keyward): void {
       },
     },
     async (request, reply) => {
-      const principal = principalOf(request);
-      assertNotLicenseLocked(principal);
-      assertProductAccess(principal, request.body.productId);
+      // Core refuses a license-locked credential, and a product out of reach as a missing one.
       const policy = await keyward.catalog.createPolicy(actorOf(request, 'native'), {
         ...request.body,
         featureFields: featureFields(request.body.featureFields),
@@ -73,15 +64,12 @@ export function policyRoutes(app: App, keyward: Keyward): void {
       },
     },
     async (request) => {
-      const principal = principalOf(request);
-      const limit = request.query.limit ?? 100;
-      const policies = await keyward.catalog.listPolicies({
+      const listed = await keyward.catalog.policyPage(principalOf(request), {
         productId: request.query.productId ?? null,
         after: parseCursor(request.query.after),
-        limit,
+        limit: request.query.limit ?? 100,
       });
-      const listed = page(policies, limit, presentPolicy);
-      return { ...listed, data: listed.data.filter((p) => canAccessProduct(principal, p.productId)) };
+      return { data: listed.items.map(presentPolicy), nextCursor: cursorOf(listed) };
     },
   );
 
@@ -99,12 +87,7 @@ export function policyRoutes(app: App, keyward: Keyward): void {
       },
     },
     async (request) => {
-      const policy = await keyward.catalog.getPolicy(request.params.id);
-      await hideRefusal(
-        () => assertProductAccess(principalOf(request), policy.productId),
-        () => policyNotFound(policy.id),
-      );
-      return presentPolicy(policy);
+      return presentPolicy(await keyward.catalog.readPolicy(principalOf(request), request.params.id));
     },
   );
 
@@ -124,13 +107,7 @@ export function policyRoutes(app: App, keyward: Keyward): void {
       },
     },
     async (request) => {
-      const principal = principalOf(request);
-      assertNotLicenseLocked(principal);
-      const { productId } = await keyward.catalog.getPolicy(request.params.id);
-      await hideRefusal(
-        () => assertProductAccess(principal, productId),
-        () => policyNotFound(request.params.id),
-      );
+      // Core refuses a license-locked credential, and a policy out of reach as a missing one.
       const policy = await keyward.catalog.updatePolicy(actorOf(request, 'native'), request.params.id, {
         ...request.body,
         featureFields: featureFields(request.body.featureFields),
@@ -152,13 +129,7 @@ export function policyRoutes(app: App, keyward: Keyward): void {
       },
     },
     async (request, reply) => {
-      const principal = principalOf(request);
-      assertNotLicenseLocked(principal);
-      const { productId } = await keyward.catalog.getPolicy(request.params.id);
-      await hideRefusal(
-        () => assertProductAccess(principal, productId),
-        () => policyNotFound(request.params.id),
-      );
+      // Core refuses a license-locked credential, and a policy out of reach as a missing one.
       await keyward.catalog.deletePolicy(actorOf(request, 'native'), request.params.id);
       return reply.status(204).send();
     },

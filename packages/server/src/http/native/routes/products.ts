@@ -1,15 +1,10 @@
 import { Type } from 'typebox';
-import {
-  assertNotLicenseLocked,
-  assertProductAccess,
-  assertUnrestricted,
-  canAccessProduct,
-} from '../../../core/access/principal.js';
+import { assertUnrestricted } from '../../../core/access/principal.js';
 import type { Keyward } from '../../../core/keyward.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
 import { errorResponses, NoContent } from '../openapi/error-responses.js';
-import { page, presentProduct } from '../present.js';
+import { cursorOf, presentProduct } from '../present.js';
 import { parseCursor } from '../request-values.js';
 import { IdParams, listOf, PageQuery, Product, ProductCreate, ProductUpdate } from '../schemas.js';
 
@@ -53,11 +48,11 @@ export function productRoutes(app: App, keyward: Keyward): void {
       },
     },
     async (request) => {
-      const principal = principalOf(request);
-      const limit = request.query.limit ?? 100;
-      const products = await keyward.catalog.listProducts({ after: parseCursor(request.query.after), limit });
-      const visible = products.filter((p) => canAccessProduct(principal, p.id));
-      return { ...page(products, limit, presentProduct), data: visible.map(presentProduct) };
+      const listed = await keyward.catalog.productPage(principalOf(request), {
+        after: parseCursor(request.query.after),
+        limit: request.query.limit ?? 100,
+      });
+      return { data: listed.items.map(presentProduct), nextCursor: cursorOf(listed) };
     },
   );
 
@@ -75,8 +70,7 @@ export function productRoutes(app: App, keyward: Keyward): void {
       },
     },
     async (request) => {
-      assertProductAccess(principalOf(request), request.params.id);
-      return presentProduct(await keyward.catalog.getProduct(request.params.id));
+      return presentProduct(await keyward.catalog.readProduct(principalOf(request), request.params.id));
     },
   );
 
@@ -94,8 +88,7 @@ export function productRoutes(app: App, keyward: Keyward): void {
       },
     },
     async (request) => {
-      assertNotLicenseLocked(principalOf(request));
-      assertProductAccess(principalOf(request), request.params.id);
+      // Core refuses a license-locked credential, and a product out of reach as a missing one.
       return presentProduct(
         await keyward.catalog.updateProduct(actorOf(request, 'native'), request.params.id, request.body),
       );
@@ -117,8 +110,7 @@ export function productRoutes(app: App, keyward: Keyward): void {
       },
     },
     async (request, reply) => {
-      assertNotLicenseLocked(principalOf(request));
-      assertProductAccess(principalOf(request), request.params.id);
+      // Core refuses a license-locked credential, and a product out of reach as a missing one.
       await keyward.catalog.deleteProduct(actorOf(request, 'native'), request.params.id);
       return reply.status(204).send();
     },

@@ -17,7 +17,7 @@ import type { LimeLmMethod } from './method.js';
 export const getDetails: LimeLmMethod = {
   scopes: ['licenses:read'],
   async run(ctx) {
-    const view = await ctx.license();
+    const view = await ctx.readLicense();
     const { license } = view;
     return [
       el(
