@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aToken } from '../../test-support/domain-fixtures.js';
 import { createTestStore, testDialects } from '../../test-support/test-store.js';
 import type { Actor } from '../access/actor.js';
 import { operatorPrincipal } from '../access/principal.js';
@@ -99,5 +100,26 @@ describe.each(await testDialects())('KeyIssuingService on %s', (dialect) => {
       }),
     ).rejects.toMatchObject({ code: 'INVALID_INPUT', details: { field: 'expiresAt' } });
     expect(await store.policies.list({ productId: product.id, after: null, limit: 10 })).toEqual([]);
+  });
+
+  it("refuses a product out of the caller's reach as a missing one, before making any policy", async () => {
+    const own = await k.catalog.createProduct(actor, { name: 'Own' });
+    const other = await k.catalog.createProduct(actor, { name: 'Other' });
+    const locked: Actor = { ...actor, principal: { kind: 'token', token: aToken({ productIds: [own.id] }) } };
+    await expect(
+      k.keyIssuing.issue(locked, {
+        kind: 'single-activation',
+        productIds: [own.id, other.id],
+        count: 1,
+        validity: { count: 1, unit: 'day' },
+        alias: null,
+        isCleanable: false,
+      }),
+    ).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: `product ${other.id} does not exist`,
+      details: { field: 'productIds' },
+    });
+    expect(await store.policies.list({ productId: own.id, after: null, limit: 10 })).toEqual([]);
   });
 });

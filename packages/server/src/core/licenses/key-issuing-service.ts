@@ -1,5 +1,5 @@
 import type { Actor } from '../access/actor.js';
-import { assertScope } from '../access/principal.js';
+import { assertMayIssueLicenses, assertScope } from '../access/principal.js';
 import { POLICY_DEFAULTS, type PolicyInput } from '../catalog/catalog-service.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
@@ -57,6 +57,8 @@ export class KeyIssuingService {
 
   async issue(actor: Actor, input: KeyBatchInput): Promise<License[]> {
     assertScope(actor.principal, 'licenses:write');
+    // Every product, before any of their policies is made: a refused batch leaves no trace.
+    assertMayIssueLicenses(actor.principal, input.productIds);
     const [productId, ...extraProductIds] = input.productIds;
     if (productId === undefined) {
       throw new DomainError('INVALID_INPUT', 'name at least one product', { field: 'productIds' });

@@ -2,7 +2,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../../../core/access/actor.js';
 import {
   assertNotLicenseLocked,
-  assertProductAccess,
   assertScope,
   licenseNotFound,
   type Principal,
@@ -55,7 +54,6 @@ export function authToolRoutes(app: App, keyward: Keyward): void {
     assertScope(principal, 'licenses:write');
     assertNotLicenseLocked(principal);
     const input = parseCreateRequest(request.body, kind, keyward.clock.now());
-    for (const id of input.packageIds) assertProductAccess(principal, id);
     const licenses = await keyward.keyIssuing.issue(actorOf(request), {
       kind,
       productIds: input.packageIds,
