@@ -1,5 +1,5 @@
 import type { Actor } from '../access/actor.js';
-import { assertScope } from '../access/principal.js';
+import { assertProductAccess, assertScope, policyNotFound } from '../access/principal.js';
 import { appReadableFeatures } from '../catalog/app-readable-features.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
@@ -23,7 +23,7 @@ const iso = (date: Date | null) => (date ? date.toISOString() : null);
 /**
  * Activation, deactivation and verified trials for machines without internet, through the offline exchange
  * (offline-exchange.ts). The rules are the online ones: the same MachineService and trial service decide.
- * Surfaces parse the request first, check the caller may reach its license, then call these.
+ * Surfaces parse the request first and check the caller may reach its license; a trial's policy is checked here.
  */
 export class OfflineService {
   constructor(
@@ -99,6 +99,12 @@ export class OfflineService {
     request: OfflineTrialRequest,
   ): Promise<{ response: string; trial: VerifiedTrial }> {
     assertScope(actor.principal, 'machines:write');
+    // A trial belongs to no license, so a license key credential has nothing to answer it with.
+    if (actor.principal.kind === 'license')
+      throw new DomainError('FORBIDDEN', 'verified trials are answered with a token');
+    const policy = await this.deps.store.policies.findById(request.policyId);
+    if (!policy) throw policyNotFound(request.policyId);
+    assertProductAccess(actor.principal, policy.productId);
     const { trial } = await this.deps.verifiedTrials.start(actor, request.policyId, {
       fingerprint: request.fingerprint,
       platform: request.platform ?? null,

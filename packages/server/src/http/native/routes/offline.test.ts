@@ -18,7 +18,7 @@ import {
   type Json,
   post,
 } from '../../../test-support/native-calls.js';
-import { describeRouteSecurity } from '../../../test-support/route-security.js';
+import { describeRouteSecurity, issueToken } from '../../../test-support/route-security.js';
 import { createTestApp, type TestApp } from '../../../test-support/test-app.js';
 import { testDialects } from '../../../test-support/test-store.js';
 
@@ -277,6 +277,11 @@ for (const dialect of await testDialects()) {
         requestedAt: t.clock.now(),
       });
       await expectError(respond(trial, `License ${license.key}`), 403, 'FORBIDDEN');
+      // A token locked to another product meets the trial's policy as a missing one.
+      const elsewhere = (await createProduct(t)).id;
+      const { secret } = await issueToken(t, { scopes: ['machines:write'], productIds: [elsewhere] });
+      const refused = await expectError(respond(trial, `Bearer ${secret}`), 404, 'NOT_FOUND');
+      expect(refused.message).toMatch(/^product \d+ does not exist$/);
     });
   });
 }
