@@ -8,8 +8,6 @@ import { describe, expect, it } from 'vitest';
  */
 const HTTP = join(import.meta.dirname);
 const PREDICATE = /^(?:canAccess\w*|canReach\w*|seesEvery\w*|assert\w*Access)$/;
-/** Surfaces still to move into core; this list only shrinks. */
-const NOT_YET_MOVED = new Set(['native/routes/license-templates.ts']);
 
 function sourcesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -53,7 +51,6 @@ describe('access decisions stay in core', () => {
   it('no HTTP file imports an access predicate of core', () => {
     const offenders = sourcesUnder(HTTP)
       .map((path) => relative(HTTP, path))
-      .filter((path) => !NOT_YET_MOVED.has(path))
       .flatMap((path) =>
         accessPredicatesImported(readFileSync(join(HTTP, path), 'utf8')).map((name) => `${path}: ${name}`),
       );

@@ -170,6 +170,37 @@ describe.each(await testDialects())('core reads that decide access, on %s', (dia
     ).toEqual({ items: [shown], nextAfter: null });
   });
 
+  it('reads and changes a license template only through a reachable policy, hiding the others', async () => {
+    const [a, , c] = policies as [Policy, Policy, Policy];
+    const hidden = await k.licenseTemplates.create(actor, { name: 'out of reach', policyId: c.id });
+    const shown = await k.licenseTemplates.create(actor, { name: 'in reach', policyId: a.id });
+    const locked: Actor = { ...actor, principal: lockedToFirstProduct() };
+    const missing = { code: 'NOT_FOUND', message: `license template ${hidden.id} does not exist` };
+    expect(await k.licenseTemplates.view(lockedToFirstProduct(), shown.id)).toEqual(shown);
+    await expect(k.licenseTemplates.view(lockedToFirstProduct(), hidden.id)).rejects.toMatchObject(missing);
+    await expect(k.licenseTemplates.view(lockedToFirstLicense(), shown.id)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await expect(k.licenseTemplates.update(locked, hidden.id, { notes: 'no' })).rejects.toMatchObject(
+      missing,
+    );
+    await expect(k.licenseTemplates.delete(locked, hidden.id)).rejects.toMatchObject(missing);
+    await expect(
+      k.licenseTemplates.create(locked, { name: 'refused', policyId: c.id }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND', message: `product ${c.productId} does not exist` });
+    await expect(k.licenseTemplates.update(locked, shown.id, { policyId: c.id })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: `product ${c.productId} does not exist`,
+    });
+    await expect(
+      k.licenseTemplates.listReachable(lockedToFirstLicense(), { policyId: null, after: null, limit: 5 }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(await k.licenseTemplates.view(unrestricted, hidden.id)).toEqual(hidden);
+    expect(await k.licenseTemplates.update(locked, shown.id, { notes: 'kept' })).toMatchObject({
+      notes: 'kept',
+    });
+  });
+
   it('takes a license key as a credential only when its policy allows it, refusing alike otherwise', async () => {
     const [first, second] = licenses as [License, License];
     expect(await k.licenses.credentialOf(first.key)).toEqual({

@@ -438,6 +438,11 @@ const ROWS: Row[] = [
     run: (k, a, _, fx) => k.licenseTemplates.update(a, fx.templateId, { notes: 'refused' }),
   },
   {
+    useCase: 'licenseTemplates.view',
+    scope: 'policies:read',
+    run: (k, _, p, fx) => k.licenseTemplates.view(p, fx.templateId),
+  },
+  {
     useCase: 'licenseTemplates.delete',
     scope: 'policies:write',
     run: (k, a, _, fx) => k.licenseTemplates.delete(a, fx.templateId),

@@ -1,9 +1,12 @@
 import type { Actor } from '../access/actor.js';
 import {
   assertNotLicenseLocked,
+  assertProductAccess,
   assertScope,
   canAccessProduct,
+  hideRefusal,
   type Principal,
+  policyNotFound,
 } from '../access/principal.js';
 import { resolveFeatures } from '../catalog/feature-values.js';
 import type { Clock } from '../clock.js';
@@ -49,6 +52,28 @@ function check(template: Omit<LicenseTemplate, 'id' | 'createdAt'>): void {
 export const templateNotFound = (id: number) =>
   new DomainError('NOT_FOUND', `license template ${id} does not exist`);
 
+/**
+ * Templates belong to the product of their policy: a caller reaches a policy for templates when it is not
+ * locked to one license and reaches that product. A product out of reach reads as a missing product.
+ */
+async function assertPolicyReach(store: Store, principal: Principal, policyId: number): Promise<void> {
+  assertNotLicenseLocked(principal);
+  const policy = await store.policies.findById(policyId);
+  if (!policy) throw policyNotFound(policyId);
+  assertProductAccess(principal, policy.productId);
+}
+
+/** The template, if the caller reaches its policy; one out of reach reads exactly as a missing one. */
+async function reachableTemplate(store: Store, principal: Principal, id: number): Promise<LicenseTemplate> {
+  const template = await store.licenseTemplates.findById(id);
+  if (!template) throw templateNotFound(id);
+  await hideRefusal(
+    () => assertPolicyReach(store, principal, template.policyId),
+    () => templateNotFound(id),
+  );
+  return template;
+}
+
 export class LicenseTemplateService {
   constructor(private readonly deps: { store: Store; clock: Clock; licenses: LicenseService }) {}
 
@@ -57,6 +82,7 @@ export class LicenseTemplateService {
     input: LicenseTemplateInput & { name: string; policyId: number },
   ): Promise<LicenseTemplate> {
     assertScope(actor.principal, 'policies:write');
+    await assertPolicyReach(this.deps.store, actor.principal, input.policyId);
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const policy = await tx.policies.findById(input.policyId);
@@ -97,6 +123,12 @@ export class LicenseTemplateService {
     return template;
   }
 
+  /** The template, for a caller reaching its policy's product; any other reads as missing. */
+  async view(principal: Principal, id: number): Promise<LicenseTemplate> {
+    assertScope(principal, 'policies:read');
+    return reachableTemplate(this.deps.store, principal, id);
+  }
+
   /**
    * The template with this id, or null, for a caller that may use it: one not locked to a single license
    * and reaching the product of the template's policy (as the native API's templates), FORBIDDEN otherwise.
@@ -119,13 +151,14 @@ export class LicenseTemplateService {
   /**
    * A page of templates without those of products the caller may not reach; `nextAfter` (the last id the page
    * read, null at the end) moves past hidden templates too. Templates are managed with policies, so reading
-   * them needs policies:read.
+   * them needs policies:read; a caller locked to one license lists none.
    */
   async listReachable(
     principal: Principal,
     query: { policyId: number | null; after: number | null; limit: number },
   ): Promise<{ items: LicenseTemplate[]; nextAfter: number | null }> {
     assertScope(principal, 'policies:read');
+    assertNotLicenseLocked(principal);
     const templates = await this.list(query);
     const productOfPolicy = new Map<number, number | null>();
     for (const { policyId } of templates) {
@@ -140,8 +173,12 @@ export class LicenseTemplateService {
     return { items, nextAfter: templates.length === query.limit && last ? last.id : null };
   }
 
+  /** A new policy, like the template itself, must be within the caller's reach. */
   async update(actor: Actor, id: number, changes: LicenseTemplateInput): Promise<LicenseTemplate> {
     assertScope(actor.principal, 'policies:write');
+    await reachableTemplate(this.deps.store, actor.principal, id);
+    if (changes.policyId !== undefined)
+      await assertPolicyReach(this.deps.store, actor.principal, changes.policyId);
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const current = await tx.licenseTemplates.findById(id);
@@ -182,6 +219,7 @@ export class LicenseTemplateService {
 
   async delete(actor: Actor, id: number): Promise<void> {
     assertScope(actor.principal, 'policies:write');
+    await reachableTemplate(this.deps.store, actor.principal, id);
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       if (!(await tx.licenseTemplates.delete(id)))

@@ -1,12 +1,5 @@
 import { Type } from 'typebox';
-import {
-  assertNotLicenseLocked,
-  assertProductAccess,
-  hideRefusal,
-  type Principal,
-} from '../../../core/access/principal.js';
 import type { Keyward } from '../../../core/keyward.js';
-import { templateNotFound } from '../../../core/licenses/license-template-service.js';
 import type { LicenseTemplate as LicenseTemplateModel } from '../../../core/model.js';
 import type { App } from '../../fastify-context.js';
 import { actorOf, principalOf } from '../../plugins/authenticate.js';
@@ -56,19 +49,6 @@ const present = (t: LicenseTemplateModel) => ({ ...t, createdAt: t.createdAt.toI
  * they belong to a product, so product locks apply and license-locked tokens do not reach them.
  */
 export function licenseTemplateRoutes(app: App, keyward: Keyward): void {
-  const assertPolicyReach = async (principal: Principal, policyId: number) => {
-    assertNotLicenseLocked(principal);
-    assertProductAccess(principal, (await keyward.catalog.getPolicy(policyId)).productId);
-  };
-  const reachable = async (principal: Principal, id: number) => {
-    const template = await keyward.licenseTemplates.get(id);
-    await hideRefusal(
-      () => assertPolicyReach(principal, template.policyId),
-      () => templateNotFound(id),
-    );
-    return template;
-  };
-
   app.post(
     '/license-templates',
     {
@@ -85,7 +65,6 @@ export function licenseTemplateRoutes(app: App, keyward: Keyward): void {
       },
     },
     async (request, reply) => {
-      await assertPolicyReach(principalOf(request), request.body.policyId);
       const template = await keyward.licenseTemplates.create(actorOf(request, 'native'), request.body);
       return reply.status(201).send(present(template));
     },
@@ -112,10 +91,8 @@ export function licenseTemplateRoutes(app: App, keyward: Keyward): void {
       },
     },
     async (request) => {
-      const principal = principalOf(request);
-      assertNotLicenseLocked(principal);
       const limit = request.query.limit ?? 100;
-      const { items, nextAfter } = await keyward.licenseTemplates.listReachable(principal, {
+      const { items, nextAfter } = await keyward.licenseTemplates.listReachable(principalOf(request), {
         policyId: request.query.policyId ?? null,
         after: parseCursor(request.query.after),
         limit,
@@ -137,7 +114,7 @@ export function licenseTemplateRoutes(app: App, keyward: Keyward): void {
         response: { 200: LicenseTemplate, ...errorResponses('NOT_FOUND') },
       },
     },
-    async (request) => present(await reachable(principalOf(request), request.params.id)),
+    async (request) => present(await keyward.licenseTemplates.view(principalOf(request), request.params.id)),
   );
 
   app.patch(
@@ -153,14 +130,10 @@ export function licenseTemplateRoutes(app: App, keyward: Keyward): void {
         response: { 200: LicenseTemplate, ...errorResponses('NOT_FOUND', 'FEATURE_INVALID') },
       },
     },
-    async (request) => {
-      const principal = principalOf(request);
-      await reachable(principal, request.params.id);
-      if (request.body.policyId !== undefined) await assertPolicyReach(principal, request.body.policyId);
-      return present(
+    async (request) =>
+      present(
         await keyward.licenseTemplates.update(actorOf(request, 'native'), request.params.id, request.body),
-      );
-    },
+      ),
   );
 
   app.delete(
@@ -176,7 +149,6 @@ export function licenseTemplateRoutes(app: App, keyward: Keyward): void {
       },
     },
     async (request, reply) => {
-      await reachable(principalOf(request), request.params.id);
       await keyward.licenseTemplates.delete(actorOf(request, 'native'), request.params.id);
       return reply.status(204).send();
     },
