@@ -201,6 +201,36 @@ describe.each(await testDialects())('core reads that decide access, on %s', (dia
     });
   });
 
+  it('reads feature fields and trial extensions only of reachable policies', async () => {
+    const [a, , c] = policies as [Policy, Policy, Policy];
+    const extensionOf = (policyId: number) =>
+      k.verifiedTrials.createExtension(actor, {
+        policyId,
+        isOnline: true,
+        isForVerifiedTrials: false,
+        lengthSeconds: 86_400,
+        redeemableUntil: new Date('2030-02-01T00:00:00Z'),
+        customerRef: null,
+        maxUses: 1,
+      });
+    const shown = await extensionOf(a.id);
+    const hidden = await extensionOf(c.id);
+    const locked = lockedToFirstProduct();
+    expect(await k.verifiedTrials.readExtension(locked, shown.id)).toEqual(shown);
+    expect(await k.verifiedTrials.readExtension(locked, hidden.id)).toBeNull();
+    expect(await k.verifiedTrials.readExtensionByCode(locked, a.id, shown.code)).toEqual(shown);
+    expect(await k.verifiedTrials.readExtensionByCode(locked, c.id, hidden.code)).toBeNull();
+    expect(await k.verifiedTrials.readExtensionByCode(locked, a.id, hidden.code)).toBeNull();
+    expect(await k.verifiedTrials.listExtensions(locked, a.id)).toContainEqual(shown);
+    expect(await k.verifiedTrials.listExtensions(locked, c.id)).toEqual([]);
+    expect(await k.verifiedTrials.listExtensions(unrestricted, c.id)).toContainEqual(hidden);
+    expect(await k.featureFields.list(locked, a.id)).toEqual(await k.featureFields.list(unrestricted, a.id));
+    await expect(k.featureFields.list(locked, c.id)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: `policy ${c.id} does not exist`,
+    });
+  });
+
   it('takes a license key as a credential only when its policy allows it, refusing alike otherwise', async () => {
     const [first, second] = licenses as [License, License];
     expect(await k.licenses.credentialOf(first.key)).toEqual({

@@ -356,6 +356,30 @@ const ROWS: Row[] = [
       }),
   },
   {
+    useCase: 'verifiedTrials.searchTrials',
+    scope: 'policies:read',
+    run: (k, _, p, fx) =>
+      k.verifiedTrials.searchTrials(p, { policyIds: [fx.policyId] }, { offset: 0, limit: 10 }),
+  },
+  {
+    useCase: 'verifiedTrials.readExtension',
+    scope: 'policies:read',
+    run: (k, _, p, fx) => k.verifiedTrials.readExtension(p, fx.extensionId),
+  },
+  {
+    useCase: 'verifiedTrials.readExtensionByCode',
+    scope: 'policies:read',
+    run: async (k, _, p, fx) => {
+      const extension = await k.verifiedTrials.findExtension(operatorPrincipal, fx.extensionId);
+      return k.verifiedTrials.readExtensionByCode(p, fx.policyId, extension?.code ?? '');
+    },
+  },
+  {
+    useCase: 'verifiedTrials.listExtensions',
+    scope: 'policies:read',
+    run: (k, _, p, fx) => k.verifiedTrials.listExtensions(p, fx.policyId),
+  },
+  {
     useCase: 'verifiedTrials.deleteExtension',
     scope: 'policies:write',
     run: (k, a, _, fx) => k.verifiedTrials.deleteExtension(a, fx.extensionId),
@@ -410,6 +434,11 @@ const ROWS: Row[] = [
     useCase: 'productSetup.updatePolicy',
     scope: 'policies:write',
     run: (k, a, _, fx) => k.productSetup.updatePolicy(a, fx.policyId, { maxMachines: 9 }, {}),
+  },
+  {
+    useCase: 'featureFields.list',
+    scope: 'policies:read',
+    run: (k, _, p, fx) => k.featureFields.list(p, fx.policyId),
   },
   {
     useCase: 'featureFields.add',

@@ -1,5 +1,5 @@
 import type { Actor } from '../access/actor.js';
-import { assertScope } from '../access/principal.js';
+import { assertScope, type Principal, policyNotFound } from '../access/principal.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import { newEvent } from '../events/record-event.js';
@@ -8,6 +8,7 @@ import type { Repositories, Store } from '../ports.js';
 import type { FeatureFieldDetails } from '../trials/trial-model.js';
 import { checkFeatureName } from './feature-name.js';
 import { coerceFeatureValue } from './feature-values.js';
+import { canReachPolicy } from './policy-reach.js';
 import { parseRelativeTime } from './relative-time.js';
 
 export interface FeatureFieldView {
@@ -67,7 +68,12 @@ export class FeatureFieldService {
     return policy;
   }
 
-  list(policyId: number): Promise<FeatureFieldView[]> {
+  /** The policy's fields, read with policies:read by a caller reaching the policy; missing otherwise. */
+  async list(principal: Principal | null, policyId: number): Promise<FeatureFieldView[]> {
+    assertScope(principal, 'policies:read');
+    const policy = await this.deps.store.policies.findById(policyId);
+    if (!policy || !(await canReachPolicy(this.deps.store, principal, policy)))
+      throw policyNotFound(policyId);
     return this.deps.store.transaction(async (tx) => this.sync(tx, await this.lockedPolicy(tx, policyId)));
   }
 

@@ -156,10 +156,16 @@ export class VerifiedTrialService {
     });
   }
 
-  searchTrials(
+  /**
+   * A page of the verified trials of these policies (null: all of them), for a caller holding policies:read.
+   * The caller names the policies it reaches (catalog.reachablePolicyIds).
+   */
+  async searchTrials(
+    principal: Principal | null,
     filter: { policyIds: number[] | null; startedFrom?: Date | undefined; startedBefore?: Date | undefined },
     page: { offset: number; limit: number },
   ): Promise<Paged<VerifiedTrial>> {
+    assertScope(principal, 'policies:read');
     return this.deps.store.verifiedTrials.search(filter, page);
   }
 
@@ -247,11 +253,33 @@ export class VerifiedTrialService {
     return policy && (await canReachPolicy(store, principal, policy)) ? extension : null;
   }
 
-  findExtensionByCode(code: string): Promise<TrialExtension | null> {
-    return this.deps.store.trialExtensions.findByCode(code);
+  /** The extension, read with policies:read by a caller reaching its policy; null otherwise, as for a missing one. */
+  async readExtension(principal: Principal | null, id: number): Promise<TrialExtension | null> {
+    assertScope(principal, 'policies:read');
+    return this.findExtension(principal, id);
   }
 
-  listExtensions(policyId: number, customerRef?: string): Promise<TrialExtension[]> {
+  /** The policy's extension with this code, read with policies:read within reach; null otherwise. */
+  async readExtensionByCode(
+    principal: Principal | null,
+    policyId: number,
+    code: string,
+  ): Promise<TrialExtension | null> {
+    assertScope(principal, 'policies:read');
+    const extension = await this.deps.store.trialExtensions.findByCode(code);
+    if (!extension || extension.policyId !== policyId) return null;
+    return this.findExtension(principal, extension.id);
+  }
+
+  /** The policy's extensions (of one customer when named), read with policies:read; none out of reach. */
+  async listExtensions(
+    principal: Principal | null,
+    policyId: number,
+    customerRef?: string,
+  ): Promise<TrialExtension[]> {
+    assertScope(principal, 'policies:read');
+    const policy = await this.deps.store.policies.findById(policyId);
+    if (!policy || !(await canReachPolicy(this.deps.store, principal, policy))) return [];
     return this.deps.store.trialExtensions.list({ policyId, customerRef });
   }
 

@@ -116,12 +116,21 @@ export class MethodContext {
     return machine;
   }
 
-  async trialExtension(param = 'ext_id'): Promise<TrialExtension> {
-    const raw = this.params.text(param);
+  /**
+   * The extension named by `ext_id`, within reach: read (core asks policies:read), or found for a change,
+   * whose use case asks its own scope.
+   */
+  async trialExtension(use: 'read' | 'change'): Promise<TrialExtension> {
+    const raw = this.params.text('ext_id');
     if (raw === undefined) throw LIMELM_ERRORS.missingId('ext_id');
     const id = parseId(raw);
+    const trials = this.keyward.verifiedTrials;
     const extension =
-      id === null ? null : await this.keyward.verifiedTrials.findExtension(this.principal, id);
+      id === null
+        ? null
+        : use === 'read'
+          ? await trials.readExtension(this.principal, id)
+          : await trials.findExtension(this.principal, id);
     if (!extension) throw LIMELM_ERRORS.extensionNotFound();
     return extension;
   }

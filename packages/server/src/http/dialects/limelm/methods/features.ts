@@ -104,7 +104,7 @@ export const getAllFeatures: LimeLmMethod = {
   scopes: ['policies:read'],
   async run(ctx) {
     const policy = await ctx.policy();
-    const views = await ctx.keyward.featureFields.list(policy.id);
+    const views = await ctx.keyward.featureFields.list(ctx.principal, policy.id);
     return [
       el(
         'fields',

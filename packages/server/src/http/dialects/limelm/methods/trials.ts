@@ -58,6 +58,7 @@ export const trialSearch: LimeLmMethod = {
     const start = range('start');
     const end = range('end');
     const result = await ctx.keyward.verifiedTrials.searchTrials(
+      ctx.principal,
       {
         policyIds: await searchedPolicyIds(ctx),
         startedFrom: start?.date,
@@ -125,7 +126,7 @@ export const extensionDetails: LimeLmMethod = {
   scopes: ['policies:read'],
   errors: trialErrors,
   async run(ctx) {
-    const extension = await ctx.trialExtension();
+    const extension = await ctx.trialExtension('read');
     return [
       el('trialext', {
         extension: extension.code,
@@ -146,8 +147,8 @@ export const extensionId: LimeLmMethod = {
     const policy = await ctx.policy();
     const code = ctx.params.text('ext');
     if (code === undefined) throw LIMELM_ERRORS.extensionMissing();
-    const extension = await ctx.keyward.verifiedTrials.findExtensionByCode(code);
-    if (!extension || extension.policyId !== policy.id) throw LIMELM_ERRORS.extensionNotFound();
+    const extension = await ctx.keyward.verifiedTrials.readExtensionByCode(ctx.principal, policy.id, code);
+    if (!extension) throw LIMELM_ERRORS.extensionNotFound();
     return [el('trialext', { id: String(extension.id) })];
   },
 };
@@ -159,6 +160,7 @@ export const searchExtensions: LimeLmMethod = {
   async run(ctx) {
     const policy = await ctx.policy();
     const extensions = await ctx.keyward.verifiedTrials.listExtensions(
+      ctx.principal,
       policy.id,
       ctx.params.text('customer_id'),
     );
@@ -188,7 +190,7 @@ export const deleteExtension: LimeLmMethod = {
   scopes: ['policies:write'],
   errors: trialErrors,
   async run(ctx) {
-    const extension = await ctx.trialExtension();
+    const extension = await ctx.trialExtension('change');
     await ctx.keyward.verifiedTrials.deleteExtension(ctx.actor, extension.id);
     return [];
   },
