@@ -130,6 +130,11 @@ export function assertMayIssueLicenses(principal: Principal | null, productIds: 
  * create, or to attach one to a license. The refusal does not depend on whether the customer exists.
  */
 export function mayReachCustomers(principal: Principal | null): boolean {
+  return isUnrestricted(principal);
+}
+
+/** A token without product or license locks: the one kind of credential that reaches what spans products. */
+function isUnrestricted(principal: Principal | null): boolean {
   if (principal === null || principal.kind === 'license') return false;
   return principal.token.licenseId === null && principal.token.productIds.length === 0;
 }
@@ -151,10 +156,10 @@ export function assertNotLicenseLocked(principal: Principal): void {
 
 /** Resources that span products (customers, tokens, events without a filter) need an unlocked token. */
 export function assertUnrestricted(principal: Principal): void {
+  if (isUnrestricted(principal)) return;
+  // Say which lock stands in the way.
   assertNotLicenseLocked(principal);
-  if (principal.kind === 'token' && principal.token.productIds.length > 0) {
-    throw new DomainError('FORBIDDEN', 'this token is locked to products');
-  }
+  throw new DomainError('FORBIDDEN', 'this token is locked to products');
 }
 
 /** What belongs to the whole account (messages, customers) is changed only by an unlocked credential. */

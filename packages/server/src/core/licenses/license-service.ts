@@ -410,8 +410,8 @@ export class LicenseService {
    * the caller may reach it; LICENSE_NOT_FOUND otherwise.
    */
   async getByExactKey(principal: Principal | null, key: string): Promise<License> {
-    const license = key === '' ? null : await this.deps.store.licenses.findByKey(key);
-    if (!license || !canAccessLicense(principal, license)) throw licenseNotFound();
+    const license = await this.findByKey(principal, key);
+    if (!license) throw licenseNotFound();
     return license;
   }
 
