@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
 import { CLI, call, ROOT, type RunningServer, startServer } from './bench-server.js';
+import { log, option, random, round } from './bench-tools.js';
 
 /**
  * `npm run bench:search [-- --keys <n>] [-- --databases sqlite,postgres] [-- --repeats <n>]`: how fast the
@@ -28,30 +29,11 @@ const BATCH = 50_000;
 /** The product code in front of every tenth key: a fragment 100,000 keys share at a million. */
 const SHARED = 'ACME';
 
-const argv = process.argv.slice(2);
-const option = (name: string) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
 const settings = {
   keys: Number(option('--keys') ?? 1_000_000),
   databases: (option('--databases') ?? 'sqlite,postgres').split(','),
   repeats: Number(option('--repeats') ?? 30),
 };
-const log = (text: string) => process.stdout.write(`${text}\n`);
-const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
-
-/** A seeded generator (mulberry32), so every run searches the same keys. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random keys in the default format; every tenth has a fixed product code in front, as some vendors' do. */
 function randomKeys(count: number, seed: number): string[] {

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
 import { CLI, call, ROOT, type RunningServer, startServer } from './bench-server.js';
+import { flag, log, option, random, round } from './bench-tools.js';
 
 /**
  * `node bench/dist/list-totals.js [--keys <n>] [--databases sqlite,postgres] [--repeats <n>]`: what the total
@@ -23,30 +24,11 @@ const POSTGRES_DATABASE = 'keyward_bench_totals';
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 const BATCH = 50_000;
 
-const argv = process.argv.slice(2);
-const option = (name: string) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
 const settings = {
   keys: Number(option('--keys') ?? 1_000_000),
   databases: (option('--databases') ?? 'sqlite,postgres').split(','),
   repeats: Number(option('--repeats') ?? 15),
 };
-const log = (text: string) => process.stdout.write(`${text}\n`);
-const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
-
-/** A seeded generator (mulberry32), so every run lists the same keys. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomKeys(count: number, seed: number): string[] {
   const next = random(seed);
@@ -343,8 +325,8 @@ async function main(): Promise<void> {
   for (const kind of settings.databases) await runDatabase(kind, keys);
   mkdirSync(join(BENCH_DIR, 'results'), { recursive: true });
   writeFileSync(RESULTS, `${JSON.stringify({ settings, measurements, notes }, null, 2)}\n`);
-  if (!argv.includes('--no-doc')) writeDoc(markdown());
-  log(`\nwrote ${RESULTS}${argv.includes('--no-doc') ? '' : ` and ${DOC}`}`);
+  if (!flag('--no-doc')) writeDoc(markdown());
+  log(`\nwrote ${RESULTS}${flag('--no-doc') ? '' : ` and ${DOC}`}`);
 }
 
 main().catch((error) => {

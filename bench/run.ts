@@ -5,6 +5,7 @@ import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:o
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { ADMIN_TOKEN, CLI, freePort, ROOT, type RunningServer, startServer } from './bench-server.js';
+import { flag, log, option, round } from './bench-tools.js';
 import { type BenchDatabase, generateKeys, type Template } from './generate-keys.js';
 import { fingerprintOf, keyOf, type LoadResult, type LoadSpec } from './load.js';
 
@@ -22,12 +23,7 @@ const KEY_PREFIX = 'BENCH-';
 const POSTGRES_ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const POSTGRES_DATABASE = 'keyward_bench';
 
-const argv = process.argv.slice(2);
-const option = (name: string) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
-const quick = argv.includes('--quick');
+const quick = flag('--quick');
 const only = option('--only');
 const settings = {
   quick,
@@ -54,8 +50,6 @@ interface Scenario {
 
 const scenarios: Scenario[] = [];
 const notes: string[] = [];
-const log = (text: string) => process.stdout.write(`${text}\n`);
-const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 /** Resident set size of a process in MB (Linux /proc; `ps` elsewhere). */
 function rssMb(pid: number): number {
@@ -188,8 +182,8 @@ function record(
     name,
     database,
     rps: round(result.rps, 0),
-    p50Ms: result.p50Ms === null ? null : round(result.p50Ms),
-    p99Ms: result.p99Ms === null ? null : round(result.p99Ms),
+    p50Ms: result.p50Ms === null ? null : round(result.p50Ms, 2),
+    p99Ms: result.p99Ms === null ? null : round(result.p99Ms, 2),
     rssMb: rss === null ? null : round(rss, 0),
     baseline: baseline?.name ?? null,
     ratio: baseline ? round(result.rps / baseline.rps, 3) : null,
