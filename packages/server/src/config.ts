@@ -31,6 +31,8 @@ export interface Config {
   destinations: DestinationRules;
   /** How often lapsed floating leases are freed and announced (KEYWARD_LEASE_SWEEP_SECONDS). */
   leaseSweepSeconds: number;
+  /** Licenses (and tokens) kept in memory by each server process (KEYWARD_CACHE_ENTRIES; 0 keeps none). */
+  cacheEntries: number;
 }
 
 export class ConfigError extends Error {}
@@ -192,6 +194,19 @@ function parseLeaseSweepSeconds(value: string | undefined): number {
   return seconds;
 }
 
+export const DEFAULT_CACHE_ENTRIES = 200_000;
+const MAX_CACHE_ENTRIES = 10_000_000;
+
+function parseCacheEntries(value: string | undefined): number {
+  if (value === undefined || value === '') return DEFAULT_CACHE_ENTRIES;
+  const entries = Number(value);
+  if (!/^\d+$/.test(value.trim()) || entries > MAX_CACHE_ENTRIES)
+    throw new ConfigError(
+      `KEYWARD_CACHE_ENTRIES must be a whole number from 0 (no cache) to ${MAX_CACHE_ENTRIES}, not "${value}"`,
+    );
+  return entries;
+}
+
 /** The only reader of process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const database = parseDatabaseUrl(env.DATABASE_URL);
@@ -219,5 +234,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ),
     destinations: parseDestinations(env.KEYWARD_ALLOW_PRIVATE_DESTINATIONS),
     leaseSweepSeconds: parseLeaseSweepSeconds(env.KEYWARD_LEASE_SWEEP_SECONDS),
+    cacheEntries: parseCacheEntries(env.KEYWARD_CACHE_ENTRIES),
   };
 }

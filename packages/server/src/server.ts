@@ -36,14 +36,16 @@ const IDEMPOTENCY_SWEEP_INTERVAL_MS = 60 * 60_000;
 export async function startServer(config: Config): Promise<RunningServer> {
   // A cluster worker's listening is the primary's (which checked the port): a probe here would announce it.
   if (!cluster.isWorker) await assertCanListen(config.port, config.host);
+  let app: App | null = null;
   const store = createStore(config.database, {
     durability: config.durability,
     preparedStatements: config.preparedStatements,
+    cacheEntries: config.cacheEntries,
+    log: (message) => app?.log.warn(message),
   });
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
     : null;
-  let app: App | null = null;
   // Said once per outage, not at every reconnection attempt; requests meanwhile fail open (rate-limits.ts).
   let isRedisDown = false;
   redis?.on('error', (error) => {

@@ -4,6 +4,10 @@ import type { DatabaseAdapter } from './database-adapter.js';
 import { firstContact } from './database-failures.js';
 import { migrateToLatest } from './migrate.js';
 import { type DatabaseLocation, type OpenDatabase, type OpenOptions, openDatabase } from './open-database.js';
+import { withReadCache } from './read-cache/cached-repositories.js';
+import type { ChangeFeed } from './read-cache/change-feed.js';
+import { changeMarks } from './read-cache/change-marks.js';
+import { ReadCache } from './read-cache/read-cache.js';
 import { analyticsEventRepository } from './repositories/analytics-events.js';
 import { customerRepository } from './repositories/customers.js';
 import { statsRepository } from './repositories/dashboard-stats.js';
@@ -72,21 +76,47 @@ function repositoriesOver(db: Kysely<Database>, adapter: DatabaseAdapter): Repos
 
 export interface KeywardStore extends Store {
   readonly database: OpenDatabase;
+  /** The in-process read cache, when the store keeps one (`cache` of the options). */
+  readonly readCache: ReadCache | null;
   migrate(): Promise<string[]>;
 }
 
-export function createStore(location: DatabaseLocation, options: OpenOptions = {}): KeywardStore {
+export interface StoreOptions extends OpenOptions {
+  /**
+   * Keep up to this many licenses (and as many tokens) in memory, invalidated by the database's change feed
+   * (storage/read-cache/); 0 or absent keeps none: commands that run once and leave read the database.
+   */
+  cacheEntries?: number;
+  /** Where the read cache reports losing and regaining its change feed. */
+  log?: (message: string) => void;
+}
+
+export function createStore(location: DatabaseLocation, options: StoreOptions = {}): KeywardStore {
   const database = openDatabase(location, options);
   const { db, adapter } = database;
+  const cache = options.cacheEntries ? new ReadCache(options.cacheEntries, { live: false }) : null;
+  const marks = cache ? changeMarks(cache) : null;
+  const over = (executor: Kysely<Database>) => {
+    const repositories = repositoriesOver(executor, adapter);
+    return marks ? marks.repositories(repositories, executor) : repositories;
+  };
+  const runner = adapter.transactionRunner(db);
   const transactions = requestTransactions({
-    begin: adapter.transactionRunner(db),
-    repositoriesOver: (executor) => repositoriesOver(executor, adapter),
+    begin: marks ? marks.begin(runner) : runner,
+    repositoriesOver: over,
   });
+  // The feed starts once the schema (and its triggers) exist; until then the cache answers nothing.
+  let feed: ChangeFeed | null = null;
   const store = {
     dialect: adapter.name,
     database,
+    readCache: cache,
     // The first work of every command: a database it cannot reach or use fails in one line that says why.
-    migrate: () => firstContact(adapter, () => migrateToLatest(db as Kysely<unknown>, adapter)),
+    async migrate() {
+      const applied = await firstContact(adapter, () => migrateToLatest(db as Kysely<unknown>, adapter));
+      if (cache && !feed) feed = database.followChanges(cache, options.log ?? (() => {}));
+      return applied;
+    },
     transaction: transactions.transaction,
     unitOfWork: transactions.unitOfWork,
     detached: transactions.detached,
@@ -94,9 +124,11 @@ export function createStore(location: DatabaseLocation, options: OpenOptions = {
       await sql`select 1`.execute(db);
     },
     async close() {
+      await feed?.stop();
       await db.destroy();
     },
   };
   // Reads inside a request's unit of work go to its transaction (request-transactions.ts).
-  return withRepositoriesOf(store, repositoriesOver(db, adapter), transactions.current);
+  const direct = cache ? withReadCache(over(db), cache) : over(db);
+  return withRepositoriesOf(store, direct, transactions.current);
 }

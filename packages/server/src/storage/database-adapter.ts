@@ -68,6 +68,12 @@ export interface DatabaseAdapter {
   addKeySearch(db: Kysely<unknown>): Promise<void>;
 
   /**
+   * Migration 016: triggers that report every change of a table the read cache holds to every process using
+   * the database, in the writing transaction (storage/read-cache/watched-tables.ts).
+   */
+  addChangeFeed(db: Kysely<unknown>): Promise<void>;
+
+  /**
    * The schema Kysely's migration bookkeeping tables belong in, or null where the database has no schemas to
    * choose from (Kysely otherwise takes such tables in any schema of the database for its own).
    */

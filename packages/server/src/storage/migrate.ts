@@ -14,6 +14,7 @@ import * as lapsedLeases from './migrations/012-lapsed-leases.js';
 import * as licenseKeySearch from './migrations/013-license-key-search.js';
 import * as webhookImportRecords from './migrations/014-webhook-import-records.js';
 import * as analyticsEvents from './migrations/015-analytics-events.js';
+import * as changeFeed from './migrations/016-change-feed.js';
 
 type MigrationModule = { up(db: Kysely<unknown>, adapter: DatabaseAdapter): Promise<void> };
 
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '013-license-key-search': licenseKeySearch,
   '014-webhook-import-records': webhookImportRecords,
   '015-analytics-events': analyticsEvents,
+  '016-change-feed': changeFeed,
 };
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */

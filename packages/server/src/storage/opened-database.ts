@@ -1,6 +1,8 @@
 import type Sqlite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { DatabaseAdapter } from './database-adapter.js';
+import type { ChangeFeed } from './read-cache/change-feed.js';
+import type { ReadCache } from './read-cache/read-cache.js';
 import type { Database } from './schema/index.js';
 
 /** What opening a database takes and gives, shared by the factory and each database's own opening. */
@@ -18,6 +20,8 @@ export interface OpenDatabase {
   db: Kysely<Database>;
   /** What differs about this database, by capability (database-adapter.ts). */
   adapter: DatabaseAdapter;
+  /** Starts invalidating `cache` with every change other processes (and this one) commit. */
+  followChanges(cache: ReadCache, log: (message: string) => void): ChangeFeed;
   /** The SQLite handle, for online backups; null on PostgreSQL. */
   sqlite: Sqlite.Database | null;
 }

@@ -69,14 +69,15 @@ export function createTestDatabase(dialect: TestDialect): Promise<TestDatabase> 
 
 /**
  * A migrated, empty store; `dispose` closes it and removes its data. `poolSize` sets the PostgreSQL pool, so
- * concurrency tests can make transactions really race (SQLite has one connection either way).
+ * concurrency tests can make transactions really race (SQLite has one connection either way). It keeps a
+ * read cache as the server does, so every test also checks that nothing is answered stale from it.
  */
 export async function createTestStore(
   dialect: TestDialect,
-  options: { poolSize?: number } = {},
+  options: { poolSize?: number; cacheEntries?: number } = {},
 ): Promise<KeywardStore & { dispose(): Promise<void> }> {
   const { location, drop } = await createTestDatabase(dialect);
-  const store = createStore(location, options);
+  const store = createStore(location, { cacheEntries: 1000, ...options });
   try {
     await store.migrate();
   } catch (error) {

@@ -5,6 +5,7 @@ import type { OpenDatabase, OpenOptions } from '../opened-database.js';
 import type { Database } from '../schema/index.js';
 import { withNamedStatements } from './pg-named-statements.js';
 import { postgresAdapter } from './postgres-adapter.js';
+import { listenForChanges } from './postgres-change-feed.js';
 
 const INT8_OID = 20;
 
@@ -42,6 +43,7 @@ export function openPostgres(url: string, options: OpenOptions): OpenDatabase {
       ),
     }),
     adapter: postgresAdapter(url),
+    followChanges: (cache, log) => listenForChanges(url, cache, log),
     sqlite: null,
   };
 }

@@ -9,6 +9,7 @@ import type { OpenDatabase, OpenOptions } from '../opened-database.js';
 import { createPrivateFile } from '../private-files.js';
 import type { Database } from '../schema/index.js';
 import { sqliteAdapter } from './sqlite-adapter.js';
+import { followChangeLog } from './sqlite-change-feed.js';
 import { immediateSqliteDialect } from './sqlite-dialect.js';
 
 /**
@@ -54,6 +55,7 @@ export function openSqlite(path: string, options: OpenOptions): OpenDatabase {
   return {
     db: new Kysely<Database>({ dialect: withDriverFailuresTranslated(immediateSqliteDialect(sqlite)) }),
     adapter,
+    followChanges: (cache) => followChangeLog(sqlite as Sqlite.Database, cache),
     sqlite,
   };
 }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { DatabaseAdapter } from '../database-adapter.js';
 import { trigramKeyFragments } from './key-fragment-search.js';
 import { addSqliteKeySearch } from './key-search-schema.js';
+import { addSqliteChangeFeed } from './sqlite-change-feed.js';
 import { explainSqliteFailure } from './sqlite-failures.js';
 import { groupCommitTransactions } from './sqlite-group-commit.js';
 
@@ -25,6 +26,7 @@ export function sqliteAdapter(path: string): DatabaseAdapter {
     advanceIdsPastExplicitOnes: async () => {},
     addAutoIncrementId: (table) => table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement()),
     addKeySearch: addSqliteKeySearch,
+    addChangeFeed: addSqliteChangeFeed,
     migrationTableSchema: async () => null,
     // Opened in process (open-sqlite.ts), where a file it cannot use already failed.
     checkReachable: async () => {},

@@ -1,0 +1,156 @@
+import { type Kysely, sql } from 'kysely';
+import pg from 'pg';
+import { MAX_IDS_PER_MESSAGE, parseChangeMessage } from '../read-cache/cache-change.js';
+import type { ChangeFeed } from '../read-cache/change-feed.js';
+import type { ReadCache } from '../read-cache/read-cache.js';
+import { CHANGE_CHANNEL, WATCHED_TABLES } from '../read-cache/watched-tables.js';
+
+/**
+ * One statement-level trigger per table and event: the changed rows (transition tables) become one NOTIFY
+ * in the writing transaction, so it is delivered when, and only if, the change commits. `tg_argv`: the kind,
+ * the column naming what changed, the columns whose updates do not count. More ids than one message holds
+ * (a bulk insert) say "everything" instead.
+ */
+const NOTIFY_FUNCTION = sql.raw(`
+create or replace function keyward_cache_notify() returns trigger language plpgsql as $fn$
+declare
+  ref text := quote_ident(tg_argv[1]);
+  ignored text[] := string_to_array(tg_argv[2], ',');
+  changed bigint;
+  ids text;
+begin
+  if tg_op = 'INSERT' then
+    execute format('select count(distinct %s), string_agg(distinct %s::text, '','') from new_rows', ref, ref)
+      into changed, ids;
+  elsif tg_op = 'DELETE' then
+    execute format('select count(distinct %s), string_agg(distinct %s::text, '','') from old_rows', ref, ref)
+      into changed, ids;
+  else
+    execute format(
+      'select count(distinct r), string_agg(distinct r::text, '','') from ('
+      || 'select n.%1$s as r from new_rows n join old_rows o on o.id = n.id'
+      || ' where (to_jsonb(n) - $1) is distinct from (to_jsonb(o) - $1)'
+      || ' union select o.%1$s from new_rows n join old_rows o on o.id = n.id where n.%1$s is distinct from o.%1$s'
+      || ') changed', ref)
+      using ignored into changed, ids;
+  end if;
+  if changed > ${MAX_IDS_PER_MESSAGE} then
+    perform pg_notify('${CHANGE_CHANNEL}', '*');
+  elsif changed > 0 then
+    perform pg_notify('${CHANGE_CHANNEL}', tg_argv[0] || ':' || ids);
+  end if;
+  return null;
+end
+$fn$`);
+
+/** Migration 016 on PostgreSQL: the triggers that report every change of a cached table. */
+export async function addPostgresChangeFeed(db: Kysely<unknown>): Promise<void> {
+  await NOTIFY_FUNCTION.execute(db);
+  for (const { table, kind, ref, events, ignored = [] } of WATCHED_TABLES) {
+    for (const event of events) {
+      const tables =
+        event === 'insert'
+          ? 'new table as new_rows'
+          : event === 'delete'
+            ? 'old table as old_rows'
+            : 'new table as new_rows old table as old_rows';
+      // Names and arguments come from WATCHED_TABLES, never from input.
+      await sql
+        .raw(
+          `create trigger keyward_cache_${table}_${event} after ${event} on ${table} ` +
+            `referencing ${tables} for each statement ` +
+            `execute function keyward_cache_notify('${kind}', '${ref}', '${ignored.join(',')}')`,
+        )
+        .execute(db);
+    }
+  }
+}
+
+/** The application_name of a server process's listening connection. */
+export const changeFeedConnectionName = (pid: number) => `keyward change feed ${pid}`;
+
+/** How often the listening connection proves it is alive, and how long an answer may take. */
+const PING_INTERVAL_MS = 1000;
+const PING_TIMEOUT_MS = 2000;
+const RECONNECT_DELAYS_MS = [50, 100, 250, 500, 1000, 2000];
+
+/**
+ * Listens on a connection of its own for the triggers' notifications and invalidates the cache with each.
+ * The cache answers only while this connection is known to listen: until LISTEN succeeded, and from the
+ * moment the connection fails, ends or stops answering a ping, it is suspended (reads go to the database);
+ * a new connection LISTENs, then the cache resumes empty, since what changed while nobody listened is unknown.
+ */
+export function listenForChanges(url: string, cache: ReadCache, log: (message: string) => void): ChangeFeed {
+  let stopped = false;
+  let current: pg.Client | null = null;
+  let attempt = 0;
+  let retry: NodeJS.Timeout | null = null;
+  let ping: NodeJS.Timeout | null = null;
+
+  const lose = (client: pg.Client, why: string) => {
+    if (current !== client) return;
+    current = null;
+    cache.suspend();
+    if (ping) clearInterval(ping);
+    client.end().catch(() => {});
+    if (stopped) return;
+    log(`read cache: change feed lost (${why}); reading the database until it is back`);
+    const delay = RECONNECT_DELAYS_MS[Math.min(attempt, RECONNECT_DELAYS_MS.length - 1)] as number;
+    attempt += 1;
+    retry = setTimeout(() => void connect(), delay);
+    retry.unref();
+  };
+
+  async function connect(): Promise<void> {
+    if (stopped) return;
+    const client = new pg.Client({
+      connectionString: url,
+      connectionTimeoutMillis: 5000,
+      keepAlive: true,
+      // Named, so an operator (or a test) finds it in pg_stat_activity.
+      application_name: changeFeedConnectionName(process.pid),
+    });
+    current = client;
+    client.on('notification', (message) => {
+      if (current === client && message.channel === CHANGE_CHANNEL)
+        cache.apply(parseChangeMessage(message.payload ?? '*'));
+    });
+    client.on('error', (error) => lose(client, error.message));
+    client.on('end', () => lose(client, 'the connection ended'));
+    try {
+      await client.connect();
+      await client.query(`listen ${CHANGE_CHANNEL}`);
+    } catch (error) {
+      lose(client, (error as Error).message);
+      return;
+    }
+    if (current !== client) return;
+    if (attempt > 0) log('read cache: change feed is back');
+    attempt = 0;
+    cache.resume();
+    ping = setInterval(() => {
+      const timeout = setTimeout(() => lose(client, 'no answer to a ping'), PING_TIMEOUT_MS);
+      client.query('select 1').then(
+        () => clearTimeout(timeout),
+        (error: Error) => {
+          clearTimeout(timeout);
+          lose(client, error.message);
+        },
+      );
+    }, PING_INTERVAL_MS);
+    ping.unref();
+  }
+
+  void connect();
+  return {
+    async stop() {
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      if (ping) clearInterval(ping);
+      const client = current;
+      current = null;
+      cache.suspend();
+      await client?.end().catch(() => {});
+    },
+  };
+}

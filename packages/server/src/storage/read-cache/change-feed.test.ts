@@ -1,0 +1,214 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LicenseWithSeats } from '../../core/licenses/license-ports.js';
+import type { License, Policy } from '../../core/model.js';
+import { at, licenseInput, machineInput, policyInput, unique } from '../../test-support/store-inputs.js';
+import { createPostgresSchemaUrl, type TestDialect, testDialects } from '../../test-support/test-store.js';
+import { createStore, type KeywardStore } from '../create-store.js';
+import type { DatabaseLocation } from '../database-location.js';
+
+/**
+ * Two stores on one database stand for two server processes (or a server and a command-line tool): what one
+ * writes, by whatever path, the other's read cache must stop answering within 100 ms; what a store writes
+ * itself, it must never answer stale once the write has returned.
+ */
+
+/** One database two stores open, as two processes would: a SQLite file, or a PostgreSQL schema. */
+const SHARED_DATABASES: Record<
+  TestDialect,
+  () => Promise<{ location: DatabaseLocation; drop(): Promise<void> }>
+> = {
+  sqlite: async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keyward-feed-'));
+    return {
+      location: { kind: 'sqlite', path: join(dir, 'keyward.sqlite') },
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  },
+  postgres: async () => {
+    const { url, drop } = await createPostgresSchemaUrl();
+    return { location: { kind: 'postgres', url }, drop };
+  },
+};
+
+async function eventually(check: () => Promise<boolean>, withinMs = 100): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    if (await check()) return performance.now() - started;
+    if (performance.now() - started > withinMs * 20) throw new Error('never seen');
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+for (const dialect of await testDialects()) {
+  describe(`the read cache follows the change feed (${dialect})`, () => {
+    let reader: KeywardStore;
+    let writer: KeywardStore;
+    let drop: () => Promise<void>;
+    let policy: Policy;
+
+    beforeAll(async () => {
+      const database = await SHARED_DATABASES[dialect]();
+      drop = database.drop;
+      writer = createStore(database.location, { cacheEntries: 100 });
+      await writer.migrate();
+      reader = createStore(database.location, { cacheEntries: 100 });
+      await reader.migrate();
+      await eventually(async () => reader.readCache?.isLive === true, 5000);
+      const product = await writer.products.insert({ name: unique('feed'), code: null, createdAt: at(0) });
+      policy = await writer.policies.insert(policyInput(product.id));
+    });
+
+    afterAll(async () => {
+      await reader.close();
+      await writer.close();
+      await drop();
+    });
+
+    /**
+     * A license the reader has cached. The feed's message about the writer's own inserts may still be on its
+     * way and drop the first load, so it loads until the entry stays.
+     */
+    async function cachedLicense(changes: Partial<License> = {}): Promise<License> {
+      const license = await writer.licenses.insert(licenseInput(policy, changes));
+      await writer.machines.insert(machineInput(license.id, unique('fp')));
+      await eventually(async () => {
+        await reader.licenses.findWithSeats(license.key);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return reader.readCache?.seatsByKey(license.key) !== undefined;
+      });
+      return license;
+    }
+
+    const seen = (license: License, test: (found: LicenseWithSeats) => boolean) => async () => {
+      const found = await reader.licenses.findWithSeats(license.key);
+      return found !== null && test(found);
+    };
+
+    const cases: Array<
+      [string, (license: License) => Promise<unknown>, (found: LicenseWithSeats) => boolean]
+    > = [
+      [
+        'a revocation',
+        (l) => writer.licenses.update(l.id, { revokedAt: at(5), updatedAt: at(5) }),
+        (f) => f.license.revokedAt !== null,
+      ],
+      [
+        'a suspension by a statement of its own',
+        (l) => sql`update licenses set is_suspended = 1 where id = ${l.id}`.execute(writer.database.db),
+        (f) => f.license.isSuspended,
+      ],
+      [
+        'an extension',
+        (l) => writer.licenses.update(l.id, { expiresAt: at(99_000), updatedAt: at(5) }),
+        (f) => f.license.expiresAt?.getTime() === at(99_000).getTime(),
+      ],
+      [
+        'a deactivation',
+        async (l) => {
+          const [machine] = await writer.machines.listActive(l.id);
+          await writer.machines.deactivate(machine?.id as number, at(6));
+        },
+        (f) => f.machines.length === 0,
+      ],
+      [
+        'an activation',
+        (l) => writer.machines.insert(machineInput(l.id, unique('fp'))),
+        (f) => f.machines.length === 2,
+      ],
+      [
+        'new tags',
+        (l) => writer.licenses.update(l.id, { tags: ['moved'], updatedAt: at(7) }),
+        (f) => f.license.tags.includes('moved'),
+      ],
+    ];
+
+    for (const [name, change, test] of cases) {
+      it(`sees ${name} made by another store within 100 ms`, async () => {
+        const license = await cachedLicense();
+        expect(test((await reader.licenses.findWithSeats(license.key)) as LicenseWithSeats)).toBe(false);
+        await change(license);
+        const latency = await eventually(seen(license, test));
+        expect(latency).toBeLessThan(100);
+      });
+    }
+
+    it('sees a customer deleted by another store (the database sets the license’s reference to null)', async () => {
+      const customer = await writer.customers.insert({
+        name: 'Buyer',
+        email: null,
+        company: null,
+        createdAt: at(0),
+      });
+      const license = await cachedLicense({ customerId: customer.id });
+      await writer.customers.delete(customer.id);
+      expect(await eventually(seen(license, (f) => f.license.customerId === null))).toBeLessThan(100);
+    });
+
+    it('sees a policy change', async () => {
+      const license = await cachedLicense();
+      await writer.policies.update(policy.id, { maxMachines: 7 });
+      await eventually(seen(license, (f) => f.policy?.maxMachines === 7));
+    });
+
+    it('keeps a license cached through validation bookkeeping', async () => {
+      const license = await cachedLicense();
+      await writer.licenses.touchValidated([license.id], at(50));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(reader.readCache?.seatsByKey(license.key)).toBeDefined();
+    });
+
+    it('sees a token revoked by another store', async () => {
+      const token = await writer.tokens.insert({
+        name: 'app',
+        prefix: 'kw_test',
+        secretHash: unique('hash'),
+        scopes: ['licenses:read'],
+        productIds: [],
+        licenseId: null,
+        ipAllowlist: [],
+        bindToFirstIp: false,
+        boundIp: null,
+        source: 'api',
+        expiresAt: null,
+        revokedAt: null,
+        createdAt: at(0),
+        lastUsedAt: null,
+      });
+      const hash = (await writer.tokens.list({ includeRevoked: false })).find((t) => t.id === token.id)
+        ? (
+            await writer.database.db
+              .selectFrom('api_tokens')
+              .select('secret_hash')
+              .where('id', '=', token.id)
+              .executeTakeFirstOrThrow()
+          ).secret_hash
+        : '';
+      expect((await reader.tokens.findByHash(hash))?.revokedAt).toBeNull();
+      expect(reader.readCache?.token(hash)).toBeDefined();
+      await writer.tokens.revoke(token.id, at(8));
+      await eventually(async () => (await reader.tokens.findByHash(hash))?.revokedAt !== null);
+    });
+
+    it('never answers its own write stale once the write has returned', async () => {
+      const license = await writer.licenses.insert(licenseInput(policy));
+      for (let round = 0; round < 20; round++) {
+        await reader.licenses.findWithSeats(license.key);
+        const suspended = round % 2 === 0;
+        // A read outside the transaction meanwhile may cache what it sees; the commit drops it.
+        await Promise.all([
+          reader.transaction((tx) =>
+            tx.licenses.update(license.id, { isSuspended: suspended, updatedAt: at(round) }),
+          ),
+          reader.licenses.findWithSeats(license.key),
+        ]);
+        expect((await reader.licenses.findWithSeats(license.key))?.license.isSuspended).toBe(suspended);
+        await reader.machines.insert(machineInput(license.id, unique('fp')));
+        expect((await reader.licenses.findWithSeats(license.key))?.machines).toHaveLength(round + 1);
+      }
+    });
+  });
+}

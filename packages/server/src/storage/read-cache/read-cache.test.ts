@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import type { LicenseWithSeats } from '../../core/licenses/license-ports.js';
+import {
+  aLicense,
+  aMachine,
+  aPolicy,
+  LICENSE_ID,
+  NOW,
+  POLICY_ID,
+} from '../../test-support/domain-fixtures.js';
+import { parseChangeMessage } from './cache-change.js';
+import { type CachedToken, ReadCache } from './read-cache.js';
+
+const seats = (licenseId = LICENSE_ID, key = `KEY-${licenseId}`): LicenseWithSeats => ({
+  license: aLicense({ id: licenseId, key }),
+  policy: aPolicy(),
+  machines: [aMachine({ id: licenseId * 10, licenseId })],
+});
+
+function cached(found: LicenseWithSeats = seats()): ReadCache {
+  const cache = new ReadCache(100);
+  cache.storeSeats(cache.ticket(), found);
+  return cache;
+}
+
+const token = (id: number): CachedToken =>
+  ({ id, secretHash: `hash-${id}`, scopes: [], productIds: [], licenseId: null }) as unknown as CachedToken;
+
+describe('the read cache', () => {
+  it('answers what a load stored, by key and by id, until the license, a machine or its policy changes', () => {
+    for (const change of [
+      { licenses: [LICENSE_ID] },
+      { machines: [LICENSE_ID * 10] },
+      { policies: [POLICY_ID] },
+      { everything: true },
+    ]) {
+      const cache = cached();
+      expect(cache.seatsByKey(`KEY-${LICENSE_ID}`)?.license.id).toBe(LICENSE_ID);
+      expect(cache.seatsById(LICENSE_ID)?.machines).toHaveLength(1);
+      cache.apply(change);
+      expect(cache.seatsByKey(`KEY-${LICENSE_ID}`), JSON.stringify(change)).toBeUndefined();
+      expect(cache.seatsById(LICENSE_ID)).toBeUndefined();
+    }
+  });
+
+  it('keeps other licenses when one changes', () => {
+    const cache = cached();
+    cache.storeSeats(cache.ticket(), seats(2));
+    cache.apply({ licenses: [LICENSE_ID] });
+    expect(cache.seatsById(2)?.license.id).toBe(2);
+  });
+
+  it('refuses to store a load that read before an invalidation of what it read', () => {
+    for (const change of [
+      { licenses: [LICENSE_ID] },
+      { machines: [LICENSE_ID * 10] },
+      { policies: [POLICY_ID] },
+      { everything: true },
+    ]) {
+      const cache = new ReadCache(100);
+      const ticket = cache.ticket();
+      cache.apply(change);
+      cache.storeSeats(ticket, seats());
+      expect(cache.seatsById(LICENSE_ID), JSON.stringify(change)).toBeUndefined();
+      // A load that began after the invalidation stores.
+      cache.storeSeats(cache.ticket(), seats());
+      expect(cache.seatsById(LICENSE_ID)).toBeDefined();
+    }
+  });
+
+  it('stores a load whose ticket predates only invalidations of other licenses', () => {
+    const cache = new ReadCache(100);
+    const ticket = cache.ticket();
+    cache.apply({ licenses: [999] });
+    cache.storeSeats(ticket, seats());
+    expect(cache.seatsById(LICENSE_ID)).toBeDefined();
+  });
+
+  it('refuses old loads once it has forgotten which invalidations they missed', () => {
+    const cache = new ReadCache(100);
+    const ticket = cache.ticket();
+    for (let id = 1_000; id < 30_000; id++) cache.apply({ licenses: [id] });
+    cache.storeSeats(ticket, seats());
+    expect(cache.seatsById(LICENSE_ID)).toBeUndefined();
+  });
+
+  it('answers nothing and stores nothing while suspended, and starts empty when it resumes', () => {
+    const cache = cached();
+    const ticket = cache.ticket();
+    cache.suspend();
+    expect(cache.isLive).toBe(false);
+    expect(cache.seatsById(LICENSE_ID)).toBeUndefined();
+    cache.storeSeats(cache.ticket(), seats());
+    expect(cache.seatsById(LICENSE_ID)).toBeUndefined();
+    cache.resume();
+    // A load from before the suspension must not fill the resumed cache.
+    cache.storeSeats(ticket, seats());
+    expect(cache.seatsById(LICENSE_ID)).toBeUndefined();
+  });
+
+  it('holds at most its bound of licenses, dropping the ones loaded first', () => {
+    const cache = new ReadCache(3);
+    for (let id = 1; id <= 5; id++) cache.storeSeats(cache.ticket(), seats(id));
+    expect(cache.size).toBe(3);
+    expect(cache.seatsById(1)).toBeUndefined();
+    expect(cache.seatsByKey('KEY-2')).toBeUndefined();
+    expect(cache.seatsById(5)).toBeDefined();
+  });
+
+  it('hands out frozen objects, so nobody changes what other requests read', () => {
+    const found = cached().seatsById(LICENSE_ID) as LicenseWithSeats;
+    expect(() => {
+      (found.license as { isSuspended: boolean }).isSuspended = true;
+    }).toThrow(TypeError);
+    expect(() => (found.machines as unknown[]).push(1)).toThrow(TypeError);
+  });
+
+  it('takes validation bookkeeping in place instead of dropping the license', () => {
+    const cache = cached();
+    cache.apply({ validated: { ids: [LICENSE_ID], at: NOW } });
+    expect(cache.seatsById(LICENSE_ID)?.license.lastValidatedAt).toEqual(NOW);
+  });
+
+  it('invalidates tokens by id', () => {
+    const cache = new ReadCache(100);
+    cache.storeToken(cache.ticket(), token(1));
+    cache.storeToken(cache.ticket(), token(2));
+    cache.apply({ tokens: [1] });
+    expect(cache.token('hash-1')).toBeUndefined();
+    expect(cache.token('hash-2')?.id).toBe(2);
+  });
+});
+
+describe('change feed messages', () => {
+  it('reads the triggers’ messages, and anything unreadable as everything', () => {
+    expect(parseChangeMessage('l:1,22,333')).toEqual({ licenses: [1, 22, 333] });
+    expect(parseChangeMessage('p:4')).toEqual({ policies: [4] });
+    expect(parseChangeMessage('t:5')).toEqual({ tokens: [5] });
+    for (const odd of ['*', '', 'x:1', 'l:', 'l:1,a', 'l1'])
+      expect(parseChangeMessage(odd), odd).toEqual({ everything: true });
+  });
+});

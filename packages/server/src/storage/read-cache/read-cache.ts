@@ -1,0 +1,233 @@
+import type { ApiTokenRecord } from '../../core/access/token-ports.js';
+import type { LicenseWithSeats } from '../../core/licenses/license-ports.js';
+import type { License, Machine, Policy } from '../../core/model.js';
+import type { CacheChange } from './cache-change.js';
+
+export type CachedToken = ApiTokenRecord & { secretHash: string };
+
+interface Entry {
+  license: License;
+  machines: Machine[];
+}
+
+/**
+ * Objects handed out from the cache are shared by every request that reads them: frozen, so code that
+ * changed one in place would fail loudly instead of changing what other requests see.
+ */
+function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || value instanceof Date || Object.isFrozen(value))
+    return value;
+  for (const inner of Object.values(value)) deepFreeze(inner);
+  return Object.freeze(value);
+}
+
+/** How many recent invalidations are remembered to refuse a load that read before one of them. */
+const REMEMBERED_INVALIDATIONS = 20_000;
+
+/**
+ * The in-process cache of what validation reads: licenses with their active machines (by key and by id),
+ * policies and API tokens, as the database held them. Reads of the store outside a transaction are served
+ * from it (cached-repositories.ts); every change invalidates: this process's own writes when they commit
+ * (change-marks.ts), other processes' over the database's change feed (PostgreSQL LISTEN/NOTIFY, SQLite's
+ * change log). Derived state is never cached: status, lapsed leases and expiry are decided at each read's
+ * instant from these rows (core/licenses/license-view.ts).
+ *
+ * A load that read the database before an invalidation of what it read must not store its result after it:
+ * each load takes a ticket (the count of invalidations so far), and storing is refused when one of its
+ * license, policy, machines or token was invalidated since, when everything was, or when the cache stopped
+ * trusting its feed (`suspend`) meanwhile. Bounded: past `maxEntries` licenses (or tokens) the ones loaded
+ * first are dropped.
+ */
+export class ReadCache {
+  private epoch = 0;
+  /** Loads whose ticket is older than this store nothing: everything was invalidated since. */
+  private validFrom = 0;
+  private live: boolean;
+  private readonly entries = new Map<number, Entry>();
+  private readonly idByKey = new Map<string, number>();
+  private readonly licenseOfMachine = new Map<number, number>();
+  private readonly policies = new Map<number, Policy>();
+  private readonly tokens = new Map<string, CachedToken>();
+  private readonly tokenHashById = new Map<number, string>();
+  /** `l1`, `m7`, `p3`, `t2` → the epoch it was last invalidated at, newest last. */
+  private readonly invalidated = new Map<string, number>();
+  hits = 0;
+  misses = 0;
+
+  constructor(
+    private readonly maxEntries: number,
+    options: { live: boolean } = { live: true },
+  ) {
+    this.live = options.live;
+  }
+
+  /** Whether reads may be answered from the cache now (false while the change feed is down). */
+  get isLive(): boolean {
+    return this.live;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Stops answering from the cache and forgets everything: its change feed can no longer be trusted. */
+  suspend(): void {
+    this.live = false;
+    this.clear();
+  }
+
+  /** Answers from the cache again, starting empty: the feed is back and nothing from before it is kept. */
+  resume(): void {
+    this.clear();
+    this.live = true;
+  }
+
+  ticket(): number {
+    return this.epoch;
+  }
+
+  seatsByKey(key: string): LicenseWithSeats | undefined {
+    const id = this.idByKey.get(key);
+    return id === undefined ? this.count(undefined) : this.seatsById(id);
+  }
+
+  seatsById(id: number): LicenseWithSeats | undefined {
+    const entry = this.live ? this.entries.get(id) : undefined;
+    const policy = entry && this.policies.get(entry.license.policyId);
+    if (!entry || !policy) return this.count(undefined);
+    return this.count({ license: entry.license, policy, machines: entry.machines });
+  }
+
+  policy(id: number): Policy | undefined {
+    return this.live ? this.policies.get(id) : undefined;
+  }
+
+  token(secretHash: string): CachedToken | undefined {
+    return this.count(this.live ? this.tokens.get(secretHash) : undefined);
+  }
+
+  /** Keeps what a load read, unless something it read was invalidated after its ticket. */
+  storeSeats(ticket: number, found: LicenseWithSeats): void {
+    const { license, policy, machines } = found;
+    if (!policy || !this.mayStore(ticket, [`l${license.id}`, `p${policy.id}`])) return;
+    if (machines.some((m) => this.wasInvalidatedSince(ticket, `m${m.id}`))) return;
+    this.forgetLicense(license.id);
+    this.entries.set(license.id, deepFreeze({ license, machines }));
+    this.idByKey.set(license.key, license.id);
+    for (const machine of machines) this.licenseOfMachine.set(machine.id, license.id);
+    this.policies.set(policy.id, deepFreeze(policy));
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value as number;
+      this.forgetLicense(oldest);
+    }
+  }
+
+  storePolicy(ticket: number, policy: Policy): void {
+    if (this.mayStore(ticket, [`p${policy.id}`])) this.policies.set(policy.id, deepFreeze(policy));
+  }
+
+  storeToken(ticket: number, token: CachedToken): void {
+    if (!this.mayStore(ticket, [`t${token.id}`])) return;
+    const previous = this.tokenHashById.get(token.id);
+    if (previous !== undefined) this.tokens.delete(previous);
+    this.tokens.set(token.secretHash, deepFreeze(token));
+    this.tokenHashById.set(token.id, token.secretHash);
+    if (this.tokens.size > this.maxEntries) {
+      const [hash, oldest] = this.tokens.entries().next().value as [string, CachedToken];
+      this.tokens.delete(hash);
+      this.tokenHashById.delete(oldest.id);
+    }
+  }
+
+  /**
+   * Validation's bookkeeping (the batched `lastValidatedAt` touch) is no change of what decides anything: the
+   * cached licenses take the new time in place instead of being dropped, which would empty the cache of every
+   * license in use at each flush. Other processes learn it only when they next load the license.
+   */
+  private touchValidated(ids: readonly number[], at: Date): void {
+    for (const id of ids) {
+      const entry = this.entries.get(id);
+      if (entry)
+        this.entries.set(
+          id,
+          Object.freeze({ ...entry, license: deepFreeze({ ...entry.license, lastValidatedAt: at }) }),
+        );
+    }
+  }
+
+  apply(change: CacheChange): void {
+    if (change.validated) this.touchValidated(change.validated.ids, change.validated.at);
+    if (Object.keys(change).every((kind) => kind === 'validated')) return;
+    this.epoch += 1;
+    if (change.everything) {
+      this.clear();
+      return;
+    }
+    for (const id of change.licenses ?? []) {
+      this.remember(`l${id}`);
+      this.forgetLicense(id);
+    }
+    for (const id of change.machines ?? []) {
+      this.remember(`m${id}`);
+      const license = this.licenseOfMachine.get(id);
+      if (license !== undefined) this.forgetLicense(license);
+    }
+    for (const id of change.policies ?? []) {
+      this.remember(`p${id}`);
+      this.policies.delete(id);
+    }
+    for (const id of change.tokens ?? []) {
+      this.remember(`t${id}`);
+      const hash = this.tokenHashById.get(id);
+      if (hash !== undefined) this.tokens.delete(hash);
+      this.tokenHashById.delete(id);
+    }
+  }
+
+  private count<T>(found: T | undefined): T | undefined {
+    if (found === undefined) this.misses += 1;
+    else this.hits += 1;
+    return found;
+  }
+
+  private mayStore(ticket: number, names: string[]): boolean {
+    return (
+      this.live && ticket >= this.validFrom && !names.some((name) => this.wasInvalidatedSince(ticket, name))
+    );
+  }
+
+  private wasInvalidatedSince(ticket: number, name: string): boolean {
+    return (this.invalidated.get(name) ?? -1) > ticket;
+  }
+
+  private remember(name: string): void {
+    this.invalidated.delete(name);
+    this.invalidated.set(name, this.epoch);
+    if (this.invalidated.size > REMEMBERED_INVALIDATIONS) {
+      // What is forgotten can no longer refuse a load: loads older than it store nothing.
+      const [oldest, at] = this.invalidated.entries().next().value as [string, number];
+      this.invalidated.delete(oldest);
+      this.validFrom = Math.max(this.validFrom, at);
+    }
+  }
+
+  private forgetLicense(id: number): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    this.entries.delete(id);
+    if (this.idByKey.get(entry.license.key) === id) this.idByKey.delete(entry.license.key);
+    for (const machine of entry.machines) this.licenseOfMachine.delete(machine.id);
+  }
+
+  private clear(): void {
+    this.epoch += 1;
+    this.validFrom = this.epoch;
+    this.entries.clear();
+    this.idByKey.clear();
+    this.licenseOfMachine.clear();
+    this.policies.clear();
+    this.tokens.clear();
+    this.tokenHashById.clear();
+    this.invalidated.clear();
+  }
+}

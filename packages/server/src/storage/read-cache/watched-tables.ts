@@ -1,0 +1,28 @@
+/**
+ * The tables whose rows the read cache holds, and what a change of a row invalidates: the database's own
+ * triggers (migration 016) report every insert, update or delete listed here to the other server processes,
+ * whichever code or tool made it: the change feed (PostgreSQL NOTIFY, SQLite's `cache_changes` log).
+ * `kind`: l (a license, with its machines, products and tags), p (a policy), t (an API token); `ref`: the
+ * column naming it. `ignored`: columns whose updates change nothing the cache answers with (validation's
+ * bookkeeping, which each process keeps itself).
+ */
+export interface WatchedTable {
+  table: string;
+  kind: 'l' | 'p' | 't';
+  ref: string;
+  events: ReadonlyArray<'insert' | 'update' | 'delete'>;
+  ignored?: readonly string[];
+}
+
+export const WATCHED_TABLES: readonly WatchedTable[] = [
+  // A new license has no entry anywhere yet: its insert needs no message.
+  { table: 'licenses', kind: 'l', ref: 'id', events: ['update', 'delete'], ignored: ['last_validated_at'] },
+  { table: 'license_products', kind: 'l', ref: 'license_id', events: ['insert', 'delete'] },
+  { table: 'license_tags', kind: 'l', ref: 'license_id', events: ['insert', 'delete'] },
+  { table: 'machines', kind: 'l', ref: 'license_id', events: ['insert', 'update', 'delete'] },
+  { table: 'policies', kind: 'p', ref: 'id', events: ['update', 'delete'] },
+  { table: 'api_tokens', kind: 't', ref: 'id', events: ['update', 'delete'] },
+];
+
+/** The PostgreSQL channel the triggers notify on. */
+export const CHANGE_CHANNEL = 'keyward_cache';
