@@ -104,6 +104,25 @@ for (const dialect of await testDialects()) {
       expect(after.body?.activationCount).toBe(5);
     });
 
+    it('answers a revocation made through one worker from both within 100 ms, though each validates from memory', async () => {
+      const license = await licenseUnder(server.url, { allowLicenseAuth: true });
+      const validate = async () => {
+        const answer = await request(server.url, 'POST', '/v1/licenses/actions/validate-key', {
+          json: { key: license.key, sign: false },
+          token: null,
+        });
+        return answer.body?.code;
+      };
+      // Enough validations for both workers to hold the license in memory (requests alternate between them).
+      for (let i = 0; i < 20; i++) expect(await validate()).toBe('VALID');
+      const revoked = await request(server.url, 'POST', `/v1/licenses/${license.id}/actions/revoke`);
+      expect(revoked.status).toBe(200);
+      await new Promise((done) => setTimeout(done, 100));
+      const codes = [];
+      for (let i = 0; i < 40; i++) codes.push(await validate());
+      expect(new Set(codes)).toEqual(new Set(['REVOKED']));
+    });
+
     it('replaces a worker that dies, and keeps answering meanwhile', async () => {
       const [victim, survivor] = workersOf(server.child.pid as number) as [number, number];
       process.kill(victim, 'SIGKILL');
