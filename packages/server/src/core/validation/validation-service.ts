@@ -44,15 +44,8 @@ export class ValidationService {
     const isVisible =
       found !== null &&
       (principal ? canAccessLicense(principal, found.license) : found.policy?.allowLicenseAuth === true);
-    if (!isVisible) return this.evaluate(actor, null, null, [], scope);
-    return this.evaluate(
-      actor,
-      found.license,
-      found.policy,
-      found.machines,
-      scope,
-      await this.latestOfMissingFingerprint(found.license, found.policy, found.machines, scope),
-    );
+    if (!isVisible) return this.record(actor, null, null, [], scope, this.deps.clock.now());
+    return this.decide(actor, found.license, found.policy, found.machines, scope);
   }
 
   async validateLicense(actor: Actor, license: License, scope: ValidationScope): Promise<Validation> {
@@ -62,25 +55,34 @@ export class ValidationService {
       store.policies.findById(license.policyId),
       store.machines.listActive(license.id),
     ]);
-    const latest = await this.latestOfMissingFingerprint(license, policy, machines, scope);
-    return this.evaluate(actor, license, policy, machines, scope, latest);
+    return this.decide(actor, license, policy, machines, scope);
   }
 
   /**
-   * A fingerprint without a seat may be one whose lease lapsed and was freed: its latest machine tells
-   * (LEASE_EXPIRED rather than NO_MACHINE). Read only on that answer's path; a valid answer costs nothing more.
+   * Decides once. A fingerprint without a seat may be one whose lease lapsed and was freed: only on that
+   * answer is its latest machine read, to tell LEASE_EXPIRED from NO_MACHINE; a valid answer costs nothing more.
    */
-  private async latestOfMissingFingerprint(
+  private async decide(
+    actor: Actor,
     license: License,
     policy: Policy | null,
     machines: Machine[],
     scope: ValidationScope,
-  ) {
-    if (scope.fingerprint === undefined) return null;
+  ): Promise<Validation> {
     const now = this.deps.clock.now();
-    const { code } = evaluateLicense({ license, policy, machines, scope, now });
-    if (code !== 'NO_MACHINE' && code !== 'FINGERPRINT_MISMATCH') return null;
-    return this.deps.store.machines.findLatestByFingerprint(license.id, scope.fingerprint);
+    let outcome = evaluateLicense({ license, policy, machines, scope, now });
+    if (
+      scope.fingerprint !== undefined &&
+      (outcome.code === 'NO_MACHINE' || outcome.code === 'FINGERPRINT_MISMATCH')
+    ) {
+      const latestOfFingerprint = await this.deps.store.machines.findLatestByFingerprint(
+        license.id,
+        scope.fingerprint,
+      );
+      if (latestOfFingerprint)
+        outcome = evaluateLicense({ license, policy, machines, scope, now, latestOfFingerprint });
+    }
+    return this.record(actor, license, policy, machines, scope, now, outcome);
   }
 
   /**
@@ -90,20 +92,20 @@ export class ValidationService {
   validateView(actor: Actor, view: LicenseView, scope: Omit<ValidationScope, 'fingerprint'>): Validation {
     assertScope(actor.principal, 'licenses:validate');
     const machines = [...view.seatHolders, ...view.lapsedLeases];
-    return this.evaluate(actor, view.license, view.policy, machines, scope, null, view.now);
+    return this.record(actor, view.license, view.policy, machines, scope, view.now);
   }
 
-  private evaluate(
+  /** Queues the outcome's event (off the response path) and gives the validation. */
+  private record(
     actor: Actor,
     license: License | null,
     policy: Policy | null,
     machines: Machine[],
     scope: ValidationScope,
-    latestOfFingerprint: Machine | null = null,
-    at: Date = this.deps.clock.now(),
+    at: Date,
+    outcome = evaluateLicense({ license, policy, machines, scope, now: at }),
   ): Validation {
     const { bookkeeping } = this.deps;
-    const outcome = evaluateLicense({ license, policy, machines, scope, now: at, latestOfFingerprint });
     if (license) {
       const machine = scope.fingerprint
         ? machines.find((m) => m.fingerprint === scope.fingerprint)
