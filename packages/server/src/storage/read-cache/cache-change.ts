@@ -9,6 +9,8 @@ export interface CacheChange {
   machines?: readonly number[];
   policies?: readonly number[];
   tokens?: readonly number[];
+  /** Data objects known by id only (a delete); a license's own are named by their license. */
+  dataObjects?: readonly number[];
   everything?: boolean;
   /** Validation's bookkeeping: these licenses were last validated at `at` (no change of what decides). */
   validated?: { ids: readonly number[]; at: Date };

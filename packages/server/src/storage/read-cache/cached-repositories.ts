@@ -8,7 +8,7 @@ import type { ReadCache } from './read-cache.js';
  * come here: a use case deciding under a lock reads the database.
  */
 export function withReadCache(direct: Repositories, cache: ReadCache): Repositories {
-  const { licenses, policies, machines, tokens } = direct;
+  const { licenses, policies, machines, tokens, dataObjects } = direct;
   return {
     ...direct,
     licenses: {
@@ -42,6 +42,18 @@ export function withReadCache(direct: Repositories, cache: ReadCache): Repositor
         const ticket = cache.ticket();
         const found = await policies.findById(id);
         if (found) cache.storePolicy(ticket, found);
+        return found;
+      },
+    },
+    dataObjects: {
+      ...dataObjects,
+      async list(owner) {
+        if (owner.ownerType !== 'license') return dataObjects.list(owner);
+        const hit = cache.dataObjectsOf(owner.ownerId);
+        if (hit) return hit;
+        const ticket = cache.ticket();
+        const found = await dataObjects.list(owner);
+        cache.storeDataObjects(ticket, owner.ownerId, found);
         return found;
       },
     },

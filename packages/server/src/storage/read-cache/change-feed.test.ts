@@ -148,6 +148,33 @@ for (const dialect of await testDialects()) {
       expect(await eventually(seen(license, (f) => f.license.customerId === null))).toBeLessThan(100);
     });
 
+    it('sees the license’s data objects change, whichever store or statement changes them', async () => {
+      const license = await cachedLicense();
+      const owner = { ownerType: 'license' as const, ownerId: license.id };
+      const names = async () => (await reader.dataObjects.list(owner)).map((o) => `${o.name}=${o.intValue}`);
+      expect(await names()).toEqual([]);
+      const object = await writer.dataObjects.insert({
+        ...owner,
+        name: 'uses',
+        intValue: 1,
+        stringValue: '',
+      });
+      await eventually(async () => (await names()).join() === 'uses=1');
+      await writer.dataObjects.addToInt(object.id, 4, { min: null, max: null });
+      await eventually(async () => (await names()).join() === 'uses=5');
+      await sql`update data_objects set int_value = 9 where id = ${object.id}`.execute(writer.database.db);
+      await eventually(async () => (await names()).join() === 'uses=9');
+      await writer.dataObjects.delete(object.id);
+      await eventually(async () => (await names()).length === 0);
+      // This store's own changes, once they return.
+      const own = await reader.dataObjects.insert({ ...owner, name: 'own', intValue: 1, stringValue: '' });
+      expect(await names()).toEqual(['own=1']);
+      await reader.dataObjects.addToInt(own.id, 1, { min: null, max: null });
+      expect(await names()).toEqual(['own=2']);
+      await reader.dataObjects.delete(own.id);
+      expect(await names()).toEqual([]);
+    });
+
     it('sees a policy change', async () => {
       const license = await cachedLicense();
       await writer.policies.update(policy.id, { maxMachines: 7 });

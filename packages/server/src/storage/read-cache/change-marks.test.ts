@@ -14,6 +14,7 @@ const FILES: Record<keyof typeof CACHE_MARKS, string> = {
   licenses: 'licenses.ts',
   licenseCleanup: 'license-cleanup.ts',
   machines: 'machines.ts',
+  dataObjects: 'data-objects.ts',
   policies: 'policies.ts',
   products: 'products.ts',
   customers: 'customers.ts',

@@ -51,6 +51,16 @@ export const CACHE_MARKS = {
     list: nothing,
     lockLicensesWithLapsedLeases: nothing,
   },
+  // A license's data objects are cached with it; the others (a product's, a machine's) are not.
+  dataObjects: {
+    insert: ([input]) => (input.ownerType === 'license' ? { licenses: [input.ownerId] } : null),
+    update: ([id]) => ({ dataObjects: [id] }),
+    addToInt: ([id]) => ({ dataObjects: [id] }),
+    delete: ([id]) => ({ dataObjects: [id] }),
+    deleteOfLicense: ([licenseId]) => ({ licenses: [licenseId] }),
+    findById: nothing,
+    list: nothing,
+  },
   policies: {
     insert: nothing,
     update: ([id]) => ({ policies: [id] }),

@@ -1,6 +1,6 @@
 import type { ApiTokenRecord } from '../../core/access/token-ports.js';
 import type { LicenseWithSeats } from '../../core/licenses/license-ports.js';
-import type { License, Machine, Policy } from '../../core/model.js';
+import type { DataObject, License, Machine, Policy } from '../../core/model.js';
 import type { CacheChange } from './cache-change.js';
 
 export type CachedToken = ApiTokenRecord & { secretHash: string };
@@ -49,7 +49,10 @@ export class ReadCache {
   private readonly policies = new Map<number, Policy>();
   private readonly tokens = new Map<string, CachedToken>();
   private readonly tokenHashById = new Map<number, string>();
-  /** `l1`, `m7`, `p3`, `t2` → the epoch it was last invalidated at, newest last. */
+  /** A license's data objects (Cryptolens GetKey shows them), invalidated with the license. */
+  private readonly licenseData = new Map<number, DataObject[]>();
+  private readonly licenseOfDataObject = new Map<number, number>();
+  /** `l1`, `m7`, `p3`, `t2`, `d5` → the epoch it was last invalidated at, newest last. */
   private readonly invalidated = new Map<string, number>();
   hits = 0;
   misses = 0;
@@ -96,6 +99,20 @@ export class ReadCache {
     const policy = entry && this.policies.get(entry.license.policyId);
     if (!entry || !policy) return this.count(undefined);
     return this.count({ license: entry.license, policy, machines: entry.machines });
+  }
+
+  dataObjectsOf(licenseId: number): DataObject[] | undefined {
+    return this.live ? this.licenseData.get(licenseId) : undefined;
+  }
+
+  storeDataObjects(ticket: number, licenseId: number, objects: DataObject[]): void {
+    if (!this.mayStore(ticket, [`l${licenseId}`])) return;
+    if (objects.some((o) => this.wasInvalidatedSince(ticket, `d${o.id}`))) return;
+    this.forgetDataObjects(licenseId);
+    this.licenseData.set(licenseId, deepFreeze(objects));
+    for (const object of objects) this.licenseOfDataObject.set(object.id, licenseId);
+    if (this.licenseData.size > this.maxEntries)
+      this.forgetDataObjects(this.licenseData.keys().next().value as number);
   }
 
   policy(id: number): Policy | undefined {
@@ -172,6 +189,11 @@ export class ReadCache {
       const license = this.licenseOfMachine.get(id);
       if (license !== undefined) this.forgetLicense(license);
     }
+    for (const id of change.dataObjects ?? []) {
+      this.remember(`d${id}`);
+      const license = this.licenseOfDataObject.get(id);
+      if (license !== undefined) this.forgetDataObjects(license);
+    }
     for (const id of change.policies ?? []) {
       this.remember(`p${id}`);
       this.policies.delete(id);
@@ -211,7 +233,13 @@ export class ReadCache {
     }
   }
 
+  private forgetDataObjects(licenseId: number): void {
+    for (const object of this.licenseData.get(licenseId) ?? []) this.licenseOfDataObject.delete(object.id);
+    this.licenseData.delete(licenseId);
+  }
+
   private forgetLicense(id: number): void {
+    this.forgetDataObjects(id);
     const entry = this.entries.get(id);
     if (!entry) return;
     this.entries.delete(id);
@@ -228,6 +256,8 @@ export class ReadCache {
     this.policies.clear();
     this.tokens.clear();
     this.tokenHashById.clear();
+    this.licenseData.clear();
+    this.licenseOfDataObject.clear();
     this.invalidated.clear();
   }
 }

@@ -20,6 +20,8 @@ export const WATCHED_TABLES: readonly WatchedTable[] = [
   { table: 'license_products', kind: 'l', ref: 'license_id', events: ['insert', 'delete'] },
   { table: 'license_tags', kind: 'l', ref: 'license_id', events: ['insert', 'delete'] },
   { table: 'machines', kind: 'l', ref: 'license_id', events: ['insert', 'update', 'delete'] },
+  // Only a license's data objects are cached; a product's or machine's id then names a license needlessly.
+  { table: 'data_objects', kind: 'l', ref: 'owner_id', events: ['insert', 'update', 'delete'] },
   { table: 'policies', kind: 'p', ref: 'id', events: ['update', 'delete'] },
   { table: 'api_tokens', kind: 't', ref: 'id', events: ['update', 'delete'] },
 ];
