@@ -11,7 +11,12 @@ const ALWAYS_OPEN = /^\/(healthz|readyz|docs|openapi\.json)(\/|\?|$)/;
  * route's own hooks, authentication included, so nothing touches the database.
  */
 export function registerMaintenanceMode(app: FastifyInstance, keyward: Keyward): void {
-  app.addHook('preValidation', async (request) => {
-    if (keyward.maintenance.isOn() && !ALWAYS_OPEN.test(request.url)) keyward.maintenance.assertOff();
+  app.addHook('preValidation', (request, _reply, done) => {
+    try {
+      if (keyward.maintenance.isOn() && !ALWAYS_OPEN.test(request.url)) keyward.maintenance.assertOff();
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
   });
 }

@@ -43,10 +43,11 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
 }
 
 export function registerRequestLogging(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     request.log.info(
       {
         method: request.method,
@@ -56,5 +57,6 @@ export function registerRequestLogging(app: FastifyInstance): void {
       },
       'request completed',
     );
+    done();
   });
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Keyward } from '../../core/keyward.js';
 
 export const SIGNATURE_HEADER = 'keyward-signature';
@@ -31,13 +31,8 @@ export function assertSignedRouteBinds(route: { url: string; schema?: unknown })
  * verify, or a load test of the unsigned path).
  */
 export function registerResponseSigning(app: FastifyInstance, keyward: Keyward): void {
-  app.addHook('onRoute', (route) => {
-    if ((route.config as { signed?: boolean } | undefined)?.signed) assertSignedRouteBinds(route);
-  });
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (!request.routeOptions.config?.signed || reply.statusCode !== 200 || typeof payload !== 'string') {
-      return payload;
-    }
+  const sign = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    if (reply.statusCode !== 200 || typeof payload !== 'string') return payload;
     // A caller that does not verify may spare the server the signature; unsigned is never the default.
     if ((request.body as { sign?: unknown } | undefined)?.sign === false) return payload;
     // In the thread pool: the event loop goes on serving other requests meanwhile.
@@ -46,5 +41,11 @@ export function registerResponseSigning(app: FastifyInstance, keyward: Keyward):
       `ed25519=${await keyward.signingKeys.getSigner().signEd25519Async(payload)}`,
     );
     return payload;
+  };
+  // Only the routes marked `signed` carry the hook: the others do not pay for it.
+  app.addHook('onRoute', (route) => {
+    if (!(route.config as { signed?: boolean } | undefined)?.signed) return;
+    assertSignedRouteBinds(route);
+    route.onSend = [...[route.onSend ?? []].flat(), sign];
   });
 }

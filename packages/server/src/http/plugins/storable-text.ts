@@ -31,15 +31,16 @@ function findUnstorable(value: unknown, path: string): string | null {
  * Runs after authentication and schema validation, before any handler.
  */
 export function registerStorableText(app: FastifyInstance): void {
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', (request, _reply, done) => {
     const where =
       findUnstorable(request.params, 'params') ??
       findUnstorable(request.query, 'querystring') ??
       findUnstorable(request.body, 'body');
-    if (where !== null) {
-      throw new DomainError('INVALID_INPUT', `${where} holds a NUL character or an unpaired surrogate`, {
+    if (where === null) return done();
+    done(
+      new DomainError('INVALID_INPUT', `${where} holds a NUL character or an unpaired surrogate`, {
         field: where,
-      });
-    }
+      }),
+    );
   });
 }
