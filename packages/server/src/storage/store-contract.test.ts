@@ -948,6 +948,41 @@ describe.each(dialects)('store contract on %s', (dialect) => {
       ]);
     });
 
+    it('appends batches of any size whole and in order, with a delivery per event when an endpoint wants them', async () => {
+      const own = await freshStore();
+      const batch = (size: number, from: number) =>
+        Array.from({ length: size }, (_, i) =>
+          eventInput({ type: 'license.validated', code: `n${from + i}`, createdAt: at(from + i) }),
+        );
+      let total = 0;
+      // Sizes on both sides of the statements' 50, 10 and 1 rows.
+      for (const size of [1, 9, 10, 11, 49, 50, 61, 123]) {
+        await own.events.appendMany(batch(size, total));
+        total += size;
+      }
+      const codes = (await own.events.list({}, { before: null, limit: 1000 })).map((e) => e.code).reverse();
+      expect(codes).toEqual(Array.from({ length: total }, (_, i) => `n${i}`));
+      await own.webhooks.insertEndpoint({
+        url: 'https://hooks.example.com/x',
+        description: null,
+        eventTypes: ['*'],
+        productIds: [],
+        isEnabled: true,
+        createdAt: at(0),
+        updatedAt: at(0),
+        sealedSecret: 'sealed',
+      });
+      await own.events.appendMany(batch(73, total));
+      const deliveries = await own.webhooks.listDeliveries({
+        endpointId: null,
+        status: null,
+        before: null,
+        limit: 100,
+      });
+      const events = await own.events.list({}, { before: null, limit: 73 });
+      expect(deliveries.map((d) => d.eventId).sort()).toEqual(events.map((e) => e.id).sort());
+    });
+
     it('claims due deliveries with endpoints taking turns, none past its cap, skipped ones left', async () => {
       const own = await freshStore();
       const endpoint = () =>

@@ -4,20 +4,9 @@ import { endpointWants } from '../../core/events/webhook-event-filter.js';
 import type { DomainEvent } from '../../core/model.js';
 import { fromFlag, fromJson } from '../columns.js';
 import type { Database } from '../schema/index.js';
+import { insertEvents } from './event-inserts.js';
 
 const CHUNK = 500;
-
-const toRow = (e: Omit<DomainEvent, 'id'>) => ({
-  type: e.type,
-  license_id: e.licenseId,
-  product_id: e.productId,
-  machine_id: e.machineId,
-  token_id: e.tokenId,
-  code: e.code,
-  ip: e.ip,
-  data: JSON.stringify(e.data),
-  created_at: e.createdAt.getTime(),
-});
 
 /**
  * The event log with the webhook outbox: appending events also queues a delivery for every enabled endpoint
@@ -26,52 +15,46 @@ const toRow = (e: Omit<DomainEvent, 'id'>) => ({
  */
 export function withWebhookOutbox(db: Kysely<Database>, events: EventRepository): EventRepository {
   async function appendAll(trx: Kysely<Database>, batch: Omit<DomainEvent, 'id'>[]): Promise<void> {
-    for (let i = 0; i < batch.length; i += CHUNK) {
-      const chunk = batch.slice(i, i + CHUNK);
-      const inserted = await trx
-        .insertInto('events')
-        .values(chunk.map(toRow))
-        .returning(['id', 'type', 'product_id', 'data', 'created_at'])
+    const endpoints = await trx
+      .selectFrom('webhook_endpoints')
+      .select(['id', 'event_types', 'product_ids', 'is_enabled', 'include_import_records'])
+      .where('is_enabled', '=', 1)
+      .execute();
+    // Without an endpoint nothing is read back: the common case of validation's bookkeeping.
+    const inserted = await insertEvents(trx, batch, { returning: endpoints.length > 0 });
+    if (endpoints.length === 0) return;
+    const wanted = endpoints.map((e) => ({
+      id: e.id,
+      eventTypes: fromJson<string[]>(e.event_types),
+      productIds: fromJson<number[]>(e.product_ids),
+      isEnabled: fromFlag(e.is_enabled),
+      includeImportRecords: fromFlag(e.include_import_records),
+    }));
+    const deliveries = inserted.flatMap((event) => {
+      // `data` tells an import's records from other events (its `via`) and holds an import summary's reach.
+      const filtered = {
+        type: event.type,
+        productId: event.product_id,
+        data: fromJson<Record<string, unknown>>(event.data),
+      };
+      return wanted
+        .filter((endpoint) => endpointWants(endpoint, filtered))
+        .map((endpoint) => ({
+          endpoint_id: endpoint.id,
+          event_id: Number(event.id),
+          event_type: event.type,
+          status: 'pending',
+          attempt_count: 0,
+          next_attempt_at: Number(event.created_at),
+          window_started_at: Number(event.created_at),
+          created_at: Number(event.created_at),
+        }));
+    });
+    for (let j = 0; j < deliveries.length; j += CHUNK)
+      await trx
+        .insertInto('webhook_deliveries')
+        .values(deliveries.slice(j, j + CHUNK))
         .execute();
-      const endpoints = await trx
-        .selectFrom('webhook_endpoints')
-        .select(['id', 'event_types', 'product_ids', 'is_enabled', 'include_import_records'])
-        .where('is_enabled', '=', 1)
-        .execute();
-      if (endpoints.length === 0) continue;
-      const wanted = endpoints.map((e) => ({
-        id: e.id,
-        eventTypes: fromJson<string[]>(e.event_types),
-        productIds: fromJson<number[]>(e.product_ids),
-        isEnabled: fromFlag(e.is_enabled),
-        includeImportRecords: fromFlag(e.include_import_records),
-      }));
-      const deliveries = inserted.flatMap((event) => {
-        // `data` tells an import's records from other events (its `via`) and holds an import summary's reach.
-        const filtered = {
-          type: event.type,
-          productId: event.product_id,
-          data: fromJson<Record<string, unknown>>(event.data),
-        };
-        return wanted
-          .filter((endpoint) => endpointWants(endpoint, filtered))
-          .map((endpoint) => ({
-            endpoint_id: endpoint.id,
-            event_id: Number(event.id),
-            event_type: event.type,
-            status: 'pending',
-            attempt_count: 0,
-            next_attempt_at: Number(event.created_at),
-            window_started_at: Number(event.created_at),
-            created_at: Number(event.created_at),
-          }));
-      });
-      for (let j = 0; j < deliveries.length; j += CHUNK)
-        await trx
-          .insertInto('webhook_deliveries')
-          .values(deliveries.slice(j, j + CHUNK))
-          .execute();
-    }
   }
   const append = async (batch: Omit<DomainEvent, 'id'>[]) => {
     if (batch.length === 0) return;
