@@ -172,7 +172,12 @@ const baselines: { http?: Scenario; ed25519?: Scenario; rsa?: Scenario } = {};
 function baselineUsers(ms: number): Record<keyof typeof baselines, string[]> {
   const httpUsers = [NAMES.validateUnsigned, NAMES.validateCacheOff, NAMES.getDetails, NAMES.activate];
   return {
-    http: ['node:http, fixed', ...httpUsers, ...httpUsers.map((name) => NAMES.away(name, ms))],
+    http: [
+      'node:http, fixed',
+      ...httpUsers,
+      ...httpUsers.map((name) => NAMES.away(name, ms)),
+      NAMES.validateBeforeGrowth(settings.smallKeys),
+    ],
     ed25519: ['node:http + Ed25519 signature', NAMES.validateSigned],
     rsa: ['node:http + RSA-2048 signature', NAMES.getKey, NAMES.cryptolensActivate],
   };
