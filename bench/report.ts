@@ -17,6 +17,8 @@ export interface RunInfo {
   os: string;
   node: string;
   loadAverageAtStart: number[];
+  /** Other work on the machine during the run shows here (the run itself keeps about two cores busy). */
+  loadAverageAtEnd?: number[];
 }
 
 export interface Results {
@@ -34,7 +36,8 @@ export function markdownTable(results: Results): string {
   const lines = [
     `Run of ${info.date} (${info.quick ? 'quick' : 'full'}: ${info.durationSeconds} s per scenario after ` +
       `${info.warmupSeconds} s warm-up, ${info.connections} connections) on ${info.cpus}× ${info.cpuModel}, ` +
-      `${info.memoryGb} GB, ${info.os}, Node ${info.node}; load average at start ${info.loadAverageAtStart.join(' ')}.`,
+      `${info.memoryGb} GB, ${info.os}, Node ${info.node}; load average at start ${info.loadAverageAtStart.join(' ')}` +
+      `${info.loadAverageAtEnd ? `, at the end ${info.loadAverageAtEnd.join(' ')}` : ''}.`,
     '',
     '| scenario | database | req/s | p50 ms | p99 ms | peak RSS MB | baseline | ratio |',
     '|---|---|--:|--:|--:|--:|---|--:|',
@@ -50,7 +53,7 @@ export function markdownTable(results: Results): string {
       '|---|--:|--:|--:|--:|--:|',
       ...results.roundTrips.map(
         (r) =>
-          `| ${r.name} | ${r.requests} | ${r.perRequest} | ${r.beforeAnswer} | ${r.idlePerSecond} | ${cell(r.statementsPerRequest)} |`,
+          `| ${r.name.replace(/^round trips: /, '')} | ${r.requests} | ${r.perRequest} | ${r.beforeAnswer} | ${r.idlePerSecond} | ${cell(r.statementsPerRequest)} |`,
       ),
     );
   }

@@ -247,8 +247,10 @@ async function measure(
   database: string,
   spec: Spec,
   baseline: Scenario | undefined,
+  /** Measured even when --only leaves it out, because a wanted scenario divides by it. */
+  needed = false,
 ): Promise<Scenario | null> {
-  if (!wanted(name)) return null;
+  if (!needed && !wanted(name)) return null;
   const peak = rssSampler(server.child.pid as number);
   const result = await load({ url: server.url, ...spec });
   return record(name, database, result, peak(), baseline ?? null);
@@ -384,6 +386,7 @@ async function runDatabase(kind: string): Promise<void> {
         kind,
         requests.validateUnsigned,
         baselines.http,
+        true,
       );
       const large = settings.largeKeys;
       log(`  growing to ${large} keys with one machine each`);
@@ -425,14 +428,7 @@ async function validateWithCacheOff(databaseUrl: string, kind: string, requests:
  */
 async function awayFromDatabase(databaseUrl: string, requests: Requests): Promise<void> {
   const ms = settings.pgLatencyMs;
-  const statements = await statementTally(POSTGRES_ADMIN_URL, POSTGRES_DATABASE);
-  if (!statements) {
-    notes.push(
-      'pg_stat_statements is not in shared_preload_libraries of this PostgreSQL cluster, so round trips are ' +
-        'the proxy’s count alone (Sync and simple Query messages on the wire)',
-    );
-  }
-  const servers = [
+  const plans = [
     {
       env: {},
       counts: [
@@ -449,15 +445,25 @@ async function awayFromDatabase(databaseUrl: string, requests: Requests): Promis
       counts: [{ name: `round trips: ${NAMES.validateCacheOff} (the same key)`, send: sendValidate }],
       loads: [{ name: NAMES.validateCacheOff, spec: requests.validateUnsigned }],
     },
-  ];
+  ].map((plan) => ({
+    env: plan.env,
+    counts: plan.counts.filter((count) => wanted(count.name)),
+    loads: ms > 0 ? plan.loads.filter((scenario) => wanted(NAMES.away(scenario.name, ms))) : [],
+  }));
+  if (plans.every((plan) => plan.counts.length === 0 && plan.loads.length === 0)) return;
   if (ms > 0) await noteProxyRoundTrip(databaseUrl, ms);
+  const statements = await statementTally(POSTGRES_ADMIN_URL, POSTGRES_DATABASE);
+  if (!statements) {
+    notes.push(
+      'pg_stat_statements is not in shared_preload_libraries of this PostgreSQL cluster, so round trips are ' +
+        'the proxy’s count alone (Sync and simple Query messages on the wire)',
+    );
+  }
   try {
-    for (const plan of servers) {
-      const counts = plan.counts.filter((count) => wanted(count.name));
-      const loads = ms > 0 ? plan.loads.filter((scenario) => wanted(NAMES.away(scenario.name, ms))) : [];
+    for (const { env, counts, loads } of plans) {
       if (counts.length === 0 && loads.length === 0) continue;
       const proxy = await startLatencyProxy(proxyTarget(databaseUrl), ms);
-      const server = await startBenchServer(throughProxy(databaseUrl, proxy), plan.env);
+      const server = await startBenchServer(throughProxy(databaseUrl, proxy), env);
       try {
         for (const count of counts) {
           const counted = await countRoundTrips({
@@ -574,7 +580,7 @@ async function main(): Promise<void> {
   if (wanted('raw rsa-2048 signing') || wanted('raw ed25519 signing')) await rawSigning();
   for (const kind of settings.databases) await runDatabase(kind);
   const results: Results = {
-    machine: info,
+    machine: { ...info, loadAverageAtEnd: loadavg().map((v) => round(v, 2)) },
     scenarios,
     roundTrips,
     targets: targets(scenarios, settings),
