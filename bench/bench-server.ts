@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /** A built `keyward serve` process for the benchmark scripts, with the admin token they all use. */
@@ -9,6 +10,13 @@ export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const CLI = join(ROOT, 'packages/server/dist/keyward.cjs');
 export const ADMIN_TOKEN = 'kw_bench_admin_token_0123456789abcdef';
 export const SECRET = 'bench-secret-that-is-long-enough-0123456789';
+
+/**
+ * The size of libuv's thread pool (where the server signs) in the server process: startServer passes no
+ * UV_THREADPOOL_SIZE, so the entry point (packages/server/src/keyward.cts) picks one thread per core but one.
+ * Baselines that sign start with the same number, so they get no more signing threads than the server.
+ */
+export const SERVER_THREAD_POOL_SIZE = Math.max(1, availableParallelism() - 1);
 
 export const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
