@@ -78,9 +78,17 @@ export interface KeywardStore extends Store {
 export function createStore(location: DatabaseLocation, options: OpenOptions = {}): KeywardStore {
   const database = openDatabase(location, options);
   const { db, adapter } = database;
+  const begin = adapter.transactionRunner(db);
+  const direct = repositoriesOver(db, adapter);
   const transactions = requestTransactions({
-    begin: adapter.transactionRunner(db),
+    begin,
     repositoriesOver: (executor) => repositoriesOver(executor, adapter),
+    // A write atomic by itself: where every statement is a round trip (PostgreSQL) it runs alone, as the one
+    // statement it is there; in process (SQLite) it joins the group commit, whose shared fsync is what a commit
+    // costs there.
+    writeAlone: adapter.runsInProcess
+      ? (work) => begin((executor) => work(repositoriesOver(executor, adapter)))
+      : (work) => work(direct),
   });
   const store = {
     dialect: adapter.name,
@@ -88,6 +96,7 @@ export function createStore(location: DatabaseLocation, options: OpenOptions = {
     // The first work of every command: a database it cannot reach or use fails in one line that says why.
     migrate: () => firstContact(adapter, () => migrateToLatest(db as Kysely<unknown>, adapter)),
     transaction: transactions.transaction,
+    atomicWrite: transactions.atomicWrite,
     unitOfWork: transactions.unitOfWork,
     detached: transactions.detached,
     async ping() {
@@ -98,5 +107,5 @@ export function createStore(location: DatabaseLocation, options: OpenOptions = {
     },
   };
   // Reads inside a request's unit of work go to its transaction (request-transactions.ts).
-  return withRepositoriesOf(store, repositoriesOver(db, adapter), transactions.current);
+  return withRepositoriesOf(store, direct, transactions.current);
 }

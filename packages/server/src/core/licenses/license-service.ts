@@ -17,6 +17,7 @@ import { resolveFeatures } from '../catalog/feature-values.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import { newEvent } from '../events/record-event.js';
+import { changedAt } from '../machines/license-version.js';
 import { checkAllowedMachines } from '../machines/machine-identity.js';
 import type { Customer, DataObject, License, LicenseRules, NamedUser, Policy, Reseller } from '../model.js';
 import { effectiveRules } from '../model.js';
@@ -514,7 +515,8 @@ export class LicenseService {
       const policy = (await tx.policies.findById(license.policyId)) as Policy;
       const changes = await work(tx, license, policy, now);
       assertExpressible(changes.expiresAt, 'expiresAt');
-      const updated = await tx.licenses.update(id, { ...changes, updatedAt: now });
+      // Never a stamp the row holds already: an activation that read the license unlocked must see it changed.
+      const updated = await tx.licenses.update(id, { ...changes, updatedAt: changedAt(license, now) });
       await tx.events.append(
         newEvent(
           type,

@@ -4,20 +4,9 @@ import { endpointWants } from '../../core/events/webhook-event-filter.js';
 import type { DomainEvent } from '../../core/model.js';
 import { fromFlag, fromJson } from '../columns.js';
 import type { Database } from '../schema/index.js';
+import { toEventRow } from './events.js';
 
 const CHUNK = 500;
-
-const toRow = (e: Omit<DomainEvent, 'id'>) => ({
-  type: e.type,
-  license_id: e.licenseId,
-  product_id: e.productId,
-  machine_id: e.machineId,
-  token_id: e.tokenId,
-  code: e.code,
-  ip: e.ip,
-  data: JSON.stringify(e.data),
-  created_at: e.createdAt.getTime(),
-});
 
 /**
  * The event log with the webhook outbox: appending events also queues a delivery for every enabled endpoint
@@ -30,7 +19,7 @@ export function withWebhookOutbox(db: Kysely<Database>, events: EventRepository)
       const chunk = batch.slice(i, i + CHUNK);
       const inserted = await trx
         .insertInto('events')
-        .values(chunk.map(toRow))
+        .values(chunk.map(toEventRow))
         .returning(['id', 'type', 'product_id', 'data', 'created_at'])
         .execute();
       const endpoints = await trx
