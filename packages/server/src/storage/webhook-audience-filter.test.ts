@@ -4,7 +4,7 @@ import type { WebhookEndpoint } from '../core/events/webhook-ports.js';
 import type { DomainEvent } from '../core/model.js';
 import { T0 } from '../test-support/store-inputs.js';
 import { createTestStore, type TestDialect, testDialects } from '../test-support/test-store.js';
-import { endpointsHearing } from './repositories/webhook-audience-sql.js';
+import { audienceTerms, endpointsHearing } from './repositories/webhook-audience-sql.js';
 
 /**
  * Core decides which endpoints want an event (endpointWants, core/events/webhook-event-filter.ts); a write that
@@ -131,7 +131,7 @@ describe.each(dialects)('the webhook audience filter on %s', (dialect) => {
     const rows = await db
       .selectFrom('webhook_endpoints')
       .select('id')
-      .where(endpointsHearing(webhookAudience(facts), adapter))
+      .where(endpointsHearing(audienceTerms(webhookAudience(facts)), adapter))
       .orderBy('id')
       .execute();
     return rows.map((row) => row.id);

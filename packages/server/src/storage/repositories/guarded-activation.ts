@@ -3,12 +3,20 @@ import { webhookAudience } from '../../core/events/webhook-event-filter.js';
 import type { GuardedActivation } from '../../core/machines/machine-ports.js';
 import type { License, Machine } from '../../core/model.js';
 import type { DatabaseAdapter } from '../database-adapter.js';
+import { precompiled } from '../precompiled.js';
 import type { Database } from '../schema/index.js';
 import type { LicensesTable, MachinesTable } from '../schema/licenses.js';
 import { toEventRow } from './events.js';
 import { toLicense } from './licenses.js';
 import { toMachine, toMachineRow } from './machine-rows.js';
-import { endpointsHearing } from './webhook-audience-sql.js';
+import {
+  type AudienceTerms,
+  audienceTerms,
+  boundValues,
+  endpointsHearing,
+  shapeOf,
+  withBoundValues,
+} from './webhook-audience-sql.js';
 
 type Written = { machine: Machine; license: License } | null;
 
@@ -22,12 +30,30 @@ export function guardedActivation(
   db: Kysely<Database>,
   adapter: DatabaseAdapter,
 ): (input: GuardedActivation) => Promise<Written> {
-  if (!adapter.runsInProcess) return (input) => inOneStatement(db, adapter, input);
+  if (!adapter.runsInProcess) return inOneStatement(db, adapter);
   return (input) =>
     db.isTransaction
       ? inSteps(db, adapter, input)
       : db.transaction().execute((trx) => inSteps(trx, adapter, input));
 }
+
+/** The guard's values, as the licenses table holds them. */
+interface Guard {
+  licenseId: number;
+  activationCount: number;
+  resetCount: number;
+  updatedAt: number;
+  /** The license's new updatedAt. */
+  at: number;
+}
+
+const guardOf = ({ licenseId, expected, at }: GuardedActivation): Guard => ({
+  licenseId,
+  activationCount: expected.activationCount,
+  resetCount: expected.resetCount,
+  updatedAt: expected.updatedAt.getTime(),
+  at: at.getTime(),
+});
 
 /**
  * The guard: the license row as read. Under READ COMMITTED, an UPDATE that meets a row another transaction
@@ -35,17 +61,18 @@ export function guardedActivation(
  * license between the read and this write (an activation, a change, a reset; see core's LicenseVersion) makes
  * it match nothing, and nothing else is written.
  */
-function countedIfUnchanged(db: Kysely<Database>, { licenseId, expected, at }: GuardedActivation) {
+function countedIfUnchanged(db: Kysely<Database>, guard: Guard) {
   return db
     .updateTable('licenses')
-    .set({ activation_count: sql`activation_count + 1`, updated_at: at.getTime() })
-    .where('id', '=', licenseId)
-    .where('activation_count', '=', expected.activationCount)
-    .where('reset_count', '=', expected.resetCount)
-    .where('updated_at', '=', expected.updatedAt.getTime());
+    .set({ activation_count: sql`activation_count + 1`, updated_at: guard.at })
+    .where('id', '=', guard.licenseId)
+    .where('activation_count', '=', guard.activationCount)
+    .where('reset_count', '=', guard.resetCount)
+    .where('updated_at', '=', guard.updatedAt)
+    .returningAll();
 }
 
-/** The machine's columns with the SQL type of each, so values selected from the guard's row insert as is. */
+/** The machine's columns but its license's, with the SQL type of each: values selected into an insert say it. */
 const MACHINE_TYPES: Record<Exclude<keyof ReturnType<typeof toMachineRow>, 'license_id'>, string> = {
   fingerprint: 'text',
   name: 'text',
@@ -75,47 +102,100 @@ const EVENT_TYPES: Record<
   created_at: 'bigint',
 };
 
-/** `$n::type` for each column: parameters selected into an insert must say their type to PostgreSQL. */
-function typedValues<Row extends Record<string, unknown>>(row: Row, types: Record<string, string>) {
+const MACHINE_COLUMNS = Object.keys(MACHINE_TYPES) as Array<keyof typeof MACHINE_TYPES>;
+const EVENT_COLUMNS = Object.keys(EVENT_TYPES) as Array<keyof typeof EVENT_TYPES>;
+/** Where each part of the statement's values ends (valuesOf): the guard's five, the machine's, the event's. */
+const AFTER_GUARD = 5;
+const AFTER_MACHINE = AFTER_GUARD + MACHINE_COLUMNS.length;
+const AFTER_EVENT = AFTER_MACHINE + EVENT_COLUMNS.length;
+
+/** The columns, and `$n::type` for each value: parameters selected into an insert must say their type. */
+function typed(types: Record<string, string>, values: unknown[]) {
   const columns = Object.keys(types);
   return {
     columns: sql.join(columns.map((name) => sql.ref(name))),
-    values: sql.join(columns.map((name) => sql`${row[name]}::${sql.raw(types[name] as string)}`)),
+    values: sql.join(
+      values.map((value, i) => sql`${value}::${sql.raw(types[columns[i] as string] as string)}`),
+    ),
   };
 }
 
 /** A delivery row for each endpoint that hears the event, selected from a relation `event` (id, type, created_at). */
 const DELIVERY_COLUMNS = sql`(endpoint_id, event_id, event_type, status, attempt_count, next_attempt_at, window_started_at, created_at)`;
-const deliveriesOf = (event: GuardedActivation['event'], adapter: DatabaseAdapter) =>
+const deliveriesTo = (terms: AudienceTerms, adapter: DatabaseAdapter) =>
   sql`select webhook_endpoints.id, event.id, event.type, 'pending', 0, event.created_at, event.created_at, event.created_at
-    from event cross join webhook_endpoints where ${endpointsHearing(webhookAudience(event), adapter)}`;
+    from event cross join webhook_endpoints where ${endpointsHearing(terms, adapter)}`;
 
 type LicenseRowWithMachine = Selectable<LicensesTable> & { machine: Selectable<MachinesTable> };
+type Statement = (db: Kysely<Database>, ...values: unknown[]) => Promise<LicenseRowWithMachine[]>;
+
+/** What the PostgreSQL statement binds, in order: the guard, the machine's and the event's columns, the audience. */
+function valuesOf(input: GuardedActivation, terms: AudienceTerms): unknown[] {
+  const { licenseId, activationCount, resetCount, updatedAt, at } = guardOf(input);
+  const machine = toMachineRow(input.machine);
+  const event = toEventRow({ ...input.event, machineId: null });
+  return [
+    licenseId,
+    activationCount,
+    resetCount,
+    updatedAt,
+    at,
+    ...MACHINE_COLUMNS.map((name) => machine[name]),
+    ...EVENT_COLUMNS.map((name) => event[name]),
+    ...boundValues(terms),
+  ];
+}
 
 /**
  * PostgreSQL: the guard, the machine, the event and its deliveries as one statement of data-modifying WITH
  * clauses, each selecting from the one before, so nothing is inserted when the guard matched no row. It commits
  * by itself (durable as any commit, synchronous_commit on), one round trip, and holds the license row only
- * while it runs. Its text stays short enough to be prepared once per connection (pg-named-statements.ts);
- * guarded-activation.test.ts checks it is.
+ * while it runs. Built once per shape of audience (precompiled.ts: on the activation path, building it cost
+ * more than a tenth of the server's work); its text stays short enough to be prepared once per connection
+ * (pg-named-statements.ts), which guarded-activation.test.ts checks.
  */
-async function inOneStatement(
-  db: Kysely<Database>,
-  adapter: DatabaseAdapter,
-  input: GuardedActivation,
-): Promise<Written> {
-  const machine = typedValues(toMachineRow(input.machine), MACHINE_TYPES);
-  const event = typedValues(toEventRow({ ...input.event, machineId: null }), EVENT_TYPES);
-  const { rows } =
-    await sql<LicenseRowWithMachine>`with license as (${countedIfUnchanged(db, input).returningAll()}),
+function oneStatement(adapter: DatabaseAdapter, shape: AudienceTerms): Statement {
+  return precompiled(AFTER_EVENT + boundValues(shape).length, (db, ...values: unknown[]) => {
+    const [licenseId, activationCount, resetCount, updatedAt, at] = values as number[];
+    const guard = { licenseId, activationCount, resetCount, updatedAt, at } as Guard;
+    const machine = typed(MACHINE_TYPES, values.slice(AFTER_GUARD, AFTER_MACHINE));
+    const event = typed(EVENT_TYPES, values.slice(AFTER_MACHINE, AFTER_EVENT));
+    const terms = withBoundValues(shape, values.slice(AFTER_EVENT));
+    const statement = sql<LicenseRowWithMachine>`with license as (${countedIfUnchanged(db, guard)}),
     machine as (insert into machines (license_id, ${machine.columns}) select id, ${machine.values} from license returning *),
     event as (insert into events (license_id, machine_id, ${event.columns}) select license_id, id, ${event.values} from machine returning id, type, created_at),
-    delivery as (insert into webhook_deliveries ${DELIVERY_COLUMNS} ${deliveriesOf(input.event, adapter)})
-    select license.*, to_json(machine) as machine from license cross join machine`.execute(db);
-  const [row] = rows;
-  if (!row) return null;
-  const { machine: machineRow, ...licenseRow } = row;
-  return { license: toLicense(licenseRow), machine: toMachine(machineRow) };
+    delivery as (insert into webhook_deliveries ${DELIVERY_COLUMNS} ${deliveriesTo(terms, adapter)})
+    select license.*, to_json(machine) as machine from license cross join machine`;
+    return { compile: () => statement.compile(db) };
+  });
+}
+
+/** The statements built so far, per adapter (which writes their SQL) and shape of audience. */
+const statementsByAdapter = new WeakMap<DatabaseAdapter, Map<string, Statement>>();
+
+function inOneStatement(
+  db: Kysely<Database>,
+  adapter: DatabaseAdapter,
+): (input: GuardedActivation) => Promise<Written> {
+  let statements = statementsByAdapter.get(adapter);
+  if (!statements) {
+    statements = new Map();
+    statementsByAdapter.set(adapter, statements);
+  }
+  const built = statements;
+  return async (input) => {
+    const terms = audienceTerms(webhookAudience(input.event));
+    const shape = shapeOf(terms);
+    let statement = built.get(shape);
+    if (!statement) {
+      statement = oneStatement(adapter, terms);
+      built.set(shape, statement);
+    }
+    const [row] = await statement(db, ...valuesOf(input, terms));
+    if (!row) return null;
+    const { machine, ...license } = row;
+    return { license: toLicense(license), machine: toMachine(machine) };
+  };
 }
 
 /** SQLite: the same steps, one statement each, in the caller's transaction. */
@@ -124,7 +204,7 @@ async function inSteps(
   adapter: DatabaseAdapter,
   input: GuardedActivation,
 ): Promise<Written> {
-  const license = await countedIfUnchanged(db, input).returningAll().executeTakeFirst();
+  const license = await countedIfUnchanged(db, guardOf(input)).executeTakeFirst();
   if (!license) return null;
   const machine = await db
     .insertInto('machines')
@@ -136,7 +216,8 @@ async function inSteps(
     .values(toEventRow({ ...input.event, machineId: machine.id }))
     .returning('id')
     .executeTakeFirstOrThrow();
+  const terms = audienceTerms(webhookAudience(input.event));
   await sql`with event as (select id, type, created_at from events where id = ${event.id})
-    insert into webhook_deliveries ${DELIVERY_COLUMNS} ${deliveriesOf(input.event, adapter)}`.execute(db);
+    insert into webhook_deliveries ${DELIVERY_COLUMNS} ${deliveriesTo(terms, adapter)}`.execute(db);
   return { license: toLicense(license), machine: toMachine(machine) };
 }
