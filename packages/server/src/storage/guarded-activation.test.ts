@@ -6,12 +6,11 @@ import type { PolicyInput } from '../core/catalog/catalog-service.js';
 import { manualClock } from '../core/clock.js';
 import { isDomainError } from '../core/domain-error.js';
 import { createKeyward, type Keyward } from '../core/keyward.js';
-import type { LicenseRepository } from '../core/licenses/license-ports.js';
 import { versionOf } from '../core/machines/license-version.js';
 import type { GuardedActivation } from '../core/machines/machine-ports.js';
 import { optimisticActivation } from '../core/machines/optimistic-activation.js';
 import type { License } from '../core/model.js';
-import type { Store } from '../core/ports.js';
+import type { Repositories, Store } from '../core/ports.js';
 import { SecretBox } from '../core/signing/secrets.js';
 import { createTestStore, type TestDialect, testDialects } from '../test-support/test-store.js';
 
@@ -38,26 +37,33 @@ interface Observed {
 
 /** The store as the services see it, observing guarded writes and able to act between a read and its write. */
 function observedStore(store: Store, observed: Observed): Store {
-  const licensesOf = (licenses: LicenseRepository): LicenseRepository => ({
-    ...licenses,
-    async findWithSeatsById(id) {
-      const found = await licenses.findWithSeatsById(id);
-      const between = observed.afterNextRead;
-      observed.afterNextRead = null;
-      await between?.();
-      return found;
+  const observedRepositories = (tx: Repositories): Repositories => ({
+    ...tx,
+    licenses: {
+      ...tx.licenses,
+      async findWithSeatsById(id) {
+        const found = await tx.licenses.findWithSeatsById(id);
+        const between = observed.afterNextRead;
+        observed.afterNextRead = null;
+        await between?.();
+        return found;
+      },
+    },
+    machines: {
+      ...tx.machines,
+      async activateIfUnchanged(input) {
+        const written = await tx.machines.activateIfUnchanged(input);
+        if (written) observed.written += 1;
+        else observed.refused += 1;
+        return written;
+      },
     },
   });
   return new Proxy(store, {
     get(target, property) {
-      if (property === 'licenses') return licensesOf(target.licenses);
       if (property === 'atomicWrite') {
-        return async <T>(work: Parameters<Store['atomicWrite']>[0]) => {
-          const result = (await target.atomicWrite(work)) as T;
-          if (result === null) observed.refused += 1;
-          else observed.written += 1;
-          return result;
-        };
+        return <T>(work: (tx: Repositories) => Promise<T>) =>
+          target.atomicWrite((tx) => work(observedRepositories(tx)));
       }
       return Reflect.get(target, property, target);
     },
@@ -94,6 +100,14 @@ describe.each(dialects)('optimistic activation on %s', (dialect) => {
     observed.refused = 0;
     observed.afterNextRead = null;
     clock.set(NOW);
+  };
+
+  /**
+   * Where a transaction takes the whole database (SQLite), the read and the guarded write run in one member of
+   * the group commit and no other write comes between them; a change made there would wait for that member.
+   */
+  const skipWithoutAWindow = (context: { skip: () => void }) => {
+    if (store.database.adapter.transactionTakesTheWholeDatabase) context.skip();
   };
 
   /** A license of its own policy with a first machine: its first activation went the locked path already. */
@@ -190,9 +204,9 @@ describe.each(dialects)('optimistic activation on %s', (dialect) => {
     const codes = results.flatMap((r) => (r.status === 'rejected' ? [r.reason.code] : []));
     expect(admitted).toHaveLength(4);
     expect(new Set(codes)).toEqual(new Set(['MACHINE_LIMIT_REACHED']));
-    // Some took the guarded write, and the rest found the license changed and went the locked path.
+    // Some took the guarded write; the others went the locked path, having read a full license or found that
+    // it changed since they read it.
     expect(observed.written).toBeGreaterThan(0);
-    expect(observed.refused).toBeGreaterThan(0);
     expect(await store.machines.listActive(license.id)).toHaveLength(5);
     expect((await store.licenses.findById(license.id))?.activationCount).toBe(5);
     expect(await eventsOf('machine.activated', license.id)).toHaveLength(5);
@@ -218,7 +232,8 @@ describe.each(dialects)('optimistic activation on %s', (dialect) => {
     expect(active.filter((m) => m.isOverdraft)).toHaveLength(2);
   });
 
-  it('goes the locked path when the license is suspended between the read and the write', async () => {
+  it('goes the locked path when the license is suspended between the read and the write', async (context) => {
+    skipWithoutAWindow(context);
     const { license } = await licenseWithAMachine();
     observed.afterNextRead = async () => {
       await keyward.licenses.suspend(actor, license.id);
@@ -231,7 +246,8 @@ describe.each(dialects)('optimistic activation on %s', (dialect) => {
     expect(await eventsOf('machine.activation_refused', license.id)).toHaveLength(1);
   });
 
-  it('goes the locked path when another activation takes the last seat between the read and the write', async () => {
+  it('goes the locked path when another activation takes the last seat between the read and the write', async (context) => {
+    skipWithoutAWindow(context);
     const { license } = await licenseWithAMachine({ maxMachines: 2 });
     observed.afterNextRead = async () => {
       await keyward.machines.activate(actor, license.id, { fingerprint: 'quicker' });
@@ -247,7 +263,8 @@ describe.each(dialects)('optimistic activation on %s', (dialect) => {
     ]);
   });
 
-  it('goes the locked path when a heartbeat revives a lapsed lease between the read and the write', async () => {
+  it('goes the locked path when a heartbeat revives a lapsed lease between the read and the write', async (context) => {
+    skipWithoutAWindow(context);
     const { license } = await licenseWithAMachine({ maxMachines: 1, isFloating: true, leaseSeconds: 60 });
     const [lapsing] = await store.machines.listActive(license.id);
     clock.advance(120);

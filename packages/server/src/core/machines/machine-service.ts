@@ -175,9 +175,9 @@ export class MachineService {
   /**
    * A new machine on a license nothing else is happening to, without the license lock: one read and one
    * guarded write (two round trips on PostgreSQL, instead of a transaction of about nine holding the row lock
-   * across them). Null when optimisticActivation leaves it to the locked path, or when the license changed
-   * between the read and the write; nothing was written then, and the locked path runs as if this had not been
-   * tried.
+   * across them; on SQLite both in one member of the group commit, as the locked path's transaction was). Null
+   * when optimisticActivation leaves it to the locked path, or when the license changed between the read and
+   * the write; nothing was written then, and the locked path runs as if this had not been tried.
    */
   private async activateOptimistically(
     actor: Actor,
@@ -185,11 +185,12 @@ export class MachineService {
     request: ActivationRequest,
     now: Date,
   ): Promise<ActivationResult | null> {
-    const found = await this.deps.store.licenses.findWithSeatsById(licenseId);
-    const write = optimisticActivation({ found, request, actor, now });
-    if (!write) return null;
-    const written = await this.deps.store.atomicWrite((tx) => tx.machines.activateIfUnchanged(write));
-    return written ? { ...written, isNew: true } : null;
+    return this.deps.store.atomicWrite(async (tx) => {
+      const found = await tx.licenses.findWithSeatsById(licenseId);
+      const write = optimisticActivation({ found, request, actor, now });
+      const written = write && (await tx.machines.activateIfUnchanged(write));
+      return written ? { ...written, isNew: true } : null;
+    });
   }
 
   /**
