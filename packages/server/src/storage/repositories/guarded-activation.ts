@@ -170,33 +170,56 @@ function oneStatement(adapter: DatabaseAdapter, shape: AudienceTerms): Statement
   });
 }
 
-/** The statements built so far, per adapter (which writes their SQL) and shape of audience. */
-const statementsByAdapter = new WeakMap<DatabaseAdapter, Map<string, Statement>>();
+/**
+ * A statement built once per adapter (which writes its SQL) and shape of audience (which fixes its text), then
+ * only given new values.
+ */
+function builtPerShape<S>(build: (adapter: DatabaseAdapter, shape: AudienceTerms) => S) {
+  const built = new WeakMap<DatabaseAdapter, Map<string, S>>();
+  return (adapter: DatabaseAdapter, terms: AudienceTerms): S => {
+    let byShape = built.get(adapter);
+    if (!byShape) {
+      byShape = new Map();
+      built.set(adapter, byShape);
+    }
+    const shape = shapeOf(terms);
+    let statement = byShape.get(shape);
+    if (!statement) {
+      statement = build(adapter, terms);
+      byShape.set(shape, statement);
+    }
+    return statement;
+  };
+}
+
+const oneStatementFor = builtPerShape(oneStatement);
 
 function inOneStatement(
   db: Kysely<Database>,
   adapter: DatabaseAdapter,
 ): (input: GuardedActivation) => Promise<Written> {
-  let statements = statementsByAdapter.get(adapter);
-  if (!statements) {
-    statements = new Map();
-    statementsByAdapter.set(adapter, statements);
-  }
-  const built = statements;
   return async (input) => {
     const terms = audienceTerms(webhookAudience(input.event));
-    const shape = shapeOf(terms);
-    let statement = built.get(shape);
-    if (!statement) {
-      statement = oneStatement(adapter, terms);
-      built.set(shape, statement);
-    }
-    const [row] = await statement(db, ...valuesOf(input, terms));
+    const [row] = await oneStatementFor(adapter, terms)(db, ...valuesOf(input, terms));
     if (!row) return null;
     const { machine, ...license } = row;
     return { license: toLicense(license), machine: toMachine(machine) };
   };
 }
+
+/** SQLite's steps that the locked path does not share, built once (precompiled.ts) as the statement above. */
+const countedIfUnchangedStep = precompiled(
+  5,
+  (db, licenseId: number, activationCount: number, resetCount: number, updatedAt: number, at: number) =>
+    countedIfUnchanged(db, { licenseId, activationCount, resetCount, updatedAt, at }),
+);
+const deliveriesStepFor = builtPerShape((adapter, shape) =>
+  precompiled(1 + boundValues(shape).length, (db, eventId: unknown, ...values: unknown[]) => {
+    const statement = sql`with event as (select id, type, created_at from events where id = ${eventId})
+    insert into webhook_deliveries ${DELIVERY_COLUMNS} ${deliveriesTo(withBoundValues(shape, values), adapter)}`;
+    return { compile: () => statement.compile(db) };
+  }),
+);
 
 /** SQLite: the same steps, one statement each, in the caller's transaction. */
 async function inSteps(
@@ -204,7 +227,15 @@ async function inSteps(
   adapter: DatabaseAdapter,
   input: GuardedActivation,
 ): Promise<Written> {
-  const license = await countedIfUnchanged(db, guardOf(input)).executeTakeFirst();
+  const guard = guardOf(input);
+  const [license] = await countedIfUnchangedStep(
+    db,
+    guard.licenseId,
+    guard.activationCount,
+    guard.resetCount,
+    guard.updatedAt,
+    guard.at,
+  );
   if (!license) return null;
   const machine = await db
     .insertInto('machines')
@@ -217,7 +248,6 @@ async function inSteps(
     .returning('id')
     .executeTakeFirstOrThrow();
   const terms = audienceTerms(webhookAudience(input.event));
-  await sql`with event as (select id, type, created_at from events where id = ${event.id})
-    insert into webhook_deliveries ${DELIVERY_COLUMNS} ${deliveriesTo(terms, adapter)}`.execute(db);
+  await deliveriesStepFor(adapter, terms)(db, event.id, ...boundValues(terms));
   return { license: toLicense(license), machine: toMachine(machine) };
 }
