@@ -62,6 +62,15 @@ export interface Store extends Repositories {
    */
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
   /**
+   * Work that reads what it needs and makes one write that a repository makes atomic by itself (a method that
+   * says so, such as machines.activateIfUnchanged), and no other. Outside a unit of work it runs without a
+   * transaction around it where every statement is a round trip (PostgreSQL: BEGIN and COMMIT would be two
+   * more; its reads lock nothing and see what is committed when each runs), and as one of the store's
+   * transactions where statements run in process (SQLite: its commit shares the group's fsync). Inside a unit
+   * of work it joins the unit, as `transaction` does.
+   */
+  atomicWrite<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  /**
    * One database transaction for everything a piece of work does (an API request with an Idempotency-Key):
    * its transactions join it, so what it changed and what it recorded about it commit together.
    */

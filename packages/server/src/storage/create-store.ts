@@ -101,9 +101,17 @@ export function createStore(location: DatabaseLocation, options: StoreOptions = 
     return marks ? marks.repositories(repositories, executor) : repositories;
   };
   const runner = adapter.transactionRunner(db);
+  const begin = marks ? marks.begin(runner) : runner;
+  const direct = cache ? withReadCache(over(db), cache) : over(db);
   const transactions = requestTransactions({
-    begin: marks ? marks.begin(runner) : runner,
+    begin,
     repositoriesOver: over,
+    // A write atomic by itself: where every statement is a round trip (PostgreSQL) it runs alone, as the one
+    // statement it is there (its reads may come from the read cache: its guard catches what changed since);
+    // in process (SQLite) it joins the group commit, whose shared fsync is what a commit costs there.
+    writeAlone: adapter.runsInProcess
+      ? (work) => begin((executor) => work(over(executor)))
+      : (work) => work(direct),
   });
   // The feed starts once the schema (and its triggers) exist; until then the cache answers nothing.
   let feed: ChangeFeed | null = null;
@@ -118,6 +126,7 @@ export function createStore(location: DatabaseLocation, options: StoreOptions = 
       return applied;
     },
     transaction: transactions.transaction,
+    atomicWrite: transactions.atomicWrite,
     unitOfWork: transactions.unitOfWork,
     detached: transactions.detached,
     async ping() {
@@ -129,6 +138,5 @@ export function createStore(location: DatabaseLocation, options: StoreOptions = 
     },
   };
   // Reads inside a request's unit of work go to its transaction (request-transactions.ts).
-  const direct = cache ? withReadCache(over(db), cache) : over(db);
   return withRepositoriesOf(store, direct, transactions.current);
 }

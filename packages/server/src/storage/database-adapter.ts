@@ -46,6 +46,15 @@ export interface DatabaseAdapter {
    */
   readonly runsInProcess: boolean;
 
+  /**
+   * Whether the JSON array a text column holds has an element whose text (a number's is its JSON text) is one of
+   * `texts` (one or more).
+   */
+  jsonArrayHoldsAny(column: string, texts: readonly string[]): Expression<SqlBool>;
+
+  /** How many elements the JSON array a text column holds has. */
+  jsonArrayLength(column: string): RawBuilder<number>;
+
   /** A text column compared by code point, whatever collation the column or the database has. */
   byCodePoint(column: string): RawBuilder<string>;
 

@@ -121,4 +121,22 @@ describe.each(await testDialects())('units of work on %s', (dialect: TestDialect
     const after = await unit.run(() => store.transaction((tx) => insert(tx, name('after'))));
     expect(await exists(after.id)).toBe(true);
   });
+
+  it('runs an atomic write on its own outside a unit, and as part of the unit inside one', async () => {
+    const alone = await store.atomicWrite((tx) => insert(tx, name('atomic alone')));
+    expect(await exists(alone.id)).toBe(true);
+
+    // The unit has not written yet: the atomic write opens its transaction rather than committing alone.
+    const undone = store.unitOfWork();
+    const first = await undone.run(() => store.atomicWrite((tx) => insert(tx, name('atomic undone'))));
+    const second = await undone.run(() => store.atomicWrite((tx) => insert(tx, name('atomic undone too'))));
+    await undone.rollback();
+    expect(await exists(first.id)).toBe(false);
+    expect(await exists(second.id)).toBe(false);
+
+    const kept = store.unitOfWork();
+    const third = await kept.run(() => store.atomicWrite((tx) => insert(tx, name('atomic kept'))));
+    await kept.commit(async () => {});
+    expect(await exists(third.id)).toBe(true);
+  });
 });

@@ -66,6 +66,8 @@ interface Context {
 export function requestTransactions(deps: {
   begin: Begin;
   repositoriesOver: (executor: Executor) => Repositories;
+  /** How a write atomic by itself runs outside any unit of work (Store.atomicWrite). */
+  writeAlone: <T>(work: (tx: Repositories) => Promise<T>) => Promise<T>;
 }) {
   const contexts = new AsyncLocalStorage<Context>();
   // Node 20 tracks an enabled AsyncLocalStorage on every promise (the validate path measured ~15% slower), so
@@ -133,13 +135,24 @@ export function requestTransactions(deps: {
     });
   }
 
+  /** Work of a unit: a savepoint of its transaction, which the first one opens. */
+  function inUnit<T>(caller: Context, work: (tx: Repositories) => Promise<T>): Promise<T> {
+    const { unit, frame } = caller;
+    if (frame) return inSavepoint(unit, frame, work);
+    return open(unit).then((root) => inSavepoint(unit, root, work));
+  }
+
   return {
     transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
       const caller = frameOfCaller();
       if (!caller) return deps.begin((executor) => work(deps.repositoriesOver(executor)));
-      const { unit, frame } = caller;
-      if (frame) return inSavepoint(unit, frame, work);
-      return open(unit).then((root) => inSavepoint(unit, root, work));
+      return inUnit(caller, work);
+    },
+
+    /** Store.atomicWrite: in a unit of work as a transaction of it, else as the store runs such writes. */
+    atomicWrite<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
+      const caller = frameOfCaller();
+      return caller ? inUnit(caller, work) : deps.writeAlone(work);
     },
 
     /** The repositories reads of the store go to: the caller's unit once it opened, else null. */

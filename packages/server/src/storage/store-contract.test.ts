@@ -598,7 +598,7 @@ describe.each(dialects)('store contract on %s', (dialect) => {
       expect(ids(await store.machines.listActive(other.id))).toEqual([foreign.id]);
     });
 
-    it('reads a license with its seats (policy, active machines) by key and locked by id, as the single reads give them', async () => {
+    it('reads a license with its seats (policy, active machines) by key, by id and locked by id, as the single reads give them', async () => {
       const { policy } = await catalog(store);
       const license = await store.licenses.insert(licenseInput(policy));
       expect(await store.licenses.findWithSeats(license.key)).toEqual({ license, policy, machines: [] });
@@ -613,8 +613,10 @@ describe.each(dialects)('store contract on %s', (dialect) => {
       });
       expect(ids(found?.machines ?? [])).toEqual(ids([m[0]!, m[2]!]));
       expect(await store.transaction((tx) => tx.licenses.lockWithSeats(license.id))).toEqual(found);
+      expect(await store.licenses.findWithSeatsById(license.id)).toEqual(found);
       expect(await store.licenses.findWithSeats(unique('missing'))).toBeNull();
       expect(await store.transaction((tx) => tx.licenses.lockWithSeats(-1))).toBeNull();
+      expect(await store.licenses.findWithSeatsById(-1)).toBeNull();
     });
 
     it('allows one live machine per fingerprint and license; a deactivated fingerprint may return', async () => {

@@ -32,12 +32,76 @@ const strings = (value: unknown): string[] =>
 const numbers = (value: unknown): number[] =>
   Array.isArray(value) ? value.filter((v): v is number => typeof v === 'number') : [];
 
-function matchesType(eventTypes: readonly string[], type: string): boolean {
-  return eventTypes.some((pattern) => {
-    if (pattern === '*') return true;
-    if (pattern.endsWith('.*')) return type.startsWith(pattern.slice(0, -1));
-    return pattern === type;
-  });
+/**
+ * Every pattern that matches an event type: `*`, the type itself, and `group.*` for each group the type lies in
+ * (`a.b.c` lies in `a.` and `a.b.`). A finite list, so SQL can ask whether an endpoint lists one of them.
+ */
+export function patternsMatching(type: string): string[] {
+  const patterns = ['*', type];
+  for (let dot = type.indexOf('.'); dot !== -1; dot = type.indexOf('.', dot + 1)) {
+    patterns.push(`${type.slice(0, dot + 1)}*`);
+  }
+  return patterns;
+}
+
+const matchesType = (eventTypes: readonly string[], type: string) =>
+  patternsMatching(type).some((pattern) => eventTypes.includes(pattern));
+
+/**
+ * Who hears an event, in the terms an endpoint is matched by (endpointHears): everything about the event that
+ * decides it, worked out once. Storage matches it in SQL where deliveries are written in the statement that
+ * records the event (storage/repositories/webhook-audience-sql.ts; its contract test holds the two together).
+ */
+export type WebhookAudience =
+  /** A webhook test: the one endpoint it names (none when it names no endpoint), whatever it listens for. */
+  | { kind: 'endpoint'; endpointId: number | null }
+  | {
+      kind: 'subscribers';
+      /** An endpoint hears it when one of its patterns matches one of these types. */
+      types: string[];
+      /** An endpoint that names products hears it only when it names one of these. */
+      productIds: number[];
+      /** One record of an import: only endpoints that include import records hear it. */
+      isImportRecord: boolean;
+    };
+
+export function webhookAudience(event: FilteredEvent): WebhookAudience {
+  if (event.type === TEST_EVENT_TYPE) {
+    const named = event.data?.webhookId;
+    return { kind: 'endpoint', endpointId: typeof named === 'number' ? named : null };
+  }
+  // An import's summary reaches every endpoint that would have heard one of its records (by type and product).
+  if (isImportSummary(event)) {
+    return {
+      kind: 'subscribers',
+      types: [event.type, ...strings(event.data?.recordTypes)],
+      productIds: numbers(event.data?.productIds),
+      isImportRecord: false,
+    };
+  }
+  return {
+    kind: 'subscribers',
+    types: [event.type],
+    productIds: event.productId === null ? [] : [event.productId],
+    isImportRecord: isImportRecord(event),
+  };
+}
+
+/**
+ * Whether an enabled endpoint hears an audience: its type patterns match one of the types and, when the
+ * endpoint names products, it names one of the audience's; an import's records only when it includes them.
+ */
+export function endpointHears(
+  endpoint: Pick<WebhookEndpoint, 'eventTypes' | 'productIds' | 'isEnabled'> &
+    Partial<Pick<WebhookEndpoint, 'id' | 'includeImportRecords'>>,
+  audience: WebhookAudience,
+): boolean {
+  if (!endpoint.isEnabled) return false;
+  if (audience.kind === 'endpoint') return endpoint.id !== undefined && audience.endpointId === endpoint.id;
+  if (audience.isImportRecord && !endpoint.includeImportRecords) return false;
+  if (endpoint.productIds.length > 0 && !audience.productIds.some((id) => endpoint.productIds.includes(id)))
+    return false;
+  return audience.types.some((type) => matchesType(endpoint.eventTypes, type));
 }
 
 /**
@@ -45,29 +109,8 @@ function matchesType(eventTypes: readonly string[], type: string): boolean {
  * product. An import's records go only to endpoints that include them; its summary goes to every endpoint
  * that would have heard one of its records (by type and product) as well as to those naming `import.*`.
  */
-export function endpointWants(
-  endpoint: Pick<WebhookEndpoint, 'eventTypes' | 'productIds' | 'isEnabled'> &
-    Partial<Pick<WebhookEndpoint, 'id' | 'includeImportRecords'>>,
-  event: FilteredEvent,
-): boolean {
-  if (!endpoint.isEnabled) return false;
-  if (event.type === TEST_EVENT_TYPE)
-    return endpoint.id !== undefined && event.data?.webhookId === endpoint.id;
-  if (isImportRecord(event) && !endpoint.includeImportRecords) return false;
-  if (isImportSummary(event)) {
-    const products = numbers(event.data?.productIds);
-    if (endpoint.productIds.length > 0 && !products.some((id) => endpoint.productIds.includes(id)))
-      return false;
-    return [event.type, ...strings(event.data?.recordTypes)].some((type) =>
-      matchesType(endpoint.eventTypes, type),
-    );
-  }
-  if (
-    endpoint.productIds.length > 0 &&
-    (event.productId === null || !endpoint.productIds.includes(event.productId))
-  )
-    return false;
-  return matchesType(endpoint.eventTypes, event.type);
+export function endpointWants(endpoint: Parameters<typeof endpointHears>[0], event: FilteredEvent): boolean {
+  return endpointHears(endpoint, webhookAudience(event));
 }
 
 /**

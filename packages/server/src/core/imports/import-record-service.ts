@@ -3,6 +3,7 @@ import { checkFeatureName } from '../catalog/feature-name.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import { newEvent } from '../events/record-event.js';
+import { changedAt } from '../machines/license-version.js';
 import { isValidFingerprint, MACHINE_NAME_FORBIDDEN, machineIp } from '../machines/machine-identity.js';
 import type { License } from '../model.js';
 import type { Repositories, Store } from '../ports.js';
@@ -156,6 +157,8 @@ export class ImportRecordService {
           : await tx.imports.findLink(source, 'customer', input.customerExternalId);
       const wanted = importedLicenseValues(input, policy, customerId);
       let license = await tx.licenses.findByKey(key);
+      // Whether this transaction wrote the license, so that it carries a stamp no earlier read saw.
+      let isStamped = true;
       if (license) {
         const ours = await tx.imports.findLink(source, 'license', key);
         if (ours !== license.id) {
@@ -165,9 +168,12 @@ export class ImportRecordService {
         }
         const changes = importedLicenseChanges(license, wanted);
         if (Object.keys(changes).length > 0) {
-          license = await tx.licenses.update(license.id, { ...changes, updatedAt: now });
+          license = await tx.licenses.update(license.id, { ...changes, updatedAt: changedAt(license, now) });
           countInto(counts, 'licenses', 'updated');
-        } else countInto(counts, 'licenses', 'skipped');
+        } else {
+          isStamped = false;
+          countInto(counts, 'licenses', 'skipped');
+        }
       } else {
         const createdAt = input.createdAt ?? now;
         license = await tx.licenses.insert({
@@ -201,7 +207,7 @@ export class ImportRecordService {
         );
         countInto(counts, 'licenses', 'created');
       }
-      await this.importMachines(tx, license, input.machines ?? [], now, counts);
+      await this.importMachines(tx, license, input.machines ?? [], now, counts, isStamped);
       await this.importDataObjects(tx, license, input.dataObjects ?? [], counts);
       return counts;
     });
@@ -213,6 +219,7 @@ export class ImportRecordService {
     machines: ImportedMachine[],
     now: Date,
     counts: ImportCounts,
+    isStamped: boolean,
   ): Promise<void> {
     if (machines.length === 0) return;
     const active = await tx.machines.listActive(license.id);
@@ -252,6 +259,9 @@ export class ImportRecordService {
       await tx.licenses.update(license.id, {
         activationCount: Math.max(license.activationCount, active.length + added),
         ...(license.firstActivatedAt === null ? { firstActivatedAt: first ?? now } : {}),
+        // Seats taken without counting each (the count may stay): the stamp tells an activation that read the
+        // license before this import (LicenseVersion) that its count of seats is stale.
+        ...(isStamped ? {} : { updatedAt: changedAt(license, now) }),
       });
     }
   }

@@ -35,6 +35,12 @@ export interface LicenseRepository {
   listBySearchForm(form: string, limit: number): Promise<License[]>;
   /** The license a key names with its policy and active machines (what validation reads), in one round trip. */
   findWithSeats(key: string): Promise<LicenseWithSeats | null>;
+  /**
+   * The license with its policy and active machines, without a lock, in one round trip: what an optimistic
+   * activation decides on (core/machines/optimistic-activation.ts) before a write that checks the license is
+   * still as read. The twin of lockWithSeats.
+   */
+  findWithSeatsById(id: number): Promise<LicenseWithSeats | null>;
   /** Reads the license and, on PostgreSQL, locks its row until the transaction ends (SQLite locks the file). */
   lockById(id: number): Promise<License | null>;
   /** lockById with the policy and the active machines, in one round trip: what deciding a seat reads. */

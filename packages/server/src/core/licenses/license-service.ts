@@ -17,6 +17,7 @@ import { resolveFeatures } from '../catalog/feature-values.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import { newEvent } from '../events/record-event.js';
+import { changedAt } from '../machines/license-version.js';
 import { checkAllowedMachines } from '../machines/machine-identity.js';
 import type { Customer, DataObject, License, LicenseRules, NamedUser, Policy, Reseller } from '../model.js';
 import { effectiveRules } from '../model.js';
@@ -306,10 +307,10 @@ export class LicenseService {
    * scope of its own: a lookup that LimeLM's changes and reads of a key by pkey_id start with.
    */
   async findView(principal: Principal | null, id: number): Promise<LicenseView | null> {
-    const license = await this.find(principal, id);
-    if (!license) return null;
-    const [view] = await this.reachableViews(principal, [license]);
-    return view ?? null;
+    // One read of the license with its policy and machines (one round trip, or none from the read cache).
+    const found = await this.deps.store.licenses.findWithSeatsById(id);
+    if (!found?.policy || !canAccessLicense(principal, found.license)) return null;
+    return licenseView({ ...found, policy: found.policy, now: this.deps.clock.now() });
   }
 
   /** The license with this id if the caller may reach it; null otherwise, as for a missing one. */
@@ -514,7 +515,8 @@ export class LicenseService {
       const policy = (await tx.policies.findById(license.policyId)) as Policy;
       const changes = await work(tx, license, policy, now);
       assertExpressible(changes.expiresAt, 'expiresAt');
-      const updated = await tx.licenses.update(id, { ...changes, updatedAt: now });
+      // Never a stamp the row holds already: an activation that read the license unlocked must see it changed.
+      const updated = await tx.licenses.update(id, { ...changes, updatedAt: changedAt(license, now) });
       await tx.events.append(
         newEvent(
           type,

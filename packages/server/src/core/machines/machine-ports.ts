@@ -1,9 +1,30 @@
-import type { Machine } from '../model.js';
+import type { DomainEvent, License, Machine } from '../model.js';
 import type { NewMachine } from './decide-activation.js';
+import type { LicenseVersion } from './license-version.js';
 
 /** Machines: the seats of a license, taken by activation and freed by deactivation or a lapsed lease. */
 
+/** A new machine's activation, decided on an unlocked read of its license (optimistic-activation.ts). */
+export interface GuardedActivation {
+  licenseId: number;
+  /** The license's version the decision was taken on: nothing is written unless the row still has it. */
+  expected: LicenseVersion;
+  machine: NewMachine;
+  /** The license's new updatedAt, as an activation under the lock stamps it. */
+  at: Date;
+  /** The `machine.activated` event, recorded with the new machine's id. */
+  event: Omit<DomainEvent, 'id' | 'machineId'>;
+}
+
 export interface MachineRepository {
+  /**
+   * Writes a guarded activation at once: counts it on the license (activationCount + 1, updatedAt), inserts
+   * the machine, records the event and queues its webhook deliveries, only while the license row still has
+   * the expected version; null, with nothing written, when it does not (or the license is gone). Atomic by
+   * itself, so it runs through Store.atomicWrite: one statement on PostgreSQL, where a writer holding the
+   * license row makes it wait and then find the version changed.
+   */
+  activateIfUnchanged(input: GuardedActivation): Promise<{ machine: Machine; license: License } | null>;
   insert(input: NewMachine): Promise<Machine>;
   replace(id: number, input: NewMachine): Promise<Machine>;
   findById(id: number): Promise<Machine | null>;

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type SqlBool, sql } from 'kysely';
 import type { DatabaseAdapter } from '../database-adapter.js';
 import { likeKeyFragments } from './key-fragment-search.js';
 import { addPostgresKeySearch } from './key-search-schema.js';
@@ -23,6 +23,9 @@ export function postgresAdapter(url: string): DatabaseAdapter {
     lockForUpdate: (query) => query.forUpdate(),
     lockSkippingLocked: (query) => query.forUpdate().skipLocked(),
     runsInProcess: false,
+    jsonArrayHoldsAny: (column, texts) =>
+      sql<SqlBool>`exists (select 1 from json_array_elements_text(${sql.ref(column)}::json) as element where element in (${sql.join(texts)}))`,
+    jsonArrayLength: (column) => sql<number>`json_array_length(${sql.ref(column)}::json)`,
     // Under a linguistic collation (e.g. en_US) 'ab1' lies between 'AB' and 'AB\u{10FFFF}'. The b-tree of
     // migration 013 is built with this collation.
     byCodePoint: (column) => sql<string>`${sql.ref(column)} collate "C"`,

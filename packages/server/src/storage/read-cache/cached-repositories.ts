@@ -21,6 +21,14 @@ export function withReadCache(direct: Repositories, cache: ReadCache): Repositor
         if (found) cache.storeSeats(ticket, found);
         return found;
       },
+      async findWithSeatsById(id) {
+        const hit = cache.seatsById(id);
+        if (hit) return hit;
+        const ticket = cache.ticket();
+        const found = await licenses.findWithSeatsById(id);
+        if (found) cache.storeSeats(ticket, found);
+        return found;
+      },
       async findByKey(key) {
         return cache.seatsByKey(key)?.license ?? licenses.findByKey(key);
       },

@@ -28,6 +28,7 @@ export const CACHE_MARKS = {
     findByKey: nothing,
     listBySearchForm: nothing,
     findWithSeats: nothing,
+    findWithSeatsById: nothing,
     lockById: nothing,
     lockWithSeats: nothing,
     list: nothing,
@@ -40,6 +41,8 @@ export const CACHE_MARKS = {
     }),
   },
   machines: {
+    // Marked whether or not its guard let it write: invalidating needlessly is harmless.
+    activateIfUnchanged: ([input]) => ({ licenses: [input.licenseId] }),
     insert: ([input]) => ({ licenses: [input.licenseId] }),
     replace: ([id, input]) => ({ licenses: [input.licenseId], machines: [id] }),
     touch: ([id], machine) => ({ licenses: [machine.licenseId], machines: [id] }),

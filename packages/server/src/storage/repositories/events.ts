@@ -18,7 +18,7 @@ const toEvent = (row: Selectable<EventsTable>): DomainEvent => ({
   createdAt: fromMillis(row.created_at),
 });
 
-const toRow = (e: Omit<DomainEvent, 'id'>) => ({
+export const toEventRow = (e: Omit<DomainEvent, 'id'>) => ({
   type: e.type,
   license_id: e.licenseId,
   product_id: e.productId,
@@ -33,10 +33,10 @@ const toRow = (e: Omit<DomainEvent, 'id'>) => ({
 export function eventRepository(db: Kysely<Database>): EventRepository {
   return {
     async append(event) {
-      await db.insertInto('events').values(toRow(event)).execute();
+      await db.insertInto('events').values(toEventRow(event)).execute();
     },
     async appendMany(events) {
-      if (events.length > 0) await db.insertInto('events').values(events.map(toRow)).execute();
+      if (events.length > 0) await db.insertInto('events').values(events.map(toEventRow)).execute();
     },
     async list(filter, { before, limit }) {
       let query = db.selectFrom('events').selectAll().orderBy('id', 'desc').limit(limit);

@@ -34,7 +34,7 @@ import { precompiled } from '../precompiled.js';
 import type { Database } from '../schema/index.js';
 import type { LicensesTable } from '../schema/licenses.js';
 import { statusArms } from './license-status-sql.js';
-import { activeMachinesOf, toMachine } from './machines.js';
+import { activeMachinesOf, toMachine } from './machine-rows.js';
 import { policyById, toPolicy } from './policies.js';
 
 export const toLicense = (row: Selectable<LicensesTable>): License => ({
@@ -123,6 +123,9 @@ const licenseColumns: {
 // The validate path's lookups, compiled once (see precompiled.ts).
 const licenseByKey = precompiled(1, (db, key: string) =>
   db.selectFrom('licenses').selectAll().where('key', '=', key),
+);
+const licenseById = precompiled(1, (db, id: number) =>
+  db.selectFrom('licenses').selectAll().where('id', '=', id),
 );
 
 /**
@@ -276,7 +279,7 @@ export function licenseRepository(db: Kysely<Database>, adapter: DatabaseAdapter
       return toLicense(row);
     },
     async findById(id) {
-      const row = await db.selectFrom('licenses').selectAll().where('id', '=', id).executeTakeFirst();
+      const [row] = await licenseById(db, id);
       return row ? toLicense(row) : null;
     },
     async findByKey(key) {
@@ -296,6 +299,11 @@ export function licenseRepository(db: Kysely<Database>, adapter: DatabaseAdapter
     async findWithSeats(key) {
       if (adapter.runsInProcess) return withSeatsOf(await this.findByKey(key));
       const [row] = await licenseWithSeatsByKey(db, key);
+      return row ? toLicenseWithSeats(row) : null;
+    },
+    async findWithSeatsById(id) {
+      if (adapter.runsInProcess) return withSeatsOf(await this.findById(id));
+      const [row] = await licenseWithSeatsById(db, id);
       return row ? toLicenseWithSeats(row) : null;
     },
     async lockWithSeats(id) {

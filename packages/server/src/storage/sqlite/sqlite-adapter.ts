@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type SqlBool, sql } from 'kysely';
 import type { DatabaseAdapter } from '../database-adapter.js';
 import { trigramKeyFragments } from './key-fragment-search.js';
 import { addSqliteKeySearch } from './key-search-schema.js';
@@ -19,6 +19,10 @@ export function sqliteAdapter(path: string): DatabaseAdapter {
     lockForUpdate: (query) => query,
     lockSkippingLocked: (query) => query,
     runsInProcess: true,
+    // json_each gives a number as an integer, which never equals a text.
+    jsonArrayHoldsAny: (column, texts) =>
+      sql<SqlBool>`exists (select 1 from json_each(${sql.ref(column)}) where cast(value as text) in (${sql.join(texts)}))`,
+    jsonArrayLength: (column) => sql<number>`json_array_length(${sql.ref(column)})`,
     // SQLite's default collation (BINARY) compares by code point.
     byCodePoint: (column) => sql.ref<string>(column),
     keyFragments: trigramKeyFragments,
