@@ -72,6 +72,9 @@ function observedStore(store: Store, observed: Observed): Store {
 
 const dialects: TestDialect[] = await testDialects();
 
+/** Whether another write can come between the optimistic read and the guarded write. */
+const HAS_A_WINDOW: Record<TestDialect, boolean> = { sqlite: false, postgres: true };
+
 describe.each(dialects)('optimistic activation on %s', (dialect) => {
   let store: Awaited<ReturnType<typeof createTestStore>>;
   let keyward: Keyward;
@@ -104,11 +107,10 @@ describe.each(dialects)('optimistic activation on %s', (dialect) => {
 
   /**
    * Where a transaction takes the whole database (SQLite), the read and the guarded write run in one member of
-   * the group commit and no other write comes between them; a change made there would wait for that member.
+   * the group commit and no other write comes between them (a change made there would wait for that member):
+   * the races below exist only where there is a window, and are defined only there.
    */
-  const skipWithoutAWindow = (context: { skip: () => void }) => {
-    if (store.database.adapter.transactionTakesTheWholeDatabase) context.skip();
-  };
+  const itWithAWindow = HAS_A_WINDOW[dialect] ? it : () => {};
 
   /** A license of its own policy with a first machine: its first activation went the locked path already. */
   async function licenseWithAMachine(policy: PolicyInput = { maxMachines: 5 }) {
@@ -232,53 +234,59 @@ describe.each(dialects)('optimistic activation on %s', (dialect) => {
     expect(active.filter((m) => m.isOverdraft)).toHaveLength(2);
   });
 
-  it('goes the locked path when the license is suspended between the read and the write', async (context) => {
-    skipWithoutAWindow(context);
-    const { license } = await licenseWithAMachine();
-    observed.afterNextRead = async () => {
-      await keyward.licenses.suspend(actor, license.id);
-    };
-    expect(await rejection(keyward.machines.activate(actor, license.id, { fingerprint: 'late' }))).toBe(
-      'LICENSE_SUSPENDED',
-    );
-    expect(observed).toMatchObject({ written: 0, refused: 1 });
-    expect(await store.machines.listActive(license.id)).toHaveLength(1);
-    expect(await eventsOf('machine.activation_refused', license.id)).toHaveLength(1);
-  });
+  itWithAWindow(
+    'goes the locked path when the license is suspended between the read and the write',
+    async () => {
+      const { license } = await licenseWithAMachine();
+      observed.afterNextRead = async () => {
+        await keyward.licenses.suspend(actor, license.id);
+      };
+      expect(await rejection(keyward.machines.activate(actor, license.id, { fingerprint: 'late' }))).toBe(
+        'LICENSE_SUSPENDED',
+      );
+      expect(observed).toMatchObject({ written: 0, refused: 1 });
+      expect(await store.machines.listActive(license.id)).toHaveLength(1);
+      expect(await eventsOf('machine.activation_refused', license.id)).toHaveLength(1);
+    },
+  );
 
-  it('goes the locked path when another activation takes the last seat between the read and the write', async (context) => {
-    skipWithoutAWindow(context);
-    const { license } = await licenseWithAMachine({ maxMachines: 2 });
-    observed.afterNextRead = async () => {
-      await keyward.machines.activate(actor, license.id, { fingerprint: 'quicker' });
-    };
-    expect(await rejection(keyward.machines.activate(actor, license.id, { fingerprint: 'slower' }))).toBe(
-      'MACHINE_LIMIT_REACHED',
-    );
-    // The quicker one took the guarded write; the slower one found the count changed.
-    expect(observed).toMatchObject({ written: 1, refused: 1 });
-    expect((await store.machines.listActive(license.id)).map((m) => m.fingerprint)).toEqual([
-      'first',
-      'quicker',
-    ]);
-  });
+  itWithAWindow(
+    'goes the locked path when another activation takes the last seat between the read and the write',
+    async () => {
+      const { license } = await licenseWithAMachine({ maxMachines: 2 });
+      observed.afterNextRead = async () => {
+        await keyward.machines.activate(actor, license.id, { fingerprint: 'quicker' });
+      };
+      expect(await rejection(keyward.machines.activate(actor, license.id, { fingerprint: 'slower' }))).toBe(
+        'MACHINE_LIMIT_REACHED',
+      );
+      // The quicker one took the guarded write; the slower one found the count changed.
+      expect(observed).toMatchObject({ written: 1, refused: 1 });
+      expect((await store.machines.listActive(license.id)).map((m) => m.fingerprint)).toEqual([
+        'first',
+        'quicker',
+      ]);
+    },
+  );
 
-  it('goes the locked path when a heartbeat revives a lapsed lease between the read and the write', async (context) => {
-    skipWithoutAWindow(context);
-    const { license } = await licenseWithAMachine({ maxMachines: 1, isFloating: true, leaseSeconds: 60 });
-    const [lapsing] = await store.machines.listActive(license.id);
-    clock.advance(120);
-    // The sweep frees the lapsed lease: the seat is free until the machine's heartbeat takes it back.
-    expect(await keyward.leaseSweep.sweep()).toBe(1);
-    observed.afterNextRead = async () => {
-      await keyward.machines.heartbeat(actor, lapsing?.id as number);
-    };
-    expect(await rejection(keyward.machines.activate(actor, license.id, { fingerprint: 'newcomer' }))).toBe(
-      'MACHINE_LIMIT_REACHED',
-    );
-    expect(observed).toMatchObject({ written: 0, refused: 1 });
-    expect((await store.machines.listActive(license.id)).map((m) => m.fingerprint)).toEqual(['first']);
-  });
+  itWithAWindow(
+    'goes the locked path when a heartbeat revives a lapsed lease between the read and the write',
+    async () => {
+      const { license } = await licenseWithAMachine({ maxMachines: 1, isFloating: true, leaseSeconds: 60 });
+      const [lapsing] = await store.machines.listActive(license.id);
+      clock.advance(120);
+      // The sweep frees the lapsed lease: the seat is free until the machine's heartbeat takes it back.
+      expect(await keyward.leaseSweep.sweep()).toBe(1);
+      observed.afterNextRead = async () => {
+        await keyward.machines.heartbeat(actor, lapsing?.id as number);
+      };
+      expect(await rejection(keyward.machines.activate(actor, license.id, { fingerprint: 'newcomer' }))).toBe(
+        'MACHINE_LIMIT_REACHED',
+      );
+      expect(observed).toMatchObject({ written: 0, refused: 1 });
+      expect((await store.machines.listActive(license.id)).map((m) => m.fingerprint)).toEqual(['first']);
+    },
+  );
 
   it('writes nothing when any part of the version read has changed', async () => {
     const { license } = await licenseWithAMachine();
