@@ -115,10 +115,15 @@ describe('the read cache', () => {
     expect(() => (found.machines as unknown[]).push(1)).toThrow(TypeError);
   });
 
-  it('takes validation bookkeeping in place instead of dropping the license', () => {
+  it('takes validation bookkeeping in place instead of dropping the license, at most once a minute', () => {
     const cache = cached();
     cache.apply({ validated: { ids: [LICENSE_ID], at: NOW } });
     expect(cache.seatsById(LICENSE_ID)?.license.lastValidatedAt).toEqual(NOW);
+    cache.apply({ validated: { ids: [LICENSE_ID], at: new Date(NOW.getTime() + 59_000) } });
+    expect(cache.seatsById(LICENSE_ID)?.license.lastValidatedAt).toEqual(NOW);
+    const later = new Date(NOW.getTime() + 60_000);
+    cache.apply({ validated: { ids: [LICENSE_ID], at: later } });
+    expect(cache.seatsById(LICENSE_ID)?.license.lastValidatedAt).toEqual(later);
   });
 
   it('invalidates tokens by id', () => {

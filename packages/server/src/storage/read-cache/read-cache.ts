@@ -21,6 +21,9 @@ function deepFreeze<T>(value: T): T {
   return Object.freeze(value);
 }
 
+/** How stale a cached license's lastValidatedAt may be in the process that validated it. */
+const VALIDATED_AT_GRANULARITY_MS = 60_000;
+
 /** How many recent invalidations are remembered to refuse a load that read before one of them. */
 const REMEMBERED_INVALIDATIONS = 20_000;
 
@@ -159,15 +162,18 @@ export class ReadCache {
   /**
    * Validation's bookkeeping (the batched `lastValidatedAt` touch) is no change of what decides anything: the
    * cached licenses take the new time in place instead of being dropped, which would empty the cache of every
-   * license in use at each flush. Other processes learn it only when they next load the license.
+   * license in use at each flush. At most once a minute per license: each touch makes a new frozen copy, and
+   * a copy per validation made garbage faster than the answers themselves. Other processes learn the time
+   * only when they next load the license.
    */
   private touchValidated(ids: readonly number[], at: Date): void {
     for (const id of ids) {
       const entry = this.entries.get(id);
-      if (entry)
+      const last = entry?.license.lastValidatedAt?.getTime() ?? Number.NEGATIVE_INFINITY;
+      if (entry && at.getTime() - last >= VALIDATED_AT_GRANULARITY_MS)
         this.entries.set(
           id,
-          Object.freeze({ ...entry, license: deepFreeze({ ...entry.license, lastValidatedAt: at }) }),
+          Object.freeze({ ...entry, license: Object.freeze({ ...entry.license, lastValidatedAt: at }) }),
         );
     }
   }
