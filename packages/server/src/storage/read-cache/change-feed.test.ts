@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LicenseWithSeats } from '../../core/licenses/license-ports.js';
 import type { License, Policy } from '../../core/model.js';
+import { aToken } from '../../test-support/domain-fixtures.js';
 import { at, licenseInput, machineInput, policyInput, unique } from '../../test-support/store-inputs.js';
 import { createPostgresSchemaUrl, type TestDialect, testDialects } from '../../test-support/test-store.js';
 import { createStore, type KeywardStore } from '../create-store.js';
@@ -189,31 +190,9 @@ for (const dialect of await testDialects()) {
     });
 
     it('sees a token revoked by another store', async () => {
-      const token = await writer.tokens.insert({
-        name: 'app',
-        prefix: 'kw_test',
-        secretHash: unique('hash'),
-        scopes: ['licenses:read'],
-        productIds: [],
-        licenseId: null,
-        ipAllowlist: [],
-        bindToFirstIp: false,
-        boundIp: null,
-        source: 'api',
-        expiresAt: null,
-        revokedAt: null,
-        createdAt: at(0),
-        lastUsedAt: null,
-      });
-      const hash = (await writer.tokens.list({ includeRevoked: false })).find((t) => t.id === token.id)
-        ? (
-            await writer.database.db
-              .selectFrom('api_tokens')
-              .select('secret_hash')
-              .where('id', '=', token.id)
-              .executeTakeFirstOrThrow()
-          ).secret_hash
-        : '';
+      const { id: _id, ...record } = aToken();
+      const hash = unique('hash');
+      const token = await writer.tokens.insert({ ...record, secretHash: hash });
       expect((await reader.tokens.findByHash(hash))?.revokedAt).toBeNull();
       expect(reader.readCache?.token(hash)).toBeDefined();
       await writer.tokens.revoke(token.id, at(8));
