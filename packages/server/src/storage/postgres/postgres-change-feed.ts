@@ -3,7 +3,7 @@ import pg from 'pg';
 import { MAX_IDS_PER_MESSAGE, parseChangeMessage } from '../read-cache/cache-change.js';
 import type { ChangeFeed } from '../read-cache/change-feed.js';
 import type { ReadCache } from '../read-cache/read-cache.js';
-import { CHANGE_CHANNEL, WATCHED_TABLES } from '../read-cache/watched-tables.js';
+import { CHANGE_CHANNEL_PREFIX, WATCHED_TABLES } from '../read-cache/watched-tables.js';
 
 /**
  * One statement-level trigger per table and event: the changed rows (transition tables) become one NOTIFY
@@ -18,6 +18,7 @@ declare
   ignored text[] := string_to_array(tg_argv[2], ',');
   changed bigint;
   ids text;
+  channel text := '${CHANGE_CHANNEL_PREFIX}' || tg_table_schema;
 begin
   if tg_op = 'INSERT' then
     execute format('select count(distinct %s), string_agg(distinct %s::text, '','') from new_rows', ref, ref)
@@ -35,9 +36,9 @@ begin
       using ignored into changed, ids;
   end if;
   if changed > ${MAX_IDS_PER_MESSAGE} then
-    perform pg_notify('${CHANGE_CHANNEL}', '*');
+    perform pg_notify(channel, '*');
   elsif changed > 0 then
-    perform pg_notify('${CHANGE_CHANNEL}', tg_argv[0] || ':' || ids);
+    perform pg_notify(channel, tg_argv[0] || ':' || ids);
   end if;
   return null;
 end
@@ -111,15 +112,19 @@ export function listenForChanges(url: string, cache: ReadCache, log: (message: s
       application_name: changeFeedConnectionName(process.pid),
     });
     current = client;
+    let channel = '';
     client.on('notification', (message) => {
-      if (current === client && message.channel === CHANGE_CHANNEL)
+      if (current === client && message.channel === channel)
         cache.apply(parseChangeMessage(message.payload ?? '*'));
     });
     client.on('error', (error) => lose(client, error.message));
     client.on('end', () => lose(client, 'the connection ended'));
     try {
       await client.connect();
-      await client.query(`listen ${CHANGE_CHANNEL}`);
+      // The schema the server's tables are in (the first of its search_path), as the triggers name it.
+      const { rows } = await client.query<{ schema: string }>('select current_schema() as schema');
+      channel = `${CHANGE_CHANNEL_PREFIX}${rows[0]?.schema ?? 'public'}`;
+      await client.query(`listen ${client.escapeIdentifier(channel)}`);
     } catch (error) {
       lose(client, (error as Error).message);
       return;

@@ -26,5 +26,8 @@ export const WATCHED_TABLES: readonly WatchedTable[] = [
   { table: 'api_tokens', kind: 't', ref: 'id', events: ['update', 'delete'] },
 ];
 
-/** The PostgreSQL channel the triggers notify on. */
-export const CHANGE_CHANNEL = 'keyward_cache';
+/**
+ * The PostgreSQL channel the triggers notify on: this prefix and the schema of the changed table, so that
+ * deployments in different schemas of one database do not hear each other's changes.
+ */
+export const CHANGE_CHANNEL_PREFIX = 'keyward_cache_';
