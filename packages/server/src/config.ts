@@ -194,7 +194,7 @@ function parseLeaseSweepSeconds(value: string | undefined): number {
   return seconds;
 }
 
-export const DEFAULT_CACHE_ENTRIES = 50_000;
+const DEFAULT_CACHE_ENTRIES = 50_000;
 const MAX_CACHE_ENTRIES = 10_000_000;
 
 function parseCacheEntries(value: string | undefined): number {

@@ -9,26 +9,27 @@ import type { ReadCache } from './read-cache.js';
  */
 export function withReadCache(direct: Repositories, cache: ReadCache): Repositories {
   const { licenses, policies, machines, tokens, dataObjects } = direct;
+  /** A hit, or a load whose result is kept under the ticket taken before it read. */
+  async function readThrough<T>(
+    hit: T | undefined,
+    load: () => Promise<T | null>,
+    store: (ticket: number, found: T) => void,
+  ): Promise<T | null> {
+    if (hit) return hit;
+    const ticket = cache.ticket();
+    const found = await load();
+    if (found) store(ticket, found);
+    return found;
+  }
+  const storeSeats = cache.storeSeats.bind(cache);
   return {
     ...direct,
     licenses: {
       ...licenses,
-      async findWithSeats(key) {
-        const hit = cache.seatsByKey(key);
-        if (hit) return hit;
-        const ticket = cache.ticket();
-        const found = await licenses.findWithSeats(key);
-        if (found) cache.storeSeats(ticket, found);
-        return found;
-      },
-      async findWithSeatsById(id) {
-        const hit = cache.seatsById(id);
-        if (hit) return hit;
-        const ticket = cache.ticket();
-        const found = await licenses.findWithSeatsById(id);
-        if (found) cache.storeSeats(ticket, found);
-        return found;
-      },
+      findWithSeats: (key) =>
+        readThrough(cache.seatsByKey(key), () => licenses.findWithSeats(key), storeSeats),
+      findWithSeatsById: (id) =>
+        readThrough(cache.seatsById(id), () => licenses.findWithSeatsById(id), storeSeats),
       async findByKey(key) {
         return cache.seatsByKey(key)?.license ?? licenses.findByKey(key);
       },
@@ -44,37 +45,34 @@ export function withReadCache(direct: Repositories, cache: ReadCache): Repositor
     },
     policies: {
       ...policies,
-      async findById(id) {
-        const hit = cache.policy(id);
-        if (hit) return hit;
-        const ticket = cache.ticket();
-        const found = await policies.findById(id);
-        if (found) cache.storePolicy(ticket, found);
-        return found;
-      },
+      findById: (id) =>
+        readThrough(
+          cache.policy(id),
+          () => policies.findById(id),
+          (ticket, found) => cache.storePolicy(ticket, found),
+        ),
     },
     dataObjects: {
       ...dataObjects,
       async list(owner) {
         if (owner.ownerType !== 'license') return dataObjects.list(owner);
-        const hit = cache.dataObjectsOf(owner.ownerId);
-        if (hit) return hit;
-        const ticket = cache.ticket();
-        const found = await dataObjects.list(owner);
-        cache.storeDataObjects(ticket, owner.ownerId, found);
-        return found;
+        // A license without data objects is an answer too: an empty list is kept.
+        const found = await readThrough(
+          cache.dataObjectsOf(owner.ownerId),
+          () => dataObjects.list(owner),
+          (ticket, objects) => cache.storeDataObjects(ticket, owner.ownerId, objects),
+        );
+        return found ?? [];
       },
     },
     tokens: {
       ...tokens,
-      async findByHash(secretHash) {
-        const hit = cache.token(secretHash);
-        if (hit) return hit;
-        const ticket = cache.ticket();
-        const found = await tokens.findByHash(secretHash);
-        if (found) cache.storeToken(ticket, found);
-        return found;
-      },
+      findByHash: (secretHash) =>
+        readThrough(
+          cache.token(secretHash),
+          () => tokens.findByHash(secretHash),
+          (ticket, found) => cache.storeToken(ticket, found),
+        ),
     },
   };
 }

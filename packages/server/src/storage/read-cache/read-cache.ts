@@ -57,8 +57,6 @@ export class ReadCache {
   private readonly licenseOfDataObject = new Map<number, number>();
   /** `l1`, `m7`, `p3`, `t2`, `d5` → the epoch it was last invalidated at, newest last. */
   private readonly invalidated = new Map<string, number>();
-  hits = 0;
-  misses = 0;
 
   constructor(
     private readonly maxEntries: number,
@@ -94,14 +92,14 @@ export class ReadCache {
 
   seatsByKey(key: string): LicenseWithSeats | undefined {
     const id = this.idByKey.get(key);
-    return id === undefined ? this.count(undefined) : this.seatsById(id);
+    return id === undefined ? undefined : this.seatsById(id);
   }
 
   seatsById(id: number): LicenseWithSeats | undefined {
     const entry = this.live ? this.entries.get(id) : undefined;
     const policy = entry && this.policies.get(entry.license.policyId);
-    if (!entry || !policy) return this.count(undefined);
-    return this.count({ license: entry.license, policy, machines: entry.machines });
+    if (!entry || !policy) return undefined;
+    return { license: entry.license, policy, machines: entry.machines };
   }
 
   dataObjectsOf(licenseId: number): DataObject[] | undefined {
@@ -123,7 +121,7 @@ export class ReadCache {
   }
 
   token(secretHash: string): CachedToken | undefined {
-    return this.count(this.live ? this.tokens.get(secretHash) : undefined);
+    return this.live ? this.tokens.get(secretHash) : undefined;
   }
 
   /** Keeps what a load read, unless something it read was invalidated after its ticket. */
@@ -210,12 +208,6 @@ export class ReadCache {
       if (hash !== undefined) this.tokens.delete(hash);
       this.tokenHashById.delete(id);
     }
-  }
-
-  private count<T>(found: T | undefined): T | undefined {
-    if (found === undefined) this.misses += 1;
-    else this.hits += 1;
-    return found;
   }
 
   private mayStore(ticket: number, names: string[]): boolean {
