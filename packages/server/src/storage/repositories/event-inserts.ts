@@ -2,11 +2,14 @@ import type { Kysely } from 'kysely';
 import type { DomainEvent } from '../../core/model.js';
 import { precompiled } from '../precompiled.js';
 import type { Database } from '../schema/index.js';
+import { toEventRow } from './events.js';
 
 type NewEvent = Omit<DomainEvent, 'id'>;
 
-/** The columns of an event row, in the order each row's values are bound. */
-const COLUMNS = [
+type EventRow = ReturnType<typeof toEventRow>;
+
+/** The columns of an event row (events.ts maps an event to them), in the order each row's values are bound. */
+const COLUMNS: ReadonlyArray<keyof EventRow> = [
   'type',
   'license_id',
   'product_id',
@@ -16,20 +19,11 @@ const COLUMNS = [
   'ip',
   'data',
   'created_at',
-] as const;
+];
 
 function valuesOf(e: NewEvent): unknown[] {
-  return [
-    e.type,
-    e.licenseId,
-    e.productId,
-    e.machineId,
-    e.tokenId,
-    e.code,
-    e.ip,
-    JSON.stringify(e.data),
-    e.createdAt.getTime(),
-  ];
+  const row = toEventRow(e);
+  return COLUMNS.map((column) => row[column]);
 }
 
 export interface InsertedEvent {
