@@ -4,6 +4,7 @@ import type { CatalogRepositories } from './catalog/catalog-ports.js';
 import type { CustomerRepositories } from './customers/customer-ports.js';
 import type { ResellerRepositories } from './customers/reseller-ports.js';
 import type { DataObjectRepositories } from './data-objects/data-object-ports.js';
+import type { EmailRepositories } from './email/email-ports.js';
 import type { AnalyticsRepositories } from './events/analytics-ports.js';
 import type { EventRepositories } from './events/event-ports.js';
 import type { WebhookRepositories } from './events/webhook-ports.js';
@@ -39,7 +40,8 @@ export interface Repositories
     DashboardRepositories,
     WebhookRepositories,
     ImportRepositories,
-    AnalyticsRepositories {}
+    AnalyticsRepositories,
+    EmailRepositories {}
 
 /** See Store.unitOfWork. */
 export interface UnitOfWork {

@@ -13,6 +13,7 @@ import { customerRepository } from './repositories/customers.js';
 import { statsRepository } from './repositories/dashboard-stats.js';
 import { dashboardSessionRepository, dashboardUserRepository } from './repositories/dashboard-users.js';
 import { dataObjectRepository } from './repositories/data-objects.js';
+import { emailOutboxRepository } from './repositories/email-outbox.js';
 import { eventRepository } from './repositories/events.js';
 import { expiryNoticeRepository } from './repositories/expiry-notices.js';
 import { featureFieldDetailsRepository } from './repositories/feature-field-details.js';
@@ -71,6 +72,7 @@ function repositoriesOver(db: Kysely<Database>, adapter: DatabaseAdapter): Repos
     signInCounters: signInCounterRepository(db, adapter),
     stats: statsRepository(db),
     analyticsEvents: analyticsEventRepository(db),
+    emailOutbox: emailOutboxRepository(db),
   };
 }
 

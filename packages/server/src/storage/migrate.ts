@@ -15,6 +15,7 @@ import * as licenseKeySearch from './migrations/013-license-key-search.js';
 import * as webhookImportRecords from './migrations/014-webhook-import-records.js';
 import * as analyticsEvents from './migrations/015-analytics-events.js';
 import * as changeFeed from './migrations/016-change-feed.js';
+import * as emailOutbox from './migrations/017-email-outbox.js';
 
 type MigrationModule = { up(db: Kysely<unknown>, adapter: DatabaseAdapter): Promise<void> };
 
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '014-webhook-import-records': webhookImportRecords,
   '015-analytics-events': analyticsEvents,
   '016-change-feed': changeFeed,
+  '017-email-outbox': emailOutbox,
 };
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */

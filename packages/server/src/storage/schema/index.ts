@@ -3,6 +3,7 @@ import type { AnalyticsTables } from './analytics.js';
 import type { CatalogTables } from './catalog.js';
 import type { CustomerTables } from './customers.js';
 import type { DashboardTables } from './dashboard.js';
+import type { EmailTables } from './email.js';
 import type { EventTables } from './events.js';
 import type { ImportTables } from './imports.js';
 import type { LicenseTables } from './licenses.js';
@@ -20,4 +21,5 @@ export interface Database
     ImportTables,
     MessageTables,
     DashboardTables,
-    AnalyticsTables {}
+    AnalyticsTables,
+    EmailTables {}
