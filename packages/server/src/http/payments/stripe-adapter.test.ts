@@ -36,6 +36,7 @@ beforeAll(async () => {
     ),
     '/v1/subscriptions/sub_1SZq3JKx8pQ2mN4vWxYz1234': join(FIXTURES, 'api/subscription.json'),
     '/v1/invoice_payments': join(FIXTURES, 'api/invoice-payments-subscription.json'),
+    '/v1/invoices/in_1Sk2vNKx8pQ2mN4vCyCl0001/lines': join(FIXTURES, 'api/invoice-lines-cycle.json'),
   });
 });
 afterAll(() => api.close());
@@ -125,6 +126,19 @@ describe('Stripe events Keyward acts on', () => {
       items: [{ providerItemId: 'price_1SZq0AKx8pQ2mN4vTeamMonth', quantity: 5 }],
       periodEndsAt: seconds(1798625700),
     });
+  });
+
+  it('an invoice with more lines than its webhook carries is read whole from Stripe’s API', async () => {
+    const event = JSON.parse(fixture('invoice-paid-subscription-cycle.json'));
+    event.data.object.lines.data = [];
+    event.data.object.lines.has_more = true;
+    const before = api.requests.length;
+    const received = await receive(signed(JSON.stringify(event)));
+    expect(received.purchase).toMatchObject({
+      items: [{ providerItemId: 'price_1SZpzQKx8pQ2mN4vProMonth', quantity: 1 }],
+      periodEndsAt: seconds(1801304100),
+    });
+    expect(api.requests[before]).toMatch(/^GET \/v1\/invoices\/in_1Sk2vNKx8pQ2mN4vCyCl0001\/lines\?/);
   });
 
   it('invoices of other kinds (the first one, manual ones) change nothing', async () => {
