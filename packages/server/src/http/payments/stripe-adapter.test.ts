@@ -110,7 +110,7 @@ describe('Stripe events Keyward acts on', () => {
       buyer: { providerCustomerId: 'cus_TQ7mZp3kLx9aBc', email: 'ada@buyer.example', name: 'Ada Lovelace' },
       orderId: null,
       subscriptionId: 'sub_1SZq3JKx8pQ2mN4vWxYz1234',
-      paymentIds: ['in_1Sk2vNKx8pQ2mN4vCyCl0001'],
+      paymentIds: ['in_1Sk2vNKx8pQ2mN4vCyCl0001', 'pi_3Sk2vNKx8pQ2mN4v1RenewPay'],
       items: [{ providerItemId: 'price_1SZpzQKx8pQ2mN4vProMonth', quantity: 1 }],
       periodEndsAt: seconds(1801304100),
     });

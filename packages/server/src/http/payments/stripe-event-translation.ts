@@ -154,8 +154,12 @@ function itemsOfLines(lines: Array<Record<string, unknown>>): PurchaseItem[] {
 }
 
 function invoicePaymentIntents(invoice: Stripe.Invoice): Array<string | null> {
-  const payments = invoice.payments?.data ?? [];
-  return payments.map((payment) => optionalIdOf(payment.payment?.payment_intent, 'invoice payment intent'));
+  // `payments` is in an invoice only when asked for (`include`); without it the invoice id names the payment.
+  if (invoice.payments === undefined || invoice.payments === null) return [];
+  return list(record(invoice.payments, 'invoice.payments').data, 'invoice.payments.data').map((payment) => {
+    const paid = record(record(payment, 'invoice payment').payment, 'invoice payment.payment');
+    return optionalIdOf(paid.payment_intent, 'invoice payment intent');
+  });
 }
 
 /**
