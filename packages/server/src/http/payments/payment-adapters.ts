@@ -4,16 +4,15 @@ import { createPaddleAdapter } from './paddle-adapter.js';
 import type { PaymentAdapter } from './payment-adapter.js';
 import { createStripeAdapter, type StripeAdapterOptions } from './stripe-adapter.js';
 
-export interface PaymentAdaptersOptions {
-  stripe?: StripeAdapterOptions;
-}
+/** What the adapters need from the composition: the outbound module (Stripe's API lookups go through it). */
+export type PaymentAdaptersOptions = StripeAdapterOptions;
 
 /** One adapter per provider Keyward accepts webhooks from; the compiler holds that none is missing. */
 export function createPaymentAdapters(
-  options: PaymentAdaptersOptions = {},
+  options: PaymentAdaptersOptions,
 ): Record<PaymentProvider, PaymentAdapter> {
   return {
-    stripe: createStripeAdapter(options.stripe),
+    stripe: createStripeAdapter(options),
     paddle: createPaddleAdapter(),
     lemonsqueezy: createLemonSqueezyAdapter(),
   };

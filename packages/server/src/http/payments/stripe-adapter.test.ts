@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PUBLIC_ONLY } from '../../core/operations/network-destinations.js';
 import { type StripeApiServer, startStripeApiServer } from '../../test-support/stripe-api-server.js';
+import { createOutboundHttp } from '../outbound-http.js';
 import { MalformedPaymentEvent } from './malformed-payment-event.js';
 import { SignatureRefused } from './payment-adapter.js';
 import { ProviderApiUnavailable } from './provider-api-unavailable.js';
@@ -41,7 +43,9 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-const adapter = () => createStripeAdapter({ apiBase: api.url });
+// The loopback Stripe is a private address: reached as an operator allowing private destinations would.
+const adapter = () =>
+  createStripeAdapter({ outbound: createOutboundHttp({ allowPrivate: 'all' }), apiBase: api.url });
 const receive = (request: ReturnType<typeof signed>, options: { apiKey?: string | null; now?: Date } = {}) =>
   adapter().receive({
     ...request,
@@ -293,6 +297,22 @@ describe('Stripe bodies and API access that cannot be translated', () => {
     expect(failure).toBeInstanceOf(ProviderApiUnavailable);
     expect(failure).toMatchObject({ failure: 'API_KEY_MISSING' });
     expect((failure as Error).message).toContain('restricted API key');
+  });
+
+  it('Stripe’s API is reached only where the destination rules allow', async () => {
+    const publicOnly = createStripeAdapter({ outbound: createOutboundHttp(PUBLIC_ONLY), apiBase: api.url });
+    const before = api.requests.length;
+    const failure = await publicOnly
+      .receive({
+        ...signed(fixture('checkout-session-completed-payment.json')),
+        secret: SECRET,
+        apiKey: API_KEY,
+        now: NOW,
+      })
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ProviderApiUnavailable);
+    expect(failure).toMatchObject({ failure: 'API_CALL_FAILED' });
+    expect(api.requests.length).toBe(before);
   });
 
   it('a key Stripe refuses fails the delivery, so that Stripe retries it', async () => {

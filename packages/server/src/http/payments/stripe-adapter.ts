@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import type { PurchaseItem } from '../../core/commerce/purchase-event.js';
+import type { OutboundHttp } from '../outbound-http.js';
 import { headerValue } from './header-value.js';
 import { MalformedPaymentEvent } from './malformed-payment-event.js';
 import { epochSeconds, id, record } from './payload-fields.js';
@@ -7,6 +8,7 @@ import type { PaymentAdapter } from './payment-adapter.js';
 import { SignatureRefused } from './payment-adapter.js';
 import { ProviderApiUnavailable } from './provider-api-unavailable.js';
 import { type StripeLookups, translateStripeEvent } from './stripe-event-translation.js';
+import { stripeHttpClient } from './stripe-http-client.js';
 import { periodEndOfItems } from './stripe-period-end.js';
 
 /**
@@ -23,10 +25,11 @@ import { periodEndOfItems } from './stripe-period-end.js';
 export const STRIPE_TOLERANCE_SECONDS = 300;
 
 export interface StripeAdapterOptions {
+  /** How the server reaches Stripe's API: the outbound module, under the operator's destination rules. */
+  outbound: OutboundHttp;
   /**
    * Where Stripe's API answers: Stripe's own (`https://api.stripe.com`) unless given. Tests point it at a
-   * loopback server that answers as Stripe's API does. Code sets it, never a vendor: the destination is
-   * fixed, which is why these calls need not pass the outbound destination rules.
+   * loopback server that answers as Stripe's API does. Code sets it, never a vendor.
    */
   apiBase?: URL;
 }
@@ -34,12 +37,12 @@ export interface StripeAdapterOptions {
 /** Stripe's API calls wait at most this long; a slower answer fails the delivery and Stripe retries it. */
 const API_TIMEOUT_MS = 10_000;
 
-export function createStripeAdapter(options: StripeAdapterOptions = {}): PaymentAdapter {
+export function createStripeAdapter(options: StripeAdapterOptions): PaymentAdapter {
   return {
     provider: 'stripe',
     async receive({ rawBody, headers, secret, apiKey, now }) {
       const event = await verifiedEvent(rawBody, headers, secret, now);
-      const purchase = await translateStripeEvent(event, lookupsThrough(apiKey, options.apiBase));
+      const purchase = await translateStripeEvent(event, lookupsThrough(apiKey, options));
       return {
         providerEventId: event.id,
         providerEventType: event.type,
@@ -88,7 +91,7 @@ const firstLine = (text: string) => text.split('\n')[0] ?? text;
  * Stripe's API through the SDK, with the connection's key. The client is made on first use, so an event that
  * needs no lookup is translated without a key.
  */
-function lookupsThrough(apiKey: string | null, apiBase: URL | undefined): StripeLookups {
+function lookupsThrough(apiKey: string | null, { outbound, apiBase }: StripeAdapterOptions): StripeLookups {
   let client: Stripe | null = null;
   const stripe = (): Stripe => {
     if (apiKey === null || apiKey === '') {
@@ -105,6 +108,7 @@ function lookupsThrough(apiKey: string | null, apiBase: URL | undefined): Stripe
             port: apiBase.port === '' ? (apiBase.protocol === 'http:' ? 80 : 443) : Number(apiBase.port),
             protocol: apiBase.protocol === 'http:' ? 'http' : 'https',
           }),
+      httpClient: stripeHttpClient(outbound, API_TIMEOUT_MS),
       timeout: API_TIMEOUT_MS,
       maxNetworkRetries: 1,
       telemetry: false,
