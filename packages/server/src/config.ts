@@ -33,6 +33,11 @@ export interface Config {
   leaseSweepSeconds: number;
   /** Licenses (and tokens) kept in memory by each server process (KEYWARD_CACHE_ENTRIES; 0 keeps none). */
   cacheEntries: number;
+  /**
+   * The server's address as customers reach it (KEYWARD_PUBLIC_URL), without a trailing slash: the base of the
+   * links the customer portal mails. Null when unset; links are never built from a request's Host header.
+   */
+  publicUrl: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -207,6 +212,25 @@ function parseCacheEntries(value: string | undefined): number {
   return entries;
 }
 
+/**
+ * KEYWARD_PUBLIC_URL: an absolute http(s) URL with no query or fragment; a path is kept (a server behind a
+ * proxy under /licensing). Plain http is accepted: the operator may be testing on a private network.
+ */
+export function parsePublicUrl(value: string | undefined): string | null {
+  if (value === undefined || value.trim() === '') return null;
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new ConfigError(`KEYWARD_PUBLIC_URL must be an absolute URL such as https://licensing.example.com, not "${value}"`);
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '')
+    throw new ConfigError(
+      `KEYWARD_PUBLIC_URL must be an http(s) URL without credentials, query or fragment, such as https://licensing.example.com, not "${value}"`,
+    );
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
 /** The only reader of process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const database = parseDatabaseUrl(env.DATABASE_URL);
@@ -235,5 +259,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     destinations: parseDestinations(env.KEYWARD_ALLOW_PRIVATE_DESTINATIONS),
     leaseSweepSeconds: parseLeaseSweepSeconds(env.KEYWARD_LEASE_SWEEP_SECONDS),
     cacheEntries: parseCacheEntries(env.KEYWARD_CACHE_ENTRIES),
+    publicUrl: parsePublicUrl(env.KEYWARD_PUBLIC_URL),
   };
 }
