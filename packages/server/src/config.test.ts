@@ -112,13 +112,18 @@ describe('loadConfig', () => {
 
   it('reads KEYWARD_PUBLIC_URL as the base of mailed links, and refuses what cannot be one', () => {
     expect(loadConfig({ KEYWARD_SECRET: SECRET }).publicUrl).toBeNull();
-    expect(loadConfig({ KEYWARD_SECRET: SECRET, KEYWARD_PUBLIC_URL: 'https://lic.example.com/' }).publicUrl).toBe(
-      'https://lic.example.com',
-    );
+    expect(
+      loadConfig({ KEYWARD_SECRET: SECRET, KEYWARD_PUBLIC_URL: 'https://lic.example.com/' }).publicUrl,
+    ).toBe('https://lic.example.com');
     expect(
       loadConfig({ KEYWARD_SECRET: SECRET, KEYWARD_PUBLIC_URL: 'https://example.com/licensing//' }).publicUrl,
     ).toBe('https://example.com/licensing');
-    for (const bad of ['lic.example.com', 'ftp://example.com', 'https://example.com/?a=1', 'https://u:p@example.com'])
+    for (const bad of [
+      'lic.example.com',
+      'ftp://example.com',
+      'https://example.com/?a=1',
+      'https://u:p@example.com',
+    ])
       expect(() => loadConfig({ KEYWARD_SECRET: SECRET, KEYWARD_PUBLIC_URL: bad }), bad).toThrow(
         /KEYWARD_PUBLIC_URL/,
       );

@@ -222,9 +222,17 @@ export function parsePublicUrl(value: string | undefined): string | null {
   try {
     url = new URL(value.trim());
   } catch {
-    throw new ConfigError(`KEYWARD_PUBLIC_URL must be an absolute URL such as https://licensing.example.com, not "${value}"`);
+    throw new ConfigError(
+      `KEYWARD_PUBLIC_URL must be an absolute URL such as https://licensing.example.com, not "${value}"`,
+    );
   }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '')
+  if (
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== '' ||
+    url.password !== ''
+  )
     throw new ConfigError(
       `KEYWARD_PUBLIC_URL must be an http(s) URL without credentials, query or fragment, such as https://licensing.example.com, not "${value}"`,
     );

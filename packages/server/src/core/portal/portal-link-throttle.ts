@@ -28,7 +28,9 @@ export class PortalLinkThrottle {
     const keys: Record<Budget, string> = { email: keyOf('email', email), address: keyOf('address', address) };
     const now = this.deps.clock.now();
     const wait = await this.deps.store.transaction(async (tx) => {
-      const counters = new Map((await tx.signInCounters.lock(Object.values(keys), now)).map((c) => [c.key, c]));
+      const counters = new Map(
+        (await tx.signInCounters.lock(Object.values(keys), now)).map((c) => [c.key, c]),
+      );
       const budgets = Object.keys(keys) as Budget[];
       const longest = Math.max(
         ...budgets.map((b) => waitMs(counters.get(keys[b]), FREE_LINK_REQUESTS[b], now)),

@@ -142,7 +142,10 @@ export class PortalService {
    * Opens a session with a sign-in link's token: once, before it expires. The link is used up by one
    * conditional write, so two redeems of one link at once open one session.
    */
-  async redeem(input: { token: string; ip: string | null }): Promise<{ secret: string; session: PortalSession }> {
+  async redeem(input: {
+    token: string;
+    ip: string | null;
+  }): Promise<{ secret: string; session: PortalSession }> {
     await this.enabledSettings();
     const invalid = () =>
       new DomainError(
@@ -167,9 +170,15 @@ export class PortalService {
         expiresAt: new Date(now.getTime() + SESSION_SECONDS * 1000),
       });
       await tx.events.append(
-        newEvent('portal.signed_in', { tokenId: null, ip: input.ip, via: 'portal', principal: null }, now, {}, {
-          email: link.email,
-        }),
+        newEvent(
+          'portal.signed_in',
+          { tokenId: null, ip: input.ip, via: 'portal', principal: null },
+          now,
+          {},
+          {
+            email: link.email,
+          },
+        ),
       );
       return created;
     });

@@ -4,7 +4,11 @@ import type { Clock } from '../clock.js';
 import { newEvent } from '../events/record-event.js';
 import type { Store } from '../ports.js';
 import type { PortalSettings } from './portal-ports.js';
-import { changedPortalSettings, DEFAULT_PORTAL_SETTINGS, type PortalSettingsInput } from './portal-settings.js';
+import {
+  changedPortalSettings,
+  DEFAULT_PORTAL_SETTINGS,
+  type PortalSettingsInput,
+} from './portal-settings.js';
 
 /** How the vendor sets up the customer portal: on or off, name, colours, logo, and what customers may do. */
 export class PortalSettingsService {
@@ -28,10 +32,16 @@ export class PortalSettingsService {
       const next = changedPortalSettings(current, input, now);
       await tx.portalSettings.save(next);
       await tx.events.append(
-        newEvent('portal.settings_changed', actor, now, {}, {
-          isEnabled: next.isEnabled,
-          allowedActions: next.allowedActions,
-        }),
+        newEvent(
+          'portal.settings_changed',
+          actor,
+          now,
+          {},
+          {
+            isEnabled: next.isEnabled,
+            allowedActions: next.allowedActions,
+          },
+        ),
       );
       return next;
     });

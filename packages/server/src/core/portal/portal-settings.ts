@@ -48,11 +48,9 @@ export function changedPortalSettings(
 ): PortalSettings {
   const displayName = input.displayName?.trim() ?? current.displayName;
   if (displayName.length === 0 || displayName.length > MAX_DISPLAY_NAME_LENGTH)
-    throw new DomainError(
-      'INVALID_INPUT',
-      `displayName needs 1 to ${MAX_DISPLAY_NAME_LENGTH} characters`,
-      { field: 'displayName' },
-    );
+    throw new DomainError('INVALID_INPUT', `displayName needs 1 to ${MAX_DISPLAY_NAME_LENGTH} characters`, {
+      field: 'displayName',
+    });
   const logo = input.logoDataUrl === undefined ? current.logoDataUrl : input.logoDataUrl;
   if (logo !== null && (logo.length > MAX_LOGO_DATA_URL_LENGTH || !LOGO.test(logo)))
     throw new DomainError(
@@ -68,8 +66,10 @@ export function changedPortalSettings(
   return {
     isEnabled: input.isEnabled ?? current.isEnabled,
     displayName,
-    primaryColor: input.primaryColor === undefined ? current.primaryColor : color(input.primaryColor, 'primaryColor'),
-    accentColor: input.accentColor === undefined ? current.accentColor : color(input.accentColor, 'accentColor'),
+    primaryColor:
+      input.primaryColor === undefined ? current.primaryColor : color(input.primaryColor, 'primaryColor'),
+    accentColor:
+      input.accentColor === undefined ? current.accentColor : color(input.accentColor, 'accentColor'),
     logoDataUrl: logo,
     allowedActions,
     updatedAt: now,

@@ -43,11 +43,7 @@ export async function up(db: Kysely<unknown>, adapter: DatabaseAdapter): Promise
     .execute();
   await db.schema.createIndex('portal_sessions_expires').on('portal_sessions').column('expires_at').execute();
   // The portal finds a customer's licenses by address, ignoring case.
-  await db.schema
-    .createIndex('licenses_email_lower')
-    .on('licenses')
-    .expression(sql`lower(email)`)
-    .execute();
+  await db.schema.createIndex('licenses_email_lower').on('licenses').expression(sql`lower(email)`).execute();
   await db.schema
     .createIndex('customers_email_lower')
     .on('customers')

@@ -129,7 +129,11 @@ export function portalSessionRepository(db: Kysely<Database>): PortalSessionRepo
       return row ? toSession(row) : null;
     },
     async touch(id, at) {
-      await db.updateTable('portal_sessions').set({ last_seen_at: at.getTime() }).where('id', '=', id).execute();
+      await db
+        .updateTable('portal_sessions')
+        .set({ last_seen_at: at.getTime() })
+        .where('id', '=', id)
+        .execute();
     },
     async delete(id) {
       await db.deleteFrom('portal_sessions').where('id', '=', id).execute();
@@ -159,11 +163,7 @@ export function portalOwnershipRepository(db: Kysely<Database>): PortalOwnership
         .where((eb) =>
           eb.or([
             eb(lowerEmail, '=', address),
-            eb(
-              'customer_id',
-              'in',
-              eb.selectFrom('customers').select('id').where(lowerEmail, '=', address),
-            ),
+            eb('customer_id', 'in', eb.selectFrom('customers').select('id').where(lowerEmail, '=', address)),
           ]),
         )
         .orderBy('id')
