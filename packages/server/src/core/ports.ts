@@ -13,8 +13,8 @@ import type { LicenseRepositories } from './licenses/license-ports.js';
 import type { LicenseTemplateRepositories } from './licenses/license-template-ports.js';
 import type { MachineRepositories } from './machines/machine-ports.js';
 import type { MessageRepositories } from './messages/message-ports.js';
-import type { PortalRepositories } from './portal/portal-ports.js';
 import type { IdempotencyRepositories } from './operations/idempotency-ports.js';
+import type { PortalRepositories } from './portal/portal-ports.js';
 import type { SigningKeyRepositories } from './signing/signing-key-ports.js';
 import type { TrialRepositories } from './trials/trial-ports.js';
 

@@ -1,5 +1,5 @@
 import type { Actor } from '../access/actor.js';
-import { assertScope } from '../access/principal.js';
+import { assertAccountWide, assertScope } from '../access/principal.js';
 import type { Clock } from '../clock.js';
 import { newEvent } from '../events/record-event.js';
 import type { Store } from '../ports.js';
@@ -12,20 +12,23 @@ import {
 
 /** How the vendor sets up the customer portal: on or off, name, colours, logo, and what customers may do. */
 export class PortalSettingsService {
-  constructor(private readonly deps: { store: Store; clock: Clock; publicUrl: string | null }) {}
-
   /** The base of the links the portal mails (KEYWARD_PUBLIC_URL); null when the operator set none. */
-  get publicUrl(): string | null {
-    return this.deps.publicUrl;
+  readonly publicUrl: string | null;
+
+  constructor(private readonly deps: { store: Store; clock: Clock; publicUrl: string | null }) {
+    this.publicUrl = deps.publicUrl;
   }
 
   async get(actor: Actor): Promise<PortalSettings> {
     assertScope(actor.principal, 'portal:read');
+    // The portal serves every product's customers: a locked token neither reads nor changes it.
+    assertAccountWide(actor.principal);
     return this.current();
   }
 
   async update(actor: Actor, input: PortalSettingsInput): Promise<PortalSettings> {
     assertScope(actor.principal, 'portal:write');
+    assertAccountWide(actor.principal);
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const current = (await tx.portalSettings.get()) ?? DEFAULT_PORTAL_SETTINGS;
