@@ -237,7 +237,8 @@ export class PortalService {
   async deactivate(session: PortalSession, machineId: number, ip: string | null): Promise<void> {
     await this.assertAllowed('deactivation');
     const machine = await this.deps.store.machines.findById(machineId);
-    const missing = () => new DomainError('MACHINE_NOT_FOUND', `machine ${machineId} is not active`);
+    const missing = () =>
+      new DomainError('MACHINE_NOT_FOUND', 'no active machine of your licenses has this id');
     // Another address's machine reads exactly as one that does not exist.
     if (!machine || machine.deactivatedAt || !(await this.owns(session, machine.licenseId))) throw missing();
     const license = await this.deps.store.licenses.findById(machine.licenseId);
