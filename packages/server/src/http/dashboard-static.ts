@@ -28,6 +28,7 @@ export const DASHBOARD_SECTIONS = [
   'offline',
   'users',
   'analytics',
+  'customer-portal',
 ] as const;
 
 /**
