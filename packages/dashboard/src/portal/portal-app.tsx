@@ -44,10 +44,14 @@ export function PortalApp() {
         window.history.replaceState(null, '', '/portal/');
         try {
           signedIn(await portalApi<PortalSession>('POST', '/sessions', { token }));
+          return;
         } catch (error) {
-          setState({ kind: 'signed-out', notice: messageOf(error) });
+          // An old link opened again in a browser that is still signed in just shows the licenses.
+          const current = await portalApi<PortalSession>('GET', '/session').catch(() => null);
+          if (current) signedIn(current);
+          else setState({ kind: 'signed-out', notice: messageOf(error) });
+          return;
         }
-        return;
       }
       try {
         signedIn(await portalApi<PortalSession>('GET', '/session'));
