@@ -17,6 +17,7 @@ import {
 import { createTestApp, type TestApp } from '../../test-support/test-app.js';
 import { testDialects } from '../../test-support/test-store.js';
 import { isDomainError } from '../domain-error.js';
+import { encodeOfflineRequest } from '../signing/offline-exchange.js';
 import { LINK_SECONDS, SESSION_IDLE_SECONDS, SESSION_SECONDS } from './portal-service.js';
 
 /** What a customer may reach, decided in core: sign-in links, sessions, ownership and allowed actions. */
@@ -188,6 +189,54 @@ for (const dialect of await testDialects()) {
         200,
       );
       expect(file.file).toEqual(expect.any(String));
+    });
+
+    it("answers an air-gapped machine's requests for the customer's own license, as allowed", async () => {
+      const license = await createLicense(t, policyId, { email: 'erin@example.com' });
+      t.clock.advance(10);
+      const erin = await signInToPortal(t, 'erin@example.com');
+      const answer = (request: string) =>
+        erin.call({ method: 'POST', url: '/portal/api/offline-responses', payload: { request } });
+      const activation = encodeOfflineRequest({
+        type: 'activation',
+        key: license.key,
+        fingerprint: 'erin-offline-pc',
+        nonce: 'nonce-erin-1',
+        requestedAt: t.clock.now(),
+      });
+      const activated = await expectStatus(answer(activation), 200);
+      expect(activated).toMatchObject({
+        type: 'activation',
+        nonce: 'nonce-erin-1',
+        response: expect.any(String),
+      });
+      const { items } = await expectStatus(erin.call({ method: 'GET', url: '/portal/api/licenses' }), 200);
+      expect(items[0].machines.map((m: { fingerprint: string }) => m.fingerprint)).toEqual([
+        'erin-offline-pc',
+      ]);
+      // A verified trial belongs to no license: not the customer's to answer.
+      const trial = encodeOfflineRequest({
+        type: 'verified-trial',
+        policyId,
+        fingerprint: 'erin-trial-pc',
+        nonce: 'nonce-erin-2',
+        requestedAt: t.clock.now(),
+      });
+      await expectError(answer(trial), 400, 'INVALID_INPUT');
+      await setUpPortal(t, { allowedActions: { offlineActivation: false } });
+      try {
+        await expectError(answer(activation), 403, 'FORBIDDEN');
+      } finally {
+        await setUpPortal(t, { allowedActions: { offlineActivation: true } });
+      }
+      // Bodies are small: far more than an offline request is refused before it is read.
+      const huge = await erin.call({
+        method: 'POST',
+        url: '/portal/api/offline-responses',
+        payload: { request: 'A'.repeat(200_000) },
+      });
+      expect(huge.statusCode).toBe(413);
+      expect(huge.json().error.code).toBe('PAYLOAD_TOO_LARGE');
     });
 
     it('refuses everything while the portal is off', async () => {
