@@ -22,6 +22,8 @@ const ADMIN_TOKEN = 'kw_portal_browser_admin_token_0123456789';
 const SECRET = 'portal-browser-test-secret-0123456789abcdef';
 const HOST_NAME = 'portal.keyward.test';
 const EMAIL = 'customer@example.com';
+const VENDOR_EMAIL = 'vendor@example.com';
+const VENDOR_PASSWORD = 'portal browser test password';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -88,18 +90,25 @@ describe.skipIf(!hasChromium)('customer portal in a browser', () => {
     const port = await freePort();
     base = `http://${HOST_NAME}:${port}`;
     apiBase = `http://127.0.0.1:${port}`;
+    const env = {
+      ...process.env,
+      DATABASE_URL: join(dir, 'keyward.sqlite'),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      KEYWARD_ADMIN_TOKEN: ADMIN_TOKEN,
+      KEYWARD_SECRET: SECRET,
+      KEYWARD_PUBLIC_URL: base,
+      LOG_LEVEL: 'warn',
+    };
+    run('node', ['dist/keyward.cjs', 'user', 'create', '--email', VENDOR_EMAIL, '--role', 'admin'], {
+      cwd: SERVER_DIR,
+      env,
+      input: `${VENDOR_PASSWORD}\n`,
+      timeoutMs: 120_000,
+    });
     server = spawn('node', ['dist/keyward.cjs', 'serve'], {
       cwd: SERVER_DIR,
-      env: {
-        ...process.env,
-        DATABASE_URL: join(dir, 'keyward.sqlite'),
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        KEYWARD_ADMIN_TOKEN: ADMIN_TOKEN,
-        KEYWARD_SECRET: SECRET,
-        KEYWARD_PUBLIC_URL: base,
-        LOG_LEVEL: 'warn',
-      },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     server.stdout?.on('data', (chunk) => {
@@ -126,11 +135,6 @@ describe.skipIf(!hasChromium)('customer portal in a browser', () => {
       machineIds.push(
         (await api('POST', '/machines', { licenseId: license.id, fingerprint: `fp-${name}`, name })).id,
       );
-    await api('PUT', '/portal/settings', {
-      isEnabled: true,
-      displayName: 'Photon Software',
-      primaryColor: '#7a1fa2',
-    });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -149,6 +153,33 @@ describe.skipIf(!hasChromium)('customer portal in a browser', () => {
       await exited;
     }
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("sets the portal up from the dashboard's Customer portal page", async () => {
+    await page.goto(base);
+    await page.getByLabel('Email').fill(VENDOR_EMAIL);
+    await page.getByLabel('Password').fill(VENDOR_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Customer portal' })
+      .click();
+    await page.getByRole('heading', { name: 'Customer portal', level: 1 }).waitFor();
+    // The address customers open, from KEYWARD_PUBLIC_URL.
+    await page.getByRole('link', { name: `${base}/portal/` }).waitFor();
+    await page.getByLabel('Portal enabled').check();
+    await page.getByLabel('Name shown to customers').fill('Photon Software');
+    await page.getByLabel('Primary colour').fill('#7a1fa2');
+    await page.getByLabel('Download license files').uncheck();
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Portal settings saved.').waitFor();
+    expect(await api('GET', '/portal/settings')).toMatchObject({
+      isEnabled: true,
+      displayName: 'Photon Software',
+      primaryColor: '#7a1fa2',
+      allowedActions: { deactivation: true, licenseFile: false, offlineActivation: true },
+      publicUrl: base,
+    });
   });
 
   it('signs a customer in with an emailed link, shows their licenses and deactivates a machine', async () => {
@@ -181,6 +212,8 @@ describe.skipIf(!hasChromium)('customer portal in a browser', () => {
     await page.getByRole('heading', { name: 'Photon Editor' }).waitFor();
     await page.getByText('Office desktop').waitFor();
     await page.getByText('Travel laptop').waitFor();
+    // Only the actions the vendor allows are offered.
+    expect(await page.getByRole('button', { name: 'License file' }).count()).toBe(0);
 
     await page.getByRole('button', { name: 'Deactivate Travel laptop' }).click();
     await page.getByText('Travel laptop was deactivated.').waitFor();
