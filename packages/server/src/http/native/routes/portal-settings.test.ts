@@ -50,6 +50,13 @@ describe('portal settings routes', () => {
     });
   });
 
+  it("documents the settings in the API reference, and keeps the portal's own API out of it", async () => {
+    const document = await expectStatus(t.app.inject({ method: 'GET', url: '/openapi.json' }), 200);
+    const paths = Object.keys(document.paths);
+    expect(paths).toContain('/v1/portal/settings');
+    expect(paths.filter((path) => path.startsWith('/portal'))).toEqual([]);
+  });
+
   it('refuses colours, logos and names it cannot show safely', async () => {
     for (const payload of [
       { primaryColor: 'red' },
