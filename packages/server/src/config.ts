@@ -213,8 +213,10 @@ function parseCacheEntries(value: string | undefined): number {
 }
 
 /**
- * KEYWARD_PUBLIC_URL: an absolute http(s) URL with no query or fragment; a path is kept (a server behind a
- * proxy under /licensing). Plain http is accepted: the operator may be testing on a private network.
+ * KEYWARD_PUBLIC_URL: the origin customers reach the server at, http(s), with no path, query or fragment: the
+ * portal's page and its API live at fixed paths from the root (/portal/, /portal/api, /assets), as the
+ * dashboard's do, so a server under a sub-path could not serve the links anyway. Plain http is accepted: the
+ * operator may be testing on a private network.
  */
 export function parsePublicUrl(value: string | undefined): string | null {
   if (value === undefined || value.trim() === '') return null;
@@ -228,15 +230,16 @@ export function parsePublicUrl(value: string | undefined): string | null {
   }
   if (
     (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    url.pathname.replace(/\/+$/, '') !== '' ||
     url.search !== '' ||
     url.hash !== '' ||
     url.username !== '' ||
     url.password !== ''
   )
     throw new ConfigError(
-      `KEYWARD_PUBLIC_URL must be an http(s) URL without credentials, query or fragment, such as https://licensing.example.com, not "${value}"`,
+      `KEYWARD_PUBLIC_URL must be the http(s) address of the server's root, without a path, credentials, query or fragment, such as https://licensing.example.com, not "${value}"`,
     );
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  return url.origin;
 }
 
 /** The only reader of process.env. */
