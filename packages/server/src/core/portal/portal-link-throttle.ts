@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chargedAt, waitMs } from '../access/sign-in-throttle.js';
+import { chargedAt, FORGET_AFTER_MS, TRUSTED_FOR_MS, waitMs } from '../access/sign-in-throttle.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../domain-error.js';
 import type { Store } from '../ports.js';
@@ -20,7 +20,11 @@ type Budget = keyof typeof FREE_LINK_REQUESTS;
 const keyOf = (budget: Budget, value: string) =>
   `portal-${budget}:${createHash('sha256').update(value).digest('base64url')}`;
 
+const SWEEP_EVERY_MS = 60_000;
+
 export class PortalLinkThrottle {
+  private lastSweepAt = 0;
+
   constructor(private readonly deps: { store: Store; clock: Clock }) {}
 
   /** Charges one request to both budgets, or throws RATE_LIMITED (with the wait) and charges nothing. */
@@ -44,6 +48,15 @@ export class PortalLinkThrottle {
           lastSuccessAt: null,
         };
         await tx.signInCounters.save(chargedAt(counter, now), now);
+      }
+      // Addresses nobody owns leave counters too: forgotten ones go, at most once a minute per process, whether
+      // or not anyone signs in to the dashboard (whose throttle sweeps the same table).
+      if (now.getTime() - this.lastSweepAt >= SWEEP_EVERY_MS) {
+        this.lastSweepAt = now.getTime();
+        await tx.signInCounters.deleteStale({
+          failuresBefore: new Date(now.getTime() - FORGET_AFTER_MS),
+          successesBefore: new Date(now.getTime() - TRUSTED_FOR_MS),
+        });
       }
       return 0;
     });

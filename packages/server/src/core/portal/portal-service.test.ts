@@ -83,6 +83,20 @@ for (const dialect of await testDialects()) {
       expect((await requestLink(t, 'spray-last@example.com', ip)).statusCode).toBe(429);
       t.clock.advance(2);
       expect((await requestLink(t, 'throttled@example.com', freshIp())).statusCode).toBe(202);
+      // A day later the counters are forgotten and swept, owners' and strangers' alike.
+      const portalCounters = async () =>
+        (
+          await t.store.database.db
+            .selectFrom('sign_in_counters')
+            .select('key')
+            .where('key', 'like', 'portal-%')
+            .execute()
+        ).length;
+      const before = await portalCounters();
+      expect(before).toBeGreaterThan(20);
+      t.clock.advance(25 * 3600);
+      expect((await requestLink(t, 'spray0@example.com', ip)).statusCode).toBe(202);
+      expect(await portalCounters()).toBe(2);
     });
 
     it('opens one session per link: used links, links redeemed in parallel and expired links are refused', async () => {
