@@ -95,8 +95,8 @@ export function PortalPage() {
       </section>
       <form className="card stack" onSubmit={save} aria-labelledby="portal-settings">
         <h2 id="portal-settings">Settings</h2>
-        <fieldset disabled={!canEdit} className="stack">
-          <label className="checkbox">
+        <fieldset disabled={!canEdit} className="stack plain">
+          <label className="inline">
             <input
               type="checkbox"
               checked={draft.isEnabled}
@@ -149,7 +149,7 @@ export function PortalPage() {
           <fieldset className="stack">
             <legend>Customers may</legend>
             {ACTIONS.map(({ key, label }) => (
-              <label key={key} className="checkbox">
+              <label key={key} className="inline">
                 <input
                   type="checkbox"
                   checked={draft.allowedActions[key]}

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,9 @@ import { CHROMIUM, collectFailedRequests, DASHBOARD_DIR, hasChromium, run } from
  */
 
 const SERVER_DIR = fileURLToPath(new URL('../../', import.meta.url));
+const REPO_DIR = fileURLToPath(new URL('../../../../', import.meta.url));
+/** With UPDATE_SCREENSHOTS=1 the pages are also written under docs/screenshots/. */
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(REPO_DIR, 'docs/screenshots') : null;
 const ADMIN_TOKEN = 'kw_portal_browser_admin_token_0123456789';
 const SECRET = 'portal-browser-test-secret-0123456789abcdef';
 const HOST_NAME = 'portal.keyward.test';
@@ -79,6 +82,13 @@ describe.skipIf(!hasChromium)('customer portal in a browser', () => {
     } finally {
       await store.close();
     }
+  };
+
+  const shot = async (name: string) => {
+    if (!SCREENSHOTS) return;
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.waitForLoadState('networkidle');
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
   };
 
   beforeAll(async () => {
@@ -173,6 +183,7 @@ describe.skipIf(!hasChromium)('customer portal in a browser', () => {
     await page.getByLabel('Download license files').uncheck();
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByText('Portal settings saved.').waitFor();
+    await shot('customer-portal-settings');
     expect(await api('GET', '/portal/settings')).toMatchObject({
       isEnabled: true,
       displayName: 'Photon Software',
@@ -202,6 +213,7 @@ describe.skipIf(!hasChromium)('customer portal in a browser', () => {
     await page.getByLabel('Email address').fill(EMAIL);
     await page.getByRole('button', { name: 'Send me a sign-in link' }).click();
     await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+    await shot('customer-portal-check-email');
 
     const link = await signInLinkFor(EMAIL);
     expect(link.startsWith(`${base}/portal/sign-in#kwl_`)).toBe(true);
@@ -214,6 +226,7 @@ describe.skipIf(!hasChromium)('customer portal in a browser', () => {
     await page.getByRole('heading', { name: 'Photon Editor' }).waitFor();
     await page.getByText('Office desktop').waitFor();
     await page.getByText('Travel laptop').waitFor();
+    await shot('customer-portal-licenses');
     // Only the actions the vendor allows are offered.
     expect(await page.getByRole('button', { name: 'License file' }).count()).toBe(0);
 
