@@ -25,6 +25,7 @@ export type {
   Overview,
   Page,
   Policy,
+  PortalSettings,
   Product,
   Reseller,
   Role,
@@ -112,6 +113,7 @@ function safeJson(text: string): unknown {
 export const get = <T>(path: string, query?: Query) => api<T>('GET', withQuery(path, query));
 export const post = <T>(path: string, body: unknown = {}) => api<T>('POST', path, body);
 export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, body);
+export const put = <T>(path: string, body: unknown) => api<T>('PUT', path, body);
 export const del = <T>(path: string) => api<T>('DELETE', path);
 
 /** Every page of a list (products, policies, customers: small lists). */

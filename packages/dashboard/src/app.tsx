@@ -11,6 +11,7 @@ import { LicensesPage } from './pages/licenses';
 import { MessagesPage } from './pages/messages';
 import { OfflinePage } from './pages/offline';
 import { OverviewPage } from './pages/overview';
+import { PortalPage } from './pages/portal';
 import { ProductPage } from './pages/product';
 import { ProductsPage } from './pages/products';
 import { ResellersPage } from './pages/resellers';
@@ -38,6 +39,7 @@ const NAV: Array<{ href: string; label: string; scope?: string }> = [
   { href: '/imports', label: 'Imports' },
   { href: '/tokens', label: 'API tokens' },
   { href: '/webhooks', label: 'Webhooks' },
+  { href: '/customer-portal', label: 'Customer portal', scope: 'portal:read' },
   { href: '/signing-keys', label: 'Signing keys' },
   { href: '/users', label: 'Users', scope: '*' },
 ];
@@ -69,6 +71,7 @@ function Routes({ path }: { path: string }) {
   if (path === '/messages') return <MessagesPage />;
   if (path === '/offline') return <OfflinePage />;
   if (path === '/users') return <UsersPage />;
+  if (path === '/customer-portal') return <PortalPage />;
   return <NotFound path={path} />;
 }
 

@@ -34,6 +34,7 @@ async function withKeyward<T>(work: (keyward: Keyward, store: KeywardStore) => P
       secretBox: new SecretBox(config.secret, config.secretSource),
       onBackgroundError: (error) => console.error(error),
       destinations: config.destinations,
+      publicUrl: config.publicUrl,
     });
     const result = await work(keyward, store);
     await keyward.bookkeeping.flush();

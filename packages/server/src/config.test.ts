@@ -109,4 +109,24 @@ describe('loadConfig', () => {
       'my-token',
     );
   });
+
+  it('reads KEYWARD_PUBLIC_URL as the base of mailed links, and refuses what cannot be one', () => {
+    expect(loadConfig({ KEYWARD_SECRET: SECRET }).publicUrl).toBeNull();
+    expect(
+      loadConfig({ KEYWARD_SECRET: SECRET, KEYWARD_PUBLIC_URL: 'https://lic.example.com/' }).publicUrl,
+    ).toBe('https://lic.example.com');
+    expect(loadConfig({ KEYWARD_SECRET: SECRET, KEYWARD_PUBLIC_URL: 'http://10.0.0.5:8080' }).publicUrl).toBe(
+      'http://10.0.0.5:8080',
+    );
+    for (const bad of [
+      'lic.example.com',
+      'ftp://example.com',
+      'https://example.com/?a=1',
+      'https://example.com/licensing',
+      'https://u:p@example.com',
+    ])
+      expect(() => loadConfig({ KEYWARD_SECRET: SECRET, KEYWARD_PUBLIC_URL: bad }), bad).toThrow(
+        /KEYWARD_PUBLIC_URL/,
+      );
+  });
 });

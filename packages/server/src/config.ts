@@ -33,6 +33,11 @@ export interface Config {
   leaseSweepSeconds: number;
   /** Licenses (and tokens) kept in memory by each server process (KEYWARD_CACHE_ENTRIES; 0 keeps none). */
   cacheEntries: number;
+  /**
+   * The server's address as customers reach it (KEYWARD_PUBLIC_URL), without a trailing slash: the base of the
+   * links the customer portal mails. Null when unset; links are never built from a request's Host header.
+   */
+  publicUrl: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -207,6 +212,36 @@ function parseCacheEntries(value: string | undefined): number {
   return entries;
 }
 
+/**
+ * KEYWARD_PUBLIC_URL: the origin customers reach the server at, http(s), with no path, query or fragment: the
+ * portal's page and its API live at fixed paths from the root (/portal/, /portal/api, /assets), as the
+ * dashboard's do, so a server under a sub-path could not serve the links anyway. Plain http is accepted: the
+ * operator may be testing on a private network.
+ */
+export function parsePublicUrl(value: string | undefined): string | null {
+  if (value === undefined || value.trim() === '') return null;
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new ConfigError(
+      `KEYWARD_PUBLIC_URL must be an absolute URL such as https://licensing.example.com, not "${value}"`,
+    );
+  }
+  if (
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    url.pathname.replace(/\/+$/, '') !== '' ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== '' ||
+    url.password !== ''
+  )
+    throw new ConfigError(
+      `KEYWARD_PUBLIC_URL must be the http(s) address of the server's root, without a path, credentials, query or fragment, such as https://licensing.example.com, not "${value}"`,
+    );
+  return url.origin;
+}
+
 /** The only reader of process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const database = parseDatabaseUrl(env.DATABASE_URL);
@@ -235,5 +270,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     destinations: parseDestinations(env.KEYWARD_ALLOW_PRIVATE_DESTINATIONS),
     leaseSweepSeconds: parseLeaseSweepSeconds(env.KEYWARD_LEASE_SWEEP_SECONDS),
     cacheEntries: parseCacheEntries(env.KEYWARD_CACHE_ENTRIES),
+    publicUrl: parsePublicUrl(env.KEYWARD_PUBLIC_URL),
   };
 }

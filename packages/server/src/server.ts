@@ -68,6 +68,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       onBackgroundError: (error) => app?.log.error({ err: error }, 'background bookkeeping failed'),
       maintenance: config.maintenance,
       destinations: config.destinations,
+      publicUrl: config.publicUrl,
     });
     await keyward.signingKeys.load();
     const { generated } = await keyward.adminToken.ensure(config.adminToken);

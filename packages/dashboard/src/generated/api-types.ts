@@ -348,6 +348,32 @@ export interface Policy {
   createdAt: string;
 }
 
+/** The customer portal's settings. */
+export interface PortalSettings {
+  /** Whether customers may sign in */
+  isEnabled: boolean;
+  /** The name customers see */
+  displayName: string;
+  /** A colour as #rrggbb */
+  primaryColor: string;
+  /** A colour as #rrggbb */
+  accentColor: string;
+  /** The logo; null shows the name alone */
+  logoDataUrl: string | null;
+  allowedActions: {
+    /** Customers may deactivate their machines (within the deactivation limit) */
+    deactivation: boolean;
+    /** Customers may download signed license files */
+    licenseFile: boolean;
+    /** Customers may answer their air-gapped machines' activation requests */
+    offlineActivation: boolean;
+  };
+  /** KEYWARD_PUBLIC_URL, the base of the sign-in links the portal mails (the portal is at <publicUrl>/portal/); null: not set, and no link can be mailed */
+  publicUrl: string | null;
+  /** When the settings were last saved; null: never (these are the defaults) */
+  updatedAt: string | null;
+}
+
 /** A product: what licenses unlock. */
 export interface Product {
   id: number;

@@ -33,6 +33,8 @@ import { HealthService } from './operations/health-service.js';
 import { IdempotencyService } from './operations/idempotency-service.js';
 import { MaintenanceMode } from './operations/maintenance-mode.js';
 import { type DestinationRules, PUBLIC_ONLY } from './operations/network-destinations.js';
+import { PortalService } from './portal/portal-service.js';
+import { PortalSettingsService } from './portal/portal-settings-service.js';
 import type { Store } from './ports.js';
 import { LicenseFileService } from './signing/license-file-service.js';
 import { OfflineService } from './signing/offline-service.js';
@@ -110,6 +112,10 @@ export interface Keyward {
   destinations: DestinationRules;
   /** Readiness: whether the database answers. */
   health: HealthService;
+  /** How the vendor sets up the customer portal. */
+  portalSettings: PortalSettingsService;
+  /** The customer portal: sign-in links, sessions, and what customers do with their own licenses. */
+  portal: PortalService;
 }
 
 export function createKeyward(deps: {
@@ -122,6 +128,8 @@ export function createKeyward(deps: {
   maintenance?: boolean;
   /** Private destinations the operator allows (KEYWARD_ALLOW_PRIVATE_DESTINATIONS); default none. */
   destinations?: DestinationRules;
+  /** The server's address as customers reach it (KEYWARD_PUBLIC_URL), the base of links in emails; null: none. */
+  publicUrl?: string | null;
 }): Keyward {
   const { store, clock } = deps;
   const destinations = deps.destinations ?? PUBLIC_ONLY;
@@ -136,6 +144,14 @@ export function createKeyward(deps: {
   const signer = () => signingKeys.getSigner();
   const machines = new MachineService({ store, clock, bookkeeping });
   const verifiedTrials = new VerifiedTrialService({ store, clock, signer });
+  const offline = new OfflineService({ store, clock, machines, verifiedTrials, signer });
+  const licenseFiles = new LicenseFileService({
+    store,
+    clock,
+    signer,
+    validation: new ValidationService({ store, clock, bookkeeping }),
+  });
+  const portalSettings = new PortalSettingsService({ store, clock, publicUrl: deps.publicUrl ?? null });
   return {
     keyIssuing: new KeyIssuingService({ store, clock, licenses }),
     licenseCleanup: new LicenseCleanupService({ store, clock }),
@@ -146,12 +162,18 @@ export function createKeyward(deps: {
     verifiedTrials,
     featureFields: new FeatureFieldService({ store, clock }),
     licenseSearch: new LicenseSearchService({ store }),
-    offline: new OfflineService({ store, clock, machines, verifiedTrials, signer }),
-    licenseFiles: new LicenseFileService({
+    offline,
+    licenseFiles,
+    portalSettings,
+    portal: new PortalService({
       store,
       clock,
-      signer,
-      validation: new ValidationService({ store, clock, bookkeeping }),
+      secretBox: deps.secretBox,
+      settings: portalSettings,
+      licenses,
+      machines,
+      licenseFiles,
+      offline,
     }),
     productSetup: new ProductSetupService({ store, clock }),
     licenseTags: new LicenseTagService({ store, clock }),

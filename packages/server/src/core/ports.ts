@@ -14,6 +14,7 @@ import type { LicenseTemplateRepositories } from './licenses/license-template-po
 import type { MachineRepositories } from './machines/machine-ports.js';
 import type { MessageRepositories } from './messages/message-ports.js';
 import type { IdempotencyRepositories } from './operations/idempotency-ports.js';
+import type { PortalRepositories } from './portal/portal-ports.js';
 import type { SigningKeyRepositories } from './signing/signing-key-ports.js';
 import type { TrialRepositories } from './trials/trial-ports.js';
 
@@ -41,7 +42,8 @@ export interface Repositories
     WebhookRepositories,
     ImportRepositories,
     AnalyticsRepositories,
-    EmailRepositories {}
+    EmailRepositories,
+    PortalRepositories {}
 
 /** See Store.unitOfWork. */
 export interface UnitOfWork {

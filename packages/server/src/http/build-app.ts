@@ -7,7 +7,12 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyServerOptions, LogController } from 'fastify';
 import type { Keyward } from '../core/keyward.js';
-import { DEFAULT_DASHBOARD_DIR, dashboardNotFoundPage, registerDashboard } from './dashboard-static.js';
+import {
+  DEFAULT_DASHBOARD_DIR,
+  dashboardNotFoundPage,
+  registerDashboard,
+  registerPortalPage,
+} from './dashboard-static.js';
 import { authToolApi } from './dialects/authtool/authtool-api.js';
 import { CRYPTOLENS_PREFIX, cryptolensDialect } from './dialects/cryptolens/plugin.js';
 import { type LimelmOptions, limelmDialect } from './dialects/limelm/limelm-api.js';
@@ -26,6 +31,8 @@ import { registerResponseSerializer } from './plugins/response-serializer.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerResponseSigning } from './plugins/sign-responses.js';
 import { registerStorableText } from './plugins/storable-text.js';
+import { portalApi } from './portal/portal-api.js';
+import { PORTAL_API_PREFIX } from './portal/portal-cookie.js';
 
 export interface AppOptions {
   keyward: Keyward;
@@ -149,6 +156,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(async (at) => authToolApi(at as App, keyward), { prefix: '/public/v1' });
   await app.register(async (c) => cryptolensDialect(c as App, keyward), { prefix: CRYPTOLENS_PREFIX });
   await app.register(async (limelm) => limelmDialect(limelm as App, keyward, options.limelm));
+  await app.register(async (portal) => portalApi(portal as App, keyward), { prefix: PORTAL_API_PREFIX });
   await registerDashboard(app, dashboardDir);
+  registerPortalPage(app, dashboardDir);
   return app;
 }

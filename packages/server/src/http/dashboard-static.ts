@@ -28,6 +28,7 @@ export const DASHBOARD_SECTIONS = [
   'offline',
   'users',
   'analytics',
+  'customer-portal',
 ] as const;
 
 /**
@@ -42,6 +43,7 @@ export const NON_PAGE_PREFIXES = [
   '/limelm',
   '/docs',
   '/assets',
+  '/portal/api',
 ] as const;
 
 /**
@@ -112,5 +114,28 @@ export async function registerDashboard(app: App, directory: string = DEFAULT_DA
   for (const section of DASHBOARD_SECTIONS) {
     app.get(`/${section}`, { schema: { hide: true } }, page);
     app.get(`/${section}/*`, { schema: { hide: true } }, page);
+  }
+}
+
+/** The customer portal's pages: its own entry of the dashboard's build (portal.html), in the vendor's branding. */
+export const PORTAL_PAGES = ['/portal', '/portal/', '/portal/sign-in'] as const;
+
+/**
+ * Serves the customer portal's page (its assets are the dashboard's, under /assets). Registered after the
+ * dashboard, whose static files plugin gives replies `sendFile`. Without a build, the pages say how to make one.
+ */
+export function registerPortalPage(app: App, directory: string = DEFAULT_DASHBOARD_DIR): void {
+  const built = existsSync(`${directory}/portal.html`);
+  for (const path of PORTAL_PAGES) {
+    app.get(path, { schema: { hide: true } }, async (_request, reply) =>
+      built
+        ? reply.header('cache-control', 'no-cache').sendFile('portal.html', directory)
+        : reply
+            .status(503)
+            .type('text/plain; charset=utf-8')
+            .send(
+              'The customer portal is not built. Run `npm run build` in the repository, then restart the server.\n',
+            ),
+    );
   }
 }

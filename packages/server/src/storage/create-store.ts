@@ -28,6 +28,12 @@ import { managedPolicyRepository } from './repositories/managed-policies.js';
 import { messageRepository } from './repositories/messages.js';
 import { policyRepository } from './repositories/policies.js';
 import { policyProfileRepository } from './repositories/policy-profiles.js';
+import {
+  portalOwnershipRepository,
+  portalSessionRepository,
+  portalSettingsRepository,
+  portalSignInLinkRepository,
+} from './repositories/portal.js';
 import { productRepository } from './repositories/products.js';
 import { resellerRepository } from './repositories/resellers.js';
 import { signInCounterRepository } from './repositories/sign-in-counters.js';
@@ -73,6 +79,10 @@ function repositoriesOver(db: Kysely<Database>, adapter: DatabaseAdapter): Repos
     stats: statsRepository(db),
     analyticsEvents: analyticsEventRepository(db),
     emailOutbox: emailOutboxRepository(db),
+    portalSettings: portalSettingsRepository(db),
+    portalSignInLinks: portalSignInLinkRepository(db),
+    portalSessions: portalSessionRepository(db),
+    portalOwnership: portalOwnershipRepository(db),
   };
 }
 

@@ -27,7 +27,7 @@ import type { TestDialect } from './test-store.js';
  * Every refusal carries the error envelope and writes nothing (row counts, events included, stay put).
  */
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** The test files that run the cases: src/http/native/routes/<group>.test.ts. */
 export const SECURITY_GROUPS = [
@@ -51,6 +51,7 @@ export const SECURITY_GROUPS = [
   'messages',
   'dashboard-users',
   'analytics-events',
+  'portal-settings',
 ] as const;
 export type SecurityGroup = (typeof SECURITY_GROUPS)[number];
 
@@ -828,6 +829,21 @@ export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
     route: '/v1/stats/events',
     scope: 'events:read',
     request: () => ({ url: '/v1/stats/events?bucket=hour' }),
+  },
+  // the customer portal's settings span every product: locked tokens are refused
+  {
+    group: 'portal-settings',
+    method: 'GET',
+    route: '/v1/portal/settings',
+    scope: 'portal:read',
+    request: () => ({ url: '/v1/portal/settings' }),
+  },
+  {
+    group: 'portal-settings',
+    method: 'PUT',
+    route: '/v1/portal/settings',
+    scope: 'portal:write',
+    request: ({ unique }) => ({ url: '/v1/portal/settings', payload: { displayName: `Vendor ${unique()}` } }),
   },
   ...INTEGRATION_SECURITY_CASES,
 ];

@@ -28,6 +28,8 @@ export async function createTestApp(
     rateLimit?: Partial<RateLimitOptions>;
     /** Lets webhooks and imports reach loopback receivers, as KEYWARD_ALLOW_PRIVATE_DESTINATIONS=true does. */
     allowPrivateDestinations?: boolean;
+    /** KEYWARD_PUBLIC_URL: the base of the links the customer portal mails; default none. */
+    publicUrl?: string | null;
   } = {},
 ): Promise<TestApp> {
   const store = await createTestStore(dialect);
@@ -41,6 +43,7 @@ export async function createTestApp(
     },
     bookkeepingIntervalMs: 10,
     ...(options.allowPrivateDestinations ? { destinations: { allowPrivate: 'all' as const } } : {}),
+    publicUrl: options.publicUrl ?? null,
   });
   await keyward.signingKeys.load();
   await keyward.adminToken.ensure(TEST_ADMIN_TOKEN);

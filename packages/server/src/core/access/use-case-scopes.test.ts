@@ -668,6 +668,13 @@ const ROWS: Row[] = [
     scope: 'analytics:read',
     run: (k, _, p) => k.analytics.list(p, { limit: 10 }),
   },
+  // the customer portal's settings
+  { useCase: 'portalSettings.get', scope: 'portal:read', run: (k, a) => k.portalSettings.get(a) },
+  {
+    useCase: 'portalSettings.update',
+    scope: 'portal:write',
+    run: (k, a) => k.portalSettings.update(a, { displayName: 'Changed' }),
+  },
 ];
 
 /**

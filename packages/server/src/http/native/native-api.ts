@@ -13,6 +13,7 @@ import { machineRoutes } from './routes/machines.js';
 import { messageRoutes } from './routes/messages.js';
 import { offlineRoutes } from './routes/offline.js';
 import { policyRoutes } from './routes/policies.js';
+import { portalSettingsRoutes } from './routes/portal-settings.js';
 import { productRoutes } from './routes/products.js';
 import { resellerRoutes } from './routes/resellers.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -48,6 +49,7 @@ export async function nativeApi(app: App, keyward: Keyward): Promise<void> {
     messageRoutes,
     dashboardUserRoutes,
     analyticsEventRoutes,
+    portalSettingsRoutes,
   ]) {
     routes(app, keyward);
   }

@@ -5,7 +5,7 @@ import { fromMillis } from '../columns.js';
 import type { CustomersTable } from '../schema/customers.js';
 import type { Database } from '../schema/index.js';
 
-const toCustomer = (row: Selectable<CustomersTable>): Customer => ({
+export const toCustomer = (row: Selectable<CustomersTable>): Customer => ({
   id: row.id,
   name: row.name,
   email: row.email,

@@ -8,6 +8,7 @@ import type { EventTables } from './events.js';
 import type { ImportTables } from './imports.js';
 import type { LicenseTables } from './licenses.js';
 import type { MessageTables } from './messages.js';
+import type { PortalTables } from './portal.js';
 import type { TrialTables } from './trials.js';
 
 /** Every table, as Kysely sees them; one file per concept beside this one, with the table types. */
@@ -22,4 +23,5 @@ export interface Database
     MessageTables,
     DashboardTables,
     AnalyticsTables,
-    EmailTables {}
+    EmailTables,
+    PortalTables {}

@@ -26,4 +26,5 @@ export const NATIVE_TAGS = [
   { name: 'signing keys', description: 'The public keys answers and license files are signed with.' },
   { name: 'dashboard session', description: 'Signing in to and out of the web dashboard.' },
   { name: 'dashboard users', description: "The web dashboard's users; administrators manage them." },
+  { name: 'portal', description: "The customer portal's settings: name, colours, logo, allowed actions." },
 ] as const;
