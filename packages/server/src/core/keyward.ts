@@ -12,6 +12,7 @@ import type { Clock } from './clock.js';
 import { CustomerService } from './customers/customer-service.js';
 import { ResellerService } from './customers/reseller-service.js';
 import { DataObjectService } from './data-objects/data-object-service.js';
+import { type EmailDeliveryParts, EmailService } from './email/email-service.js';
 import { AnalyticsService } from './events/analytics-service.js';
 import { EventService } from './events/event-service.js';
 import { ExpiryNoticeService } from './events/expiry-notice-service.js';
@@ -110,6 +111,8 @@ export interface Keyward {
   destinations: DestinationRules;
   /** Readiness: whether the database answers. */
   health: HealthService;
+  /** Email to customers: SMTP settings, templates, the outbox (the dispatcher runs in the server). */
+  email: EmailService;
 }
 
 export function createKeyward(deps: {
@@ -122,6 +125,8 @@ export function createKeyward(deps: {
   maintenance?: boolean;
   /** Private destinations the operator allows (KEYWARD_ALLOW_PRIVATE_DESTINATIONS); default none. */
   destinations?: DestinationRules;
+  /** The template language and SMTP transport email is rendered and sent with; without them none is sent. */
+  email?: EmailDeliveryParts;
 }): Keyward {
   const { store, clock } = deps;
   const destinations = deps.destinations ?? PUBLIC_ONLY;
@@ -165,6 +170,13 @@ export function createKeyward(deps: {
     standardPolicies: new StandardPolicyService({ store, clock, catalog }),
     analytics: new AnalyticsService({ store, clock }),
     health: new HealthService({ store }),
+    email: new EmailService({
+      store,
+      clock,
+      secretBox: deps.secretBox,
+      destinations,
+      delivery: deps.email ?? null,
+    }),
     clock,
     bookkeeping,
     catalog,

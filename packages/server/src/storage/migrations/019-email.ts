@@ -39,10 +39,7 @@ export async function up(db: Kysely<unknown>, adapter: DatabaseAdapter): Promise
   await sql`create unique index email_templates_default_kind on email_templates (kind) where product_id is null`.execute(
     db,
   );
-  await db.schema
-    .alterTable('email_messages')
-    .addColumn('lease_owner', 'text')
-    .execute();
+  await db.schema.alterTable('email_messages').addColumn('lease_owner', 'text').execute();
   await db.schema.alterTable('email_messages').addColumn('lease_until', 'bigint').execute();
   // Retries run for a day from here: the first due time, or a retry the vendor asked for.
   await db.schema.alterTable('email_messages').addColumn('window_started_at', 'bigint').execute();
