@@ -19,7 +19,12 @@ const systemResolver: SmtpResolver = (hostname) => lookup(hostname, { all: true 
  */
 async function allowedAddress(host: string, rules: DestinationRules, resolve: SmtpResolver): Promise<string> {
   const literal = host.replace(/^\[|\]$/g, '');
-  const candidates = parseIpAddress(literal) ? [literal] : (await resolve(host)).map((a) => a.address);
+  if (parseIpAddress(literal)) {
+    const verdict = destinationVerdict(literal, rules);
+    if (verdict.allowed) return literal;
+    throw new MailDeliveryError(`refused: ${verdict.reason}`, true);
+  }
+  const candidates = (await resolve(host)).map((a) => a.address);
   const refusals: string[] = [];
   for (const address of candidates) {
     const verdict = destinationVerdict(address, rules);

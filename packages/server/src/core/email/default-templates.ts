@@ -52,33 +52,30 @@ export const DEFAULT_TEMPLATES: Record<EmailKind, TemplateText> = {
     subject: 'Your {{productName}} license was renewed',
     textBody:
       `${greeting}\n\nYour license for {{productName}} was renewed` +
-      '{{#expiresAt}} and is now valid until {{expiresAt}}{{/expiresAt}}.\n\nLicense key: {{licenseKey}}\n' +
+      `{{#expiresAt}} and is now valid until {{expiresAt}}{{/expiresAt}}.\n\n${keyLines}\n` +
       'Nothing to do: the app picks up the new term by itself.\n',
     htmlBody:
       `${htmlGreeting}\n<p>Your license for {{productName}} was renewed` +
-      '{{#expiresAt}} and is now valid until {{expiresAt}}{{/expiresAt}}.</p>\n' +
-      '<p>License key: <strong style="font-family:monospace">{{licenseKey}}</strong></p>\n' +
+      `{{#expiresAt}} and is now valid until {{expiresAt}}{{/expiresAt}}.</p>\n${keyHtml}` +
       '<p>Nothing to do: the app picks up the new term by itself.</p>\n',
   },
   license_expiring_soon: {
     subject: 'Your {{productName}} license expires soon',
     textBody:
       `${greeting}\n\nYour license for {{productName}} expires on {{expiresAt}}.\n` +
-      'Renew it before then to keep using the app without interruption.\n\nLicense key: {{licenseKey}}\n',
+      `Renew it before then to keep using the app without interruption.\n\n${keyLines}`,
     htmlBody:
       `${htmlGreeting}\n<p>Your license for {{productName}} expires on {{expiresAt}}.</p>\n` +
-      '<p>Renew it before then to keep using the app without interruption.</p>\n' +
-      '<p>License key: <strong style="font-family:monospace">{{licenseKey}}</strong></p>\n',
+      `<p>Renew it before then to keep using the app without interruption.</p>\n${keyHtml}`,
   },
   license_expired: {
     subject: 'Your {{productName}} license has expired',
     textBody:
       `${greeting}\n\nYour license for {{productName}} expired on {{expiresAt}}.\n` +
-      'Renew it to use the app again.\n\nLicense key: {{licenseKey}}\n',
+      `Renew it to use the app again.\n\n${keyLines}`,
     htmlBody:
       `${htmlGreeting}\n<p>Your license for {{productName}} expired on {{expiresAt}}.</p>\n` +
-      '<p>Renew it to use the app again.</p>\n' +
-      '<p>License key: <strong style="font-family:monospace">{{licenseKey}}</strong></p>\n',
+      `<p>Renew it to use the app again.</p>\n${keyHtml}`,
   },
   portal_sign_in: {
     subject: 'Your sign-in link',
