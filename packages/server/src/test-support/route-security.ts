@@ -5,6 +5,7 @@ import { operatorPrincipal } from '../core/access/principal.js';
 import { SCOPES, type Scope } from '../core/access/scopes.js';
 import type { TokenInput } from '../core/access/token-grant.js';
 import { encodeOfflineRequest } from '../core/signing/offline-exchange.js';
+import { EMAIL_SECURITY_CASES } from './email-security-cases.js';
 import { INTEGRATION_SECURITY_CASES } from './integration-security-cases.js';
 import { rowCounts } from './row-counts.js';
 import { createTestApp, type TestApp } from './test-app.js';
@@ -27,7 +28,7 @@ import type { TestDialect } from './test-store.js';
  * Every refusal carries the error envelope and writes nothing (row counts, events included, stay put).
  */
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** The test files that run the cases: src/http/native/routes/<group>.test.ts. */
 export const SECURITY_GROUPS = [
@@ -51,6 +52,7 @@ export const SECURITY_GROUPS = [
   'messages',
   'dashboard-users',
   'analytics-events',
+  'email',
 ] as const;
 export type SecurityGroup = (typeof SECURITY_GROUPS)[number];
 
@@ -830,6 +832,7 @@ export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
     request: () => ({ url: '/v1/stats/events?bucket=hour' }),
   },
   ...INTEGRATION_SECURITY_CASES,
+  ...EMAIL_SECURITY_CASES,
 ];
 
 /** A license template on the fixture's policy, for the cases that act on one. */
