@@ -156,6 +156,8 @@ export interface EmailTemplate {
   htmlBody: string;
   /** Null for the built-in template */
   updatedAt: string | null;
+  /** The variables messages of this kind carry, as {{name}} */
+  variables: string[];
 }
 
 /** The template of every kind, in kind order. */

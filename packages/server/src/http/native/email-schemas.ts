@@ -91,6 +91,10 @@ export const EmailTemplate = Type.Object(
     textBody: Type.String({ description: 'Mustache; values inserted as they are' }),
     htmlBody: Type.String({ description: 'Mustache; values HTML-escaped' }),
     updatedAt: Nullable(Timestamp, { description: 'Null for the built-in template' }),
+    variables: Type.Array(Type.String(), {
+      description: 'The variables messages of this kind carry, as {{name}}',
+      examples: [['licenseKey', 'productName']],
+    }),
   },
   { title: 'EmailTemplate', description: 'The template a kind of message uses for a product.' },
 );

@@ -1,5 +1,6 @@
 import { DomainError } from '../../../core/domain-error.js';
 import type { EffectiveTemplate } from '../../../core/email/compose-email.js';
+import { TEMPLATE_VARIABLES } from '../../../core/email/default-templates.js';
 import type { EmailMessageView, EmailSettingsView } from '../../../core/email/email-service.js';
 import type { Keyward } from '../../../core/keyward.js';
 import type { App } from '../../fastify-context.js';
@@ -33,6 +34,7 @@ const presentSettings = ({ updatedAt, ...settings }: EmailSettingsView) => ({
 export const presentTemplate = (t: EffectiveTemplate) => ({
   ...t,
   updatedAt: t.updatedAt?.toISOString() ?? null,
+  variables: [...TEMPLATE_VARIABLES[t.kind]],
 });
 
 export const presentMessage = (m: EmailMessageView) => ({
