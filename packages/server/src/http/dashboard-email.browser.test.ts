@@ -224,6 +224,12 @@ describe.skipIf(!hasChromium)('the Email page of the dashboard', () => {
     await status('Template “License delivered” reset.');
     await templates.getByText('In use: built in.').waitFor();
     expect(await templates.getByLabel('Subject').inputValue()).toBe('Your license for {{productName}}');
+  });
+
+  it('opens at its own address after a reload', async () => {
+    await page.goto(`${base}/email`);
+    await page.getByRole('heading', { name: 'Email', level: 1 }).waitFor();
+    await settings().getByText('A password is saved; leave this empty to keep it.').waitFor();
     expect(pageErrors).toEqual([]);
     expect(failedRequests).toEqual([]);
   });

@@ -28,6 +28,7 @@ export const DASHBOARD_SECTIONS = [
   'offline',
   'users',
   'analytics',
+  'email',
 ] as const;
 
 /**
