@@ -44,6 +44,15 @@ describe('the SMTP transport', () => {
     expect((failure as MailDeliveryError).isPermanent).toBe(true);
   });
 
+  it('does not send in plain text when STARTTLS is required and the server offers none', async () => {
+    const before = (await smtp.messages()).length;
+    const failure = await smtpMailTransport({ allowPrivate: 'all' })
+      .send(connection({ security: 'starttls' }), mail, 5000)
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(MailDeliveryError);
+    expect(await smtp.messages()).toHaveLength(before);
+  });
+
   it.each([
     ['a loopback address', '127.0.0.1', async () => [{ address: '127.0.0.1' }]],
     ['a name resolving to a private address', 'smtp.internal.test', async () => [{ address: '10.0.0.5' }]],

@@ -165,6 +165,41 @@ for (const dialect of await testDialects()) {
       expect(await smtp.messages()).toHaveLength(0);
     });
 
+    it('leaves a message another dispatcher holds until its lease runs out', async () => {
+      smtp = await startSmtpTestServer();
+      await t.keyward.email.saveSettings(actor, smtpSettings(smtp));
+      const held = await enqueue(queued({ to: 'held@customer.test' }));
+      const now = t.clock.now();
+      const taken = await t.store.transaction((tx) =>
+        tx.emailOutbox.claimDue({
+          now,
+          owner: 'crashed',
+          leaseUntil: new Date(now.getTime() + 75_000),
+          limit: 10,
+        }),
+      );
+      expect(taken.map((m) => m.id)).toEqual([held.id]);
+      expect(await deliver()).toBe(0);
+      // The process holding it died: once its lease runs out, another one sends it.
+      t.clock.advance(76);
+      expect(await deliver()).toBe(1);
+      expect((await smtp.waitForMessages(1)).map((m) => m.envelope.to[0])).toEqual(['held@customer.test']);
+      // The crashed owner can no longer record an outcome for it.
+      const late = {
+        status: 'failed' as const,
+        nextAttemptAt: now,
+        isAttempt: true,
+        lastError: 'late',
+        subject: null,
+        sentAt: null,
+        clearSecrets: true,
+      };
+      expect(
+        await t.store.emailOutbox.completeAttempt({ id: held.id, owner: 'crashed', outcome: late }),
+      ).toBe(false);
+      expect(await message(held.id)).toMatchObject({ status: 'sent', lastError: null });
+    });
+
     it('marks a disabled kind failed, and its secrets dropped', async () => {
       smtp = await startSmtpTestServer();
       await t.keyward.email.saveSettings(actor, {
