@@ -5,7 +5,7 @@ import type { Store } from '../ports.js';
 import type { SecretBox } from '../signing/secrets.js';
 import { composeEmail, effectiveTemplate } from './compose-email.js';
 import type { EmailAttemptOutcome, EmailMessage, EmailSettings } from './email-ports.js';
-import { MailDeliveryError, type MailTransport, smtpConnection } from './mail-transport.js';
+import { MailDeliveryError, type MailTransport, SMTP_TIMEOUT_MS, smtpConnection } from './mail-transport.js';
 import type { TemplateEngine } from './template-engine.js';
 
 export interface DispatcherOptions {
@@ -60,7 +60,7 @@ export class EmailDispatcher {
   ) {
     this.owner = options.owner ?? randomUUID();
     this.batch = options.batch ?? 8;
-    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.timeoutMs = options.timeoutMs ?? SMTP_TIMEOUT_MS;
     this.onError = options.onError ?? (() => {});
   }
 

@@ -20,6 +20,7 @@ import {
 import {
   MailDeliveryError,
   type MailTransport,
+  SMTP_TIMEOUT_MS,
   type SmtpConnection,
   smtpConnection,
 } from './mail-transport.js';
@@ -57,9 +58,6 @@ export interface EmailDeliveryParts {
   engine: TemplateEngine;
   transport: MailTransport;
 }
-
-/** How long the SMTP server gets to take a message (connect, greet, authenticate, send). */
-export const SMTP_TIMEOUT_MS = 15_000;
 
 const MAX_TEMPLATE_CHARS = 100_000;
 const MAX_LINE_CHARS = 320;

@@ -34,6 +34,9 @@ export class MailDeliveryError extends Error {
   }
 }
 
+/** How long the SMTP server gets to take a message (connect, greet, sign in, send). */
+export const SMTP_TIMEOUT_MS = 15_000;
+
 /** Hands one message to an SMTP server; throws a MailDeliveryError when it was not accepted. */
 export interface MailTransport {
   send(connection: SmtpConnection, mail: OutgoingMail, timeoutMs: number): Promise<void>;
