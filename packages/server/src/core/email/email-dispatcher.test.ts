@@ -165,6 +165,35 @@ for (const dialect of await testDialects()) {
       expect(await smtp.messages()).toHaveLength(0);
     });
 
+    it("keeps a secret a vendor's subject names out of the outbox", async () => {
+      smtp = await startSmtpTestServer();
+      await t.keyward.email.saveSettings(actor, smtpSettings(smtp));
+      await t.keyward.email.saveTemplate(actor, 'portal_sign_in', null, {
+        subject: 'Sign in: {{signInUrl}}',
+        textBody: '{{signInUrl}}',
+        htmlBody: '<a href="{{signInUrl}}">Sign in</a>',
+      });
+      try {
+        const url = 'https://portal.acme.test/in?token=hush-0123';
+        const signIn = await enqueue(
+          queued({
+            kind: 'portal_sign_in',
+            sealedSecrets: secretBox.seal(JSON.stringify({ signInUrl: url })),
+          }),
+        );
+        await deliver();
+        const [arrived] = await smtp.waitForMessages(1);
+        expect(arrived?.parsed.subject).toBe(`Sign in: ${url}`);
+        expect(await message(signIn.id)).toMatchObject({
+          status: 'sent',
+          subject: 'Sign in: [hidden]',
+          sealedSecrets: null,
+        });
+      } finally {
+        await t.keyward.email.resetTemplate(actor, 'portal_sign_in', null);
+      }
+    });
+
     it('leaves a message another dispatcher holds until its lease runs out', async () => {
       smtp = await startSmtpTestServer();
       await t.keyward.email.saveSettings(actor, smtpSettings(smtp));

@@ -5,7 +5,13 @@ import type { Store } from '../ports.js';
 import type { SecretBox } from '../signing/secrets.js';
 import { composeEmail, effectiveTemplate } from './compose-email.js';
 import type { EmailAttemptOutcome, EmailMessage, EmailSettings } from './email-ports.js';
-import { MailDeliveryError, type MailTransport, SMTP_TIMEOUT_MS, smtpConnection } from './mail-transport.js';
+import {
+  MailDeliveryError,
+  type MailTransport,
+  type OutgoingMail,
+  SMTP_TIMEOUT_MS,
+  smtpConnection,
+} from './mail-transport.js';
 import type { TemplateEngine } from './template-engine.js';
 
 export interface DispatcherOptions {
@@ -154,13 +160,22 @@ export class EmailDispatcher {
       store.emailTemplates.find(null, message.kind),
     ]);
     const template = effectiveTemplate(message.kind, message.productId, own, account);
-    const mail = composeEmail(engine, settings, template, message.to, { ...message.variables, ...secrets });
-    // The outbox keeps the subject, never a secret a vendor's template put in it.
-    const hidden = Object.fromEntries(Object.keys(secrets).map((name) => [name, HIDDEN]));
-    const subject = composeEmail(engine, settings, template, message.to, {
-      ...message.variables,
-      ...hidden,
-    }).subject;
+    let mail: OutgoingMail;
+    let subject: string;
+    try {
+      mail = composeEmail(engine, settings, template, message.to, { ...message.variables, ...secrets });
+      // The outbox keeps the subject, never a secret a vendor's template put in it.
+      const hidden = Object.fromEntries(Object.keys(secrets).map((name) => [name, HIDDEN]));
+      subject = composeEmail(engine, settings, template, message.to, {
+        ...message.variables,
+        ...hidden,
+      }).subject;
+    } catch (error) {
+      // Saved templates parse (saving checks it); one that does not render would fail the same way again.
+      return giveUp(
+        `the template cannot be rendered: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
     try {
       await transport.send(smtpConnection(settings, secretBox), mail, this.timeoutMs);
     } catch (error) {
