@@ -53,6 +53,20 @@ describe('the SMTP transport', () => {
     expect(await smtp.messages()).toHaveLength(before);
   });
 
+  it('refuses a server whose certificate it cannot verify, sending nothing', async () => {
+    const untrusted = await startSmtpTestServer({ starttls: true });
+    try {
+      const failure = await smtpMailTransport({ allowPrivate: 'all' })
+        .send(connection({ port: untrusted.port, security: 'starttls', username: null }), mail, 5000)
+        .catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(MailDeliveryError);
+      expect((failure as MailDeliveryError).message).toMatch(/certificate/i);
+      expect(await untrusted.messages()).toHaveLength(0);
+    } finally {
+      await untrusted.stop();
+    }
+  });
+
   it.each([
     ['a loopback address', '127.0.0.1', async () => [{ address: '127.0.0.1' }]],
     ['a name resolving to a private address', 'smtp.internal.test', async () => [{ address: '10.0.0.5' }]],

@@ -20,7 +20,8 @@ function refusal({ code, message }) {
 
 const server = new SMTPServer({
   secure: false,
-  disabledCommands: ['STARTTLS'],
+  // `starttls`: offer STARTTLS with smtp-server's own self-signed certificate, which clients must refuse.
+  disabledCommands: options.starttls ? [] : ['STARTTLS'],
   authOptional: !options.auth,
   allowInsecureAuth: true,
   logger: false,

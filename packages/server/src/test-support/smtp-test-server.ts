@@ -18,6 +18,8 @@ export interface SmtpTestServerOptions {
   failAlways?: SmtpRefusal;
   /** Requires AUTH with these. */
   auth?: { user: string; pass: string };
+  /** Offers STARTTLS, with a self-signed certificate no client should trust. */
+  starttls?: boolean;
 }
 
 export interface ReceivedEmail {
