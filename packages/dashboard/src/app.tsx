@@ -3,6 +3,7 @@ import { api, hasScope, onSessionEnded, type SessionState, setCsrfToken } from '
 import { AnalyticsPage } from './pages/analytics';
 import { CustomerPage } from './pages/customer';
 import { CustomersPage } from './pages/customers';
+import { EmailPage } from './pages/email';
 import { EventsPage } from './pages/events';
 import { ImportsPage } from './pages/imports';
 import { LicensePage } from './pages/license';
@@ -40,6 +41,7 @@ const NAV: Array<{ href: string; label: string; scope?: string }> = [
   { href: '/tokens', label: 'API tokens' },
   { href: '/webhooks', label: 'Webhooks' },
   { href: '/customer-portal', label: 'Customer portal', scope: 'portal:read' },
+  { href: '/email', label: 'Email', scope: 'email:read' },
   { href: '/signing-keys', label: 'Signing keys' },
   { href: '/users', label: 'Users', scope: '*' },
 ];
@@ -65,6 +67,7 @@ function Routes({ path }: { path: string }) {
   if (path === '/tokens') return <TokensPage />;
   if (path === '/signing-keys') return <SigningKeysPage />;
   if (path === '/webhooks') return <WebhooksPage />;
+  if (path === '/email') return <EmailPage />;
   if (path === '/license-templates') return <LicenseTemplatesPage />;
   if (path === '/resellers') return <ResellersPage />;
   if (path === '/imports') return <ImportsPage />;

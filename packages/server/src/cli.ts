@@ -14,6 +14,7 @@ import { systemActor } from './core/access/actor.js';
 import { systemClock } from './core/clock.js';
 import { createKeyward, type Keyward } from './core/keyward.js';
 import { SecretBox } from './core/signing/secrets.js';
+import { emailDelivery } from './http/email-delivery.js';
 import { registerImportCommand } from './import/import-command.js';
 import type { RunningServer } from './server.js';
 import { assertCanListen, failureReport } from './start-up-failures.js';
@@ -35,6 +36,7 @@ async function withKeyward<T>(work: (keyward: Keyward, store: KeywardStore) => P
       onBackgroundError: (error) => console.error(error),
       destinations: config.destinations,
       publicUrl: config.publicUrl,
+      email: emailDelivery(config.destinations),
     });
     const result = await work(keyward, store);
     await keyward.bookkeeping.flush();

@@ -7,6 +7,7 @@ import { createKeyward, type Keyward } from './core/keyward.js';
 import { PeriodicTask } from './core/operations/periodic-task.js';
 import { SecretBox } from './core/signing/secrets.js';
 import { buildApp } from './http/build-app.js';
+import { emailDelivery } from './http/email-delivery.js';
 import type { App } from './http/fastify-context.js';
 import { loggerOptions } from './http/plugins/request-logging.js';
 import { startIntegrationTasks } from './integration-tasks.js';
@@ -69,6 +70,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       maintenance: config.maintenance,
       destinations: config.destinations,
       publicUrl: config.publicUrl,
+      email: emailDelivery(config.destinations),
     });
     await keyward.signingKeys.load();
     const { generated } = await keyward.adminToken.ensure(config.adminToken);

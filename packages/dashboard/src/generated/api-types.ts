@@ -84,6 +84,95 @@ export interface DomainEvent {
   createdAt: string;
 }
 
+/** What a message is for; each kind's templates may name these variables: license_delivered: licenseKey, productName, policyName, customerName, expiresAt, maxMachines; license_renewed: licenseKey, productName, policyName, customerName, expiresAt, maxMachines; license_expiring_soon: licenseKey, productName, policyName, customerName, expiresAt, maxMachines; license_expired: licenseKey, productName, policyName, customerName, expiresAt, maxMachines; portal_sign_in: signInUrl, customerName, expiresInMinutes; test: none */
+export type EmailKind = 'license_delivered' | 'license_renewed' | 'license_expiring_soon' | 'license_expired' | 'portal_sign_in' | 'test';
+
+/** A message of the outbox. */
+export interface EmailMessage {
+  id: number;
+  /** What a message is for; each kind's templates may name these variables: license_delivered: licenseKey, productName, policyName, customerName, expiresAt, maxMachines; license_renewed: licenseKey, productName, policyName, customerName, expiresAt, maxMachines; license_expiring_soon: licenseKey, productName, policyName, customerName, expiresAt, maxMachines; license_expired: licenseKey, productName, policyName, customerName, expiresAt, maxMachines; portal_sign_in: signInUrl, customerName, expiresInMinutes; test: none */
+  kind: EmailKind;
+  to: string;
+  productId: number | null;
+  licenseId: number | null;
+  customerId: number | null;
+  /** The values rendered into the template (secrets such as sign-in links are not among them) */
+  variables: Record<string, string>;
+  /** Whether it still holds sealed secrets (dropped once sent or given up) */
+  hasSecrets: boolean;
+  /** pending: will be (re)tried at nextAttemptAt (or waits for the SMTP setup); sent: the SMTP server took it; failed: refused for good, retries ran out, or its kind is disabled */
+  status: EmailStatus;
+  attemptCount: number;
+  /** pending: when it is tried next */
+  nextAttemptAt: string | null;
+  /** Why the last attempt failed, in the SMTP server’s words */
+  lastError: string | null;
+  /** The subject as last rendered; secrets hidden */
+  subject: string | null;
+  sentAt: string | null;
+  createdAt: string;
+}
+
+/** How email is sent. The password is sealed at rest and never shown. */
+export interface EmailSettings {
+  /** The SMTP server */
+  host: string;
+  port: number;
+  /** tls: TLS from the start (port 465); starttls: STARTTLS required (port 587); none: plain */
+  security: 'tls' | 'starttls' | 'none';
+  /** Null: no sign-in */
+  username: string | null;
+  /** Whether a password is set; it is never shown */
+  hasPassword: boolean;
+  /** The default sender name */
+  fromName: string;
+  /** The default sender address */
+  fromAddress: string;
+  replyTo: string | null;
+  /** The kinds sent; messages of the others are marked failed as disabled */
+  enabledKinds: EmailKind[];
+  updatedAt: string;
+}
+
+/** pending: will be (re)tried at nextAttemptAt (or waits for the SMTP setup); sent: the SMTP server took it; failed: refused for good, retries ran out, or its kind is disabled */
+export type EmailStatus = 'pending' | 'sent' | 'failed';
+
+/** The template a kind of message uses for a product. */
+export interface EmailTemplate {
+  /** What a message is for; each kind's templates may name these variables: license_delivered: licenseKey, productName, policyName, customerName, expiresAt, maxMachines; license_renewed: licenseKey, productName, policyName, customerName, expiresAt, maxMachines; license_expiring_soon: licenseKey, productName, policyName, customerName, expiresAt, maxMachines; license_expired: licenseKey, productName, policyName, customerName, expiresAt, maxMachines; portal_sign_in: signInUrl, customerName, expiresInMinutes; test: none */
+  kind: EmailKind;
+  /** The product; null: the account's default */
+  productId: number | null;
+  /** Where this template comes from: the product's own, the account's default, or the built-in one */
+  source: 'product' | 'account' | 'built-in';
+  /** Null: the account sender name */
+  fromName: string | null;
+  /** Null: the account sender address */
+  fromAddress: string | null;
+  subject: string;
+  /** Mustache; values inserted as they are */
+  textBody: string;
+  /** Mustache; values HTML-escaped */
+  htmlBody: string;
+  /** Null for the built-in template */
+  updatedAt: string | null;
+  /** The variables messages of this kind carry, as {{name}} */
+  variables: string[];
+}
+
+/** The template of every kind, in kind order. */
+export interface EmailTemplateList {
+  data: EmailTemplate[];
+}
+
+/** How sending a test email went. */
+export interface EmailTestResult {
+  /** Whether the SMTP server took the message */
+  isSent: boolean;
+  /** What went wrong, in the SMTP server's words when it answered */
+  error: string | null;
+}
+
 /** Event counts per hour or day. */
 export interface EventSeries {
   since: string;

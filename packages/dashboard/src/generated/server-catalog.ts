@@ -30,5 +30,7 @@ export const SCOPES = [
   'analytics:write',
   'portal:read',
   'portal:write',
+  'email:read',
+  'email:write',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

@@ -12,6 +12,7 @@ import type { Clock } from './clock.js';
 import { CustomerService } from './customers/customer-service.js';
 import { ResellerService } from './customers/reseller-service.js';
 import { DataObjectService } from './data-objects/data-object-service.js';
+import { type EmailDeliveryParts, EmailService } from './email/email-service.js';
 import { AnalyticsService } from './events/analytics-service.js';
 import { EventService } from './events/event-service.js';
 import { ExpiryNoticeService } from './events/expiry-notice-service.js';
@@ -116,6 +117,8 @@ export interface Keyward {
   portalSettings: PortalSettingsService;
   /** The customer portal: sign-in links, sessions, and what customers do with their own licenses. */
   portal: PortalService;
+  /** Email to customers: SMTP settings, templates, the outbox (the dispatcher runs in the server). */
+  email: EmailService;
 }
 
 export function createKeyward(deps: {
@@ -130,6 +133,8 @@ export function createKeyward(deps: {
   destinations?: DestinationRules;
   /** The server's address as customers reach it (KEYWARD_PUBLIC_URL), the base of links in emails; null: none. */
   publicUrl?: string | null;
+  /** The template language and SMTP transport email is rendered and sent with; without them none is sent. */
+  email?: EmailDeliveryParts;
 }): Keyward {
   const { store, clock } = deps;
   const destinations = deps.destinations ?? PUBLIC_ONLY;
@@ -187,6 +192,13 @@ export function createKeyward(deps: {
     standardPolicies: new StandardPolicyService({ store, clock, catalog }),
     analytics: new AnalyticsService({ store, clock }),
     health: new HealthService({ store }),
+    email: new EmailService({
+      store,
+      clock,
+      secretBox: deps.secretBox,
+      destinations,
+      delivery: deps.email ?? null,
+    }),
     clock,
     bookkeeping,
     catalog,

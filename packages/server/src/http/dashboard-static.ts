@@ -29,6 +29,7 @@ export const DASHBOARD_SECTIONS = [
   'users',
   'analytics',
   'customer-portal',
+  'email',
 ] as const;
 
 /**

@@ -14,6 +14,8 @@ import { statsRepository } from './repositories/dashboard-stats.js';
 import { dashboardSessionRepository, dashboardUserRepository } from './repositories/dashboard-users.js';
 import { dataObjectRepository } from './repositories/data-objects.js';
 import { emailOutboxRepository } from './repositories/email-outbox.js';
+import { emailSettingsRepository } from './repositories/email-settings.js';
+import { emailTemplateRepository } from './repositories/email-templates.js';
 import { eventRepository } from './repositories/events.js';
 import { expiryNoticeRepository } from './repositories/expiry-notices.js';
 import { featureFieldDetailsRepository } from './repositories/feature-field-details.js';
@@ -78,11 +80,13 @@ function repositoriesOver(db: Kysely<Database>, adapter: DatabaseAdapter): Repos
     signInCounters: signInCounterRepository(db, adapter),
     stats: statsRepository(db),
     analyticsEvents: analyticsEventRepository(db),
-    emailOutbox: emailOutboxRepository(db),
     portalSettings: portalSettingsRepository(db),
     portalSignInLinks: portalSignInLinkRepository(db),
     portalSessions: portalSessionRepository(db),
     portalOwnership: portalOwnershipRepository(db),
+    emailOutbox: emailOutboxRepository(db, adapter),
+    emailSettings: emailSettingsRepository(db),
+    emailTemplates: emailTemplateRepository(db),
   };
 }
 

@@ -5,6 +5,7 @@ import { operatorPrincipal } from '../core/access/principal.js';
 import { SCOPES, type Scope } from '../core/access/scopes.js';
 import type { TokenInput } from '../core/access/token-grant.js';
 import { encodeOfflineRequest } from '../core/signing/offline-exchange.js';
+import { EMAIL_SECURITY_CASES } from './email-security-cases.js';
 import { INTEGRATION_SECURITY_CASES } from './integration-security-cases.js';
 import { rowCounts } from './row-counts.js';
 import { createTestApp, type TestApp } from './test-app.js';
@@ -52,6 +53,7 @@ export const SECURITY_GROUPS = [
   'dashboard-users',
   'analytics-events',
   'portal-settings',
+  'email',
 ] as const;
 export type SecurityGroup = (typeof SECURITY_GROUPS)[number];
 
@@ -846,6 +848,7 @@ export const ROUTE_SECURITY_CASES: readonly RouteSecurityCase[] = [
     request: ({ unique }) => ({ url: '/v1/portal/settings', payload: { displayName: `Vendor ${unique()}` } }),
   },
   ...INTEGRATION_SECURITY_CASES,
+  ...EMAIL_SECURITY_CASES,
 ];
 
 /** A license template on the fixture's policy, for the cases that act on one. */

@@ -1,8 +1,10 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { manualClock } from '../core/clock.js';
 import { createKeyward, type Keyward } from '../core/keyward.js';
+import { PUBLIC_ONLY } from '../core/operations/network-destinations.js';
 import { SecretBox } from '../core/signing/secrets.js';
 import { buildApp } from '../http/build-app.js';
+import { emailDelivery } from '../http/email-delivery.js';
 import type { App } from '../http/fastify-context.js';
 import type { RateLimitOptions } from '../http/plugins/rate-limits.js';
 import type { KeywardStore } from '../storage/create-store.js';
@@ -44,6 +46,7 @@ export async function createTestApp(
     bookkeepingIntervalMs: 10,
     ...(options.allowPrivateDestinations ? { destinations: { allowPrivate: 'all' as const } } : {}),
     publicUrl: options.publicUrl ?? null,
+    email: emailDelivery(options.allowPrivateDestinations ? { allowPrivate: 'all' } : PUBLIC_ONLY),
   });
   await keyward.signingKeys.load();
   await keyward.adminToken.ensure(TEST_ADMIN_TOKEN);

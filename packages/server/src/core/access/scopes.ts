@@ -27,6 +27,8 @@ export const SCOPES = [
   'analytics:write',
   'portal:read',
   'portal:write',
+  'email:read',
+  'email:write',
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];

@@ -647,6 +647,53 @@ const ROWS: Row[] = [
     run: (k, a, _, fx) => k.webhooks.sendTest(a, fx.webhookId),
   },
   { useCase: 'webhooks.redeliver', scope: 'webhooks:write', run: (k, a) => k.webhooks.redeliver(a, 1) },
+  // email
+  { useCase: 'email.getSettings', scope: 'email:read', run: (k, a) => k.email.getSettings(a) },
+  {
+    useCase: 'email.saveSettings',
+    scope: 'email:write',
+    run: (k, a) =>
+      k.email.saveSettings(a, {
+        host: 'smtp.example.com',
+        port: 587,
+        security: 'starttls',
+        fromName: 'Refused',
+        fromAddress: 'refused@example.com',
+      }),
+  },
+  { useCase: 'email.listTemplates', scope: 'email:read', run: (k, a) => k.email.listTemplates(a, null) },
+  {
+    useCase: 'email.getTemplate',
+    scope: 'email:read',
+    run: (k, a, _, fx) => k.email.getTemplate(a, 'license_delivered', fx.productId),
+  },
+  {
+    useCase: 'email.saveTemplate',
+    scope: 'email:write',
+    run: (k, a, _, fx) =>
+      k.email.saveTemplate(a, 'license_delivered', fx.productId, {
+        subject: 'refused',
+        textBody: 'refused',
+        htmlBody: 'refused',
+      }),
+  },
+  {
+    useCase: 'email.resetTemplate',
+    scope: 'email:write',
+    run: (k, a, _, fx) => k.email.resetTemplate(a, 'license_delivered', fx.productId),
+  },
+  {
+    useCase: 'email.listMessages',
+    scope: 'email:read',
+    run: (k, a) => k.email.listMessages(a, { status: null, licenseId: null, before: null, limit: 10 }),
+  },
+  { useCase: 'email.getMessage', scope: 'email:read', run: (k, a) => k.email.getMessage(a, 1) },
+  { useCase: 'email.retryMessage', scope: 'email:write', run: (k, a) => k.email.retryMessage(a, 1) },
+  {
+    useCase: 'email.sendTest',
+    scope: 'email:write',
+    run: (k, a) => k.email.sendTest(a, { to: 'refused@example.com' }),
+  },
   // analytics
   {
     useCase: 'analytics.register',
@@ -738,6 +785,7 @@ const WITHOUT_SCOPE: Record<string, string> = {
   'catalog.reachablePolicy': 'private: catalog.readPolicy, updatePolicy and deletePolicy run it',
   'productSetup.insertPolicy': 'private: productSetup.createProduct and createPolicy run it',
   'expiryNotices.notify': 'private: expiryNotices.sweep runs it',
+  'email.allow': 'private: every email use case runs it first',
 };
 
 /** Every `service.method` of the Keyward object with a parameter naming who calls. */

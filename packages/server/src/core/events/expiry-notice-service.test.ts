@@ -59,6 +59,49 @@ for (const dialect of await testDialects()) {
       ]);
     });
 
+    it('queues one email per notice for a license with an email address, in its words', async () => {
+      const { product, policy } = await productWithPolicy(t, { name: 'Pro', maxMachines: 3 });
+      const customer = (
+        await t.call({ method: 'POST', url: '/v1/customers', payload: { name: 'Ann' } })
+      ).json();
+      const now = t.clock.now().getTime();
+      const expiresAt = new Date(now + 3 * DAY * 1000);
+      const mailed = await createLicense(t, policy.id, {
+        expiresAt: expiresAt.toISOString(),
+        email: 'ann@customer.test',
+        customerId: customer.id,
+      });
+      const silent = await createLicense(t, policy.id, { expiresAt: expiresAt.toISOString() });
+      const outbox = async (licenseId: number) =>
+        (await t.store.emailOutbox.list({ status: null, licenseId, before: null, limit: 100 })).reverse();
+      await t.keyward.expiryNotices.sweep();
+      await t.keyward.expiryNotices.sweep();
+      const soon = await outbox(mailed.id);
+      expect(soon.map((m) => m.kind)).toEqual(['license_expiring_soon']);
+      expect(soon[0]).toMatchObject({
+        to: 'ann@customer.test',
+        productId: product.id,
+        customerId: customer.id,
+        sealedSecrets: null,
+        variables: {
+          licenseKey: mailed.key,
+          productName: product.name,
+          policyName: 'Pro',
+          customerName: 'Ann',
+          expiresAt: `${expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+          maxMachines: '3',
+        },
+      });
+      t.clock.advance(3 * DAY + 1);
+      await t.keyward.expiryNotices.sweep();
+      await t.keyward.expiryNotices.sweep();
+      expect((await outbox(mailed.id)).map((m) => m.kind)).toEqual([
+        'license_expiring_soon',
+        'license_expired',
+      ]);
+      expect(await outbox(silent.id)).toEqual([]);
+    });
+
     it('stays silent about licenses that expired long ago (old imports)', async () => {
       const { policy } = await productWithPolicy(t);
       const old = await createLicense(t, policy.id, {
@@ -101,6 +144,7 @@ describe('expiry notices with several processes', async () => {
           policy.id,
           Array.from({ length: 300 }, (_, i) => ({
             expiresAt: new Date(clock.now().getTime() + (1 + (i % 5)) * DAY * 1000),
+            email: `c${i}@customer.test`,
           })),
         );
         const emitted = await Promise.all(keywards.map((k) => k.expiryNotices.sweep()));
@@ -111,6 +155,15 @@ describe('expiry notices with several processes', async () => {
         );
         expect(events).toHaveLength(300);
         expect(new Set(events.map((e) => e.licenseId)).size).toBe(300);
+        // One email per notice, whichever process recorded it.
+        const emails = await (stores[0] as (typeof stores)[0]).emailOutbox.list({
+          status: null,
+          licenseId: null,
+          before: null,
+          limit: 1000,
+        });
+        expect(emails).toHaveLength(300);
+        expect(new Set(emails.map((m) => m.licenseId)).size).toBe(300);
       } finally {
         await Promise.all(stores.map((store) => store.close()));
         await drop();

@@ -1,6 +1,8 @@
 import { type Actor, serverActor } from '../access/actor.js';
 import type { Clock } from '../clock.js';
-import type { Store } from '../ports.js';
+import type { EmailKind } from '../email/email-ports.js';
+import { licenseEmailVariables } from '../email/license-email-variables.js';
+import type { Repositories, Store } from '../ports.js';
 import { newEvent } from './record-event.js';
 
 /** `license.expiring_soon` goes out this long before a license expires. */
@@ -9,13 +11,20 @@ export const EXPIRING_SOON_SECONDS = 7 * 86_400;
 export const EXPIRED_LOOKBACK_SECONDS = 7 * 86_400;
 const BATCH = 200;
 
+/** The email a notice sends to the license's address, when it has one. */
+const NOTICE_EMAILS: Record<string, EmailKind> = {
+  'license.expiring_soon': 'license_expiring_soon',
+  'license.expired': 'license_expired',
+};
+
 export const schedulerActor: Actor = serverActor('scheduler');
 
 /**
  * Emits `license.expiring_soon` and `license.expired` once per license and expiry: a notice row, unique per
  * license, kind and expiry instant, is written in the transaction that appends the event, so several server
  * processes may run the scheduler at once (the second insert of a notice does nothing and emits nothing). A
- * license extended afterwards gets notices again for its new expiry.
+ * license extended afterwards gets notices again for its new expiry. A license with an email address also gets
+ * the matching email, queued in that transaction: one message per notice.
  */
 export class ExpiryNoticeService {
   constructor(
@@ -65,10 +74,38 @@ export class ExpiryNoticeService {
             ),
           ),
         );
+        await this.queueEmails(
+          tx,
+          kind,
+          done.map((notice) => notice.licenseId),
+          now,
+        );
         return { found: due.length, recorded: done.length };
       });
       total += recorded;
       if (found < BATCH) return total;
+    }
+  }
+
+  private async queueEmails(tx: Repositories, kind: string, licenseIds: number[], now: Date): Promise<void> {
+    const emailKind = NOTICE_EMAILS[kind];
+    if (!emailKind) return;
+    for (const licenseId of licenseIds) {
+      const license = await tx.licenses.findById(licenseId);
+      const to = license?.email?.trim();
+      if (!license || !to) continue;
+      await tx.emailOutbox.enqueue(
+        {
+          kind: emailKind,
+          to,
+          productId: license.productIds[0] ?? null,
+          licenseId,
+          customerId: license.customerId,
+          variables: await licenseEmailVariables(tx, license),
+          sealedSecrets: null,
+        },
+        now,
+      );
     }
   }
 }

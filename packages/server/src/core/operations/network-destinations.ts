@@ -214,7 +214,16 @@ export function checkDestinationUrl(value: string, rules: DestinationRules, fiel
     throw new DomainError('INVALID_INPUT', `${field} must be an absolute http or https URL`, { field });
   if (url.username || url.password)
     throw new DomainError('INVALID_INPUT', `${field} must not hold credentials`, { field });
-  const host = url.hostname;
+  checkDestinationHost(url.hostname, rules, field);
+  return url.toString();
+}
+
+/**
+ * Checks a host name or address the server will connect to (a webhook URL's host, an SMTP server) when it is
+ * saved: no literal address (in any spelling) or loopback name the rules refuse. Other names are checked on
+ * the address they resolve to when connecting.
+ */
+export function checkDestinationHost(host: string, rules: DestinationRules, field: string): void {
   const verdict = isLoopbackName(host)
     ? destinationVerdict('127.0.0.1', rules)
     : parseIpAddress(host)
@@ -227,7 +236,6 @@ export function checkDestinationUrl(value: string, rules: DestinationRules, fiel
         `(its operator can allow others with ${ALLOW_SETTING})`,
       { field },
     );
-  return url.toString();
 }
 
 /**

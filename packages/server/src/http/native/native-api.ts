@@ -5,6 +5,7 @@ import { analyticsEventRoutes } from './routes/analytics-events.js';
 import { customerRoutes } from './routes/customers.js';
 import { dashboardUserRoutes } from './routes/dashboard-users.js';
 import { dataObjectRoutes } from './routes/data-objects.js';
+import { emailRoutes } from './routes/email.js';
 import { eventRoutes } from './routes/events.js';
 import { importRoutes } from './routes/imports.js';
 import { licenseTemplateRoutes } from './routes/license-templates.js';
@@ -45,6 +46,7 @@ export async function nativeApi(app: App, keyward: Keyward): Promise<void> {
     statsRoutes,
     offlineRoutes,
     webhookRoutes,
+    emailRoutes,
     importRoutes,
     messageRoutes,
     dashboardUserRoutes,

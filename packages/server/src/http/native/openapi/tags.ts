@@ -20,6 +20,10 @@ export const NATIVE_TAGS = [
   { name: 'analytics', description: 'Feature-usage events apps registered.' },
   { name: 'stats', description: "Counts for the dashboard's overview." },
   { name: 'webhooks', description: 'Signed deliveries of events to your endpoints, logged and retried.' },
+  {
+    name: 'email',
+    description: 'Email to your customers: the SMTP setup, the templates per product, and the outbox.',
+  },
   { name: 'imports', description: 'Imports from Cryptolens, LimeLM, AuthTool and CSV.' },
   { name: 'messages', description: 'Notes the vendor broadcasts to its apps by channel.' },
   { name: 'tokens', description: 'API tokens: scopes, locks and limits.' },
