@@ -26,9 +26,12 @@ import { licenseRepository } from './repositories/licenses.js';
 import { machineRepository } from './repositories/machines.js';
 import { managedPolicyRepository } from './repositories/managed-policies.js';
 import { messageRepository } from './repositories/messages.js';
+import { paymentConnectionRepository } from './repositories/payment-connections.js';
+import { paymentEventRepository } from './repositories/payment-events.js';
 import { policyRepository } from './repositories/policies.js';
 import { policyProfileRepository } from './repositories/policy-profiles.js';
 import { productRepository } from './repositories/products.js';
+import { purchaseRepository } from './repositories/purchases.js';
 import { resellerRepository } from './repositories/resellers.js';
 import { signInCounterRepository } from './repositories/sign-in-counters.js';
 import { signingKeyRepository } from './repositories/signing-keys.js';
@@ -73,6 +76,9 @@ function repositoriesOver(db: Kysely<Database>, adapter: DatabaseAdapter): Repos
     stats: statsRepository(db),
     analyticsEvents: analyticsEventRepository(db),
     emailOutbox: emailOutboxRepository(db),
+    paymentConnections: paymentConnectionRepository(db, adapter),
+    paymentEvents: paymentEventRepository(db),
+    purchases: purchaseRepository(db),
   };
 }
 
