@@ -1,9 +1,11 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { manualClock } from '../core/clock.js';
+import type { PaymentProvider } from '../core/commerce/purchase-event.js';
 import { createKeyward, type Keyward } from '../core/keyward.js';
 import { SecretBox } from '../core/signing/secrets.js';
 import { buildApp } from '../http/build-app.js';
 import type { App } from '../http/fastify-context.js';
+import type { PaymentAdapter } from '../http/payments/payment-adapter.js';
 import type { RateLimitOptions } from '../http/plugins/rate-limits.js';
 import type { KeywardStore } from '../storage/create-store.js';
 import { createTestStore, type TestDialect } from './test-store.js';
@@ -28,6 +30,8 @@ export async function createTestApp(
     rateLimit?: Partial<RateLimitOptions>;
     /** Lets webhooks and imports reach loopback receivers, as KEYWARD_ALLOW_PRIVATE_DESTINATIONS=true does. */
     allowPrivateDestinations?: boolean;
+    /** Webhook adapters of payment providers (the receiving route answers 503 for a provider without one). */
+    paymentAdapters?: Partial<Record<PaymentProvider, PaymentAdapter>>;
   } = {},
 ): Promise<TestApp> {
   const store = await createTestStore(dialect);
@@ -49,6 +53,7 @@ export async function createTestApp(
     logger: false,
     rateLimit: { perTokenPerMinute: 0, perIpPerMinute: 0, redis: null, ...options.rateLimit },
     trustProxy: false,
+    ...(options.paymentAdapters ? { paymentAdapters: options.paymentAdapters } : {}),
   });
   await app.ready();
   return {

@@ -12,6 +12,7 @@ import { licenseRoutes } from './routes/licenses.js';
 import { machineRoutes } from './routes/machines.js';
 import { messageRoutes } from './routes/messages.js';
 import { offlineRoutes } from './routes/offline.js';
+import { paymentConnectionRoutes } from './routes/payment-connections.js';
 import { policyRoutes } from './routes/policies.js';
 import { productRoutes } from './routes/products.js';
 import { resellerRoutes } from './routes/resellers.js';
@@ -48,6 +49,7 @@ export async function nativeApi(app: App, keyward: Keyward): Promise<void> {
     messageRoutes,
     dashboardUserRoutes,
     analyticsEventRoutes,
+    paymentConnectionRoutes,
   ]) {
     routes(app, keyward);
   }
