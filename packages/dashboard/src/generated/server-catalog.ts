@@ -28,5 +28,7 @@ export const SCOPES = [
   'imports:write',
   'analytics:read',
   'analytics:write',
+  'payments:read',
+  'payments:write',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

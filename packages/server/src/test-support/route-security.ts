@@ -51,6 +51,7 @@ export const SECURITY_GROUPS = [
   'messages',
   'dashboard-users',
   'analytics-events',
+  'payment-connections',
 ] as const;
 export type SecurityGroup = (typeof SECURITY_GROUPS)[number];
 
