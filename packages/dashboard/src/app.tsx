@@ -11,6 +11,7 @@ import { LicensesPage } from './pages/licenses';
 import { MessagesPage } from './pages/messages';
 import { OfflinePage } from './pages/offline';
 import { OverviewPage } from './pages/overview';
+import { PaymentsPage } from './pages/payments';
 import { ProductPage } from './pages/product';
 import { ProductsPage } from './pages/products';
 import { ResellersPage } from './pages/resellers';
@@ -38,6 +39,7 @@ const NAV: Array<{ href: string; label: string; scope?: string }> = [
   { href: '/imports', label: 'Imports' },
   { href: '/tokens', label: 'API tokens' },
   { href: '/webhooks', label: 'Webhooks' },
+  { href: '/payments', label: 'Payments', scope: 'payments:read' },
   { href: '/signing-keys', label: 'Signing keys' },
   { href: '/users', label: 'Users', scope: '*' },
 ];
@@ -63,6 +65,7 @@ function Routes({ path }: { path: string }) {
   if (path === '/tokens') return <TokensPage />;
   if (path === '/signing-keys') return <SigningKeysPage />;
   if (path === '/webhooks') return <WebhooksPage />;
+  if (path === '/payments') return <PaymentsPage />;
   if (path === '/license-templates') return <LicenseTemplatesPage />;
   if (path === '/resellers') return <ResellersPage />;
   if (path === '/imports') return <ImportsPage />;
