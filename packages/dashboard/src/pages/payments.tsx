@@ -176,13 +176,21 @@ function Events({ connection }: { connection: PaymentConnection }) {
   );
   if (list.error) return <ErrorNote error={list.error} onRetry={list.reload} />;
   if (!list.data) return <Loading />;
+  const refresh = (
+    <button type="button" className="link" onClick={list.reload}>
+      Refresh events
+    </button>
+  );
   if (list.data.data.length === 0)
-    return <p className="muted">No events yet: they appear here as the provider sends them.</p>;
+    return (
+      <>
+        {refresh}
+        <p className="muted">No events yet: they appear here as the provider sends them.</p>
+      </>
+    );
   return (
     <>
-      <button type="button" className="link" onClick={list.reload}>
-        Refresh events
-      </button>
+      {refresh}
       <div className="table-wrap">
         <table>
           <caption className="sr-only">Latest events of {connection.name}</caption>

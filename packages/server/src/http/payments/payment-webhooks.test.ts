@@ -1,63 +1,14 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../../core/access/actor.js';
-import type { ReceivedPaymentEvent } from '../../core/commerce/purchase-event.js';
 import type { Policy } from '../../core/model.js';
+import { hmacPaymentAdapter, hmacSignature } from '../../test-support/hmac-payment-adapter.js';
 import { createTestApp, type TestApp } from '../../test-support/test-app.js';
 import { testDialects } from '../../test-support/test-store.js';
-import { type PaymentAdapter, SignatureRefused } from './payment-adapter.js';
 import { MAX_PAYMENT_WEBHOOK_BYTES, PAYMENT_WEBHOOK_PREFIX } from './payment-webhooks.js';
 
 const SECRET = 'whsec_route_test_secret';
-const TOLERANCE_SECONDS = 300;
-
-/**
- * A provider for these tests: an HMAC over `<timestamp>.<raw body>` in `x-test-signature: t=…,v1=…`, checked
- * over the bytes as received with a timestamp tolerance, like Stripe's scheme; its events are small JSON.
- */
-const testAdapter: PaymentAdapter = {
-  provider: 'stripe',
-  async receive({ rawBody, headers, secret, now }) {
-    const header = headers['x-test-signature'];
-    if (!header) throw new SignatureRefused('no x-test-signature header');
-    const parts = Object.fromEntries(header.split(',').map((p) => p.split('=') as [string, string]));
-    const expected = createHmac('sha256', secret).update(`${parts.t}.${rawBody}`).digest();
-    const given = Buffer.from(parts.v1 ?? '', 'hex');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected))
-      throw new SignatureRefused('the signature does not match');
-    if (Math.abs(now.getTime() / 1000 - Number(parts.t)) > TOLERANCE_SECONDS)
-      throw new SignatureRefused('the timestamp is outside the tolerance');
-    const body = JSON.parse(rawBody) as {
-      id: string;
-      type: string;
-      created: number;
-      email: string;
-      price: string;
-    };
-    return {
-      providerEventId: body.id,
-      providerEventType: body.type,
-      occurredAt: new Date(body.created * 1000),
-      purchase:
-        body.type === 'checkout.session.completed'
-          ? {
-              change: 'purchase_completed',
-              buyer: { providerCustomerId: null, email: body.email, name: null },
-              orderId: `cs_${body.id}`,
-              subscriptionId: null,
-              paymentIds: [],
-              items: [{ providerItemId: body.price, quantity: 2 }],
-              periodEndsAt: null,
-            }
-          : null,
-    } satisfies ReceivedPaymentEvent;
-  },
-};
-
-function sign(body: string, at: Date, secret = SECRET): string {
-  const t = Math.floor(at.getTime() / 1000);
-  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
-}
+const testAdapter = hmacPaymentAdapter;
+const sign = (body: string, at: Date, secret = SECRET) => hmacSignature(body, at, secret);
 
 for (const dialect of await testDialects()) {
   describe(`receiving payment webhooks (${dialect})`, () => {
