@@ -295,6 +295,26 @@ describe.each(await testDialects())('payments: purchases become licenses (%s)', 
     expect((await eventsOf()).filter((e) => e.status === 'waiting')).toEqual([]);
   });
 
+  it('applies an event delivered several times at once exactly once', async () => {
+    const same = checkout(s, `race-${s}@example.com`);
+    const results = await Promise.all([1, 2, 3, 4, 5].map(() => receive(same)));
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.eventId)).size).toBe(1);
+    expect(await licensesOf(`cs_${s}`)).toHaveLength(1);
+    expect(await emailsTo(`race-${s}@example.com`)).toHaveLength(1);
+  });
+
+  it('ends the same whichever of a renewal and its order lands first when they race', async () => {
+    const id = `race${s}`;
+    await Promise.all([
+      receive(onSubscription(`r1_${id}`, id, 'subscription_renewed', at(30), { periodEndsAt: at(60) })),
+      receive(subscribe(id, `${id}@example.com`, at(30), at(0))),
+    ]);
+    const [license] = await licensesOf(`sub_${id}`);
+    expect(license?.expiresAt?.toISOString()).toBe(at(60).toISOString());
+    expect((await eventsOf()).filter((e) => e.status === 'waiting')).toEqual([]);
+  });
+
   it('emails a renewal to the buyer', async () => {
     const id = `renew${s}`;
     await receive(subscribe(id, `${id}@example.com`, at(30)));
