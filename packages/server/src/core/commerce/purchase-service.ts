@@ -155,6 +155,8 @@ export class PurchaseService {
       return result;
     } catch (error) {
       await unit.rollback();
+      // Deleted while this delivery was applied: there is nothing left to retry into.
+      if (!(await store.paymentConnections.findById(connectionId))) throw connectionNotFound(connectionId);
       const message = (error instanceof Error ? error.message : String(error)).slice(0, MAX_ERROR_CHARS);
       await store.transaction((tx) =>
         tx.paymentEvents.setHandling(stored.event.id, {
