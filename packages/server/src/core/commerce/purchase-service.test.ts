@@ -384,6 +384,44 @@ describe.each(await testDialects())('payments: purchases become licenses (%s)', 
     expect(down?.overrides.maxMachines).toBe(1);
   });
 
+  it('a change adding an item makes and delivers its license; an item that left keeps its license as it is', async () => {
+    const id = `add${s}`;
+    await receive(subscribe(id, `${id}@example.com`, at(30)));
+    const [pro1] = await licensesOf(`sub_${id}`);
+    const added = await receive(
+      onSubscription(`add_${id}`, id, 'subscription_changed', at(3), {
+        items: [
+          { providerItemId: 'price_pro', quantity: 1 },
+          { providerItemId: 'price_team', quantity: 1 },
+        ],
+      }),
+    );
+    expect(added.status).toBe('applied');
+    const licenses = await licensesOf(`sub_${id}`);
+    expect(licenses.map((l) => l.policyId).sort()).toEqual([pro.id, team.id].sort());
+    const teamLicense = licenses.find((l) => l.policyId === team.id);
+    expect(teamLicense).toMatchObject({ email: `${id}@example.com`, customerId: pro1?.customerId });
+    expect(teamLicense?.expiresAt?.toISOString()).toBe(at(30).toISOString());
+    expect((await emailsTo(`${id}@example.com`)).map((e) => e.kind)).toEqual([
+      'license_delivered',
+      'license_delivered',
+    ]);
+    const dropped = await receive(
+      onSubscription(`drop_${id}`, id, 'subscription_changed', at(4), {
+        items: [{ providerItemId: 'price_team', quantity: 1 }],
+      }),
+    );
+    expect(dropped.status).toBe('ignored');
+    expect((await eventsOf())[0]?.outcome).toBe(
+      `license ${pro1?.id} left the subscription and stays as it is`,
+    );
+    expect(await k.licenses.get(pro1?.id as number)).toMatchObject({
+      policyId: pro.id,
+      revokedAt: null,
+      isSuspended: false,
+    });
+  });
+
   it('without an email (Paddle), delivers once the provider names the customer, also when that came first', async () => {
     const late = `paddle${s}`;
     await receive(checkout(late, null));

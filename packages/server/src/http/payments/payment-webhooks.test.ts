@@ -134,6 +134,22 @@ for (const dialect of await testDialects()) {
       expect((await post(checkout(), {}, 0)).statusCode).toBe(400);
     });
 
+    it('keeps a large body cut at 256 KiB, saying so', async () => {
+      const body = JSON.stringify({
+        id: `evt_${dialect}_large`,
+        type: 'invoice.created',
+        created: Math.floor(t.clock.now().getTime() / 1000),
+        pad: 'x'.repeat(300 * 1024),
+      });
+      expect((await post(body)).json()).toEqual({ received: true });
+      const [event] = await events();
+      const detail = (
+        await t.call({ method: 'GET', url: `/v1/payment-connections/${connectionId}/events/${event?.id}` })
+      ).json();
+      expect(detail).toMatchObject({ status: 'ignored', isPayloadTruncated: true });
+      expect(detail.payload).toBe(body.slice(0, 256 * 1024));
+    });
+
     it('refuses a body over the limit with 413', async () => {
       const answer = await post(`{"pad":"${'x'.repeat(MAX_PAYMENT_WEBHOOK_BYTES)}"}`);
       expect(answer.statusCode).toBe(413);
