@@ -182,6 +182,32 @@ describe.skipIf(!hasChromium)('the Payments page in a browser', () => {
     await page.getByText('buyer@example.com').first().waitFor();
   });
 
+  it('shows a read-only user the connections and their events, with nothing to change', async () => {
+    await keyward.dashboardAuth.createUser(operator, {
+      email: 'reader@example.com',
+      password: 'reader password 123',
+      role: 'read-only',
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const reader = await context.newPage();
+    reader.on('pageerror', (error) => pageErrors.push(error.message));
+    await reader.goto(base);
+    await reader.getByLabel('Email').fill('reader@example.com');
+    await reader.getByLabel('Password').fill('reader password 123');
+    await reader.getByRole('button', { name: 'Sign in' }).click();
+    await reader.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    await reader
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Payments', exact: true })
+      .click();
+    const connection = reader.getByRole('listitem', { name: 'Connection Stripe (live)' });
+    await connection.getByRole('button', { name: 'Show events' }).click();
+    await connection.getByRole('row').filter({ hasText: 'checkout.session.completed' }).waitFor();
+    expect(await reader.getByRole('heading', { name: 'Connect a payment provider' }).count()).toBe(0);
+    expect(await connection.getByRole('button', { name: /Edit the mapping|Disconnect/ }).count()).toBe(0);
+    await context.close();
+  });
+
   it('disconnects the provider', async () => {
     await nav('Payments');
     await card().getByRole('button', { name: 'Disconnect Stripe (live)' }).click();
