@@ -12,6 +12,7 @@ import { LicensesPage } from './pages/licenses';
 import { MessagesPage } from './pages/messages';
 import { OfflinePage } from './pages/offline';
 import { OverviewPage } from './pages/overview';
+import { PaymentsPage } from './pages/payments';
 import { PortalPage } from './pages/portal';
 import { ProductPage } from './pages/product';
 import { ProductsPage } from './pages/products';
@@ -42,6 +43,7 @@ const NAV: Array<{ href: string; label: string; scope?: string }> = [
   { href: '/webhooks', label: 'Webhooks' },
   { href: '/customer-portal', label: 'Customer portal', scope: 'portal:read' },
   { href: '/email', label: 'Email', scope: 'email:read' },
+  { href: '/payments', label: 'Payments', scope: 'payments:read' },
   { href: '/signing-keys', label: 'Signing keys' },
   { href: '/users', label: 'Users', scope: '*' },
 ];
@@ -68,6 +70,7 @@ function Routes({ path }: { path: string }) {
   if (path === '/signing-keys') return <SigningKeysPage />;
   if (path === '/webhooks') return <WebhooksPage />;
   if (path === '/email') return <EmailPage />;
+  if (path === '/payments') return <PaymentsPage />;
   if (path === '/license-templates') return <LicenseTemplatesPage />;
   if (path === '/resellers') return <ResellersPage />;
   if (path === '/imports') return <ImportsPage />;

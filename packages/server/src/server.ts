@@ -9,6 +9,8 @@ import { SecretBox } from './core/signing/secrets.js';
 import { buildApp } from './http/build-app.js';
 import { emailDelivery } from './http/email-delivery.js';
 import type { App } from './http/fastify-context.js';
+import { createOutboundHttp } from './http/outbound-http.js';
+import { createPaymentAdapters } from './http/payments/payment-adapters.js';
 import { loggerOptions } from './http/plugins/request-logging.js';
 import { startIntegrationTasks } from './integration-tasks.js';
 import { assertCanListen, connectRedis, explainListenFailure } from './start-up-failures.js';
@@ -84,6 +86,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       rateLimit: { ...config.rateLimit, redis },
       trustProxy: config.trustProxy,
       limelm: config.limelm,
+      paymentAdapters: createPaymentAdapters({ outbound: createOutboundHttp(keyward.destinations) }),
     });
     const url = await app.listen({ port: config.port, host: config.host }).catch((error: unknown) => {
       throw explainListenFailure(error, config.port, config.host);

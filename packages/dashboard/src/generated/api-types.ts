@@ -400,6 +400,84 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** A connection to a payment provider, without its secrets. */
+export interface PaymentConnection {
+  id: number;
+  /** The payment provider: stripe, paddle (Paddle Billing) or lemonsqueezy */
+  provider: 'stripe' | 'paddle' | 'lemonsqueezy';
+  name: string;
+  /** What a refund or chargeback does to the purchase's licenses: suspend (undoable) or revoke (final) */
+  refundAction: 'suspend' | 'revoke';
+  /** The last characters of the webhook secret */
+  webhookSecretHint: string;
+  /** Whether an API key is set */
+  hasApiKey: boolean;
+  /** The last characters of the API key, if set */
+  apiKeyHint: string | null;
+  /** Where the provider sends this connection's events, below the server's public address */
+  webhookPath: string;
+  mappings: PaymentItemMapping[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** An event a payment provider sent, with what it did. */
+export interface PaymentEvent {
+  id: number;
+  connectionId: number;
+  providerEventId: string;
+  providerEventType: string;
+  /** What Keyward read it as; null for event types it does not act on */
+  change: ('purchase_completed' | 'subscription_renewed' | 'subscription_changed' | 'subscription_canceled' | 'payment_reversed' | 'customer_updated') | null;
+  /** When the provider says it happened */
+  occurredAt: string;
+  receivedAt: string;
+  /** received (not applied yet), applied, ignored (changed nothing: see outcome), waiting (for the purchase it names; applied once that arrives) or failed (see error; the provider delivers it again) */
+  status: 'received' | 'applied' | 'ignored' | 'waiting' | 'failed';
+  /** What it did, in words */
+  outcome: string | null;
+  /** Why applying it failed */
+  error: string | null;
+  /** The licenses it changed */
+  licenseIds: number[];
+  handledAt: string | null;
+}
+
+/** A payment event with the body the provider sent. */
+export interface PaymentEventDetail {
+  id: number;
+  connectionId: number;
+  providerEventId: string;
+  providerEventType: string;
+  /** What Keyward read it as; null for event types it does not act on */
+  change: ('purchase_completed' | 'subscription_renewed' | 'subscription_changed' | 'subscription_canceled' | 'payment_reversed' | 'customer_updated') | null;
+  /** When the provider says it happened */
+  occurredAt: string;
+  receivedAt: string;
+  /** received (not applied yet), applied, ignored (changed nothing: see outcome), waiting (for the purchase it names; applied once that arrives) or failed (see error; the provider delivers it again) */
+  status: 'received' | 'applied' | 'ignored' | 'waiting' | 'failed';
+  /** What it did, in words */
+  outcome: string | null;
+  /** Why applying it failed */
+  error: string | null;
+  /** The licenses it changed */
+  licenseIds: number[];
+  handledAt: string | null;
+  /** The body the provider sent, as received */
+  payload: string;
+  /** Whether the stored body was cut at 256 KiB */
+  isPayloadTruncated: boolean;
+}
+
+export interface PaymentItemMapping {
+  /** The Stripe price, Paddle price or Lemon Squeezy variant id */
+  providerItemId: string;
+  /** The policy its licenses get */
+  policyId: number;
+  /** Machines per unit bought: a license's max machines is quantity × seatsPerUnit */
+  seatsPerUnit: number;
+}
+
 /** A policy: the rules a family of licenses of one product follows. */
 export interface Policy {
   id: number;

@@ -32,5 +32,7 @@ export const SCOPES = [
   'portal:write',
   'email:read',
   'email:write',
+  'payments:read',
+  'payments:write',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

@@ -9,6 +9,8 @@ import { FeatureFieldService } from './catalog/feature-field-service.js';
 import { ProductSetupService } from './catalog/product-setup-service.js';
 import { StandardPolicyService } from './catalog/standard-policy-service.js';
 import type { Clock } from './clock.js';
+import { PaymentConnectionService } from './commerce/payment-connection-service.js';
+import { PurchaseService } from './commerce/purchase-service.js';
 import { CustomerService } from './customers/customer-service.js';
 import { ResellerService } from './customers/reseller-service.js';
 import { DataObjectService } from './data-objects/data-object-service.js';
@@ -119,6 +121,10 @@ export interface Keyward {
   portal: PortalService;
   /** Email to customers: SMTP settings, templates, the outbox (the dispatcher runs in the server). */
   email: EmailService;
+  /** Connections to payment providers, their mappings and the events they received. */
+  paymentConnections: PaymentConnectionService;
+  /** Payment providers' events turned into licenses (the webhook receiver's use case). */
+  purchases: PurchaseService;
 }
 
 export function createKeyward(deps: {
@@ -157,7 +163,10 @@ export function createKeyward(deps: {
     validation: new ValidationService({ store, clock, bookkeeping }),
   });
   const portalSettings = new PortalSettingsService({ store, clock, publicUrl: deps.publicUrl ?? null });
+  const customers = new CustomerService({ store, clock });
   return {
+    paymentConnections: new PaymentConnectionService({ store, clock, secretBox: deps.secretBox }),
+    purchases: new PurchaseService({ store, clock, licenses, customers }),
     keyIssuing: new KeyIssuingService({ store, clock, licenses }),
     licenseCleanup: new LicenseCleanupService({ store, clock }),
     leaseSweep: new LeaseSweepService({ store, clock }),
@@ -209,7 +218,7 @@ export function createKeyward(deps: {
     trials: new TrialService({ store, clock, catalog, licenses }),
     machines,
     validation: new ValidationService({ store, clock, bookkeeping }),
-    customers: new CustomerService({ store, clock }),
+    customers,
     dataObjects: new DataObjectService({ store, clock }),
     events: new EventService({ store }),
     tokens: new TokenService({ store, clock }),

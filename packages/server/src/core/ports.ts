@@ -1,6 +1,7 @@
 import type { DashboardRepositories } from './access/dashboard-ports.js';
 import type { TokenRepositories } from './access/token-ports.js';
 import type { CatalogRepositories } from './catalog/catalog-ports.js';
+import type { CommerceRepositories } from './commerce/commerce-ports.js';
 import type { CustomerRepositories } from './customers/customer-ports.js';
 import type { ResellerRepositories } from './customers/reseller-ports.js';
 import type { DataObjectRepositories } from './data-objects/data-object-ports.js';
@@ -43,7 +44,8 @@ export interface Repositories
     ImportRepositories,
     AnalyticsRepositories,
     EmailRepositories,
-    PortalRepositories {}
+    PortalRepositories,
+    CommerceRepositories {}
 
 /** See Store.unitOfWork. */
 export interface UnitOfWork {

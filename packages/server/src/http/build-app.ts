@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyServerOptions, LogController } from 'fastify';
+import type { PaymentProvider } from '../core/commerce/purchase-event.js';
 import type { Keyward } from '../core/keyward.js';
 import {
   DEFAULT_DASHBOARD_DIR,
@@ -20,6 +21,8 @@ import type { App } from './fastify-context.js';
 import { nativeApi } from './native/native-api.js';
 import { NATIVE_TAGS } from './native/openapi/tags.js';
 import { opsRoutes } from './ops-routes.js';
+import type { PaymentAdapter } from './payments/payment-adapter.js';
+import { PAYMENT_WEBHOOK_PREFIX, paymentWebhooks } from './payments/payment-webhooks.js';
 import { registerAuthentication } from './plugins/authenticate.js';
 import { frameworkErrors, registerErrorHandler } from './plugins/error-handler.js';
 import { registerIdempotency } from './plugins/idempotency.js';
@@ -46,6 +49,8 @@ export interface AppOptions {
   limelm?: LimelmOptions;
   /** Where the dashboard's build lives (default: packages/dashboard/dist beside the server). */
   dashboardDir?: string;
+  /** The payment providers' webhook adapters; a connection of a provider without one answers 503. */
+  paymentAdapters?: Partial<Record<PaymentProvider, PaymentAdapter>>;
 }
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
@@ -157,6 +162,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(async (c) => cryptolensDialect(c as App, keyward), { prefix: CRYPTOLENS_PREFIX });
   await app.register(async (limelm) => limelmDialect(limelm as App, keyward, options.limelm));
   await app.register(async (portal) => portalApi(portal as App, keyward), { prefix: PORTAL_API_PREFIX });
+  await app.register(
+    async (payments) =>
+      paymentWebhooks(payments as App, keyward, { adapters: options.paymentAdapters ?? {} }),
+    { prefix: PAYMENT_WEBHOOK_PREFIX },
+  );
   await registerDashboard(app, dashboardDir);
   registerPortalPage(app, dashboardDir);
   return app;

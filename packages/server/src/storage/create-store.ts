@@ -28,6 +28,8 @@ import { licenseRepository } from './repositories/licenses.js';
 import { machineRepository } from './repositories/machines.js';
 import { managedPolicyRepository } from './repositories/managed-policies.js';
 import { messageRepository } from './repositories/messages.js';
+import { paymentConnectionRepository } from './repositories/payment-connections.js';
+import { paymentEventRepository } from './repositories/payment-events.js';
 import { policyRepository } from './repositories/policies.js';
 import { policyProfileRepository } from './repositories/policy-profiles.js';
 import {
@@ -37,6 +39,7 @@ import {
   portalSignInLinkRepository,
 } from './repositories/portal.js';
 import { productRepository } from './repositories/products.js';
+import { purchaseRepository } from './repositories/purchases.js';
 import { resellerRepository } from './repositories/resellers.js';
 import { signInCounterRepository } from './repositories/sign-in-counters.js';
 import { signingKeyRepository } from './repositories/signing-keys.js';
@@ -87,6 +90,9 @@ function repositoriesOver(db: Kysely<Database>, adapter: DatabaseAdapter): Repos
     emailOutbox: emailOutboxRepository(db, adapter),
     emailSettings: emailSettingsRepository(db),
     emailTemplates: emailTemplateRepository(db),
+    paymentConnections: paymentConnectionRepository(db, adapter),
+    paymentEvents: paymentEventRepository(db),
+    purchases: purchaseRepository(db),
   };
 }
 

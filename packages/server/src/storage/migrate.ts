@@ -16,6 +16,7 @@ import * as webhookImportRecords from './migrations/014-webhook-import-records.j
 import * as analyticsEvents from './migrations/015-analytics-events.js';
 import * as changeFeed from './migrations/016-change-feed.js';
 import * as emailOutbox from './migrations/017-email-outbox.js';
+import * as commerce from './migrations/018-commerce.js';
 import * as email from './migrations/019-email.js';
 import * as portal from './migrations/020-portal.js';
 
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '015-analytics-events': analyticsEvents,
   '016-change-feed': changeFeed,
   '017-email-outbox': emailOutbox,
+  '018-commerce': commerce,
   '019-email': email,
   '020-portal': portal,
 };

@@ -2,7 +2,7 @@ import type { Actor } from '../core/access/actor.js';
 import { operatorPrincipal } from '../core/access/principal.js';
 import type { RouteSecurityCase, SecurityContext } from './route-security.js';
 
-/** Security cases of the webhook and import routes; ROUTE_SECURITY_CASES includes them. */
+/** Security cases of the webhook, import and payment connection routes; ROUTE_SECURITY_CASES includes them. */
 
 const testActor: Actor = { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal };
 
@@ -28,7 +28,98 @@ async function freshDelivery(ctx: SecurityContext): Promise<number> {
   return delivery.id;
 }
 
+async function freshPaymentConnection(ctx: SecurityContext): Promise<number> {
+  const connection = await ctx.t.keyward.paymentConnections.create(testActor, {
+    provider: 'stripe',
+    name: `Shop ${ctx.unique()}`,
+    webhookSecret: 'whsec_security_secret',
+    mappings: [{ providerItemId: 'price_secured', policyId: ctx.fx.policyId, seatsPerUnit: 1 }],
+  });
+  return connection.id;
+}
+
+/** A connection with one received event (of a type Keyward ignores), stored through core's receiver. */
+async function freshPaymentEvent(ctx: SecurityContext): Promise<{ connectionId: number; eventId: number }> {
+  const connectionId = await freshPaymentConnection(ctx);
+  const { eventId } = await ctx.t.keyward.purchases.receive(
+    connectionId,
+    {
+      providerEventId: `evt_${ctx.unique()}`,
+      providerEventType: 'customer.created',
+      occurredAt: ctx.t.clock.now(),
+      purchase: null,
+    },
+    '{}',
+  );
+  return { connectionId, eventId };
+}
+
+const PAYMENT_CONNECTION_CASES: RouteSecurityCase[] = [
+  // payment connections: a mapping may name any product's policy, so every lock is refused
+  {
+    group: 'payment-connections',
+    method: 'POST',
+    route: '/v1/payment-connections',
+    scope: 'payments:write',
+    request: (ctx) => ({
+      url: '/v1/payment-connections',
+      payload: { provider: 'stripe', name: `Shop ${ctx.unique()}`, webhookSecret: 'whsec_security_secret' },
+    }),
+  },
+  {
+    group: 'payment-connections',
+    method: 'GET',
+    route: '/v1/payment-connections',
+    scope: 'payments:read',
+    request: () => ({ url: '/v1/payment-connections' }),
+  },
+  {
+    group: 'payment-connections',
+    method: 'GET',
+    route: '/v1/payment-connections/:id',
+    scope: 'payments:read',
+    request: async (ctx) => ({ url: `/v1/payment-connections/${await freshPaymentConnection(ctx)}` }),
+  },
+  {
+    group: 'payment-connections',
+    method: 'PATCH',
+    route: '/v1/payment-connections/:id',
+    scope: 'payments:write',
+    request: async (ctx) => ({
+      url: `/v1/payment-connections/${await freshPaymentConnection(ctx)}`,
+      payload: { refundAction: 'revoke' },
+    }),
+  },
+  {
+    group: 'payment-connections',
+    method: 'DELETE',
+    route: '/v1/payment-connections/:id',
+    scope: 'payments:write',
+    request: async (ctx) => ({ url: `/v1/payment-connections/${await freshPaymentConnection(ctx)}` }),
+  },
+  {
+    group: 'payment-connections',
+    method: 'GET',
+    route: '/v1/payment-connections/:id/events',
+    scope: 'payments:read',
+    request: async (ctx) => ({
+      url: `/v1/payment-connections/${(await freshPaymentEvent(ctx)).connectionId}/events`,
+    }),
+  },
+  {
+    group: 'payment-connections',
+    method: 'GET',
+    route: '/v1/payment-connections/:id/events/:eventId',
+    scope: 'payments:read',
+    request: async (ctx) => {
+      const { connectionId, eventId } = await freshPaymentEvent(ctx);
+      return { url: `/v1/payment-connections/${connectionId}/events/${eventId}` };
+    },
+  },
+];
+
 export const INTEGRATION_SECURITY_CASES: RouteSecurityCase[] = [
+  ...PAYMENT_CONNECTION_CASES,
   // webhooks: an endpoint may hear every product, so every lock is refused
   {
     group: 'webhooks',

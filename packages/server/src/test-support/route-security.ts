@@ -54,6 +54,7 @@ export const SECURITY_GROUPS = [
   'analytics-events',
   'portal-settings',
   'email',
+  'payment-connections',
 ] as const;
 export type SecurityGroup = (typeof SECURITY_GROUPS)[number];
 

@@ -11,6 +11,9 @@ const TABLES = [
   'data_objects',
   'api_tokens',
   'events',
+  'payment_connections',
+  'payment_events',
+  'purchases',
 ] as const;
 export type CountedTable = (typeof TABLES)[number];
 

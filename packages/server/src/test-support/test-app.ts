@@ -1,11 +1,13 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { manualClock } from '../core/clock.js';
+import type { PaymentProvider } from '../core/commerce/purchase-event.js';
 import { createKeyward, type Keyward } from '../core/keyward.js';
 import { PUBLIC_ONLY } from '../core/operations/network-destinations.js';
 import { SecretBox } from '../core/signing/secrets.js';
 import { buildApp } from '../http/build-app.js';
 import { emailDelivery } from '../http/email-delivery.js';
 import type { App } from '../http/fastify-context.js';
+import type { PaymentAdapter } from '../http/payments/payment-adapter.js';
 import type { RateLimitOptions } from '../http/plugins/rate-limits.js';
 import type { KeywardStore } from '../storage/create-store.js';
 import { createTestStore, type TestDialect } from './test-store.js';
@@ -32,6 +34,8 @@ export async function createTestApp(
     allowPrivateDestinations?: boolean;
     /** KEYWARD_PUBLIC_URL: the base of the links the customer portal mails; default none. */
     publicUrl?: string | null;
+    /** Webhook adapters of payment providers (the receiving route answers 503 for a provider without one). */
+    paymentAdapters?: Partial<Record<PaymentProvider, PaymentAdapter>>;
   } = {},
 ): Promise<TestApp> {
   const store = await createTestStore(dialect);
@@ -55,6 +59,7 @@ export async function createTestApp(
     logger: false,
     rateLimit: { perTokenPerMinute: 0, perIpPerMinute: 0, redis: null, ...options.rateLimit },
     trustProxy: false,
+    ...(options.paymentAdapters ? { paymentAdapters: options.paymentAdapters } : {}),
   });
   await app.ready();
   return {

@@ -29,6 +29,8 @@ export const SCOPES = [
   'portal:write',
   'email:read',
   'email:write',
+  'payments:read',
+  'payments:write',
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];

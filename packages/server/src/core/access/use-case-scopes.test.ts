@@ -28,6 +28,7 @@ interface Fixture {
   messageId: number;
   tokenId: number;
   webhookId: number;
+  paymentConnectionId: number;
   resellerId: number;
   templateId: number;
   featureFieldId: number;
@@ -620,6 +621,48 @@ const ROWS: Row[] = [
     scope: 'tokens:write',
     run: (k, a, p, fx) => k.tokenLimits.resetClientAddresses(a, p, fx.tokenId),
   },
+  // payments
+  {
+    useCase: 'paymentConnections.create',
+    scope: 'payments:write',
+    run: (k, a) =>
+      k.paymentConnections.create(a, {
+        provider: 'stripe',
+        name: 'refused',
+        webhookSecret: 'whsec_refused_123',
+      }),
+  },
+  {
+    useCase: 'paymentConnections.update',
+    scope: 'payments:write',
+    run: (k, a, _, fx) => k.paymentConnections.update(a, fx.paymentConnectionId, { name: 'refused' }),
+  },
+  {
+    useCase: 'paymentConnections.delete',
+    scope: 'payments:write',
+    run: (k, a, _, fx) => k.paymentConnections.delete(a, fx.paymentConnectionId),
+  },
+  {
+    useCase: 'paymentConnections.list',
+    scope: 'payments:read',
+    run: (k, _, p) => k.paymentConnections.list(p, { after: null, limit: 10 }),
+  },
+  {
+    useCase: 'paymentConnections.read',
+    scope: 'payments:read',
+    run: (k, _, p, fx) => k.paymentConnections.read(p, fx.paymentConnectionId),
+  },
+  {
+    useCase: 'paymentConnections.listEvents',
+    scope: 'payments:read',
+    run: (k, _, p, fx) =>
+      k.paymentConnections.listEvents(p, fx.paymentConnectionId, { before: null, limit: 10 }),
+  },
+  {
+    useCase: 'paymentConnections.readEvent',
+    scope: 'payments:read',
+    run: (k, _, p, fx) => k.paymentConnections.readEvent(p, fx.paymentConnectionId, 1),
+  },
   // webhooks
   {
     useCase: 'webhooks.create',
@@ -840,6 +883,12 @@ async function fixture(k: Keyward): Promise<Fixture> {
     url: 'https://example.com/hook',
     eventTypes: ['*'],
   });
+  const paymentConnection = await k.paymentConnections.create(operator, {
+    provider: 'stripe',
+    name: 'Scoped shop',
+    webhookSecret: 'whsec_scoped_123',
+    mappings: [{ providerItemId: 'price_scoped', policyId: policy.id, seatsPerUnit: 1 }],
+  });
   const reseller = await k.resellers.create(operator, { name: 'Scoped reseller' });
   const template = await k.licenseTemplates.create(operator, {
     name: 'Scoped template',
@@ -869,6 +918,7 @@ async function fixture(k: Keyward): Promise<Fixture> {
     messageId: message.id,
     tokenId: token.id,
     webhookId: endpoint.id,
+    paymentConnectionId: paymentConnection.id,
     resellerId: reseller.id,
     templateId: template.id,
     featureFieldId: details.id,

@@ -13,6 +13,7 @@ import { licenseRoutes } from './routes/licenses.js';
 import { machineRoutes } from './routes/machines.js';
 import { messageRoutes } from './routes/messages.js';
 import { offlineRoutes } from './routes/offline.js';
+import { paymentConnectionRoutes } from './routes/payment-connections.js';
 import { policyRoutes } from './routes/policies.js';
 import { portalSettingsRoutes } from './routes/portal-settings.js';
 import { productRoutes } from './routes/products.js';
@@ -52,6 +53,7 @@ export async function nativeApi(app: App, keyward: Keyward): Promise<void> {
     dashboardUserRoutes,
     analyticsEventRoutes,
     portalSettingsRoutes,
+    paymentConnectionRoutes,
   ]) {
     routes(app, keyward);
   }

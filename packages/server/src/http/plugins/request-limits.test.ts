@@ -131,6 +131,7 @@ describe('every request parser', () => {
       'dialects/authtool/body-parsers.ts',
       'dialects/cryptolens/plugin.ts',
       'dialects/limelm/limelm-api.ts',
+      'payments/payment-webhooks.ts',
       'plugins/request-limits.ts',
     ]);
     for (const file of parsers) {

@@ -1,6 +1,7 @@
 import type { AccessTables } from './access.js';
 import type { AnalyticsTables } from './analytics.js';
 import type { CatalogTables } from './catalog.js';
+import type { CommerceTables } from './commerce.js';
 import type { CustomerTables } from './customers.js';
 import type { DashboardTables } from './dashboard.js';
 import type { EmailTables } from './email.js';
@@ -24,4 +25,5 @@ export interface Database
     DashboardTables,
     AnalyticsTables,
     EmailTables,
-    PortalTables {}
+    PortalTables,
+    CommerceTables {}

@@ -25,6 +25,10 @@ export const NATIVE_TAGS = [
     description: 'Email to your customers: the SMTP setup, the templates per product, and the outbox.',
   },
   { name: 'imports', description: 'Imports from Cryptolens, LimeLM, AuthTool and CSV.' },
+  {
+    name: 'payments',
+    description: 'Payment providers (Stripe, Paddle Billing, Lemon Squeezy) whose purchases become licenses.',
+  },
   { name: 'messages', description: 'Notes the vendor broadcasts to its apps by channel.' },
   { name: 'tokens', description: 'API tokens: scopes, locks and limits.' },
   { name: 'signing keys', description: 'The public keys answers and license files are signed with.' },
