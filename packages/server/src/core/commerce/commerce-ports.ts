@@ -182,6 +182,7 @@ export type PurchaseChanges = Partial<
     | 'customerId'
     | 'providerCustomerId'
     | 'subscriptionId'
+    | 'orderId'
   >
 > & { updatedAt: Date };
 

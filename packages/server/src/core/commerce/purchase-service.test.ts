@@ -500,6 +500,67 @@ describe.each(await testDialects())('payments: purchases become licenses (%s)', 
     });
   });
 
+  /** Lemon Squeezy's subscription purchase: its order (no subscription, no period), and the subscription. */
+  const lemonOrder = (id: string, email: string, occurredAt: Date) =>
+    event(`order_created:${id}`, occurredAt, {
+      change: 'purchase_completed',
+      buyer: { providerCustomerId: `c_${id}`, email, name: null },
+      orderId: `o_${id}`,
+      paymentIds: [`o_${id}`],
+      items: [{ providerItemId: 'price_pro', quantity: 1 }],
+    });
+  const lemonSubscription = (id: string, email: string, periodEndsAt: Date, occurredAt: Date) =>
+    event(`subscription_created:${id}`, occurredAt, {
+      change: 'purchase_completed',
+      buyer: { providerCustomerId: `c_${id}`, email, name: null },
+      orderId: `o_${id}`,
+      subscriptionId: `sub_${id}`,
+      items: [{ providerItemId: 'price_pro', quantity: 1 }],
+      periodEndsAt,
+    });
+
+  for (const order of ['order first', 'subscription first'] as const) {
+    it(`completes a purchase named twice (${order}) once, linked to its subscription and running to its period`, async () => {
+      const email = `lemon-${s}@example.com`;
+      const completions = [lemonOrder(s, email, at(0)), lemonSubscription(s, email, at(30), at(0))];
+      if (order === 'subscription first') completions.reverse();
+      for (const completion of completions) await receive(completion);
+      const licenses = await licensesOf(`sub_${s}`);
+      expect(licenses).toHaveLength(1);
+      expect(licenses[0]?.expiresAt).toEqual(at(30));
+      expect((await emailsTo(email)).map((m) => m.kind)).toEqual(['license_delivered']);
+      // A renewal by subscription id finds the purchase the order made.
+      clock.set(at(29));
+      await receive(
+        onSubscription(`evt_renew_${s}`, s, 'subscription_renewed', at(29), { periodEndsAt: at(60) }),
+      );
+      expect((await licensesOf(`o_${s}`))[0]?.expiresAt).toEqual(at(60));
+    });
+  }
+
+  it("moves the licenses to a later period a change names (Lemon Squeezy's renewal), never earlier", async () => {
+    const email = `lemon-change-${s}@example.com`;
+    await receive(lemonSubscription(s, email, at(30), at(0)));
+    const paid = await receive(onSubscription(`evt_paid_${s}`, s, 'subscription_renewed', at(29)));
+    expect(paid.status).toBe('ignored');
+    const item = [{ providerItemId: 'price_pro', quantity: 1 }];
+    await receive(
+      onSubscription(`evt_upd_${s}`, s, 'subscription_changed', at(29.5), {
+        items: item,
+        periodEndsAt: at(60),
+      }),
+    );
+    expect((await licensesOf(`sub_${s}`))[0]?.expiresAt).toEqual(at(60));
+    expect((await emailsTo(email)).map((m) => m.kind)).toEqual(['license_delivered', 'license_renewed']);
+    await receive(
+      onSubscription(`evt_old_${s}`, s, 'subscription_changed', at(29.7), {
+        items: item,
+        periodEndsAt: at(30),
+      }),
+    );
+    expect((await licensesOf(`sub_${s}`))[0]?.expiresAt).toEqual(at(60));
+  });
+
   it('refuses an event for a connection that does not exist', async () => {
     const refusal = await k.purchases.receive(999_999, checkout(s, null), '{}').catch((e: unknown) => e);
     expect(isDomainError(refusal) && refusal.code).toBe('NOT_FOUND');

@@ -219,10 +219,7 @@ export class PurchaseService {
   ): Promise<Handling> {
     const { tx, connection, now } = at;
     const existing = await tx.purchases.findByReference(connection.id, purchase);
-    if (existing && existing.lines.length > 0)
-      return ignored(
-        `purchase ${existing.id} was made already (licenses ${existing.lines.map((l) => l.licenseId).join(', ')})`,
-      );
+    if (existing && existing.lines.length > 0) return this.completeAgain(at, event, purchase, existing);
     const mapped = purchase.items.filter((item) => mappingOf(connection, item.providerItemId));
     const unmapped = purchase.items.filter((item) => !mappingOf(connection, item.providerItemId));
     if (mapped.length === 0)
@@ -264,6 +261,55 @@ export class PurchaseService {
     return { status: 'applied', outcome, licenseIds: created.map((c) => c.license.id) };
   }
 
+  /**
+   * A second completion of a purchase made already. Lemon Squeezy completes a subscription purchase twice, in
+   * either order: its order (no subscription) and its subscription (the order's id, the subscription's id and
+   * period). The second links what it names that the purchase lacks, and a subscription's paid period becomes the
+   * end of licenses that had none or an earlier one; nothing is created twice.
+   */
+  private async completeAgain(
+    at: Applying,
+    event: PaymentEventDetail,
+    purchase: PurchaseEvent,
+    found: Purchase,
+  ): Promise<Handling> {
+    const { tx, now } = at;
+    const licenses = found.lines.map((l) => l.licenseId).join(', ');
+    await tx.purchases.addPaymentIds(found.id, purchase.paymentIds);
+    const links = {
+      ...(found.orderId === null && purchase.orderId !== null ? { orderId: purchase.orderId } : {}),
+      ...(found.subscriptionId === null && purchase.subscriptionId !== null
+        ? { subscriptionId: purchase.subscriptionId, status: 'active' as const }
+        : {}),
+      ...(found.providerCustomerId === null && purchase.buyer.providerCustomerId !== null
+        ? { providerCustomerId: purchase.buyer.providerCustomerId }
+        : {}),
+    };
+    const subscribed = (links.subscriptionId ?? found.subscriptionId) !== null;
+    const until = subscribed ? purchase.periodEndsAt : null;
+    const cancelled = found.cancelledAt !== null && event.occurredAt <= found.cancelledAt;
+    const extended: number[] = [];
+    if (until !== null && !cancelled && (found.periodEndsAt === null || found.periodEndsAt < until)) {
+      for (const line of found.lines) {
+        const license = await tx.licenses.findById(line.licenseId);
+        if (!license || (license.expiresAt !== null && license.expiresAt >= until)) continue;
+        await this.deps.licenses.update(this.actor, license.id, { expiresAt: until });
+        extended.push(license.id);
+      }
+    }
+    const runsTo = extended.length > 0 ? { periodEndsAt: until } : {};
+    if (Object.keys(links).length === 0 && extended.length === 0)
+      return ignored(`purchase ${found.id} was made already (licenses ${licenses})`);
+    await tx.purchases.update(found.id, { ...links, ...runsTo, updatedAt: now });
+    const notes = [`purchase ${found.id} was made already (licenses ${licenses})`];
+    if (links.subscriptionId) notes.push(`linked subscription ${links.subscriptionId}`);
+    if (links.orderId) notes.push(`linked order ${links.orderId}`);
+    if (until !== null && extended.length > 0) notes.push(`runs to ${until.toISOString()}`);
+    const waited = await this.applyWaiting(at, { ...found, ...links, ...runsTo });
+    if (waited > 0) notes.push(`then applied ${waited} waiting event${waited === 1 ? '' : 's'}`);
+    return { status: 'applied', outcome: notes.join('; '), licenseIds: extended };
+  }
+
   /** Applies the connection's waiting events that name this purchase, oldest first; answers how many. */
   private async applyWaiting(at: Applying, purchase: Purchase): Promise<number> {
     const due = (await at.tx.paymentEvents.listWaiting(at.connection.id)).filter(
@@ -282,16 +328,10 @@ export class PurchaseService {
       return ignored(
         `older than the cancellation of ${found.cancelledAt.toISOString()}: the cancellation stands`,
       );
-    if (purchase.periodEndsAt === null) return ignored('the renewal names no period end');
+    if (purchase.periodEndsAt === null)
+      return ignored('the renewal names no period end (Lemon Squeezy names it in the update that follows)');
     const until = purchase.periodEndsAt;
-    const extended: number[] = [];
-    for (const line of found.lines) {
-      const license = await tx.licenses.findById(line.licenseId);
-      if (!license || license.expiresAt === null || license.expiresAt >= until) continue;
-      const renewed = await this.deps.licenses.extend(this.actor, license.id, { expiresAt: until });
-      extended.push(license.id);
-      await this.enqueueEmail(tx, 'license_renewed', renewed, now);
-    }
+    const extended = await this.extendTo(at, found, until);
     await tx.purchases.update(found.id, {
       status: found.status === 'reversed' ? 'reversed' : 'active',
       periodEndsAt: later(found.periodEndsAt, until),
@@ -310,6 +350,19 @@ export class PurchaseService {
       outcome: `extended license${extended.length === 1 ? '' : 's'} ${extended.join(', ')} to ${until.toISOString()}`,
       licenseIds: extended,
     };
+  }
+
+  /** Extends the purchase's licenses that end before `until` to it, each with a renewal email; never shortens. */
+  private async extendTo({ tx, now }: Applying, found: Purchase, until: Date): Promise<number[]> {
+    const extended: number[] = [];
+    for (const line of found.lines) {
+      const license = await tx.licenses.findById(line.licenseId);
+      if (!license || license.expiresAt === null || license.expiresAt >= until) continue;
+      const renewed = await this.deps.licenses.extend(this.actor, license.id, { expiresAt: until });
+      extended.push(license.id);
+      await this.enqueueEmail(tx, 'license_renewed', renewed, now);
+    }
+    return extended;
   }
 
   private async cancel(at: Applying, event: PaymentEventDetail, purchase: PurchaseEvent, found: Purchase) {
@@ -429,7 +482,24 @@ export class PurchaseService {
     for (const line of remaining)
       notes.push(`license ${line.licenseId} left the subscription and stays as it is`);
     if (unmapped.length > 0) notes.push(`not mapped: ${unmapped.join(', ')}`);
-    await tx.purchases.update(found.id, { changedAt: event.occurredAt, updatedAt: now });
+    // A change that names a later paid period moves the licenses to it, as a renewal would: Lemon Squeezy names
+    // a renewed period only in the subscription's update that follows the payment.
+    const until = purchase.periodEndsAt;
+    const cancelled = found.cancelledAt !== null && event.occurredAt <= found.cancelledAt;
+    const moves = until !== null && !cancelled && (found.periodEndsAt === null || found.periodEndsAt < until);
+    if (moves) {
+      const extended = await this.extendTo(at, found, until);
+      if (extended.length > 0)
+        notes.push(
+          `extended license${extended.length === 1 ? '' : 's'} ${extended.join(', ')} to ${until.toISOString()}`,
+        );
+      touched.push(...extended.filter((id) => !touched.includes(id)));
+    }
+    await tx.purchases.update(found.id, {
+      changedAt: event.occurredAt,
+      ...(moves ? { periodEndsAt: until } : {}),
+      updatedAt: now,
+    });
     if (touched.length === 0)
       return ignored(notes.length > 0 ? notes.join('; ') : 'the licenses match the items already');
     return { status: 'applied' as const, outcome: notes.join('; '), licenseIds: touched };

@@ -172,6 +172,7 @@ export function purchaseRepository(db: Kysely<Database>): PurchaseRepository {
         customerId: (v) => ({ customer_id: v }),
         providerCustomerId: (v) => ({ provider_customer_id: v }),
         subscriptionId: (v) => ({ subscription_id: v }),
+        orderId: (v) => ({ order_id: v }),
         updatedAt: (v) => ({ updated_at: v.getTime() }),
       });
       await db.updateTable('purchases').set(columns).where('id', '=', id).execute();
