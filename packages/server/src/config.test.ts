@@ -129,4 +129,16 @@ describe('loadConfig', () => {
         /KEYWARD_PUBLIC_URL/,
       );
   });
+
+  it('reads KEYWARD_STRIPE_API_URL as where Stripe API reads go, and refuses what cannot be one', () => {
+    expect(loadConfig({ KEYWARD_SECRET: SECRET }).stripeApiUrl).toBeNull();
+    expect(
+      loadConfig({ KEYWARD_SECRET: SECRET, KEYWARD_STRIPE_API_URL: 'http://localhost:12111/' }).stripeApiUrl
+        ?.href,
+    ).toBe('http://localhost:12111/');
+    for (const bad of ['localhost:12111', 'ftp://example.com', 'https://example.com/v1'])
+      expect(() => loadConfig({ KEYWARD_SECRET: SECRET, KEYWARD_STRIPE_API_URL: bad }), bad).toThrow(
+        /KEYWARD_STRIPE_API_URL/,
+      );
+  });
 });

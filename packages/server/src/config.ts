@@ -38,6 +38,11 @@ export interface Config {
    * links the customer portal mails. Null when unset; links are never built from a request's Host header.
    */
   publicUrl: string | null;
+  /**
+   * Where Stripe's API answers the reads the Stripe webhook adapter makes (KEYWARD_STRIPE_API_URL): Stripe's own
+   * unless the operator points it at stripe-mock or an egress proxy. Set by the operator, never by a vendor.
+   */
+  stripeApiUrl: URL | null;
 }
 
 export class ConfigError extends Error {}
@@ -242,6 +247,24 @@ export function parsePublicUrl(value: string | undefined): string | null {
   return url.origin;
 }
 
+/** KEYWARD_STRIPE_API_URL: an http(s) origin (stripe-mock, an egress proxy); unset means Stripe's own API. */
+export function parseStripeApiUrl(value: string | undefined): URL | null {
+  if (value === undefined || value.trim() === '') return null;
+  let url: URL | null = null;
+  try {
+    url = new URL(value.trim());
+  } catch {}
+  if (
+    !url ||
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    url.pathname.replace(/\/+$/, '') !== ''
+  )
+    throw new ConfigError(
+      `KEYWARD_STRIPE_API_URL must be the http(s) address of a Stripe API without a path, such as http://localhost:12111 for stripe-mock, not "${value}"`,
+    );
+  return new URL(url.origin);
+}
+
 /** The only reader of process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const database = parseDatabaseUrl(env.DATABASE_URL);
@@ -271,5 +294,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     leaseSweepSeconds: parseLeaseSweepSeconds(env.KEYWARD_LEASE_SWEEP_SECONDS),
     cacheEntries: parseCacheEntries(env.KEYWARD_CACHE_ENTRIES),
     publicUrl: parsePublicUrl(env.KEYWARD_PUBLIC_URL),
+    stripeApiUrl: parseStripeApiUrl(env.KEYWARD_STRIPE_API_URL),
   };
 }

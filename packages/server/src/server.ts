@@ -86,7 +86,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
       rateLimit: { ...config.rateLimit, redis },
       trustProxy: config.trustProxy,
       limelm: config.limelm,
-      paymentAdapters: createPaymentAdapters({ outbound: createOutboundHttp(keyward.destinations) }),
+      paymentAdapters: createPaymentAdapters({
+        outbound: createOutboundHttp(keyward.destinations),
+        ...(config.stripeApiUrl ? { apiBase: config.stripeApiUrl } : {}),
+      }),
     });
     const url = await app.listen({ port: config.port, host: config.host }).catch((error: unknown) => {
       throw explainListenFailure(error, config.port, config.host);

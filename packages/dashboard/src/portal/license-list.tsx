@@ -1,8 +1,43 @@
-import { useCallback, useEffect, useState } from 'react';
+import { Fragment, useCallback, useEffect, useState } from 'react';
 import { OfflineForm } from './offline-form';
-import { type Branding, PortalError, type PortalLicense, type PortalMachine, portalApi } from './portal-api';
+import {
+  type Branding,
+  PortalError,
+  type PortalLicense,
+  type PortalMachine,
+  type PortalPurchase,
+  portalApi,
+} from './portal-api';
 
 const day = (iso: string | null) => (iso ? new Date(iso).toLocaleDateString() : 'never');
+
+const PROVIDER_NAMES: Record<PortalPurchase['provider'], string> = {
+  stripe: 'Stripe',
+  paddle: 'Paddle',
+  lemonsqueezy: 'Lemon Squeezy',
+};
+const PURCHASE_STATES: Record<PortalPurchase['status'], string> = {
+  paid: 'paid',
+  active: 'subscription active',
+  canceled: 'subscription canceled',
+  reversed: 'refunded',
+};
+
+/** "on 3/1/2030 through Stripe, order cs_…, subscription canceled" */
+function purchaseWords(purchase: PortalPurchase): string {
+  const reference = purchase.orderId
+    ? `order ${purchase.orderId}`
+    : purchase.subscriptionId
+      ? `subscription ${purchase.subscriptionId}`
+      : null;
+  return [
+    `on ${day(purchase.purchasedAt)} through ${PROVIDER_NAMES[purchase.provider]}`,
+    reference,
+    PURCHASE_STATES[purchase.status],
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
 
 function saveFile(name: string, text: string): void {
   const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));
@@ -91,6 +126,12 @@ export function LicenseList({
             <dd>
               {license.machines.length} of {license.maxMachines === 0 ? 'unlimited' : license.maxMachines}
             </dd>
+            {license.purchases.map((purchase) => (
+              <Fragment key={`${purchase.provider}-${purchase.orderId ?? purchase.subscriptionId}`}>
+                <dt>Bought</dt>
+                <dd>{purchaseWords(purchase)}</dd>
+              </Fragment>
+            ))}
             {allowed.deactivation && license.maxDeactivations !== -1 && (
               <>
                 <dt>Deactivations left</dt>

@@ -26,6 +26,15 @@ export interface PortalMachine {
   expiresAt: string | null;
 }
 
+export interface PortalPurchase {
+  provider: 'stripe' | 'paddle' | 'lemonsqueezy';
+  orderId: string | null;
+  subscriptionId: string | null;
+  status: 'paid' | 'active' | 'canceled' | 'reversed';
+  periodEndsAt: string | null;
+  purchasedAt: string;
+}
+
 export interface PortalLicense {
   id: number;
   key: string;
@@ -33,6 +42,8 @@ export interface PortalLicense {
   expiresAt: string | null;
   daysLeft: number | null;
   productNames: string[];
+  /** Where the license was bought, when it came from a payment. */
+  purchases: PortalPurchase[];
   policyName: string;
   maxMachines: number;
   maxDeactivations: number;

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Actor } from '../access/actor.js';
 import { licenseNotFound } from '../access/principal.js';
 import type { Clock } from '../clock.js';
+import type { PurchaseStatus } from '../commerce/commerce-ports.js';
+import type { PaymentProvider } from '../commerce/purchase-event.js';
 import { DomainError } from '../domain-error.js';
 import { newEvent } from '../events/record-event.js';
 import type { LicenseService } from '../licenses/license-service.js';
@@ -39,6 +41,18 @@ export type SignInRequestOutcome = 'sent' | 'no_licenses' | 'no_public_url';
 export interface PortalLicense {
   view: LicenseView;
   productNames: string[];
+  /** The purchases the license came from (payments), oldest first; empty for licenses issued otherwise. */
+  purchases: PortalPurchase[];
+}
+
+/** What a customer sees of a purchase: where and when it was bought, and how it stands. */
+export interface PortalPurchase {
+  provider: PaymentProvider;
+  orderId: string | null;
+  subscriptionId: string | null;
+  status: PurchaseStatus;
+  periodEndsAt: Date | null;
+  purchasedAt: Date;
 }
 
 const ACTION_WORDS: Record<PortalAction, string> = {
@@ -225,10 +239,24 @@ export class PortalService {
         p ? [[p.id, p.name] as const] : [],
       ),
     );
+    const purchases = await store.purchases.listOfLicenses(found.map((l) => l.id));
     const result: PortalLicense[] = [];
     for (const license of found) {
       const view = await this.deps.licenses.viewOf(asLicense(license), license);
-      result.push({ view, productNames: license.productIds.flatMap((id) => products.get(id) ?? []) });
+      result.push({
+        view,
+        productNames: license.productIds.flatMap((id) => products.get(id) ?? []),
+        purchases: purchases
+          .filter((p) => p.lines.some((line) => line.licenseId === license.id))
+          .map((p) => ({
+            provider: p.provider,
+            orderId: p.orderId,
+            subscriptionId: p.subscriptionId,
+            status: p.status,
+            periodEndsAt: p.periodEndsAt,
+            purchasedAt: p.createdAt,
+          })),
+      });
     }
     return result;
   }

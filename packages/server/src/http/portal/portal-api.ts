@@ -44,13 +44,21 @@ const presentBranding = (s: PortalSettings) => ({
 });
 
 /** What the owner sees of a license: state from the view, never derived here. */
-const presentLicense = ({ view, productNames }: PortalLicense) => ({
+const presentLicense = ({ view, productNames, purchases }: PortalLicense) => ({
   id: view.license.id,
   key: view.license.key,
   status: view.status,
   expiresAt: iso(view.license.expiresAt),
   daysLeft: view.daysLeft,
   productNames,
+  purchases: purchases.map((p) => ({
+    provider: p.provider,
+    orderId: p.orderId,
+    subscriptionId: p.subscriptionId,
+    status: p.status,
+    periodEndsAt: iso(p.periodEndsAt),
+    purchasedAt: p.purchasedAt.toISOString(),
+  })),
   policyName: view.policy.name,
   maxMachines: view.rules.maxMachines,
   maxDeactivations: view.rules.maxDeactivations,
