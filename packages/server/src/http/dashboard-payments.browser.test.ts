@@ -266,7 +266,9 @@ describe.skipIf(!hasChromium)('the Payments page in a browser', () => {
 
     // The provider's retry of the same event.
     expect((await deliver()).status).toBe(200);
-    await testCard().getByRole('button', { name: 'Show events' }).click();
+    // Opened when it was connected, empty then; the retry shows once refreshed.
+    await testCard().getByText('No events yet').waitFor();
+    await testCard().getByRole('button', { name: 'Refresh events' }).click();
     const row = testCard().getByRole('row').filter({ hasText: 'checkout.session.completed' });
     await row.waitFor();
     expect(await row.textContent()).toMatch(/applied.*for early@example\.com/);
