@@ -408,8 +408,10 @@ export interface PaymentConnection {
   name: string;
   /** What a refund or chargeback does to the purchase's licenses: suspend (undoable) or revoke (final) */
   refundAction: 'suspend' | 'revoke';
-  /** The last characters of the webhook secret */
-  webhookSecretHint: string;
+  /** Whether the webhook secret is set; until it is, deliveries are refused with 503 and the provider retries them */
+  hasWebhookSecret: boolean;
+  /** The last characters of the webhook secret; null until it is set */
+  webhookSecretHint: string | null;
   /** Whether an API key is set */
   hasApiKey: boolean;
   /** The last characters of the API key, if set */

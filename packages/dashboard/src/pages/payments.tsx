@@ -168,6 +168,69 @@ function EditMappings({
   );
 }
 
+/**
+ * Sets the signing secret the provider shows once the endpoint exists at the connection's URL, or replaces it
+ * after a rotation. It cannot be removed: a connection without one refuses every delivery.
+ */
+function EditSecret({
+  connection,
+  onSaved,
+}: {
+  connection: PaymentConnection;
+  onSaved: (saved: PaymentConnection) => void;
+}) {
+  const [secret, setSecret] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    setBusy(true);
+    try {
+      onSaved(
+        await patch<PaymentConnection>(`/payment-connections/${connection.id}`, {
+          webhookSecret: secret.trim(),
+        }),
+      );
+    } catch (e) {
+      setError(errorText(e));
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="stack" onSubmit={save} aria-label="Set the webhook secret">
+      <p>
+        Endpoint URL at {providerOf(connection.provider)?.label}:{' '}
+        <code className="mono">{webhookUrlOf(connection)}</code>
+      </p>
+      <Field label="Webhook signing secret" hint={providerOf(connection.provider)?.secretHint}>
+        {(p) => (
+          <input
+            {...p}
+            type="password"
+            autoComplete="off"
+            required
+            minLength={8}
+            maxLength={500}
+            value={secret}
+            onChange={(e) => setSecret(e.target.value)}
+          />
+        )}
+      </Field>
+      {error && (
+        <p className="note error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="actions">
+        <button type="submit" disabled={busy}>
+          {busy ? 'Saving…' : 'Save secret'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
 /** The connection's latest events: what the provider sent and what each did. */
 function Events({ connection }: { connection: PaymentConnection }) {
   const list = useAsync(
@@ -249,7 +312,8 @@ function Connect({ onConnected }: { onConnected: (connection: PaymentConnection)
       const created = await post<PaymentConnection>('/payment-connections', {
         provider,
         name,
-        webhookSecret,
+        // Often not known yet: the provider shows it once the endpoint exists at the URL answered here.
+        ...(webhookSecret.trim() ? { webhookSecret: webhookSecret.trim() } : {}),
         ...(apiKey.trim() ? { apiKey: apiKey.trim() } : {}),
         refundAction,
       });
@@ -280,13 +344,15 @@ function Connect({ onConnected }: { onConnected: (connection: PaymentConnection)
           <input {...p} required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
         )}
       </Field>
-      <Field label="Webhook signing secret" hint={providerOf(provider)?.secretHint}>
+      <Field
+        label="Webhook signing secret (optional)"
+        hint={`${providerOf(provider)?.secretHint}. Not there yet? Create the endpoint at the provider with the URL shown after connecting, then paste its signing secret here.`}
+      >
         {(p) => (
           <input
             {...p}
             type="password"
             autoComplete="off"
-            required
             minLength={8}
             maxLength={500}
             value={webhookSecret}
@@ -345,6 +411,7 @@ export function PaymentsPage() {
   const [notice, setNotice] = useState<Notice | null>(null);
   const [open, setOpen] = useState<number | null>(null);
   const [mapping, setMapping] = useState<PaymentConnection | null>(null);
+  const [secretOf, setSecretOf] = useState<PaymentConnection | null>(null);
 
   const change = async (run: () => Promise<unknown>, done: string) => {
     setNotice(null);
@@ -367,8 +434,11 @@ export function PaymentsPage() {
       {canWrite && (
         <Connect
           onConnected={(created) => {
+            const label = providerOf(created.provider)?.label;
             setNotice({
-              text: `${created.name} connected. Paste its webhook URL into ${providerOf(created.provider)?.label}.`,
+              text: created.hasWebhookSecret
+                ? `${created.name} connected. Paste its webhook URL into ${label}.`
+                : `${created.name} connected. Create the endpoint at ${label} with its webhook URL, then set the signing secret ${label} shows.`,
             });
             setOpen(created.id);
             connections.reload();
@@ -398,8 +468,15 @@ export function PaymentsPage() {
                 Webhook URL: <code className="mono">{webhookUrlOf(connection)}</code>{' '}
                 <CopyButton text={webhookUrlOf(connection)} label="Copy webhook URL" />
               </p>
+              {!connection.hasWebhookSecret && (
+                <p className="note warning" role="note" aria-label={`Webhook secret of ${connection.name}`}>
+                  <strong>Webhook secret: not set.</strong> Deliveries are refused until it is (the provider
+                  retries them): create the endpoint at {providerOf(connection.provider)?.label} with the URL
+                  above, then set the signing secret it shows.
+                </p>
+              )}
               <p className="muted">
-                Secret {connection.webhookSecretHint}
+                {connection.hasWebhookSecret ? `Secret ${connection.webhookSecretHint}` : 'No secret'}
                 {connection.hasApiKey ? ` · API key ${connection.apiKeyHint}` : ''} · refunds{' '}
                 {connection.refundAction === 'revoke' ? 'revoke' : 'suspend'} · since{' '}
                 {formatDate(connection.createdAt)}
@@ -427,6 +504,14 @@ export function PaymentsPage() {
                 </button>
                 {canWrite && (
                   <>
+                    <button
+                      type="button"
+                      className={connection.hasWebhookSecret ? 'secondary small' : 'small'}
+                      aria-label={`${connection.hasWebhookSecret ? 'Replace' : 'Set'} the webhook secret of ${connection.name}`}
+                      onClick={() => setSecretOf(connection)}
+                    >
+                      {connection.hasWebhookSecret ? 'Replace secret' : 'Set webhook secret'}
+                    </button>
                     <button
                       type="button"
                       className="secondary small"
@@ -459,6 +544,18 @@ export function PaymentsPage() {
           ))}
         </ul>
       )}
+      <Dialog title="Webhook secret" open={secretOf !== null} onClose={() => setSecretOf(null)}>
+        {secretOf && (
+          <EditSecret
+            connection={secretOf}
+            onSaved={(saved) => {
+              setSecretOf(null);
+              setNotice({ text: `Webhook secret of ${saved.name} saved.` });
+              connections.reload();
+            }}
+          />
+        )}
+      </Dialog>
       <Dialog title="Edit mapping" open={mapping !== null} onClose={() => setMapping(null)}>
         {mapping &&
           (policies.data ? (

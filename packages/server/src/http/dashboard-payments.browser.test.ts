@@ -18,7 +18,8 @@ import type { App } from './fastify-context.js';
  * The Payments page in a real browser (Debian's Chromium, headless) against the HTTP application listening on a
  * port, reached as http://shop.keyward.test (not localhost, plain HTTP): connect a provider, map a price to a
  * policy, paste-ready webhook URL, then a signed purchase sent to that URL shows as an applied event that names
- * the license it made.
+ * the license it made; and a connection made before the provider showed its secret, which refuses deliveries
+ * until the vendor sets the secret in its dialog.
  */
 
 const ADMIN_TOKEN = 'kw_payments_browser_admin_token_0123456789';
@@ -213,6 +214,67 @@ describe.skipIf(!hasChromium)('the Payments page in a browser', () => {
     await card().getByRole('button', { name: 'Disconnect Stripe (live)' }).click();
     await status('Stripe (live) disconnected.');
     await page.getByText('No payment provider connected').waitFor();
+    expect(pageErrors).toEqual([]);
+    expect(failedRequests).toEqual([]);
+  });
+
+  it('connects before the provider shows the secret, refuses deliveries until it is set, then applies the retry', async () => {
+    const testCard = () => page.getByRole('listitem', { name: 'Connection Stripe (test)' });
+    await page.getByLabel('Provider', { exact: true }).selectOption('stripe');
+    await page.getByLabel('Name', { exact: true }).fill('Stripe (test)');
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await status(/Stripe \(test\) connected\. Create the endpoint at Stripe with its webhook URL/);
+    await testCard().getByRole('note', { name: 'Webhook secret of Stripe (test)' }).waitFor();
+    expect(await testCard().getByRole('note').textContent()).toMatch(/^Webhook secret: not set\./);
+    const url = (await testCard().locator('code.mono').first().textContent()) ?? '';
+    const id = Number(url.split('/').pop());
+    await keyward.paymentConnections.update(operator, id, {
+      mappings: [{ providerItemId: 'price_studio', policyId: studioId, seatsPerUnit: 1 }],
+    });
+
+    const body = JSON.stringify({
+      id: 'evt_browser_early',
+      type: 'checkout.session.completed',
+      created: Math.floor(Date.now() / 1000),
+      email: 'early@example.com',
+      price: 'price_studio',
+    });
+    const deliver = () =>
+      fetch(url.replace(HOST_NAME, '127.0.0.1'), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-test-signature': hmacSignature(body, new Date(), WEBHOOK_SECRET),
+        },
+        body,
+      });
+    const early = await deliver();
+    expect(early.status).toBe(503);
+    expect(((await early.json()) as { error: { message: string } }).error.message).toMatch(
+      /has no webhook secret yet/,
+    );
+
+    await testCard().getByRole('button', { name: 'Set the webhook secret of Stripe (test)' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Webhook secret' });
+    await dialog.getByText(url).waitFor();
+    await dialog.getByLabel('Webhook signing secret').fill(WEBHOOK_SECRET);
+    await dialog.getByRole('button', { name: 'Save secret' }).click();
+    await status('Webhook secret of Stripe (test) saved.');
+    await testCard().getByText('Secret …QrSt').waitFor();
+    expect(await testCard().getByRole('note').count()).toBe(0);
+    expect(await page.content()).not.toContain(WEBHOOK_SECRET);
+
+    // The provider's retry of the same event.
+    expect((await deliver()).status).toBe(200);
+    // Opened when it was connected, empty then; the retry shows once refreshed.
+    await testCard().getByText('No events yet').waitFor();
+    await testCard().getByRole('button', { name: 'Refresh events' }).click();
+    const row = testCard().getByRole('row').filter({ hasText: 'checkout.session.completed' });
+    await row.waitFor();
+    expect(await row.textContent()).toMatch(/applied.*for early@example\.com/);
+
+    await testCard().getByRole('button', { name: 'Disconnect Stripe (test)' }).click();
+    await status('Stripe (test) disconnected.');
     expect(pageErrors).toEqual([]);
     expect(failedRequests).toEqual([]);
   });

@@ -23,8 +23,11 @@ export interface PaymentConnection {
   provider: PaymentProvider;
   name: string;
   refundAction: RefundAction;
-  /** The last characters of the webhook secret, so the vendor can tell which one is set. */
-  webhookSecretHint: string;
+  /**
+   * The last characters of the webhook secret, so the vendor can tell which one is set; null until it is set
+   * (the provider shows the secret only after the endpoint is created at the connection's URL).
+   */
+  webhookSecretHint: string | null;
   /** Null when no API key is set. */
   apiKeyHint: string | null;
   mappings: ItemMapping[];
@@ -36,8 +39,8 @@ export interface NewPaymentConnection {
   provider: PaymentProvider;
   name: string;
   refundAction: RefundAction;
-  sealedWebhookSecret: string;
-  webhookSecretHint: string;
+  sealedWebhookSecret: string | null;
+  webhookSecretHint: string | null;
   sealedApiKey: string | null;
   apiKeyHint: string | null;
   mappings: ItemMapping[];
@@ -48,7 +51,8 @@ export interface NewPaymentConnection {
 /** What only the webhook receiver reads: the provider and the sealed secrets. */
 export interface SealedConnectionSecrets {
   provider: PaymentProvider;
-  sealedWebhookSecret: string;
+  /** Null until the vendor sets it: deliveries are then refused (503) so the provider retries them. */
+  sealedWebhookSecret: string | null;
   sealedApiKey: string | null;
 }
 

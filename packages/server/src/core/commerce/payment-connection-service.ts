@@ -19,8 +19,12 @@ import { PAYMENT_PROVIDERS, type PaymentProvider } from './purchase-event.js';
 export interface PaymentConnectionInput {
   provider: PaymentProvider;
   name: string;
-  /** The signing secret the provider shows for the webhook endpoint (`whsec_…`, Paddle's, Lemon Squeezy's). */
-  webhookSecret: string;
+  /**
+   * The signing secret the provider shows for the webhook endpoint (`whsec_…`, Paddle's, Lemon Squeezy's).
+   * Optional at creation: the provider shows it only once the endpoint exists at the connection's URL, so the
+   * vendor connects first and sets it later; until then deliveries are refused and the provider retries them.
+   */
+  webhookSecret?: string | null;
   /** Stripe: a restricted key that may read checkout sessions' line items. */
   apiKey?: string | null;
   /** Default suspend: a chargeback won later can be undone; a revocation cannot. */
@@ -28,12 +32,16 @@ export interface PaymentConnectionInput {
   mappings?: ItemMapping[];
 }
 
-export type PaymentConnectionChanges = Partial<Omit<PaymentConnectionInput, 'provider'>>;
+export type PaymentConnectionChanges = Partial<Omit<PaymentConnectionInput, 'provider' | 'webhookSecret'>> & {
+  /** Sets or replaces the secret; null is refused: a secret once set is replaced, never removed. */
+  webhookSecret?: string;
+};
 
 /** What the webhook receiver needs to verify a delivery, opened: for that purpose only. */
 export interface OpenedConnectionSecrets {
   provider: PaymentProvider;
-  webhookSecret: string;
+  /** Null until the vendor sets it: the receiver then cannot verify, and refuses the delivery. */
+  webhookSecret: string | null;
   apiKey: string | null;
 }
 
@@ -108,7 +116,8 @@ export class PaymentConnectionService {
       });
     const refundAction = checkRefundAction(input.refundAction ?? 'suspend');
     const name = checkName(input.name);
-    const webhookSecret = checkSecret(input.webhookSecret, 'webhookSecret');
+    const webhookSecret =
+      input.webhookSecret == null ? null : checkSecret(input.webhookSecret, 'webhookSecret');
     const apiKey = input.apiKey == null ? null : checkSecret(input.apiKey, 'apiKey');
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
@@ -116,8 +125,8 @@ export class PaymentConnectionService {
         provider: input.provider,
         name,
         refundAction,
-        sealedWebhookSecret: this.deps.secretBox.seal(webhookSecret),
-        webhookSecretHint: secretHint(webhookSecret),
+        sealedWebhookSecret: webhookSecret === null ? null : this.deps.secretBox.seal(webhookSecret),
+        webhookSecretHint: webhookSecret === null ? null : secretHint(webhookSecret),
         sealedApiKey: apiKey === null ? null : this.deps.secretBox.seal(apiKey),
         apiKeyHint: apiKey === null ? null : secretHint(apiKey),
         mappings: await checkMappings(tx, input.mappings ?? []),
@@ -134,6 +143,13 @@ export class PaymentConnectionService {
   async update(actor: Actor, id: number, changes: PaymentConnectionChanges): Promise<PaymentConnection> {
     assertScope(actor.principal, 'payments:write');
     assertUnrestricted(actor.principal);
+    // Removing the secret would only make every delivery fail: a rotated secret is replaced, not cleared.
+    if ((changes.webhookSecret as string | null | undefined) === null)
+      throw new DomainError(
+        'INVALID_INPUT',
+        'webhookSecret cannot be removed: a webhook secret once set is replaced with a new one',
+        { field: 'webhookSecret' },
+      );
     const webhookSecret =
       changes.webhookSecret === undefined ? undefined : checkSecret(changes.webhookSecret, 'webhookSecret');
     const apiKey =
@@ -228,14 +244,15 @@ export class PaymentConnectionService {
 
   /**
    * The provider and opened secrets of a connection, for the webhook receiver alone: it verifies a delivery's
-   * signature with them. Null when the connection does not exist.
+   * signature with them. Null when the connection does not exist; `webhookSecret` is null until it is set.
    */
   async secretsForVerifying(connectionId: number): Promise<OpenedConnectionSecrets | null> {
     const sealed = await this.deps.store.paymentConnections.findSecrets(connectionId);
     if (!sealed) return null;
     return {
       provider: sealed.provider,
-      webhookSecret: this.deps.secretBox.open(sealed.sealedWebhookSecret),
+      webhookSecret:
+        sealed.sealedWebhookSecret === null ? null : this.deps.secretBox.open(sealed.sealedWebhookSecret),
       apiKey: sealed.sealedApiKey === null ? null : this.deps.secretBox.open(sealed.sealedApiKey),
     };
   }

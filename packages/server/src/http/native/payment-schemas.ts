@@ -48,8 +48,12 @@ export const PaymentConnection = Type.Object(
     provider: Provider,
     name: Type.String({ examples: ['Stripe (live)'] }),
     refundAction: RefundAction,
-    webhookSecretHint: Type.String({
-      description: 'The last characters of the webhook secret',
+    hasWebhookSecret: Type.Boolean({
+      description:
+        'Whether the webhook secret is set; until it is, deliveries are refused with 503 and the provider retries them',
+    }),
+    webhookSecretHint: Nullable(Type.String(), {
+      description: 'The last characters of the webhook secret; null until it is set',
       examples: ['…x9Qz'],
     }),
     hasApiKey: Type.Boolean({ description: 'Whether an API key is set' }),
@@ -69,7 +73,15 @@ export const PaymentConnectionCreate = Type.Object(
   {
     provider: Provider,
     name: Type.String({ minLength: 1, maxLength: 200, examples: ['Stripe (live)'] }),
-    webhookSecret: Secret(WEBHOOK_SECRET),
+    webhookSecret: Type.Optional(
+      Nullable(
+        Secret(
+          `${WEBHOOK_SECRET}. Optional: the provider shows it only after the endpoint is created at the ` +
+            "answer's webhookPath, so it may be set later with PATCH; until then deliveries answer 503 and the " +
+            'provider retries them',
+        ),
+      ),
+    ),
     apiKey: Type.Optional(Nullable(Secret(API_KEY))),
     refundAction: Type.Optional(RefundAction),
     mappings: Type.Optional(Mappings),
@@ -80,7 +92,12 @@ export const PaymentConnectionCreate = Type.Object(
 export const PaymentConnectionUpdate = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    webhookSecret: Type.Optional(Secret(WEBHOOK_SECRET)),
+    webhookSecret: Type.Optional(
+      Secret(
+        `${WEBHOOK_SECRET}. Sets it, or replaces it (applies to the next delivery); it cannot be removed, so null ` +
+          'is refused',
+      ),
+    ),
     apiKey: Type.Optional(Nullable(Secret(`${API_KEY}; null removes it`))),
     refundAction: Type.Optional(RefundAction),
     mappings: Type.Optional(

@@ -4,10 +4,28 @@ import type { Policy } from '../../core/model.js';
 import { hmacPaymentAdapter, hmacSignature } from '../../test-support/hmac-payment-adapter.js';
 import { createTestApp, type TestApp } from '../../test-support/test-app.js';
 import { testDialects } from '../../test-support/test-store.js';
+import { MalformedPaymentEvent } from './malformed-payment-event.js';
+import type { PaymentAdapter } from './payment-adapter.js';
 import { MAX_PAYMENT_WEBHOOK_BYTES, PAYMENT_WEBHOOK_PREFIX } from './payment-webhooks.js';
+import { ProviderApiUnavailable } from './provider-api-unavailable.js';
 
 const SECRET = 'whsec_route_test_secret';
-const testAdapter = hmacPaymentAdapter;
+/**
+ * The HMAC adapter, failing after the signature check on two event types the way the real adapters do: the
+ * Stripe adapter when it cannot ask Stripe's API, any adapter for a body that is not its provider's event.
+ */
+const testAdapter: PaymentAdapter = {
+  provider: 'stripe',
+  async receive(input) {
+    const event = await hmacPaymentAdapter.receive(input);
+    if (event.providerEventType === 'test.api_unavailable')
+      throw new ProviderApiUnavailable('API_KEY_MISSING', 'the connection has no API key to read line items');
+    if (event.providerEventType === 'test.malformed')
+      throw new MalformedPaymentEvent('data.object is missing');
+    if (event.providerEventType === 'test.unexpected') throw new TypeError('secret internals');
+    return event;
+  },
+};
 const sign = (body: string, at: Date, secret = SECRET) => hmacSignature(body, at, secret);
 
 for (const dialect of await testDialects()) {
@@ -190,6 +208,81 @@ for (const dialect of await testDialects()) {
       expect(retried.statusCode).toBe(200);
       expect(retried.json()).toEqual({ received: true });
       expect((await events(shopId))[0]).toMatchObject({ id: event?.id, status: 'applied' });
+    });
+
+    it('answers 503 to deliveries before the webhook secret is set, and applies the retry after', async () => {
+      const created = await t.call({
+        method: 'POST',
+        url: '/v1/payment-connections',
+        payload: {
+          provider: 'stripe',
+          name: 'Secret later',
+          mappings: [{ providerItemId: 'price_pro', policyId: policy.id, seatsPerUnit: 1 }],
+        },
+      });
+      expect(created.statusCode).toBe(201);
+      expect(created.json()).toMatchObject({ hasWebhookSecret: false, webhookSecretHint: null });
+      const laterId = created.json().id as number;
+      const body = checkout();
+      const early = await post(body, {}, laterId);
+      expect(early.statusCode).toBe(503);
+      expect(early.json().error).toMatchObject({
+        code: 'UNAVAILABLE',
+        message: `payment connection ${laterId} has no webhook secret yet: paste the signing secret the provider shows for this endpoint`,
+      });
+      expect(await events(laterId)).toEqual([]);
+      const set = await t.call({
+        method: 'PATCH',
+        url: `/v1/payment-connections/${laterId}`,
+        payload: { webhookSecret: SECRET },
+      });
+      expect(set.statusCode).toBe(200);
+      expect(set.json()).toMatchObject({ hasWebhookSecret: true, webhookSecretHint: '…cret' });
+      // The provider's retry: the same bytes, signed with the secret the vendor just pasted.
+      const retried = await post(body, {}, laterId);
+      expect(retried.statusCode).toBe(200);
+      expect(retried.json()).toEqual({ received: true });
+      const [event] = await events(laterId);
+      expect(event).toMatchObject({ status: 'applied' });
+      expect(event?.licenseIds).toHaveLength(1);
+    });
+
+    const signedOfType = (type: string) =>
+      JSON.stringify({
+        id: `evt_${dialect}_${++n}`,
+        type,
+        created: Math.floor(t.clock.now().getTime() / 1000),
+      });
+
+    it("answers 503 with the adapter's message when the provider's API cannot be asked, storing nothing", async () => {
+      const before = await events();
+      const answer = await post(signedOfType('test.api_unavailable'));
+      expect(answer.statusCode).toBe(503);
+      expect(answer.json().error).toMatchObject({
+        code: 'UNAVAILABLE',
+        message: 'the connection has no API key to read line items',
+      });
+      expect(await events()).toEqual(before);
+    });
+
+    it('answers 400 to a signed body that is not the event its provider documents, storing nothing', async () => {
+      const before = await events();
+      const answer = await post(signedOfType('test.malformed'));
+      expect(answer.statusCode).toBe(400);
+      expect(answer.json().error).toMatchObject({
+        code: 'INVALID_INPUT',
+        message: 'the event could not be read: data.object is missing',
+      });
+      expect(await events()).toEqual(before);
+    });
+
+    it('answers 503 without the details when an adapter fails unexpectedly', async () => {
+      const before = await events();
+      const answer = await post(signedOfType('test.unexpected'));
+      expect(answer.statusCode).toBe(503);
+      expect(answer.json().error.code).toBe('UNAVAILABLE');
+      expect(answer.body).not.toContain('secret internals');
+      expect(await events()).toEqual(before);
     });
 
     it('answers 503 for a provider this server has no adapter for', async () => {

@@ -13,8 +13,10 @@ export async function up(db: Kysely<unknown>, adapter: DatabaseAdapter): Promise
     .addColumn('provider', 'text', (c) => c.notNull())
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('refund_action', 'text', (c) => c.notNull())
-    .addColumn('sealed_webhook_secret', 'text', (c) => c.notNull())
-    .addColumn('webhook_secret_hint', 'text', (c) => c.notNull())
+    // Null until the vendor pastes the signing secret: the provider shows it only after the endpoint is
+    // created at the connection's URL, which exists only once the connection does.
+    .addColumn('sealed_webhook_secret', 'text')
+    .addColumn('webhook_secret_hint', 'text')
     .addColumn('sealed_api_key', 'text')
     .addColumn('api_key_hint', 'text')
     .addColumn('created_at', 'bigint', (c) => c.notNull())

@@ -132,7 +132,8 @@ export function paymentConnectionRepository(
         apiKeyHint: (v) => ({ api_key_hint: v }),
         updatedAt: (v) => ({ updated_at: v.getTime() }),
       });
-      // A null API key clears it: columnsFor skips only undefined.
+      // A null API key clears it: columnsFor skips only undefined. The webhook secret is never cleared (core
+      // refuses it): once set, it is only replaced.
       if (rest.sealedApiKey === null) columns.sealed_api_key = null;
       if (rest.apiKeyHint === null) columns.api_key_hint = null;
       const updated = await db

@@ -8,8 +8,9 @@ export interface PaymentConnectionsTable {
   provider: string;
   name: string;
   refund_action: string;
-  sealed_webhook_secret: string;
-  webhook_secret_hint: string;
+  /** Null until the vendor sets it (the provider shows it only once the endpoint exists). */
+  sealed_webhook_secret: string | null;
+  webhook_secret_hint: string | null;
   sealed_api_key: string | null;
   api_key_hint: string | null;
   created_at: Millis;

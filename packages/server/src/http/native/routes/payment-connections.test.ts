@@ -38,6 +38,7 @@ for (const dialect of await testDialects()) {
         provider: 'stripe',
         name: 'Stripe live',
         refundAction: 'revoke',
+        hasWebhookSecret: true,
         webhookSecretHint: '…Abcd',
         hasApiKey: true,
         apiKeyHint: '…Wxyz',
@@ -120,6 +121,64 @@ for (const dialect of await testDialects()) {
         payload: { name: 'x' },
       });
       expect(missing.statusCode).toBe(404);
+    });
+
+    it.each([
+      ['without a webhook secret', {}],
+      ['with a null webhook secret', { webhookSecret: null }],
+    ])('connects %s, to set it once the provider shows it', async (_name, secret) => {
+      const { webhookSecret: _, ...withoutSecret } = valid();
+      const answer = await create({ ...withoutSecret, ...secret });
+      expect(answer.statusCode).toBe(201);
+      const connection = answer.json();
+      expect(connection).toMatchObject({
+        hasWebhookSecret: false,
+        webhookSecretHint: null,
+        hasApiKey: true,
+        webhookPath: `/payments/webhooks/${connection.id}`,
+      });
+      expect(await t.keyward.paymentConnections.secretsForVerifying(connection.id)).toEqual({
+        provider: 'stripe',
+        webhookSecret: null,
+        apiKey: API_KEY,
+      });
+      const list = await t.call({ method: 'GET', url: '/v1/payment-connections' });
+      expect(list.json().data).toContainEqual(connection);
+      const set = await t.call({
+        method: 'PATCH',
+        url: `/v1/payment-connections/${connection.id}`,
+        payload: { webhookSecret: SECRET },
+      });
+      expect(set.statusCode).toBe(200);
+      expect(set.json()).toMatchObject({ hasWebhookSecret: true, webhookSecretHint: '…Abcd' });
+      expect(set.body).not.toContain(SECRET);
+      expect(await t.keyward.paymentConnections.secretsForVerifying(connection.id)).toMatchObject({
+        webhookSecret: SECRET,
+      });
+    });
+
+    it('refuses to remove a webhook secret: once set, it is only replaced', async () => {
+      const { id } = (await create(valid())).json();
+      const answer = await t.call({
+        method: 'PATCH',
+        url: `/v1/payment-connections/${id}`,
+        payload: { webhookSecret: null },
+      });
+      expect(answer.statusCode).toBe(400);
+      expect(answer.json().error.code).toBe('INVALID_INPUT');
+      expect(answer.json().error.message).toMatch(/webhookSecret/);
+      expect(await t.keyward.paymentConnections.secretsForVerifying(id)).toMatchObject({
+        webhookSecret: SECRET,
+      });
+      // Core refuses it too, for callers that do not come through the schema.
+      await expect(
+        t.keyward.paymentConnections.update(systemActor, id, {
+          webhookSecret: null as unknown as string,
+        }),
+      ).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/cannot be removed/) });
+      expect(await t.keyward.paymentConnections.secretsForVerifying(id)).toMatchObject({
+        webhookSecret: SECRET,
+      });
     });
 
     it('deletes a connection; its webhook URL answers 404 from then on', async () => {

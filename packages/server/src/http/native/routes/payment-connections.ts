@@ -28,6 +28,7 @@ const presentConnection = (c: PaymentConnection) => ({
   provider: c.provider,
   name: c.name,
   refundAction: c.refundAction,
+  hasWebhookSecret: c.webhookSecretHint !== null,
   webhookSecretHint: c.webhookSecretHint,
   hasApiKey: c.apiKeyHint !== null,
   apiKeyHint: c.apiKeyHint,
@@ -70,7 +71,9 @@ export function paymentConnectionRoutes(app: App, keyward: Keyward): void {
         description:
           'Connects Stripe, Paddle Billing or Lemon Squeezy: its webhook signing secret (and for Stripe a ' +
           'restricted API key), what a refund does, and which policy each sold price or variant issues. The ' +
-          "answer's webhookPath is where the provider must send its events. Secrets are never answered. A " +
+          "answer's webhookPath is where the provider must send its events. The webhook secret may come later " +
+          '(the provider shows it once the endpoint exists): set it with PATCH; until then deliveries answer ' +
+          '503 UNAVAILABLE, store nothing, and the provider retries them. Secrets are never answered. A ' +
           'mapping naming a policy that does not exist is refused with 404 NOT_FOUND. Needs an unlocked token.',
         body: PaymentConnectionCreate,
         response: { 201: PaymentConnectionSchema, ...errorResponses('NOT_FOUND') },
@@ -129,7 +132,8 @@ export function paymentConnectionRoutes(app: App, keyward: Keyward): void {
         summary: 'Update a payment connection',
         description:
           'Changes the fields given. `mappings` replaces every mapping; `apiKey: null` removes the API key. ' +
-          'A new webhook secret applies to the next delivery.',
+          '`webhookSecret` sets or replaces the signing secret and applies to the next delivery; it cannot be ' +
+          'removed (`webhookSecret: null` is refused with 400).',
         params: IdParams,
         body: PaymentConnectionUpdate,
         response: { 200: PaymentConnectionSchema, ...errorResponses('NOT_FOUND') },
