@@ -207,6 +207,7 @@ export function createKeyward(deps: {
       secretBox: deps.secretBox,
       destinations,
       delivery: deps.email ?? null,
+      publicUrl: deps.publicUrl ?? null,
     }),
     clock,
     bookkeeping,

@@ -296,6 +296,8 @@ describe.skipIf(!hasChromium).each(dialects)('selling, delivering, self-serving 
     expect(delivered?.parsed.text).toContain(stripeKey);
     expect(delivered?.parsed.html || '').toContain(stripeKey);
     expect(delivered?.parsed.from?.text).toContain('sales@photon.example');
+    // The portal is on: the email says where the buyer manages the license.
+    expect(delivered?.parsed.text).toContain(`Manage your license and your computers: ${base}/portal/`);
     const [event] = await eventsOf(connections.stripe);
     expect(event).toMatchObject({
       providerEventType: 'checkout.session.completed',

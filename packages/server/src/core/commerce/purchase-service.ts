@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { CustomerService } from '../customers/customer-service.js';
 import { DomainError } from '../domain-error.js';
 import type { EmailKind } from '../email/email-ports.js';
+import { licenseEmailVariables } from '../email/license-email-variables.js';
 import type { LicenseService } from '../licenses/license-service.js';
 import type { Customer, License, Policy } from '../model.js';
 import { effectiveRules } from '../model.js';
@@ -580,7 +581,7 @@ export class PurchaseService {
         overrides: { maxMachines: seatsFor(item.quantity, mapping) },
       });
       const policy = (await tx.policies.findById(mapping.policyId)) as Policy;
-      await this.enqueueEmail(tx, 'license_delivered', license, now, policy, customer);
+      await this.enqueueEmail(tx, 'license_delivered', license, now);
       created.push({
         license,
         policy,
@@ -591,38 +592,16 @@ export class PurchaseService {
   }
 
   /** Queues a message about a license to its email, in the transaction that changed it; none without an email. */
-  private async enqueueEmail(
-    tx: Repositories,
-    kind: EmailKind,
-    license: License,
-    now: Date,
-    knownPolicy?: Policy,
-    knownCustomer?: Customer | null,
-  ): Promise<void> {
+  private async enqueueEmail(tx: Repositories, kind: EmailKind, license: License, now: Date): Promise<void> {
     if (!license.email) return;
-    const policy = knownPolicy ?? ((await tx.policies.findById(license.policyId)) as Policy);
-    const product = await tx.products.findById(policy.productId);
-    const customer =
-      knownCustomer !== undefined
-        ? knownCustomer
-        : license.customerId === null
-          ? null
-          : await tx.customers.findById(license.customerId);
     await tx.emailOutbox.enqueue(
       {
         kind,
         to: license.email,
-        productId: policy.productId,
+        productId: license.productIds[0] ?? null,
         licenseId: license.id,
         customerId: license.customerId,
-        variables: {
-          licenseKey: license.key,
-          productName: product?.name ?? '',
-          policyName: policy.name,
-          customerName: customer?.name ?? '',
-          expiresAt: license.expiresAt?.toISOString() ?? '',
-          maxMachines: String(effectiveRules(license, policy).maxMachines),
-        },
+        variables: await licenseEmailVariables(tx, license),
         sealedSecrets: null,
       },
       now,

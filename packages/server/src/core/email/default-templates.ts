@@ -8,8 +8,24 @@ export interface TemplateText {
 
 /** The names each kind's templates may use; a template may name others, which render empty. */
 export const TEMPLATE_VARIABLES: Record<EmailKind, readonly string[]> = {
-  license_delivered: ['licenseKey', 'productName', 'policyName', 'customerName', 'expiresAt', 'maxMachines'],
-  license_renewed: ['licenseKey', 'productName', 'policyName', 'customerName', 'expiresAt', 'maxMachines'],
+  license_delivered: [
+    'licenseKey',
+    'productName',
+    'policyName',
+    'customerName',
+    'expiresAt',
+    'maxMachines',
+    'portalUrl',
+  ],
+  license_renewed: [
+    'licenseKey',
+    'productName',
+    'policyName',
+    'customerName',
+    'expiresAt',
+    'maxMachines',
+    'portalUrl',
+  ],
   license_expiring_soon: [
     'licenseKey',
     'productName',
@@ -17,8 +33,17 @@ export const TEMPLATE_VARIABLES: Record<EmailKind, readonly string[]> = {
     'customerName',
     'expiresAt',
     'maxMachines',
+    'portalUrl',
   ],
-  license_expired: ['licenseKey', 'productName', 'policyName', 'customerName', 'expiresAt', 'maxMachines'],
+  license_expired: [
+    'licenseKey',
+    'productName',
+    'policyName',
+    'customerName',
+    'expiresAt',
+    'maxMachines',
+    'portalUrl',
+  ],
   portal_sign_in: ['signInUrl', 'customerName', 'expiresInMinutes'],
   test: [],
 };
@@ -34,6 +59,11 @@ const keyHtml =
   '{{#policyName}}<p>Plan: {{policyName}}</p>\n{{/policyName}}' +
   '{{#maxMachines}}<p>Computers: up to {{maxMachines}}</p>\n{{/maxMachines}}';
 
+/** Where the customer frees a seat or downloads a license file, when the vendor's portal is on. */
+const portalLine = '{{#portalUrl}}\nManage your license and your computers: {{portalUrl}}\n{{/portalUrl}}';
+const portalHtml =
+  '{{#portalUrl}}<p><a href="{{portalUrl}}">Manage your license and your computers</a></p>\n{{/portalUrl}}';
+
 /**
  * What a kind's message says until the vendor writes its own: plain and friendly, every variable of the kind
  * used, parts about empty values left out.
@@ -43,39 +73,41 @@ export const DEFAULT_TEMPLATES: Record<EmailKind, TemplateText> = {
     subject: 'Your license for {{productName}}',
     textBody:
       `${greeting}\n\nThank you for your purchase. Here is your license for {{productName}}.\n\n${keyLines}` +
-      '{{#expiresAt}}Valid until: {{expiresAt}}\n{{/expiresAt}}\nEnter the key in the app to activate it.\n',
+      '{{#expiresAt}}Valid until: {{expiresAt}}\n{{/expiresAt}}\nEnter the key in the app to activate it.\n' +
+      portalLine,
     htmlBody:
       `${htmlGreeting}\n<p>Thank you for your purchase. Here is your license for {{productName}}.</p>\n${keyHtml}` +
-      '{{#expiresAt}}<p>Valid until: {{expiresAt}}</p>\n{{/expiresAt}}<p>Enter the key in the app to activate it.</p>\n',
+      '{{#expiresAt}}<p>Valid until: {{expiresAt}}</p>\n{{/expiresAt}}<p>Enter the key in the app to activate it.</p>\n' +
+      portalHtml,
   },
   license_renewed: {
     subject: 'Your {{productName}} license was renewed',
     textBody:
       `${greeting}\n\nYour license for {{productName}} was renewed` +
       `{{#expiresAt}} and is now valid until {{expiresAt}}{{/expiresAt}}.\n\n${keyLines}\n` +
-      'Nothing to do: the app picks up the new term by itself.\n',
+      `Nothing to do: the app picks up the new term by itself.\n${portalLine}`,
     htmlBody:
       `${htmlGreeting}\n<p>Your license for {{productName}} was renewed` +
       `{{#expiresAt}} and is now valid until {{expiresAt}}{{/expiresAt}}.</p>\n${keyHtml}` +
-      '<p>Nothing to do: the app picks up the new term by itself.</p>\n',
+      `<p>Nothing to do: the app picks up the new term by itself.</p>\n${portalHtml}`,
   },
   license_expiring_soon: {
     subject: 'Your {{productName}} license expires soon',
     textBody:
       `${greeting}\n\nYour license for {{productName}} expires on {{expiresAt}}.\n` +
-      `Renew it before then to keep using the app without interruption.\n\n${keyLines}`,
+      `Renew it before then to keep using the app without interruption.\n\n${keyLines}${portalLine}`,
     htmlBody:
       `${htmlGreeting}\n<p>Your license for {{productName}} expires on {{expiresAt}}.</p>\n` +
-      `<p>Renew it before then to keep using the app without interruption.</p>\n${keyHtml}`,
+      `<p>Renew it before then to keep using the app without interruption.</p>\n${keyHtml}${portalHtml}`,
   },
   license_expired: {
     subject: 'Your {{productName}} license has expired',
     textBody:
       `${greeting}\n\nYour license for {{productName}} expired on {{expiresAt}}.\n` +
-      `Renew it to use the app again.\n\n${keyLines}`,
+      `Renew it to use the app again.\n\n${keyLines}${portalLine}`,
     htmlBody:
       `${htmlGreeting}\n<p>Your license for {{productName}} expired on {{expiresAt}}.</p>\n` +
-      `<p>Renew it to use the app again.</p>\n${keyHtml}`,
+      `<p>Renew it to use the app again.</p>\n${keyHtml}${portalHtml}`,
   },
   portal_sign_in: {
     subject: 'Your sign-in link',

@@ -61,6 +61,8 @@ export class EmailDispatcher {
       secretBox: SecretBox;
       engine: TemplateEngine;
       transport: MailTransport;
+      /** KEYWARD_PUBLIC_URL, the base of `portalUrl`; null: messages name no portal. */
+      publicUrl?: string | null;
     },
     options: DispatcherOptions = {},
   ) {
@@ -95,6 +97,13 @@ export class EmailDispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.running;
+  }
+
+  /** Where customers manage their licenses, while the portal is on and the server knows its address; else ''. */
+  private async portalUrl(): Promise<string> {
+    const { publicUrl, store } = this.deps;
+    if (!publicUrl) return '';
+    return (await store.portalSettings.get())?.isEnabled ? `${publicUrl}/portal/` : '';
   }
 
   private async drain(): Promise<number> {
@@ -160,14 +169,15 @@ export class EmailDispatcher {
       store.emailTemplates.find(null, message.kind),
     ]);
     const template = effectiveTemplate(message.kind, message.productId, own, account);
+    const variables = { portalUrl: await this.portalUrl(), ...message.variables };
     let mail: OutgoingMail;
     let subject: string;
     try {
-      mail = composeEmail(engine, settings, template, message.to, { ...message.variables, ...secrets });
+      mail = composeEmail(engine, settings, template, message.to, { ...variables, ...secrets });
       // The outbox keeps the subject, never a secret a vendor's template put in it.
       const hidden = Object.fromEntries(Object.keys(secrets).map((name) => [name, HIDDEN]));
       subject = composeEmail(engine, settings, template, message.to, {
-        ...message.variables,
+        ...variables,
         ...hidden,
       }).subject;
     } catch (error) {

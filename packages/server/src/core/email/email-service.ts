@@ -117,6 +117,8 @@ export class EmailService {
       destinations: DestinationRules;
       /** Absent where the process sends no email (it then refuses what needs them). */
       delivery: EmailDeliveryParts | null;
+      /** KEYWARD_PUBLIC_URL: with the customer portal on, messages about a license link to it. */
+      publicUrl?: string | null;
     },
   ) {}
 
@@ -328,6 +330,7 @@ export class EmailService {
   createDispatcher(options: DispatcherOptions = {}): EmailDispatcher {
     const { store, clock, secretBox } = this.deps;
     const { engine, transport } = this.parts();
-    return new EmailDispatcher({ store, clock, secretBox, engine, transport }, options);
+    const publicUrl = this.deps.publicUrl ?? null;
+    return new EmailDispatcher({ store, clock, secretBox, engine, transport, publicUrl }, options);
   }
 }
