@@ -30,6 +30,7 @@ export const DASHBOARD_SECTIONS = [
   'analytics',
   'customer-portal',
   'email',
+  'payments',
 ] as const;
 
 /**

@@ -133,6 +133,7 @@ describe('every request parser', () => {
       'dialects/limelm/limelm-api.ts',
       'payments/payment-webhooks.ts',
       'plugins/request-limits.ts',
+      'portal/portal-api.ts',
     ]);
     for (const file of parsers) {
       const text = readFileSync(join(http, file), 'utf8');
