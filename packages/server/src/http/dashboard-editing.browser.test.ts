@@ -1,18 +1,22 @@
-import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorPrincipal } from '../core/access/principal.js';
 import { systemClock } from '../core/clock.js';
 import type { WebhookDispatcher } from '../core/events/webhook-dispatcher.js';
 import { createKeyward, type Keyward } from '../core/keyward.js';
 import { SecretBox } from '../core/signing/secrets.js';
-import { CHROMIUM, collectFailedRequests, DASHBOARD_DIR, hasChromium } from '../test-support/browser.js';
+import {
+  buildDashboardInto,
+  collectFailedRequests,
+  hasChromium,
+  launchChromium,
+} from '../test-support/browser.js';
 import { createTestStore } from '../test-support/test-store.js';
 import { buildApp } from './build-app.js';
 import type { App } from './fastify-context.js';
@@ -79,13 +83,7 @@ describe.skipIf(!hasChromium)('editing in the dashboard', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'keyward-editing-'));
-    // A build of the dashboard as it is now, of its own (the shared dist may be older or being rebuilt).
-    const build = spawnSync(
-      'npx',
-      ['vite', 'build', '--outDir', join(dir, 'dist'), '--emptyOutDir', '--logLevel', 'warn'],
-      { cwd: DASHBOARD_DIR, encoding: 'utf8', timeout: 170_000 },
-    );
-    if (build.status !== 0) throw new Error(`the dashboard build failed:\n${build.stdout}\n${build.stderr}`);
+    buildDashboardInto(join(dir, 'dist'));
 
     receiver = createServer((request, response) => {
       let body = '';
@@ -153,11 +151,7 @@ describe.skipIf(!hasChromium)('editing in the dashboard', () => {
     await api('POST', '/licenses/batch', { policyId: standardId, count: 120 });
     await api('POST', '/licenses/batch', { policyId: basicId, count: 3 });
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', `--host-resolver-rules=MAP ${HOST_NAME} 127.0.0.1`],
-    });
+    browser = await launchChromium(HOST_NAME);
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     // A wait that fails says what it waited for, well before the test's own timeout.

@@ -1,14 +1,18 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorPrincipal } from '../core/access/principal.js';
 import { systemClock } from '../core/clock.js';
 import { createKeyward, type Keyward } from '../core/keyward.js';
 import { SecretBox } from '../core/signing/secrets.js';
-import { CHROMIUM, collectFailedRequests, DASHBOARD_DIR, hasChromium } from '../test-support/browser.js';
+import {
+  buildDashboardInto,
+  collectFailedRequests,
+  hasChromium,
+  launchChromium,
+} from '../test-support/browser.js';
 import { type SmtpTestServer, startSmtpTestServer } from '../test-support/smtp-test-server.js';
 import { createTestStore } from '../test-support/test-store.js';
 import { buildApp } from './build-app.js';
@@ -52,13 +56,7 @@ describe.skipIf(!hasChromium)('the Email page of the dashboard', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'keyward-email-'));
-    // A build of the dashboard as it is now, of its own (the shared dist may be older or being rebuilt).
-    const build = spawnSync(
-      'npx',
-      ['vite', 'build', '--outDir', join(dir, 'dist'), '--emptyOutDir', '--logLevel', 'warn'],
-      { cwd: DASHBOARD_DIR, encoding: 'utf8', timeout: 170_000 },
-    );
-    if (build.status !== 0) throw new Error(`the dashboard build failed:\n${build.stdout}\n${build.stderr}`);
+    buildDashboardInto(join(dir, 'dist'));
     smtp = await startSmtpTestServer();
 
     const store = await createTestStore('sqlite');
@@ -110,11 +108,7 @@ describe.skipIf(!hasChromium)('the Email page of the dashboard', () => {
       );
     };
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', `--host-resolver-rules=MAP ${HOST_NAME} 127.0.0.1`],
-    });
+    browser = await launchChromium(HOST_NAME);
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     page.setDefaultTimeout(10_000);

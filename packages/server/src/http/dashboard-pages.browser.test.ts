@@ -1,16 +1,15 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorPrincipal } from '../core/access/principal.js';
 import { systemClock } from '../core/clock.js';
 import { createKeyward, type Keyward } from '../core/keyward.js';
 import { encodeOfflineRequest, openOfflineResponse } from '../core/signing/offline-exchange.js';
 import { SecretBox } from '../core/signing/secrets.js';
-import { CHROMIUM, DASHBOARD_DIR, hasChromium } from '../test-support/browser.js';
+import { buildDashboardInto, hasChromium, launchChromium } from '../test-support/browser.js';
 import { createTestStore } from '../test-support/test-store.js';
 import { buildApp } from './build-app.js';
 import type { App } from './fastify-context.js';
@@ -67,17 +66,7 @@ describe.skipIf(!hasChromium)('dashboard pages in a browser', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'keyward-pages-'));
-    // A build of the dashboard as it is now, of its own (the shared dist may be older or being rebuilt).
-    const build = spawnSync(
-      'npx',
-      ['vite', 'build', '--outDir', join(dir, 'dist'), '--emptyOutDir', '--logLevel', 'warn'],
-      {
-        cwd: DASHBOARD_DIR,
-        encoding: 'utf8',
-        timeout: 170_000,
-      },
-    );
-    if (build.status !== 0) throw new Error(`the dashboard build failed:\n${build.stdout}\n${build.stderr}`);
+    buildDashboardInto(join(dir, 'dist'));
 
     const store = await createTestStore('sqlite');
     keyward = createKeyward({
@@ -116,7 +105,7 @@ describe.skipIf(!hasChromium)('dashboard pages in a browser', () => {
     });
     policyId = policy.id;
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));

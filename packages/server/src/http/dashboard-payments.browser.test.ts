@@ -1,14 +1,18 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorPrincipal } from '../core/access/principal.js';
 import { systemClock } from '../core/clock.js';
 import { createKeyward, type Keyward } from '../core/keyward.js';
 import { SecretBox } from '../core/signing/secrets.js';
-import { CHROMIUM, collectFailedRequests, DASHBOARD_DIR, hasChromium } from '../test-support/browser.js';
+import {
+  buildDashboardInto,
+  collectFailedRequests,
+  hasChromium,
+  launchChromium,
+} from '../test-support/browser.js';
 import { hmacPaymentAdapter, hmacSignature } from '../test-support/hmac-payment-adapter.js';
 import { createTestStore } from '../test-support/test-store.js';
 import { buildApp } from './build-app.js';
@@ -49,12 +53,7 @@ describe.skipIf(!hasChromium)('the Payments page in a browser', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'keyward-payments-'));
-    const build = spawnSync(
-      'npx',
-      ['vite', 'build', '--outDir', join(dir, 'dist'), '--emptyOutDir', '--logLevel', 'warn'],
-      { cwd: DASHBOARD_DIR, encoding: 'utf8', timeout: 170_000 },
-    );
-    if (build.status !== 0) throw new Error(`the dashboard build failed:\n${build.stdout}\n${build.stderr}`);
+    buildDashboardInto(join(dir, 'dist'));
     const store = await createTestStore('sqlite');
     keyward = createKeyward({
       store,
@@ -84,11 +83,7 @@ describe.skipIf(!hasChromium)('the Payments page in a browser', () => {
     await keyward.catalog.createPolicy(operator, { productId: product.id, name: 'Basic' });
     studioId = (await keyward.catalog.createPolicy(operator, { productId: product.id, name: 'Studio' })).id;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', `--host-resolver-rules=MAP ${HOST_NAME} 127.0.0.1`],
-    });
+    browser = await launchChromium(HOST_NAME);
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     page.setDefaultTimeout(10_000);
     page.on('pageerror', (error) => pageErrors.push(error.message));
