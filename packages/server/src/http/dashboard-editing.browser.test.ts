@@ -6,19 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { operatorPrincipal } from '../core/access/principal.js';
-import { systemClock } from '../core/clock.js';
 import type { WebhookDispatcher } from '../core/events/webhook-dispatcher.js';
-import { createKeyward, type Keyward } from '../core/keyward.js';
-import { SecretBox } from '../core/signing/secrets.js';
+import type { Keyward } from '../core/keyward.js';
 import {
   buildDashboardInto,
   collectFailedRequests,
   hasChromium,
   launchChromium,
 } from '../test-support/browser.js';
-import { createTestStore } from '../test-support/test-store.js';
-import { buildApp } from './build-app.js';
+import { startListeningApp } from '../test-support/listening-app.js';
 import type { App } from './fastify-context.js';
 import { createOutboundHttp } from './outbound-http.js';
 import { httpWebhookTransport } from './webhook-transport.js';
@@ -36,7 +32,6 @@ const ADMIN_TOKEN = 'kw_editing_browser_admin_token_0123456789';
 const EMAIL = 'editor@example.com';
 const PASSWORD = 'editor password 123';
 const HOST_NAME = 'keyward.test';
-const operator = { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal };
 
 // biome-ignore lint/suspicious/noExplicitAny: the test reads loosely typed JSON answers.
 type Json = any;
@@ -99,38 +94,24 @@ describe.skipIf(!hasChromium)('editing in the dashboard', () => {
     await once(receiver, 'listening');
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/keyward`;
 
-    const store = await createTestStore('sqlite');
-    keyward = createKeyward({
-      store,
-      clock: systemClock,
-      secretBox: new SecretBox('test-secret-that-is-long-enough-0123456789'),
-      onBackgroundError: () => {},
+    const listening = await startListeningApp({
+      adminToken: ADMIN_TOKEN,
+      user: { email: EMAIL, password: PASSWORD, role: 'admin' },
+      hostName: HOST_NAME,
+      dashboardDir: join(dir, 'dist'),
       // The receiver listens on loopback, which the operator has to allow.
-      destinations: { allowPrivate: 'all' },
+      keyward: { destinations: { allowPrivate: 'all' } },
     });
-    await keyward.signingKeys.load();
-    await keyward.adminToken.ensure(ADMIN_TOKEN);
-    await keyward.dashboardAuth.createUser(operator, { email: EMAIL, password: PASSWORD, role: 'admin' });
+    ({ keyward, app, base } = listening);
     dispatcher = keyward.webhooks.createDispatcher(
       httpWebhookTransport(createOutboundHttp(keyward.destinations)),
       {
         timeoutMs: 2000,
       },
     );
-    app = await buildApp({
-      keyward,
-      logger: false,
-      rateLimit: { perTokenPerMinute: 0, perIpPerMinute: 0, redis: null },
-      trustProxy: false,
-      dashboardDir: join(dir, 'dist'),
-    });
-    const address = await app.listen({ port: 0, host: '127.0.0.1' });
-    base = address.replace('127.0.0.1', HOST_NAME);
     dispose = async () => {
       await dispatcher.stop();
-      await app.close();
-      await keyward.bookkeeping.flush();
-      await store.dispose();
+      await listening.stop();
     };
 
     const product = await api('POST', '/products', { name: 'Editor' });

@@ -5,19 +5,16 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorPrincipal } from '../core/access/principal.js';
 import { systemClock } from '../core/clock.js';
-import { createKeyward, type Keyward } from '../core/keyward.js';
-import { SecretBox } from '../core/signing/secrets.js';
+import type { Keyward } from '../core/keyward.js';
 import {
   buildDashboardInto,
   collectFailedRequests,
   hasChromium,
   launchChromium,
 } from '../test-support/browser.js';
+import { startListeningApp } from '../test-support/listening-app.js';
 import { type SmtpTestServer, startSmtpTestServer } from '../test-support/smtp-test-server.js';
-import { createTestStore } from '../test-support/test-store.js';
-import { buildApp } from './build-app.js';
 import { emailDelivery } from './email-delivery.js';
-import type { App } from './fastify-context.js';
 
 /**
  * The Email page in a real browser (Debian's Chromium, headless) against the HTTP application on a port,
@@ -35,7 +32,6 @@ const operator = { tokenId: null, ip: null, via: 'test', principal: operatorPrin
 describe.skipIf(!hasChromium)('the Email page of the dashboard', () => {
   let dir: string;
   let keyward: Keyward;
-  let app: App;
   let smtp: SmtpTestServer;
   let dispose: () => Promise<void>;
   let base: string;
@@ -59,33 +55,16 @@ describe.skipIf(!hasChromium)('the Email page of the dashboard', () => {
     buildDashboardInto(join(dir, 'dist'));
     smtp = await startSmtpTestServer();
 
-    const store = await createTestStore('sqlite');
-    keyward = createKeyward({
-      store,
-      clock: systemClock,
-      secretBox: new SecretBox('test-secret-that-is-long-enough-0123456789'),
-      onBackgroundError: () => {},
-      // The SMTP server listens on loopback, which the operator has to allow.
-      destinations: { allowPrivate: 'all' },
-      email: emailDelivery({ allowPrivate: 'all' }),
-    });
-    await keyward.signingKeys.load();
-    await keyward.adminToken.ensure(ADMIN_TOKEN);
-    await keyward.dashboardAuth.createUser(operator, { email: EMAIL, password: PASSWORD, role: 'admin' });
-    app = await buildApp({
-      keyward,
-      logger: false,
-      rateLimit: { perTokenPerMinute: 0, perIpPerMinute: 0, redis: null },
-      trustProxy: false,
+    const listening = await startListeningApp({
+      adminToken: ADMIN_TOKEN,
+      user: { email: EMAIL, password: PASSWORD, role: 'admin' },
+      hostName: HOST_NAME,
       dashboardDir: join(dir, 'dist'),
+      // The SMTP server listens on loopback, which the operator has to allow.
+      keyward: { destinations: { allowPrivate: 'all' }, email: emailDelivery({ allowPrivate: 'all' }) },
     });
-    const address = await app.listen({ port: 0, host: '127.0.0.1' });
-    base = address.replace('127.0.0.1', HOST_NAME);
-    dispose = async () => {
-      await app.close();
-      await keyward.bookkeeping.flush();
-      await store.dispose();
-    };
+    ({ keyward, base, stop: dispose } = listening);
+    const { store } = listening;
 
     const product = await keyward.catalog.createProduct(operator, { name: 'Editor' });
     const policy = await keyward.catalog.createPolicy(operator, { productId: product.id, name: 'Standard' });

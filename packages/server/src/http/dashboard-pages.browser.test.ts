@@ -5,13 +5,10 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorPrincipal } from '../core/access/principal.js';
-import { systemClock } from '../core/clock.js';
-import { createKeyward, type Keyward } from '../core/keyward.js';
+import type { Keyward } from '../core/keyward.js';
 import { encodeOfflineRequest, openOfflineResponse } from '../core/signing/offline-exchange.js';
-import { SecretBox } from '../core/signing/secrets.js';
 import { buildDashboardInto, hasChromium, launchChromium } from '../test-support/browser.js';
-import { createTestStore } from '../test-support/test-store.js';
-import { buildApp } from './build-app.js';
+import { startListeningApp } from '../test-support/listening-app.js';
 import type { App } from './fastify-context.js';
 
 /**
@@ -68,30 +65,17 @@ describe.skipIf(!hasChromium)('dashboard pages in a browser', () => {
     dir = mkdtempSync(join(tmpdir(), 'keyward-pages-'));
     buildDashboardInto(join(dir, 'dist'));
 
-    const store = await createTestStore('sqlite');
-    keyward = createKeyward({
-      store,
-      clock: systemClock,
-      secretBox: new SecretBox('test-secret-that-is-long-enough-0123456789'),
-      onBackgroundError: () => {},
-    });
-    await keyward.signingKeys.load();
-    await keyward.adminToken.ensure(ADMIN_TOKEN);
-    await keyward.dashboardAuth.createUser(operator, { email: EMAIL, password: PASSWORD, role: 'admin' });
-    app = await buildApp({
+    ({
       keyward,
-      logger: false,
-      rateLimit: { perTokenPerMinute: 0, perIpPerMinute: 0, redis: null },
-      trustProxy: false,
+      app,
+      base,
+      stop: dispose,
+    } = await startListeningApp({
+      adminToken: ADMIN_TOKEN,
+      user: { email: EMAIL, password: PASSWORD, role: 'admin' },
+      hostName: 'localhost',
       dashboardDir: join(dir, 'dist'),
-    });
-    const address = await app.listen({ port: 0, host: '127.0.0.1' });
-    base = address.replace('127.0.0.1', 'localhost');
-    dispose = async () => {
-      await app.close();
-      await keyward.bookkeeping.flush();
-      await store.dispose();
-    };
+    }));
 
     const product = await api('POST', '/products', { name: 'Editor' });
     const policy = await api('POST', '/policies', {

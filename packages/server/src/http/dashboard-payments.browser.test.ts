@@ -4,9 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorPrincipal } from '../core/access/principal.js';
-import { systemClock } from '../core/clock.js';
-import { createKeyward, type Keyward } from '../core/keyward.js';
-import { SecretBox } from '../core/signing/secrets.js';
+import type { Keyward } from '../core/keyward.js';
 import {
   buildDashboardInto,
   collectFailedRequests,
@@ -14,9 +12,7 @@ import {
   launchChromium,
 } from '../test-support/browser.js';
 import { hmacPaymentAdapter, hmacSignature } from '../test-support/hmac-payment-adapter.js';
-import { createTestStore } from '../test-support/test-store.js';
-import { buildApp } from './build-app.js';
-import type { App } from './fastify-context.js';
+import { startListeningApp } from '../test-support/listening-app.js';
 
 /**
  * The Payments page in a real browser (Debian's Chromium, headless) against the HTTP application listening on a
@@ -36,7 +32,6 @@ const operator = { tokenId: null, ip: null, via: 'test', principal: operatorPrin
 describe.skipIf(!hasChromium)('the Payments page in a browser', () => {
   let dir: string;
   let keyward: Keyward;
-  let app: App;
   let dispose: () => Promise<void>;
   let base: string;
   let browser: Browser;
@@ -54,31 +49,17 @@ describe.skipIf(!hasChromium)('the Payments page in a browser', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'keyward-payments-'));
     buildDashboardInto(join(dir, 'dist'));
-    const store = await createTestStore('sqlite');
-    keyward = createKeyward({
-      store,
-      clock: systemClock,
-      secretBox: new SecretBox('test-secret-that-is-long-enough-0123456789'),
-      onBackgroundError: () => {},
-    });
-    await keyward.signingKeys.load();
-    await keyward.adminToken.ensure(ADMIN_TOKEN);
-    await keyward.dashboardAuth.createUser(operator, { email: EMAIL, password: PASSWORD, role: 'admin' });
-    app = await buildApp({
+    ({
       keyward,
-      logger: false,
-      rateLimit: { perTokenPerMinute: 0, perIpPerMinute: 0, redis: null },
-      trustProxy: false,
+      base,
+      stop: dispose,
+    } = await startListeningApp({
+      adminToken: ADMIN_TOKEN,
+      user: { email: EMAIL, password: PASSWORD, role: 'admin' },
+      hostName: HOST_NAME,
       dashboardDir: join(dir, 'dist'),
-      paymentAdapters: { stripe: hmacPaymentAdapter },
-    });
-    const address = await app.listen({ port: 0, host: '127.0.0.1' });
-    base = address.replace('127.0.0.1', HOST_NAME);
-    dispose = async () => {
-      await app.close();
-      await keyward.bookkeeping.flush();
-      await store.dispose();
-    };
+      app: { paymentAdapters: { stripe: hmacPaymentAdapter } },
+    }));
     const product = await keyward.catalog.createProduct(operator, { name: 'Sketcher' });
     await keyward.catalog.createPolicy(operator, { productId: product.id, name: 'Basic' });
     studioId = (await keyward.catalog.createPolicy(operator, { productId: product.id, name: 'Studio' })).id;
