@@ -1,19 +1,11 @@
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookDispatcher } from '../core/events/webhook-dispatcher.js';
 import type { Keyward } from '../core/keyward.js';
-import {
-  buildDashboardInto,
-  collectFailedRequests,
-  hasChromium,
-  launchChromium,
-} from '../test-support/browser.js';
+import { collectFailedRequests, hasChromium, launchChromium } from '../test-support/browser.js';
 import { startListeningApp } from '../test-support/listening-app.js';
 import type { App } from './fastify-context.js';
 import { createOutboundHttp } from './outbound-http.js';
@@ -37,7 +29,6 @@ const HOST_NAME = 'keyward.test';
 type Json = any;
 
 describe.skipIf(!hasChromium)('editing in the dashboard', () => {
-  let dir: string;
   let keyward: Keyward;
   let app: App;
   let dispose: () => Promise<void>;
@@ -77,9 +68,6 @@ describe.skipIf(!hasChromium)('editing in the dashboard', () => {
   const pager = () => page.getByRole('navigation', { name: 'Pages' }).getByRole('status');
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'keyward-editing-'));
-    buildDashboardInto(join(dir, 'dist'));
-
     receiver = createServer((request, response) => {
       let body = '';
       request.on('data', (chunk) => {
@@ -95,10 +83,10 @@ describe.skipIf(!hasChromium)('editing in the dashboard', () => {
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/keyward`;
 
     const listening = await startListeningApp({
+      dirPrefix: 'keyward-editing-',
       adminToken: ADMIN_TOKEN,
       user: { email: EMAIL, password: PASSWORD, role: 'admin' },
       hostName: HOST_NAME,
-      dashboardDir: join(dir, 'dist'),
       // The receiver listens on loopback, which the operator has to allow.
       keyward: { destinations: { allowPrivate: 'all' } },
     });
@@ -153,7 +141,6 @@ describe.skipIf(!hasChromium)('editing in the dashboard', () => {
     await dispose?.();
     receiver?.closeAllConnections();
     await new Promise((done) => (receiver ? receiver.close(done) : done(undefined)));
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('signs in over plain HTTP under a name that is not localhost', async () => {

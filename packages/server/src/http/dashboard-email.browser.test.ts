@@ -1,17 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorPrincipal } from '../core/access/principal.js';
 import { systemClock } from '../core/clock.js';
 import type { Keyward } from '../core/keyward.js';
-import {
-  buildDashboardInto,
-  collectFailedRequests,
-  hasChromium,
-  launchChromium,
-} from '../test-support/browser.js';
+import { collectFailedRequests, hasChromium, launchChromium } from '../test-support/browser.js';
 import { startListeningApp } from '../test-support/listening-app.js';
 import { type SmtpTestServer, startSmtpTestServer } from '../test-support/smtp-test-server.js';
 import { emailDelivery } from './email-delivery.js';
@@ -30,7 +22,6 @@ const HOST_NAME = 'keyward.test';
 const operator = { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal };
 
 describe.skipIf(!hasChromium)('the Email page of the dashboard', () => {
-  let dir: string;
   let keyward: Keyward;
   let smtp: SmtpTestServer;
   let dispose: () => Promise<void>;
@@ -51,15 +42,13 @@ describe.skipIf(!hasChromium)('the Email page of the dashboard', () => {
   const settings = () => page.getByRole('form', { name: 'SMTP settings' });
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'keyward-email-'));
-    buildDashboardInto(join(dir, 'dist'));
     smtp = await startSmtpTestServer();
 
     const listening = await startListeningApp({
+      dirPrefix: 'keyward-email-',
       adminToken: ADMIN_TOKEN,
       user: { email: EMAIL, password: PASSWORD, role: 'admin' },
       hostName: HOST_NAME,
-      dashboardDir: join(dir, 'dist'),
       // The SMTP server listens on loopback, which the operator has to allow.
       keyward: { destinations: { allowPrivate: 'all' }, email: emailDelivery({ allowPrivate: 'all' }) },
     });
@@ -99,7 +88,6 @@ describe.skipIf(!hasChromium)('the Email page of the dashboard', () => {
     await browser?.close();
     await dispose?.();
     await smtp?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('signs in over plain HTTP under a name that is not localhost and opens the page', async () => {

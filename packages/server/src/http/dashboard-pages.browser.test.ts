@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -7,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorPrincipal } from '../core/access/principal.js';
 import type { Keyward } from '../core/keyward.js';
 import { encodeOfflineRequest, openOfflineResponse } from '../core/signing/offline-exchange.js';
-import { buildDashboardInto, hasChromium, launchChromium } from '../test-support/browser.js';
+import { hasChromium, launchChromium } from '../test-support/browser.js';
 import { startListeningApp } from '../test-support/listening-app.js';
 import type { App } from './fastify-context.js';
 
@@ -28,7 +27,6 @@ const PASSWORD = 'owner password 123';
 const operator = { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal };
 
 describe.skipIf(!hasChromium)('dashboard pages in a browser', () => {
-  let dir: string;
   let keyward: Keyward;
   let app: App;
   let dispose: () => Promise<void>;
@@ -62,19 +60,16 @@ describe.skipIf(!hasChromium)('dashboard pages in a browser', () => {
   };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'keyward-pages-'));
-    buildDashboardInto(join(dir, 'dist'));
-
     ({
       keyward,
       app,
       base,
       stop: dispose,
     } = await startListeningApp({
+      dirPrefix: 'keyward-pages-',
       adminToken: ADMIN_TOKEN,
       user: { email: EMAIL, password: PASSWORD, role: 'admin' },
       hostName: 'localhost',
-      dashboardDir: join(dir, 'dist'),
     }));
 
     const product = await api('POST', '/products', { name: 'Editor' });
@@ -99,7 +94,6 @@ describe.skipIf(!hasChromium)('dashboard pages in a browser', () => {
   afterAll(async () => {
     await browser?.close();
     await dispose?.();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('signs in and offers every new page in the navigation', async () => {

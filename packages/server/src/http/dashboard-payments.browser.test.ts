@@ -1,16 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorPrincipal } from '../core/access/principal.js';
 import type { Keyward } from '../core/keyward.js';
-import {
-  buildDashboardInto,
-  collectFailedRequests,
-  hasChromium,
-  launchChromium,
-} from '../test-support/browser.js';
+import { collectFailedRequests, hasChromium, launchChromium } from '../test-support/browser.js';
 import { hmacPaymentAdapter, hmacSignature } from '../test-support/hmac-payment-adapter.js';
 import { startListeningApp } from '../test-support/listening-app.js';
 
@@ -30,7 +22,6 @@ const WEBHOOK_SECRET = 'whsec_browser_secret_QrSt';
 const operator = { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal };
 
 describe.skipIf(!hasChromium)('the Payments page in a browser', () => {
-  let dir: string;
   let keyward: Keyward;
   let dispose: () => Promise<void>;
   let base: string;
@@ -47,17 +38,15 @@ describe.skipIf(!hasChromium)('the Payments page in a browser', () => {
   const card = () => page.getByRole('listitem', { name: 'Connection Stripe (live)' });
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'keyward-payments-'));
-    buildDashboardInto(join(dir, 'dist'));
     ({
       keyward,
       base,
       stop: dispose,
     } = await startListeningApp({
+      dirPrefix: 'keyward-payments-',
       adminToken: ADMIN_TOKEN,
       user: { email: EMAIL, password: PASSWORD, role: 'admin' },
       hostName: HOST_NAME,
-      dashboardDir: join(dir, 'dist'),
       app: { paymentAdapters: { stripe: hmacPaymentAdapter } },
     }));
     const product = await keyward.catalog.createProduct(operator, { name: 'Sketcher' });
@@ -80,7 +69,6 @@ describe.skipIf(!hasChromium)('the Payments page in a browser', () => {
   afterAll(async () => {
     await browser?.close();
     await dispose?.();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('connects a provider and shows the webhook URL to paste, without the secret', async () => {
