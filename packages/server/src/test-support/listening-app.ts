@@ -14,8 +14,9 @@ import { createTestStore } from './test-store.js';
 /**
  * The HTTP application listening on a loopback port, as the in-process browser tests run it: a fresh SQLite
  * store, the real clock, no rate limits, a build of the dashboard as it is now in a temporary directory of its
- * own (the shared dist may be older or being rebuilt), an admin token and a dashboard user. Unlike a served Keyward, the test reaches the store and the services directly (to arrange what no page
- * or route makes, or to run a dispatcher now).
+ * own (the shared dist may be older or being rebuilt), an admin token and a dashboard user. Unlike a served
+ * Keyward, the test reaches the store and the services directly (to arrange what no page or route makes, or to
+ * run a dispatcher now).
  */
 
 export interface ListeningAppOptions {
