@@ -1,15 +1,14 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, collectFailedRequests, DASHBOARD_DIR, hasChromium, run } from '../test-support/browser.js';
-import { freePorts } from '../test-support/server-process.js';
+import { collectFailedRequests, hasChromium, launchChromium } from '../test-support/browser.js';
+import { type AdminApi, type ServedKeyward, startServedKeyward } from '../test-support/served-keyward.js';
 import { type SmtpTestServer, startSmtpTestServer } from '../test-support/smtp-test-server.js';
 import { type StripeApiServer, startStripeApiServer } from '../test-support/stripe-api-server.js';
 import { createPostgresSchemaUrl, postgresAvailable } from '../test-support/test-store.js';
@@ -25,7 +24,6 @@ import { createPostgresSchemaUrl, postgresAvailable } from '../test-support/test
  */
 
 const execFileAsync = promisify(execFile);
-const SERVER_DIR = fileURLToPath(new URL('../../', import.meta.url));
 const REPO_DIR = fileURLToPath(new URL('../../../../', import.meta.url));
 const FIXTURES = join(import.meta.dirname, 'payments', 'fixtures');
 const ADMIN_TOKEN = 'kw_commerce_journey_admin_token_0123456789';
@@ -71,12 +69,10 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 const dialects = (await postgresAvailable()) ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const);
 
 describe.skipIf(!hasChromium).each(dialects)('selling, delivering, self-serving (%s)', (dialect) => {
-  let dir: string;
   let dropSchema: (() => Promise<void>) | null = null;
   let smtp: SmtpTestServer;
   let stripeApi: StripeApiServer;
-  let server: ChildProcess;
-  let serverOutput = '';
+  let served: ServedKeyward;
   let base: string;
   let apiBase: string;
   let browser: Browser;
@@ -84,19 +80,7 @@ describe.skipIf(!hasChromium).each(dialects)('selling, delivering, self-serving 
   let stripeKey: string;
   const connections = { stripe: 1, paddle: 0, lemonsqueezy: 0 };
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${apiBase}/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${ADMIN_TOKEN}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
+  const api: AdminApi = (method, path, body) => served.api(method, path, body);
 
   /** POSTs a webhook as the provider does; answers its status and body. */
   const deliver = async (connectionId: number, body: string, headers: Record<string, string>) => {
@@ -146,7 +130,7 @@ describe.skipIf(!hasChromium).each(dialects)('selling, delivering, self-serving 
       if (messages.length >= count) return messages;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    throw new Error(`fewer than ${count} messages reached ${to}:\n${serverOutput}`);
+    throw new Error(`fewer than ${count} messages reached ${to}:\n${served.output()}`);
   };
 
   /** Runs a block of the walkthrough as a reader would paste it, with the reader's values set. */
@@ -174,11 +158,6 @@ describe.skipIf(!hasChromium).each(dialects)('selling, delivering, self-serving 
   };
 
   beforeAll(async () => {
-    if (!existsSync(join(DASHBOARD_DIR, 'dist/portal.html')))
-      run('npx', ['vite', 'build'], { cwd: DASHBOARD_DIR, timeoutMs: 120_000 });
-    if (!existsSync(join(SERVER_DIR, 'dist/keyward.cjs')))
-      run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: SERVER_DIR, timeoutMs: 120_000 });
-    dir = mkdtempSync(join(tmpdir(), 'keyward-commerce-journey-'));
     smtp = await startSmtpTestServer({ auth: { user: SMTP_USER, pass: SMTP_PASSWORD } });
     const stripeFixture = (name: string) => join(FIXTURES, 'stripe', 'api', name);
     stripeApi = await startStripeApiServer(STRIPE_API_KEY, {
@@ -188,65 +167,35 @@ describe.skipIf(!hasChromium).each(dialects)('selling, delivering, self-serving 
       '/v1/invoice_payments': stripeFixture('invoice-payments-subscription.json'),
       '/v1/invoices/in_1Sk2vNKx8pQ2mN4vCyCl0001/lines': stripeFixture('invoice-lines-cycle.json'),
     });
-    let databaseUrl = join(dir, 'keyward.sqlite');
+    let databaseUrl: string | undefined;
     if (dialect === 'postgres') {
       const schema = await createPostgresSchemaUrl();
       databaseUrl = schema.url;
       dropSchema = schema.drop;
     }
-    const [port] = await freePorts(1);
-    base = `http://${HOST_NAME}:${port}`;
-    apiBase = `http://127.0.0.1:${port}`;
-    server = spawn('node', ['dist/keyward.cjs', 'serve'], {
-      cwd: SERVER_DIR,
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        KEYWARD_ADMIN_TOKEN: ADMIN_TOKEN,
+    served = await startServedKeyward({
+      dirPrefix: 'keyward-commerce-journey-',
+      adminToken: ADMIN_TOKEN,
+      hostName: HOST_NAME,
+      databaseUrl,
+      env: (url) => ({
         KEYWARD_SECRET: SECRET,
-        KEYWARD_PUBLIC_URL: base,
+        KEYWARD_PUBLIC_URL: url,
         // The SMTP server and Stripe's stand-in answer on loopback.
         KEYWARD_ALLOW_PRIVATE_DESTINATIONS: 'true',
         KEYWARD_STRIPE_API_URL: stripeApi.url.origin,
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      }),
     });
-    server.stdout?.on('data', (chunk) => {
-      serverOutput += String(chunk);
-    });
-    server.stderr?.on('data', (chunk) => {
-      serverOutput += String(chunk);
-    });
-    for (let i = 0; ; i++) {
-      const ready = await fetch(`${apiBase}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ready) break;
-      if (i > 300 || server.exitCode !== null) throw new Error(`the server did not start:\n${serverOutput}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', `--host-resolver-rules=MAP ${HOST_NAME} 127.0.0.1`],
-    });
+    ({ base, apiBase } = served);
+    browser = await launchChromium(HOST_NAME);
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
-    if (server && server.exitCode === null) {
-      const exited = new Promise((resolve) => server.once('exit', resolve));
-      server.kill('SIGTERM');
-      await exited;
-    }
+    await served?.stop();
     await stripeApi?.close();
     await smtp?.stop();
     await dropSchema?.();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('sets up as docs/commerce.md walks a vendor through it, a test email arriving', async () => {
@@ -412,7 +361,7 @@ describe.skipIf(!hasChromium).each(dialects)('selling, delivering, self-serving 
     expect(license).toMatchObject({ policyId: 1, overrides: { maxMachines: 2 } });
     const [mail] = await mailTo(BUYERS.lemonsqueezy, 1);
     expect(mail?.parsed.text).toContain(license?.key);
-    expect(serverOutput).not.toContain(LEMON_SECRET);
-    expect(serverOutput).not.toContain(SMTP_PASSWORD);
+    expect(served.output()).not.toContain(LEMON_SECRET);
+    expect(served.output()).not.toContain(SMTP_PASSWORD);
   });
 });

@@ -1,11 +1,13 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, DASHBOARD_DIR, hasChromium, run } from '../test-support/browser.js';
+import { DASHBOARD_DIR, hasChromium, launchChromium, run } from '../test-support/browser.js';
+import { adminApi } from '../test-support/served-keyward.js';
 import {
   CLI,
+  ensureBuilt,
   freePorts,
   PACKAGE_DIR,
   PROCESS_ADMIN_TOKEN,
@@ -33,19 +35,8 @@ describe.skipIf(!hasChromium)('analytics in the dashboard', () => {
   let key: string;
   let productId: number;
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${server.url}/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${PROCESS_ADMIN_TOKEN}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
+  const api = (method: string, path: string, body?: unknown) =>
+    adminApi(server.url, PROCESS_ADMIN_TOKEN)(method, path, body);
   /** What a Cryptolens SDK sends: a form post with the token. */
   const cryptolens = async (method: string, params: Record<string, string | number>, token: string) => {
     const response = await fetch(`${server.url}/cryptolens/api/${method}`, {
@@ -66,7 +57,7 @@ describe.skipIf(!hasChromium)('analytics in the dashboard', () => {
   beforeAll(async () => {
     // The pages under test, built from the sources as they are now.
     run('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: DASHBOARD_DIR });
-    if (!existsSync(CLI)) run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: PACKAGE_DIR });
+    ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), 'keyward-analytics-browser-'));
     const databaseUrl = join(dir, 'keyward.sqlite');
     run(process.execPath, [CLI, 'user', 'create', '--email', EMAIL, '--role', 'read-only'], {
@@ -102,7 +93,7 @@ describe.skipIf(!hasChromium)('analytics in the dashboard', () => {
       { ProductId: productId, FeatureName: 'Billing', EventName: 'purchase', Value: 3000, Currency: 'USD' },
       secret,
     );
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+    browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(server.url);

@@ -1,20 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { operatorPrincipal } from '../core/access/principal.js';
-import { systemClock } from '../core/clock.js';
 import type { WebhookDispatcher } from '../core/events/webhook-dispatcher.js';
-import { createKeyward, type Keyward } from '../core/keyward.js';
-import { SecretBox } from '../core/signing/secrets.js';
-import { CHROMIUM, collectFailedRequests, DASHBOARD_DIR, hasChromium } from '../test-support/browser.js';
-import { createTestStore } from '../test-support/test-store.js';
-import { buildApp } from './build-app.js';
+import type { Keyward } from '../core/keyward.js';
+import { collectFailedRequests, hasChromium, launchChromium } from '../test-support/browser.js';
+import { startListeningApp } from '../test-support/listening-app.js';
 import type { App } from './fastify-context.js';
 import { createOutboundHttp } from './outbound-http.js';
 import { httpWebhookTransport } from './webhook-transport.js';
@@ -32,13 +24,11 @@ const ADMIN_TOKEN = 'kw_editing_browser_admin_token_0123456789';
 const EMAIL = 'editor@example.com';
 const PASSWORD = 'editor password 123';
 const HOST_NAME = 'keyward.test';
-const operator = { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal };
 
 // biome-ignore lint/suspicious/noExplicitAny: the test reads loosely typed JSON answers.
 type Json = any;
 
 describe.skipIf(!hasChromium)('editing in the dashboard', () => {
-  let dir: string;
   let keyward: Keyward;
   let app: App;
   let dispose: () => Promise<void>;
@@ -78,15 +68,6 @@ describe.skipIf(!hasChromium)('editing in the dashboard', () => {
   const pager = () => page.getByRole('navigation', { name: 'Pages' }).getByRole('status');
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'keyward-editing-'));
-    // A build of the dashboard as it is now, of its own (the shared dist may be older or being rebuilt).
-    const build = spawnSync(
-      'npx',
-      ['vite', 'build', '--outDir', join(dir, 'dist'), '--emptyOutDir', '--logLevel', 'warn'],
-      { cwd: DASHBOARD_DIR, encoding: 'utf8', timeout: 170_000 },
-    );
-    if (build.status !== 0) throw new Error(`the dashboard build failed:\n${build.stdout}\n${build.stderr}`);
-
     receiver = createServer((request, response) => {
       let body = '';
       request.on('data', (chunk) => {
@@ -101,38 +82,24 @@ describe.skipIf(!hasChromium)('editing in the dashboard', () => {
     await once(receiver, 'listening');
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/keyward`;
 
-    const store = await createTestStore('sqlite');
-    keyward = createKeyward({
-      store,
-      clock: systemClock,
-      secretBox: new SecretBox('test-secret-that-is-long-enough-0123456789'),
-      onBackgroundError: () => {},
+    const listening = await startListeningApp({
+      dirPrefix: 'keyward-editing-',
+      adminToken: ADMIN_TOKEN,
+      user: { email: EMAIL, password: PASSWORD, role: 'admin' },
+      hostName: HOST_NAME,
       // The receiver listens on loopback, which the operator has to allow.
-      destinations: { allowPrivate: 'all' },
+      keyward: { destinations: { allowPrivate: 'all' } },
     });
-    await keyward.signingKeys.load();
-    await keyward.adminToken.ensure(ADMIN_TOKEN);
-    await keyward.dashboardAuth.createUser(operator, { email: EMAIL, password: PASSWORD, role: 'admin' });
+    ({ keyward, app, base } = listening);
     dispatcher = keyward.webhooks.createDispatcher(
       httpWebhookTransport(createOutboundHttp(keyward.destinations)),
       {
         timeoutMs: 2000,
       },
     );
-    app = await buildApp({
-      keyward,
-      logger: false,
-      rateLimit: { perTokenPerMinute: 0, perIpPerMinute: 0, redis: null },
-      trustProxy: false,
-      dashboardDir: join(dir, 'dist'),
-    });
-    const address = await app.listen({ port: 0, host: '127.0.0.1' });
-    base = address.replace('127.0.0.1', HOST_NAME);
     dispose = async () => {
       await dispatcher.stop();
-      await app.close();
-      await keyward.bookkeeping.flush();
-      await store.dispose();
+      await listening.stop();
     };
 
     const product = await api('POST', '/products', { name: 'Editor' });
@@ -153,11 +120,7 @@ describe.skipIf(!hasChromium)('editing in the dashboard', () => {
     await api('POST', '/licenses/batch', { policyId: standardId, count: 120 });
     await api('POST', '/licenses/batch', { policyId: basicId, count: 3 });
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', `--host-resolver-rules=MAP ${HOST_NAME} 127.0.0.1`],
-    });
+    browser = await launchChromium(HOST_NAME);
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     // A wait that fails says what it waited for, well before the test's own timeout.
@@ -178,7 +141,6 @@ describe.skipIf(!hasChromium)('editing in the dashboard', () => {
     await dispose?.();
     receiver?.closeAllConnections();
     await new Promise((done) => (receiver ? receiver.close(done) : done(undefined)));
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('signs in over plain HTTP under a name that is not localhost', async () => {

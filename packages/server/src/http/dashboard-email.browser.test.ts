@@ -1,19 +1,12 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorPrincipal } from '../core/access/principal.js';
 import { systemClock } from '../core/clock.js';
-import { createKeyward, type Keyward } from '../core/keyward.js';
-import { SecretBox } from '../core/signing/secrets.js';
-import { CHROMIUM, collectFailedRequests, DASHBOARD_DIR, hasChromium } from '../test-support/browser.js';
+import type { Keyward } from '../core/keyward.js';
+import { collectFailedRequests, hasChromium, launchChromium } from '../test-support/browser.js';
+import { startListeningApp } from '../test-support/listening-app.js';
 import { type SmtpTestServer, startSmtpTestServer } from '../test-support/smtp-test-server.js';
-import { createTestStore } from '../test-support/test-store.js';
-import { buildApp } from './build-app.js';
 import { emailDelivery } from './email-delivery.js';
-import type { App } from './fastify-context.js';
 
 /**
  * The Email page in a real browser (Debian's Chromium, headless) against the HTTP application on a port,
@@ -29,9 +22,7 @@ const HOST_NAME = 'keyward.test';
 const operator = { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal };
 
 describe.skipIf(!hasChromium)('the Email page of the dashboard', () => {
-  let dir: string;
   let keyward: Keyward;
-  let app: App;
   let smtp: SmtpTestServer;
   let dispose: () => Promise<void>;
   let base: string;
@@ -51,43 +42,18 @@ describe.skipIf(!hasChromium)('the Email page of the dashboard', () => {
   const settings = () => page.getByRole('form', { name: 'SMTP settings' });
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'keyward-email-'));
-    // A build of the dashboard as it is now, of its own (the shared dist may be older or being rebuilt).
-    const build = spawnSync(
-      'npx',
-      ['vite', 'build', '--outDir', join(dir, 'dist'), '--emptyOutDir', '--logLevel', 'warn'],
-      { cwd: DASHBOARD_DIR, encoding: 'utf8', timeout: 170_000 },
-    );
-    if (build.status !== 0) throw new Error(`the dashboard build failed:\n${build.stdout}\n${build.stderr}`);
     smtp = await startSmtpTestServer();
 
-    const store = await createTestStore('sqlite');
-    keyward = createKeyward({
-      store,
-      clock: systemClock,
-      secretBox: new SecretBox('test-secret-that-is-long-enough-0123456789'),
-      onBackgroundError: () => {},
+    const listening = await startListeningApp({
+      dirPrefix: 'keyward-email-',
+      adminToken: ADMIN_TOKEN,
+      user: { email: EMAIL, password: PASSWORD, role: 'admin' },
+      hostName: HOST_NAME,
       // The SMTP server listens on loopback, which the operator has to allow.
-      destinations: { allowPrivate: 'all' },
-      email: emailDelivery({ allowPrivate: 'all' }),
+      keyward: { destinations: { allowPrivate: 'all' }, email: emailDelivery({ allowPrivate: 'all' }) },
     });
-    await keyward.signingKeys.load();
-    await keyward.adminToken.ensure(ADMIN_TOKEN);
-    await keyward.dashboardAuth.createUser(operator, { email: EMAIL, password: PASSWORD, role: 'admin' });
-    app = await buildApp({
-      keyward,
-      logger: false,
-      rateLimit: { perTokenPerMinute: 0, perIpPerMinute: 0, redis: null },
-      trustProxy: false,
-      dashboardDir: join(dir, 'dist'),
-    });
-    const address = await app.listen({ port: 0, host: '127.0.0.1' });
-    base = address.replace('127.0.0.1', HOST_NAME);
-    dispose = async () => {
-      await app.close();
-      await keyward.bookkeeping.flush();
-      await store.dispose();
-    };
+    ({ keyward, base, stop: dispose } = listening);
+    const { store } = listening;
 
     const product = await keyward.catalog.createProduct(operator, { name: 'Editor' });
     const policy = await keyward.catalog.createPolicy(operator, { productId: product.id, name: 'Standard' });
@@ -110,11 +76,7 @@ describe.skipIf(!hasChromium)('the Email page of the dashboard', () => {
       );
     };
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', `--host-resolver-rules=MAP ${HOST_NAME} 127.0.0.1`],
-    });
+    browser = await launchChromium(HOST_NAME);
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
@@ -126,7 +88,6 @@ describe.skipIf(!hasChromium)('the Email page of the dashboard', () => {
     await browser?.close();
     await dispose?.();
     await smtp?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('signs in over plain HTTP under a name that is not localhost and opens the page', async () => {

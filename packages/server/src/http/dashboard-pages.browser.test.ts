@@ -1,18 +1,13 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorPrincipal } from '../core/access/principal.js';
-import { systemClock } from '../core/clock.js';
-import { createKeyward, type Keyward } from '../core/keyward.js';
+import type { Keyward } from '../core/keyward.js';
 import { encodeOfflineRequest, openOfflineResponse } from '../core/signing/offline-exchange.js';
-import { SecretBox } from '../core/signing/secrets.js';
-import { CHROMIUM, DASHBOARD_DIR, hasChromium } from '../test-support/browser.js';
-import { createTestStore } from '../test-support/test-store.js';
-import { buildApp } from './build-app.js';
+import { hasChromium, launchChromium } from '../test-support/browser.js';
+import { startListeningApp } from '../test-support/listening-app.js';
 import type { App } from './fastify-context.js';
 
 /**
@@ -32,7 +27,6 @@ const PASSWORD = 'owner password 123';
 const operator = { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal };
 
 describe.skipIf(!hasChromium)('dashboard pages in a browser', () => {
-  let dir: string;
   let keyward: Keyward;
   let app: App;
   let dispose: () => Promise<void>;
@@ -66,43 +60,17 @@ describe.skipIf(!hasChromium)('dashboard pages in a browser', () => {
   };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'keyward-pages-'));
-    // A build of the dashboard as it is now, of its own (the shared dist may be older or being rebuilt).
-    const build = spawnSync(
-      'npx',
-      ['vite', 'build', '--outDir', join(dir, 'dist'), '--emptyOutDir', '--logLevel', 'warn'],
-      {
-        cwd: DASHBOARD_DIR,
-        encoding: 'utf8',
-        timeout: 170_000,
-      },
-    );
-    if (build.status !== 0) throw new Error(`the dashboard build failed:\n${build.stdout}\n${build.stderr}`);
-
-    const store = await createTestStore('sqlite');
-    keyward = createKeyward({
-      store,
-      clock: systemClock,
-      secretBox: new SecretBox('test-secret-that-is-long-enough-0123456789'),
-      onBackgroundError: () => {},
-    });
-    await keyward.signingKeys.load();
-    await keyward.adminToken.ensure(ADMIN_TOKEN);
-    await keyward.dashboardAuth.createUser(operator, { email: EMAIL, password: PASSWORD, role: 'admin' });
-    app = await buildApp({
+    ({
       keyward,
-      logger: false,
-      rateLimit: { perTokenPerMinute: 0, perIpPerMinute: 0, redis: null },
-      trustProxy: false,
-      dashboardDir: join(dir, 'dist'),
-    });
-    const address = await app.listen({ port: 0, host: '127.0.0.1' });
-    base = address.replace('127.0.0.1', 'localhost');
-    dispose = async () => {
-      await app.close();
-      await keyward.bookkeeping.flush();
-      await store.dispose();
-    };
+      app,
+      base,
+      stop: dispose,
+    } = await startListeningApp({
+      dirPrefix: 'keyward-pages-',
+      adminToken: ADMIN_TOKEN,
+      user: { email: EMAIL, password: PASSWORD, role: 'admin' },
+      hostName: 'localhost',
+    }));
 
     const product = await api('POST', '/products', { name: 'Editor' });
     const policy = await api('POST', '/policies', {
@@ -116,7 +84,7 @@ describe.skipIf(!hasChromium)('dashboard pages in a browser', () => {
     });
     policyId = policy.id;
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -126,7 +94,6 @@ describe.skipIf(!hasChromium)('dashboard pages in a browser', () => {
   afterAll(async () => {
     await browser?.close();
     await dispose?.();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('signs in and offers every new page in the navigation', async () => {

@@ -1,18 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operatorPrincipal } from '../core/access/principal.js';
-import { systemClock } from '../core/clock.js';
-import { createKeyward, type Keyward } from '../core/keyward.js';
-import { SecretBox } from '../core/signing/secrets.js';
-import { CHROMIUM, collectFailedRequests, DASHBOARD_DIR, hasChromium } from '../test-support/browser.js';
+import type { Keyward } from '../core/keyward.js';
+import { collectFailedRequests, hasChromium, launchChromium } from '../test-support/browser.js';
 import { hmacPaymentAdapter, hmacSignature } from '../test-support/hmac-payment-adapter.js';
-import { createTestStore } from '../test-support/test-store.js';
-import { buildApp } from './build-app.js';
-import type { App } from './fastify-context.js';
+import { startListeningApp } from '../test-support/listening-app.js';
 
 /**
  * The Payments page in a real browser (Debian's Chromium, headless) against the HTTP application listening on a
@@ -30,9 +22,7 @@ const WEBHOOK_SECRET = 'whsec_browser_secret_QrSt';
 const operator = { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal };
 
 describe.skipIf(!hasChromium)('the Payments page in a browser', () => {
-  let dir: string;
   let keyward: Keyward;
-  let app: App;
   let dispose: () => Promise<void>;
   let base: string;
   let browser: Browser;
@@ -48,47 +38,22 @@ describe.skipIf(!hasChromium)('the Payments page in a browser', () => {
   const card = () => page.getByRole('listitem', { name: 'Connection Stripe (live)' });
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'keyward-payments-'));
-    const build = spawnSync(
-      'npx',
-      ['vite', 'build', '--outDir', join(dir, 'dist'), '--emptyOutDir', '--logLevel', 'warn'],
-      { cwd: DASHBOARD_DIR, encoding: 'utf8', timeout: 170_000 },
-    );
-    if (build.status !== 0) throw new Error(`the dashboard build failed:\n${build.stdout}\n${build.stderr}`);
-    const store = await createTestStore('sqlite');
-    keyward = createKeyward({
-      store,
-      clock: systemClock,
-      secretBox: new SecretBox('test-secret-that-is-long-enough-0123456789'),
-      onBackgroundError: () => {},
-    });
-    await keyward.signingKeys.load();
-    await keyward.adminToken.ensure(ADMIN_TOKEN);
-    await keyward.dashboardAuth.createUser(operator, { email: EMAIL, password: PASSWORD, role: 'admin' });
-    app = await buildApp({
+    ({
       keyward,
-      logger: false,
-      rateLimit: { perTokenPerMinute: 0, perIpPerMinute: 0, redis: null },
-      trustProxy: false,
-      dashboardDir: join(dir, 'dist'),
-      paymentAdapters: { stripe: hmacPaymentAdapter },
-    });
-    const address = await app.listen({ port: 0, host: '127.0.0.1' });
-    base = address.replace('127.0.0.1', HOST_NAME);
-    dispose = async () => {
-      await app.close();
-      await keyward.bookkeeping.flush();
-      await store.dispose();
-    };
+      base,
+      stop: dispose,
+    } = await startListeningApp({
+      dirPrefix: 'keyward-payments-',
+      adminToken: ADMIN_TOKEN,
+      user: { email: EMAIL, password: PASSWORD, role: 'admin' },
+      hostName: HOST_NAME,
+      app: { paymentAdapters: { stripe: hmacPaymentAdapter } },
+    }));
     const product = await keyward.catalog.createProduct(operator, { name: 'Sketcher' });
     await keyward.catalog.createPolicy(operator, { productId: product.id, name: 'Basic' });
     studioId = (await keyward.catalog.createPolicy(operator, { productId: product.id, name: 'Studio' })).id;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', `--host-resolver-rules=MAP ${HOST_NAME} 127.0.0.1`],
-    });
+    browser = await launchChromium(HOST_NAME);
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     page.setDefaultTimeout(10_000);
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -104,7 +69,6 @@ describe.skipIf(!hasChromium)('the Payments page in a browser', () => {
   afterAll(async () => {
     await browser?.close();
     await dispose?.();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('connects a provider and shows the webhook URL to paste, without the secret', async () => {

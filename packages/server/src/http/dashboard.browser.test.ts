@@ -1,12 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, collectFailedRequests, DASHBOARD_DIR, hasChromium, run } from '../test-support/browser.js';
+import { collectFailedRequests, hasChromium, launchChromium } from '../test-support/browser.js';
+import { type AdminApi, type ServedKeyward, startServedKeyward } from '../test-support/served-keyward.js';
 
 /**
  * The dashboard in a real browser (Debian's Chromium, headless) against a real server process on a fresh
@@ -16,7 +14,6 @@ import { CHROMIUM, collectFailedRequests, DASHBOARD_DIR, hasChromium, run } from
  * dropped. With UPDATE_SCREENSHOTS=1 it also writes the screenshots under docs/screenshots/.
  */
 
-const SERVER_DIR = fileURLToPath(new URL('../../', import.meta.url));
 const REPO_DIR = fileURLToPath(new URL('../../../../', import.meta.url));
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(REPO_DIR, 'docs/screenshots') : null;
 const ADMIN_TOKEN = 'kw_browser_test_admin_token_0123456789';
@@ -25,22 +22,8 @@ const PASSWORD = 'browser test password';
 /** Not localhost: browsers treat http://localhost as a secure context, which hid a blank page once. */
 const HOST_NAME = 'keyward.test';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 describe.skipIf(!hasChromium)('dashboard in a browser', () => {
-  let dir: string;
-  let env: NodeJS.ProcessEnv;
-  let server: ChildProcess;
-  let serverOutput = '';
+  let served: ServedKeyward;
   /** What the browser opens: http://keyward.test:<port>. */
   let base: string;
   /** What the test's own requests use. */
@@ -55,19 +38,7 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
   let licenseId: number;
   let machineId: number;
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${apiBase}/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${ADMIN_TOKEN}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
+  const api: AdminApi = (method, path, body) => served.api(method, path, body);
   const shot = async (name: string, fullPage = true) => {
     if (!SCREENSHOTS) return;
     await page.waitForLoadState('networkidle');
@@ -77,57 +48,16 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
     page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label }).click();
 
   beforeAll(async () => {
-    // The build the server serves; `npm test` builds both before the server's tests run.
-    if (!existsSync(join(DASHBOARD_DIR, 'dist/index.html')))
-      run('npx', ['vite', 'build'], { cwd: DASHBOARD_DIR, timeoutMs: 120_000 });
-    if (!existsSync(join(SERVER_DIR, 'dist/keyward.cjs')))
-      run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: SERVER_DIR, timeoutMs: 120_000 });
     if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
-    dir = mkdtempSync(join(tmpdir(), 'keyward-browser-'));
-    const port = await freePort();
-    env = {
-      ...process.env,
-      DATABASE_URL: join(dir, 'keyward.sqlite'),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      KEYWARD_ADMIN_TOKEN: ADMIN_TOKEN,
-      LOG_LEVEL: 'warn',
-    };
     // The first admin from the command line, password on standard input (signing in below proves it).
-    const created = run('node', ['dist/keyward.cjs', 'user', 'create', '--email', EMAIL, '--role', 'admin'], {
-      cwd: SERVER_DIR,
-      env,
-      input: `${PASSWORD}\n`,
-      timeoutMs: 120_000,
+    served = await startServedKeyward({
+      dirPrefix: 'keyward-browser-',
+      adminToken: ADMIN_TOKEN,
+      hostName: HOST_NAME,
+      user: { email: EMAIL, password: PASSWORD, role: 'admin' },
     });
-    expect(created).toContain(EMAIL);
-    server = spawn('node', ['dist/keyward.cjs', 'serve'], {
-      cwd: SERVER_DIR,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    server.stdout?.on('data', (chunk) => {
-      serverOutput += String(chunk);
-    });
-    server.stderr?.on('data', (chunk) => {
-      serverOutput += String(chunk);
-    });
-    base = `http://${HOST_NAME}:${port}`;
-    apiBase = `http://127.0.0.1:${port}`;
-    for (let i = 0; ; i++) {
-      const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ready) break;
-      if (i > 150 || server.exitCode !== null) throw new Error(`the server did not start:\n${serverOutput}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', `--host-resolver-rules=MAP ${HOST_NAME} 127.0.0.1`],
-    });
+    ({ base, apiBase } = served);
+    browser = await launchChromium(HOST_NAME);
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -140,12 +70,7 @@ describe.skipIf(!hasChromium)('dashboard in a browser', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (server && server.exitCode === null) {
-      const exited = new Promise((resolve) => server.once('exit', resolve));
-      server.kill('SIGTERM');
-      await exited;
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await served?.stop();
   });
 
   it('serves the page for client routes and keeps API 404s in JSON', async () => {

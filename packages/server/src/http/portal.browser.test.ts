@@ -1,14 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretBox } from '../core/signing/secrets.js';
 import { createStore } from '../storage/create-store.js';
-import { CHROMIUM, collectFailedRequests, DASHBOARD_DIR, hasChromium, run } from '../test-support/browser.js';
+import { collectFailedRequests, hasChromium, launchChromium } from '../test-support/browser.js';
+import { type AdminApi, type ServedKeyward, startServedKeyward } from '../test-support/served-keyward.js';
 
 /**
  * The customer portal in a real browser against a real server process: a customer asks for a sign-in link,
@@ -17,7 +15,6 @@ import { CHROMIUM, collectFailedRequests, DASHBOARD_DIR, hasChromium, run } from
  * plain HTTP under a name that is not localhost, where a Secure cookie would be dropped.
  */
 
-const SERVER_DIR = fileURLToPath(new URL('../../', import.meta.url));
 const REPO_DIR = fileURLToPath(new URL('../../../../', import.meta.url));
 /** With UPDATE_SCREENSHOTS=1 the pages are also written under docs/screenshots/. */
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(REPO_DIR, 'docs/screenshots') : null;
@@ -28,23 +25,9 @@ const EMAIL = 'customer@example.com';
 const VENDOR_EMAIL = 'vendor@example.com';
 const VENDOR_PASSWORD = 'portal browser test password';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 describe.skipIf(!hasChromium)('customer portal in a browser', () => {
-  let dir: string;
-  let server: ChildProcess;
-  let serverOutput = '';
+  let served: ServedKeyward;
   let base: string;
-  let apiBase: string;
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
@@ -52,23 +35,11 @@ describe.skipIf(!hasChromium)('customer portal in a browser', () => {
   let machineIds: number[] = [];
   let licenseId: number;
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${apiBase}/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${ADMIN_TOKEN}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
+  const api: AdminApi = (method, path, body) => served.api(method, path, body);
 
   /** The newest sign-in link queued for `to`, opened as the mailer opens it. */
   const signInLinkFor = async (to: string): Promise<string> => {
-    const store = createStore({ kind: 'sqlite', path: join(dir, 'keyward.sqlite') });
+    const store = createStore({ kind: 'sqlite', path: served.databaseUrl });
     try {
       const row = await store.database.db
         .selectFrom('email_messages')
@@ -92,50 +63,14 @@ describe.skipIf(!hasChromium)('customer portal in a browser', () => {
   };
 
   beforeAll(async () => {
-    if (!existsSync(join(DASHBOARD_DIR, 'dist/portal.html')))
-      run('npx', ['vite', 'build'], { cwd: DASHBOARD_DIR, timeoutMs: 120_000 });
-    if (!existsSync(join(SERVER_DIR, 'dist/keyward.cjs')))
-      run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: SERVER_DIR, timeoutMs: 120_000 });
-    dir = mkdtempSync(join(tmpdir(), 'keyward-portal-browser-'));
-    const port = await freePort();
-    base = `http://${HOST_NAME}:${port}`;
-    apiBase = `http://127.0.0.1:${port}`;
-    const env = {
-      ...process.env,
-      DATABASE_URL: join(dir, 'keyward.sqlite'),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      KEYWARD_ADMIN_TOKEN: ADMIN_TOKEN,
-      KEYWARD_SECRET: SECRET,
-      KEYWARD_PUBLIC_URL: base,
-      LOG_LEVEL: 'warn',
-    };
-    run('node', ['dist/keyward.cjs', 'user', 'create', '--email', VENDOR_EMAIL, '--role', 'admin'], {
-      cwd: SERVER_DIR,
-      env,
-      input: `${VENDOR_PASSWORD}\n`,
-      timeoutMs: 120_000,
+    served = await startServedKeyward({
+      dirPrefix: 'keyward-portal-browser-',
+      adminToken: ADMIN_TOKEN,
+      hostName: HOST_NAME,
+      env: (url) => ({ KEYWARD_SECRET: SECRET, KEYWARD_PUBLIC_URL: url }),
+      user: { email: VENDOR_EMAIL, password: VENDOR_PASSWORD, role: 'admin' },
     });
-    server = spawn('node', ['dist/keyward.cjs', 'serve'], {
-      cwd: SERVER_DIR,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    server.stdout?.on('data', (chunk) => {
-      serverOutput += String(chunk);
-    });
-    server.stderr?.on('data', (chunk) => {
-      serverOutput += String(chunk);
-    });
-    for (let i = 0; ; i++) {
-      const ready = await fetch(`${apiBase}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ready) break;
-      if (i > 150 || server.exitCode !== null) throw new Error(`the server did not start:\n${serverOutput}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    base = served.base;
     const product = await api('POST', '/products', { name: 'Photon Editor' });
     const policy = await api('POST', '/policies', { productId: product.id, name: 'Studio', maxMachines: 3 });
     const license = await api('POST', '/licenses', { policyId: policy.id, email: EMAIL });
@@ -145,11 +80,7 @@ describe.skipIf(!hasChromium)('customer portal in a browser', () => {
       machineIds.push(
         (await api('POST', '/machines', { licenseId: license.id, fingerprint: `fp-${name}`, name })).id,
       );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', `--host-resolver-rules=MAP ${HOST_NAME} 127.0.0.1`],
-    });
+    browser = await launchChromium(HOST_NAME);
     page = await (await browser.newContext({ viewport: { width: 1100, height: 800 } })).newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
     collectFailedRequests(page, failedRequests);
@@ -157,12 +88,7 @@ describe.skipIf(!hasChromium)('customer portal in a browser', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (server && server.exitCode === null) {
-      const exited = new Promise((resolve) => server.once('exit', resolve));
-      server.kill('SIGTERM');
-      await exited;
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await served?.stop();
   });
 
   it("sets the portal up from the dashboard's Customer portal page", async () => {

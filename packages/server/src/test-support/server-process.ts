@@ -53,18 +53,33 @@ export interface ServerOptions {
 }
 
 export function startServerProcess(options: ServerOptions): ServerProcess {
-  const env = {
-    PATH: process.env.PATH ?? '',
-    PORT: String(options.port),
-    HOST: '127.0.0.1',
-    DATABASE_URL: options.databaseUrl,
-    KEYWARD_SECRET: PROCESS_SECRET,
-    KEYWARD_ADMIN_TOKEN: PROCESS_ADMIN_TOKEN,
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_TOKEN: '0',
-    RATE_LIMIT_PER_IP: '0',
-    ...options.env,
-  };
+  return spawnServe({
+    port: options.port,
+    args: options.args,
+    shellPrefix: options.shellPrefix,
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: String(options.port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: options.databaseUrl,
+      KEYWARD_SECRET: PROCESS_SECRET,
+      KEYWARD_ADMIN_TOKEN: PROCESS_ADMIN_TOKEN,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_TOKEN: '0',
+      RATE_LIMIT_PER_IP: '0',
+      ...options.env,
+    },
+  });
+}
+
+/** `keyward serve` with exactly this environment (PORT included), its output collected. */
+export function spawnServe(options: {
+  port: number;
+  env: NodeJS.ProcessEnv;
+  args?: string[];
+  shellPrefix?: string;
+}): ServerProcess {
+  const { env } = options;
   const argv = [CLI, 'serve', ...(options.args ?? [])];
   const child = options.shellPrefix
     ? spawn('bash', ['-c', `${options.shellPrefix} exec "$0" "$@"`, process.execPath, ...argv], {
