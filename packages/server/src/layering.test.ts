@@ -211,4 +211,12 @@ describe('cycles', () => {
       });
     expect(cycles).toEqual([]);
   });
+
+  it('no test-support files import each other round a loop either', () => {
+    const withSupport = listSourceFiles(SERVER_SRC, { testSupport: true }).map(readSourceFile);
+    const cycles = importCycles(withSupport, followsEvery).map((group) =>
+      cyclePath(group, withSupport, followsEvery).map(nameOf).join(' → '),
+    );
+    expect(cycles).toEqual([]);
+  });
 });

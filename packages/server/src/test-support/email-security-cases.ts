@@ -1,6 +1,6 @@
 import type { Actor } from '../core/access/actor.js';
 import { operatorPrincipal } from '../core/access/principal.js';
-import type { Expectation, RouteSecurityCase, SecurityContext } from './route-security.js';
+import type { Expectation, RouteSecurityCase, SecurityContext } from './route-security-case.js';
 
 /** Security cases of the email routes; ROUTE_SECURITY_CASES includes them. */
 

@@ -31,13 +31,13 @@ export interface SourceFile {
 const SOURCE_FILE = /\.(ts|tsx|cts|mts)$/;
 const TEST_FILE = /\.test\.tsx?$/;
 
-/** The non-test source files under a directory: no `*.test.ts(x)`, nothing under a `test-support` folder. */
-export function listSourceFiles(root: string): string[] {
+/** The non-test source files under a directory: no `*.test.ts(x)`, and nothing under a `test-support` folder unless asked. */
+export function listSourceFiles(root: string, options: { testSupport?: boolean } = {}): string[] {
   const files: string[] = [];
   for (const entry of readdirSync(root, { withFileTypes: true, recursive: true })) {
     const path = join(entry.parentPath, entry.name);
     if (!entry.isFile() || !SOURCE_FILE.test(entry.name) || TEST_FILE.test(entry.name)) continue;
-    if (relative(root, path).split(sep).includes('test-support')) continue;
+    if (!options.testSupport && relative(root, path).split(sep).includes('test-support')) continue;
     files.push(path);
   }
   return files.sort();
