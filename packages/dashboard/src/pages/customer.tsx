@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { type Customer, del, get, getAll, type LicenseList, type Policy, type Product, patch } from '../api';
 import { flashOn, takeFlash } from '../flash';
+import { FormFooter } from '../form-footer';
 import { Link, navigate } from '../router';
 import { useCan } from '../session';
 import {
@@ -78,16 +79,7 @@ function EditCustomer({ customer, onSaved }: { customer: Customer; onSaved: (cus
           />
         )}
       </Field>
-      {error && (
-        <p className="note error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="actions">
-        <button type="submit" disabled={busy}>
-          {busy ? 'Saving…' : 'Save customer'}
-        </button>
-      </div>
+      <FormFooter error={error} busy={busy} label="Save customer" />
     </form>
   );
 }

@@ -1,7 +1,8 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { type DomainEvent, get, type Page } from '../api';
+import { Loaded } from '../loaded';
 import { Link, setQuery, useLocation } from '../router';
-import { Empty, ErrorNote, formatDate, Loading, PageHeader, useAsync } from '../ui';
+import { Empty, formatDate, PageHeader, useAsync } from '../ui';
 
 const TYPES = [
   'license.created',
@@ -32,7 +33,7 @@ function who(event: DomainEvent): string {
   return via || '—';
 }
 
-export function EventTable({ events }: { events: DomainEvent[] }) {
+export function EventTable({ events }: { events: readonly DomainEvent[] }) {
   return (
     <div className="table-wrap">
       <table>
@@ -154,43 +155,39 @@ export function EventsPage() {
           </button>
         )}
       </form>
-      {events.error ? (
-        <ErrorNote error={events.error} onRetry={events.reload} />
-      ) : !events.data ? (
-        <Loading label="Loading events…" />
-      ) : events.data.data.length === 0 ? (
-        <Empty title="No events match">Try another type or a wider range.</Empty>
-      ) : (
-        <>
-          <EventTable events={events.data.data} />
-          <nav className="pager" aria-label="Pages">
-            <button
-              type="button"
-              className="secondary"
-              disabled={!filters.after}
-              onClick={() => setQuery({ after: null, from: null }, false)}
-            >
-              Newest
-            </button>
-            <span className="muted" role="status">
-              {eventRange(from, events.data.data.length, events.data.nextCursor !== null)}
-            </span>
-            <button
-              type="button"
-              className="secondary"
-              disabled={!events.data.nextCursor}
-              onClick={() =>
-                setQuery(
-                  { after: events.data?.nextCursor ?? null, from: from + (events.data?.data.length ?? 0) },
-                  false,
-                )
-              }
-            >
-              Older
-            </button>
-          </nav>
-        </>
-      )}
+      <Loaded
+        state={events}
+        rows={(d) => d.data}
+        loadingLabel="Loading events…"
+        empty={<Empty title="No events match">Try another type or a wider range.</Empty>}
+      >
+        {(rows, data) => (
+          <>
+            <EventTable events={rows} />
+            <nav className="pager" aria-label="Pages">
+              <button
+                type="button"
+                className="secondary"
+                disabled={!filters.after}
+                onClick={() => setQuery({ after: null, from: null }, false)}
+              >
+                Newest
+              </button>
+              <span className="muted" role="status">
+                {eventRange(from, rows.length, data.nextCursor !== null)}
+              </span>
+              <button
+                type="button"
+                className="secondary"
+                disabled={!data.nextCursor}
+                onClick={() => setQuery({ after: data.nextCursor ?? null, from: from + rows.length }, false)}
+              >
+                Older
+              </button>
+            </nav>
+          </>
+        )}
+      </Loaded>
     </>
   );
 }

@@ -11,11 +11,13 @@ import {
   patch,
   post,
 } from '../api';
+import { FormError, FormFooter } from '../form-footer';
+import { Loaded } from '../loaded';
 import { Link } from '../router';
 import { useCan } from '../session';
 import {
   CopyButton,
-  Dialog,
+  DialogFor,
   Empty,
   ErrorNote,
   errorText,
@@ -143,11 +145,7 @@ function EditMappings({
           </button>
         </fieldset>
       ))}
-      {error && (
-        <p className="note error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       <div className="actions wrap">
         <button
           type="button"
@@ -217,16 +215,7 @@ function EditSecret({
           />
         )}
       </Field>
-      {error && (
-        <p className="note error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="actions">
-        <button type="submit" disabled={busy}>
-          {busy ? 'Saving…' : 'Save secret'}
-        </button>
-      </div>
+      <FormFooter error={error} busy={busy} label="Save secret" />
     </form>
   );
 }
@@ -389,14 +378,7 @@ function Connect({ onConnected }: { onConnected: (connection: PaymentConnection)
           </select>
         )}
       </Field>
-      {error && (
-        <p className="note error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="actions">
-        <button type="submit">Connect</button>
-      </div>
+      <FormFooter error={error} label="Connect" />
     </form>
   );
 }
@@ -450,104 +432,104 @@ export function PaymentsPage() {
           {notice.text}
         </p>
       )}
-      {connections.error ? (
-        <ErrorNote error={connections.error} onRetry={connections.reload} />
-      ) : !connections.data ? (
-        <Loading />
-      ) : connections.data.data.length === 0 ? (
-        <Empty title="No payment provider connected" />
-      ) : (
-        <ul className="cards single">
-          {connections.data.data.map((connection) => (
-            <li key={connection.id} className="card" aria-label={`Connection ${connection.name}`}>
-              <div className="card-head">
-                <h3>{connection.name}</h3>
-                <span className="badge">{providerOf(connection.provider)?.label}</span>
-              </div>
-              <p>
-                Webhook URL: <code className="mono">{webhookUrlOf(connection)}</code>{' '}
-                <CopyButton text={webhookUrlOf(connection)} label="Copy webhook URL" />
-              </p>
-              {!connection.hasWebhookSecret && (
-                <p className="note warning" role="note" aria-label={`Webhook secret of ${connection.name}`}>
-                  <strong>Webhook secret: not set.</strong> Deliveries are refused until it is (the provider
-                  retries them): create the endpoint at {providerOf(connection.provider)?.label} with the URL
-                  above, then set the signing secret it shows.
+      <Loaded
+        state={connections}
+        rows={(d) => d.data}
+        empty={<Empty title="No payment provider connected" />}
+      >
+        {(rows) => (
+          <ul className="cards single">
+            {rows.map((connection) => (
+              <li key={connection.id} className="card" aria-label={`Connection ${connection.name}`}>
+                <div className="card-head">
+                  <h3>{connection.name}</h3>
+                  <span className="badge">{providerOf(connection.provider)?.label}</span>
+                </div>
+                <p>
+                  Webhook URL: <code className="mono">{webhookUrlOf(connection)}</code>{' '}
+                  <CopyButton text={webhookUrlOf(connection)} label="Copy webhook URL" />
                 </p>
-              )}
-              <p className="muted">
-                {connection.hasWebhookSecret ? `Secret ${connection.webhookSecretHint}` : 'No secret'}
-                {connection.hasApiKey ? ` · API key ${connection.apiKeyHint}` : ''} · refunds{' '}
-                {connection.refundAction === 'revoke' ? 'revoke' : 'suspend'} · since{' '}
-                {formatDate(connection.createdAt)}
-              </p>
-              {connection.mappings.length === 0 ? (
-                <p className="muted">No item mapped yet.</p>
-              ) : (
-                <ul className="mapping-list" aria-label={`Mapping of ${connection.name}`}>
-                  {connection.mappings.map((m) => (
-                    <li key={m.providerItemId}>
-                      <code>{m.providerItemId}</code> → {policyName(m.policyId)}, {m.seatsPerUnit} seat
-                      {m.seatsPerUnit === 1 ? '' : 's'} per unit
-                    </li>
-                  ))}
-                </ul>
-              )}
-              <div className="actions wrap">
-                <button
-                  type="button"
-                  className="secondary small"
-                  aria-expanded={open === connection.id}
-                  onClick={() => setOpen(open === connection.id ? null : connection.id)}
-                >
-                  {open === connection.id ? 'Hide events' : 'Show events'}
-                </button>
-                {canWrite && (
-                  <>
-                    <button
-                      type="button"
-                      className={connection.hasWebhookSecret ? 'secondary small' : 'small'}
-                      aria-label={`${connection.hasWebhookSecret ? 'Replace' : 'Set'} the webhook secret of ${connection.name}`}
-                      onClick={() => setSecretOf(connection)}
-                    >
-                      {connection.hasWebhookSecret ? 'Replace secret' : 'Set webhook secret'}
-                    </button>
-                    <button
-                      type="button"
-                      className="secondary small"
-                      aria-label={`Edit the mapping of ${connection.name}`}
-                      onClick={() => setMapping(connection)}
-                    >
-                      Edit mapping
-                    </button>
-                    <button
-                      type="button"
-                      className="danger small"
-                      aria-label={`Disconnect ${connection.name}`}
-                      onClick={() =>
-                        window.confirm(
-                          `Disconnect ${connection.name}? Its events and purchases are deleted; the licenses stay.`,
-                        ) &&
-                        change(
-                          () => del(`/payment-connections/${connection.id}`),
-                          `${connection.name} disconnected.`,
-                        )
-                      }
-                    >
-                      Disconnect
-                    </button>
-                  </>
+                {!connection.hasWebhookSecret && (
+                  <p className="note warning" role="note" aria-label={`Webhook secret of ${connection.name}`}>
+                    <strong>Webhook secret: not set.</strong> Deliveries are refused until it is (the provider
+                    retries them): create the endpoint at {providerOf(connection.provider)?.label} with the
+                    URL above, then set the signing secret it shows.
+                  </p>
                 )}
-              </div>
-              {open === connection.id && <Events connection={connection} />}
-            </li>
-          ))}
-        </ul>
-      )}
-      <Dialog title="Webhook secret" open={secretOf !== null} onClose={() => setSecretOf(null)}>
-        {secretOf && (
+                <p className="muted">
+                  {connection.hasWebhookSecret ? `Secret ${connection.webhookSecretHint}` : 'No secret'}
+                  {connection.hasApiKey ? ` · API key ${connection.apiKeyHint}` : ''} · refunds{' '}
+                  {connection.refundAction === 'revoke' ? 'revoke' : 'suspend'} · since{' '}
+                  {formatDate(connection.createdAt)}
+                </p>
+                {connection.mappings.length === 0 ? (
+                  <p className="muted">No item mapped yet.</p>
+                ) : (
+                  <ul className="mapping-list" aria-label={`Mapping of ${connection.name}`}>
+                    {connection.mappings.map((m) => (
+                      <li key={m.providerItemId}>
+                        <code>{m.providerItemId}</code> → {policyName(m.policyId)}, {m.seatsPerUnit} seat
+                        {m.seatsPerUnit === 1 ? '' : 's'} per unit
+                      </li>
+                    ))}
+                  </ul>
+                )}
+                <div className="actions wrap">
+                  <button
+                    type="button"
+                    className="secondary small"
+                    aria-expanded={open === connection.id}
+                    onClick={() => setOpen(open === connection.id ? null : connection.id)}
+                  >
+                    {open === connection.id ? 'Hide events' : 'Show events'}
+                  </button>
+                  {canWrite && (
+                    <>
+                      <button
+                        type="button"
+                        className={connection.hasWebhookSecret ? 'secondary small' : 'small'}
+                        aria-label={`${connection.hasWebhookSecret ? 'Replace' : 'Set'} the webhook secret of ${connection.name}`}
+                        onClick={() => setSecretOf(connection)}
+                      >
+                        {connection.hasWebhookSecret ? 'Replace secret' : 'Set webhook secret'}
+                      </button>
+                      <button
+                        type="button"
+                        className="secondary small"
+                        aria-label={`Edit the mapping of ${connection.name}`}
+                        onClick={() => setMapping(connection)}
+                      >
+                        Edit mapping
+                      </button>
+                      <button
+                        type="button"
+                        className="danger small"
+                        aria-label={`Disconnect ${connection.name}`}
+                        onClick={() =>
+                          window.confirm(
+                            `Disconnect ${connection.name}? Its events and purchases are deleted; the licenses stay.`,
+                          ) &&
+                          change(
+                            () => del(`/payment-connections/${connection.id}`),
+                            `${connection.name} disconnected.`,
+                          )
+                        }
+                      >
+                        Disconnect
+                      </button>
+                    </>
+                  )}
+                </div>
+                {open === connection.id && <Events connection={connection} />}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Loaded>
+      <DialogFor title="Webhook secret" item={secretOf} onClose={() => setSecretOf(null)}>
+        {(connection) => (
           <EditSecret
-            connection={secretOf}
+            connection={connection}
             onSaved={(saved) => {
               setSecretOf(null);
               setNotice({ text: `Webhook secret of ${saved.name} saved.` });
@@ -555,12 +537,12 @@ export function PaymentsPage() {
             }}
           />
         )}
-      </Dialog>
-      <Dialog title="Edit mapping" open={mapping !== null} onClose={() => setMapping(null)}>
-        {mapping &&
-          (policies.data ? (
+      </DialogFor>
+      <DialogFor title="Edit mapping" item={mapping} onClose={() => setMapping(null)}>
+        {(connection) =>
+          policies.data ? (
             <EditMappings
-              connection={mapping}
+              connection={connection}
               policies={policies.data}
               onSaved={(saved) => {
                 setMapping(null);
@@ -570,8 +552,9 @@ export function PaymentsPage() {
             />
           ) : (
             <Loading />
-          ))}
-      </Dialog>
+          )
+        }
+      </DialogFor>
     </>
   );
 }

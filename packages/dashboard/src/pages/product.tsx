@@ -13,6 +13,7 @@ import {
   post,
 } from '../api';
 import { flashOn, takeFlash } from '../flash';
+import { FormFooter } from '../form-footer';
 import { Link, navigate } from '../router';
 import { useCan } from '../session';
 import {
@@ -317,16 +318,7 @@ function PolicyForm({
           Add feature field
         </button>
       </fieldset>
-      {error && (
-        <p className="note error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="actions">
-        <button type="submit" disabled={busy}>
-          {busy ? 'Saving…' : policy ? 'Save policy' : 'Create policy'}
-        </button>
-      </div>
+      <FormFooter error={error} busy={busy} label={policy ? 'Save policy' : 'Create policy'} />
     </form>
   );
 }

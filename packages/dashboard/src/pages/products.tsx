@@ -1,9 +1,11 @@
 import { type FormEvent, useState } from 'react';
 import { getAll, type Policy, type Product, post } from '../api';
 import { flashOn, takeFlash } from '../flash';
+import { FormError } from '../form-footer';
+import { Loaded } from '../loaded';
 import { Link, navigate } from '../router';
 import { useCan } from '../session';
-import { Empty, ErrorNote, errorText, Field, formatDay, Loading, PageHeader, useAsync } from '../ui';
+import { Empty, errorText, Field, formatDay, PageHeader, useAsync } from '../ui';
 
 export function ProductsPage() {
   const canWrite = useCan('products:write');
@@ -58,49 +60,45 @@ export function ProductsPage() {
           <button type="submit" disabled={busy}>
             Create product
           </button>
-          {error && (
-            <p className="note error" role="alert">
-              {error}
-            </p>
-          )}
+          <FormError error={error} />
         </form>
       )}
-      {data.error ? (
-        <ErrorNote error={data.error} onRetry={data.reload} />
-      ) : !data.data ? (
-        <Loading />
-      ) : data.data.products.length === 0 ? (
-        <Empty title="No products yet">Create your first product above, then give it a policy.</Empty>
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <caption className="sr-only">Products</caption>
-            <thead>
-              <tr>
-                <th scope="col">Product</th>
-                <th scope="col">Code</th>
-                <th scope="col">Policies</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.data.products.map((product) => {
-                const policies = data.data?.policies.filter((p) => p.productId === product.id) ?? [];
-                return (
-                  <tr key={product.id}>
-                    <td>
-                      <Link href={`/products/${product.id}`}>{product.name}</Link>
-                    </td>
-                    <td>{product.code ?? '—'}</td>
-                    <td>{policies.length === 0 ? 'none yet' : policies.map((p) => p.name).join(', ')}</td>
-                    <td>{formatDay(product.createdAt)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <Loaded
+        state={data}
+        rows={(d) => d.products}
+        empty={<Empty title="No products yet">Create your first product above, then give it a policy.</Empty>}
+      >
+        {(rows, catalog) => (
+          <div className="table-wrap">
+            <table>
+              <caption className="sr-only">Products</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Product</th>
+                  <th scope="col">Code</th>
+                  <th scope="col">Policies</th>
+                  <th scope="col">Created</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((product) => {
+                  const policies = catalog.policies.filter((p) => p.productId === product.id);
+                  return (
+                    <tr key={product.id}>
+                      <td>
+                        <Link href={`/products/${product.id}`}>{product.name}</Link>
+                      </td>
+                      <td>{product.code ?? '—'}</td>
+                      <td>{policies.length === 0 ? 'none yet' : policies.map((p) => p.name).join(', ')}</td>
+                      <td>{formatDay(product.createdAt)}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Loaded>
     </>
   );
 }
