@@ -1,5 +1,6 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { type AnalyticsEvent, get, getAll, type Page, type Product } from '../api';
+import { DataTable } from '../data-table';
 import { Loaded } from '../loaded';
 import { Link, setQuery, useLocation } from '../router';
 import { Empty, formatDate, formatNumber, PageHeader, useAsync } from '../ui';
@@ -103,55 +104,41 @@ export function AnalyticsPage() {
       >
         {(rows, data) => (
           <>
-            <div className="table-wrap">
-              <table>
-                <caption className="sr-only">Analytics events, newest first</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">When</th>
-                    <th scope="col">Product</th>
-                    <th scope="col">Feature</th>
-                    <th scope="col">Event</th>
-                    <th scope="col">Value</th>
-                    <th scope="col">License</th>
-                    <th scope="col">Machine</th>
-                    <th scope="col">Metadata</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.map((e) => (
-                    <tr key={e.id}>
-                      <td>{formatDate(e.createdAt)}</td>
-                      <td>
-                        {e.productId === null ? (
-                          '—'
-                        ) : (
-                          <Link href={`/products/${e.productId}`}>{productName(e.productId)}</Link>
-                        )}
-                      </td>
-                      <td>{e.featureName ?? '—'}</td>
-                      <td>{e.eventName ?? '—'}</td>
-                      <td>
-                        {e.value === 0 && !e.currency
-                          ? '—'
-                          : `${formatNumber(e.value)}${e.currency ? ` ${e.currency}` : ''}`}
-                      </td>
-                      <td>
-                        {e.licenseId === null ? (
-                          '—'
-                        ) : (
-                          <Link href={`/licenses/${e.licenseId}`}>
-                            <code>{e.key ?? `license #${e.licenseId}`}</code>
-                          </Link>
-                        )}
-                      </td>
-                      <td>{e.machineCode ? <code>{e.machineCode}</code> : '—'}</td>
-                      <td>{e.metadata ? <code>{e.metadata}</code> : '—'}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption="Analytics events, newest first"
+              columns={['When', 'Product', 'Feature', 'Event', 'Value', 'License', 'Machine', 'Metadata']}
+            >
+              {rows.map((e) => (
+                <tr key={e.id}>
+                  <td>{formatDate(e.createdAt)}</td>
+                  <td>
+                    {e.productId === null ? (
+                      '—'
+                    ) : (
+                      <Link href={`/products/${e.productId}`}>{productName(e.productId)}</Link>
+                    )}
+                  </td>
+                  <td>{e.featureName ?? '—'}</td>
+                  <td>{e.eventName ?? '—'}</td>
+                  <td>
+                    {e.value === 0 && !e.currency
+                      ? '—'
+                      : `${formatNumber(e.value)}${e.currency ? ` ${e.currency}` : ''}`}
+                  </td>
+                  <td>
+                    {e.licenseId === null ? (
+                      '—'
+                    ) : (
+                      <Link href={`/licenses/${e.licenseId}`}>
+                        <code>{e.key ?? `license #${e.licenseId}`}</code>
+                      </Link>
+                    )}
+                  </td>
+                  <td>{e.machineCode ? <code>{e.machineCode}</code> : '—'}</td>
+                  <td>{e.metadata ? <code>{e.metadata}</code> : '—'}</td>
+                </tr>
+              ))}
+            </DataTable>
             <nav className="pager" aria-label="Pages">
               <button
                 type="button"

@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { type Customer, del, get, getAll, type LicenseList, type Policy, type Product, patch } from '../api';
+import { DataTable } from '../data-table';
 import { flashOn, takeFlash } from '../flash';
 import { FormFooter } from '../form-footer';
 import { Link, navigate } from '../router';
@@ -188,35 +189,22 @@ export function CustomerPage({ id }: { id: number }) {
         {licenses.data.length === 0 ? (
           <Empty title="No licenses">This customer holds no license yet.</Empty>
         ) : (
-          <div className="table-wrap">
-            <table>
-              <caption className="sr-only">Licenses of {customer.name}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Key</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Policy</th>
-                  <th scope="col">Expires</th>
-                </tr>
-              </thead>
-              <tbody>
-                {licenses.data.map((l) => (
-                  <tr key={l.id}>
-                    <td>
-                      <Link href={`/licenses/${l.id}`} className="mono">
-                        {l.key}
-                      </Link>
-                    </td>
-                    <td>
-                      <StatusBadge status={l.status} />
-                    </td>
-                    <td>{policyName(l.policyId)}</td>
-                    <td>{l.expiresAt ? formatDay(l.expiresAt) : 'never'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable caption={`Licenses of ${customer.name}`} columns={['Key', 'State', 'Policy', 'Expires']}>
+            {licenses.data.map((l) => (
+              <tr key={l.id}>
+                <td>
+                  <Link href={`/licenses/${l.id}`} className="mono">
+                    {l.key}
+                  </Link>
+                </td>
+                <td>
+                  <StatusBadge status={l.status} />
+                </td>
+                <td>{policyName(l.policyId)}</td>
+                <td>{l.expiresAt ? formatDay(l.expiresAt) : 'never'}</td>
+              </tr>
+            ))}
+          </DataTable>
         )}
         {licenses.nextCursor && (
           <Link href={`/licenses?customerId=${id}`}>All licenses of {customer.name}</Link>

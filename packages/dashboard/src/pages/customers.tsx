@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { type Customer, getAll, post } from '../api';
+import { DataTable } from '../data-table';
 import { takeFlash } from '../flash';
 import { FormError } from '../form-footer';
 import { Loaded } from '../loaded';
@@ -100,37 +101,24 @@ export function CustomersPage() {
         empty={<Empty title={customers.data?.length === 0 ? 'No customers yet' : 'No customer matches'} />}
       >
         {(rows) => (
-          <div className="table-wrap">
-            <table>
-              <caption className="sr-only">Customers</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Company</th>
-                  <th scope="col">Since</th>
-                  <th scope="col">
-                    <span className="sr-only">Licenses</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((c) => (
-                  <tr key={c.id}>
-                    <td>
-                      <Link href={`/customers/${c.id}`}>{c.name}</Link>
-                    </td>
-                    <td>{c.email ?? '—'}</td>
-                    <td>{c.company ?? '—'}</td>
-                    <td>{formatDay(c.createdAt)}</td>
-                    <td>
-                      <Link href={`/licenses?customerId=${c.id}`}>Licenses</Link>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Customers"
+            columns={['Name', 'Email', 'Company', 'Since', { label: 'Licenses', hidden: true }]}
+          >
+            {rows.map((c) => (
+              <tr key={c.id}>
+                <td>
+                  <Link href={`/customers/${c.id}`}>{c.name}</Link>
+                </td>
+                <td>{c.email ?? '—'}</td>
+                <td>{c.company ?? '—'}</td>
+                <td>{formatDay(c.createdAt)}</td>
+                <td>
+                  <Link href={`/licenses?customerId=${c.id}`}>Licenses</Link>
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </Loaded>
     </>

@@ -15,6 +15,7 @@ import {
   type Product,
   post,
 } from '../api';
+import { DataTable } from '../data-table';
 import { FeedbackNote, useFeedback } from '../feedback';
 import { SubmitRow } from '../form-footer';
 import { Loaded } from '../loaded';
@@ -392,57 +393,46 @@ function Outbox() {
       <FeedbackNote feedback={feedback.feedback} />
       <Loaded state={list} rows={(d) => d.data} empty={<Empty title="No messages" />}>
         {(rows) => (
-          <div className="table-wrap">
-            <table>
-              <caption className="sr-only">Email messages, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Created</th>
-                  <th scope="col">Message</th>
-                  <th scope="col">To</th>
-                  <th scope="col">Subject</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" className="num">
-                    Attempts
-                  </th>
-                  <th scope="col">Last error</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((m) => (
-                  <tr key={m.id}>
-                    <td>{formatDate(m.createdAt)}</td>
-                    <td>{labelOf(m.kind)}</td>
-                    <td>{m.to}</td>
-                    <td>{m.subject ?? '—'}</td>
-                    <td>
-                      {m.status}
-                      {m.status === 'pending' && m.nextAttemptAt
-                        ? ` (next ${formatDate(m.nextAttemptAt)})`
-                        : ''}
-                    </td>
-                    <td className="num">{m.attemptCount}</td>
-                    <td>{m.lastError ?? '—'}</td>
-                    <td>
-                      {canWrite && m.status !== 'sent' && (
-                        <button
-                          type="button"
-                          className="secondary small"
-                          aria-label={`Retry message ${m.id} to ${m.to}`}
-                          onClick={() => retry(m)}
-                        >
-                          Retry
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Email messages, newest first"
+            columns={[
+              'Created',
+              'Message',
+              'To',
+              'Subject',
+              'Status',
+              { label: 'Attempts', numeric: true },
+              'Last error',
+              { label: 'Actions', hidden: true },
+            ]}
+          >
+            {rows.map((m) => (
+              <tr key={m.id}>
+                <td>{formatDate(m.createdAt)}</td>
+                <td>{labelOf(m.kind)}</td>
+                <td>{m.to}</td>
+                <td>{m.subject ?? '—'}</td>
+                <td>
+                  {m.status}
+                  {m.status === 'pending' && m.nextAttemptAt ? ` (next ${formatDate(m.nextAttemptAt)})` : ''}
+                </td>
+                <td className="num">{m.attemptCount}</td>
+                <td>{m.lastError ?? '—'}</td>
+                <td>
+                  {canWrite && m.status !== 'sent' && (
+                    <button
+                      type="button"
+                      className="secondary small"
+                      aria-label={`Retry message ${m.id} to ${m.to}`}
+                      onClick={() => retry(m)}
+                    >
+                      Retry
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </Loaded>
     </section>

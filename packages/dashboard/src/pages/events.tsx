@@ -1,5 +1,6 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { type DomainEvent, get, type Page } from '../api';
+import { DataTable } from '../data-table';
 import { Loaded } from '../loaded';
 import { Link, setQuery, useLocation } from '../router';
 import { Empty, formatDate, PageHeader, useAsync } from '../ui';
@@ -35,42 +36,26 @@ function who(event: DomainEvent): string {
 
 export function EventTable({ events }: { events: readonly DomainEvent[] }) {
   return (
-    <div className="table-wrap">
-      <table>
-        <caption className="sr-only">Events, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Event</th>
-            <th scope="col">Subject</th>
-            <th scope="col">By</th>
-            <th scope="col">IP</th>
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((e) => (
-            <tr key={e.id}>
-              <td>{formatDate(e.createdAt)}</td>
-              <td>
-                <code>{e.type}</code>
-                {e.code && <span className="chip">{e.code}</span>}
-              </td>
-              <td>
-                {e.licenseId !== null && (
-                  <Link href={`/licenses/${e.licenseId}`}>license #{e.licenseId}</Link>
-                )}
-                {e.machineId !== null && <span> · machine #{e.machineId}</span>}
-                {e.licenseId === null && e.productId !== null && (
-                  <Link href={`/products/${e.productId}`}>product #{e.productId}</Link>
-                )}
-              </td>
-              <td>{who(e)}</td>
-              <td>{e.ip ?? '—'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable caption="Events, newest first" columns={['When', 'Event', 'Subject', 'By', 'IP']}>
+      {events.map((e) => (
+        <tr key={e.id}>
+          <td>{formatDate(e.createdAt)}</td>
+          <td>
+            <code>{e.type}</code>
+            {e.code && <span className="chip">{e.code}</span>}
+          </td>
+          <td>
+            {e.licenseId !== null && <Link href={`/licenses/${e.licenseId}`}>license #{e.licenseId}</Link>}
+            {e.machineId !== null && <span> · machine #{e.machineId}</span>}
+            {e.licenseId === null && e.productId !== null && (
+              <Link href={`/products/${e.productId}`}>product #{e.productId}</Link>
+            )}
+          </td>
+          <td>{who(e)}</td>
+          <td>{e.ip ?? '—'}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 

@@ -1,5 +1,6 @@
 import { type ChangeEvent, type FormEvent, useEffect, useRef, useState } from 'react';
 import { get, getAll, type ImportJob, type ImportKind, type Page, type Product, post } from '../api';
+import { DataTable } from '../data-table';
 import { useFeedback } from '../feedback';
 import { FormFooter } from '../form-footer';
 import { Loaded } from '../loaded';
@@ -349,28 +350,15 @@ export function ImportsPage() {
       )}
       <Loaded state={jobs} rows={(d) => d.data} empty={<Empty title="No imports yet" />}>
         {(rows) => (
-          <div className="table-wrap">
-            <table aria-live="polite">
-              <caption className="sr-only">Import jobs, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col" className="num">
-                    Job
-                  </th>
-                  <th scope="col">From</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Progress</th>
-                  <th scope="col">Result</th>
-                  <th scope="col">Started</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((job) => (
-                  <JobRow key={job.id} job={job} />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Import jobs, newest first"
+            columns={[{ label: 'Job', numeric: true }, 'From', 'Status', 'Progress', 'Result', 'Started']}
+            live
+          >
+            {rows.map((job) => (
+              <JobRow key={job.id} job={job} />
+            ))}
+          </DataTable>
         )}
       </Loaded>
     </>

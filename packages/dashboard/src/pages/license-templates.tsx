@@ -10,6 +10,7 @@ import {
   patch,
   post,
 } from '../api';
+import { DataTable } from '../data-table';
 import { FeedbackNote, useFeedback } from '../feedback';
 import { FormFooter } from '../form-footer';
 import { Loaded } from '../loaded';
@@ -325,75 +326,66 @@ export function LicenseTemplatesPage() {
       <FeedbackNote feedback={notice.feedback} />
       <Loaded state={templates} rows={(d) => d} empty={<Empty title="No license templates yet" />}>
         {(rows) => (
-          <div className="table-wrap">
-            <table>
-              <caption className="sr-only">License templates</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Policy</th>
-                  <th scope="col">Validity</th>
-                  <th scope="col" className="num">
-                    Machines
-                  </th>
-                  <th scope="col">Features</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((t) => (
-                  <tr key={t.id}>
-                    <td>{t.name}</td>
-                    <td>{policyName(t.policyId)}</td>
-                    <td>
-                      {t.durationSeconds === null
-                        ? 'policy'
-                        : `${Number((t.durationSeconds / DAY).toFixed(2))} days`}
-                      {t.hasTrialActivation ? ' · from first activation' : ''}
-                    </td>
-                    <td className="num">{t.maxMachines ?? 'policy'}</td>
-                    <td>
-                      {Object.entries(t.features)
-                        .map(([name, value]) => `${name}=${String(value)}`)
-                        .join(', ') || '—'}
-                    </td>
-                    <td>{formatDay(t.createdAt)}</td>
-                    <td>
-                      {canWrite && (
-                        <div className="actions">
-                          <button
-                            type="button"
-                            className="secondary small"
-                            aria-label={`Edit template ${t.name}`}
-                            onClick={() => {
-                              notice.clear();
-                              created.clear();
-                              edited.clear();
-                              setEditDraft(draftOf(t));
-                              setEditing(t);
-                            }}
-                          >
-                            Edit
-                          </button>
-                          <button
-                            type="button"
-                            className="danger small"
-                            aria-label={`Delete template ${t.name}`}
-                            onClick={() => remove(t)}
-                          >
-                            Delete
-                          </button>
-                        </div>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="License templates"
+            columns={[
+              'Name',
+              'Policy',
+              'Validity',
+              { label: 'Machines', numeric: true },
+              'Features',
+              'Created',
+              { label: 'Actions', hidden: true },
+            ]}
+          >
+            {rows.map((t) => (
+              <tr key={t.id}>
+                <td>{t.name}</td>
+                <td>{policyName(t.policyId)}</td>
+                <td>
+                  {t.durationSeconds === null
+                    ? 'policy'
+                    : `${Number((t.durationSeconds / DAY).toFixed(2))} days`}
+                  {t.hasTrialActivation ? ' · from first activation' : ''}
+                </td>
+                <td className="num">{t.maxMachines ?? 'policy'}</td>
+                <td>
+                  {Object.entries(t.features)
+                    .map(([name, value]) => `${name}=${String(value)}`)
+                    .join(', ') || '—'}
+                </td>
+                <td>{formatDay(t.createdAt)}</td>
+                <td>
+                  {canWrite && (
+                    <div className="actions">
+                      <button
+                        type="button"
+                        className="secondary small"
+                        aria-label={`Edit template ${t.name}`}
+                        onClick={() => {
+                          notice.clear();
+                          created.clear();
+                          edited.clear();
+                          setEditDraft(draftOf(t));
+                          setEditing(t);
+                        }}
+                      >
+                        Edit
+                      </button>
+                      <button
+                        type="button"
+                        className="danger small"
+                        aria-label={`Delete template ${t.name}`}
+                        onClick={() => remove(t)}
+                      >
+                        Delete
+                      </button>
+                    </div>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </Loaded>
       <Dialog title="Edit template" open={editing !== null} onClose={() => setEditing(null)}>

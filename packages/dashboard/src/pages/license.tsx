@@ -16,6 +16,7 @@ import {
   patch,
   post,
 } from '../api';
+import { DataTable } from '../data-table';
 import { flashOn } from '../flash';
 import { FormError, FormFooter } from '../form-footer';
 import { Loaded } from '../loaded';
@@ -86,55 +87,48 @@ function Machines({ licenseId, onChange }: { licenseId: number; onChange: (text:
         }
       >
         {(rows) => (
-          <div className="table-wrap">
-            <table>
-              <caption className="sr-only">Machines of this license</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Machine</th>
-                  <th scope="col">Platform</th>
-                  <th scope="col">IP</th>
-                  <th scope="col">Activated</th>
-                  <th scope="col">Last seen</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((m) => (
-                  <tr key={m.id}>
-                    <td>
-                      {m.name && <div>{m.name}</div>}
-                      <code className="small">{m.fingerprint}</code>
-                      {m.isVm && <span className="chip">VM</span>}
-                    </td>
-                    <td>{m.platform ?? '—'}</td>
-                    <td>{m.ip ?? '—'}</td>
-                    <td>{formatDate(m.createdAt)}</td>
-                    <td>{formatDate(m.lastSeenAt)}</td>
-                    <td>
-                      {m.deactivatedAt ? (
-                        <span className="muted">deactivated {formatDate(m.deactivatedAt)}</span>
-                      ) : (
-                        canManage && (
-                          <button
-                            type="button"
-                            className="danger small"
-                            disabled={busy === m.id}
-                            onClick={() => deactivate(m)}
-                            aria-label={`Deactivate machine ${m.name ?? m.fingerprint}`}
-                          >
-                            {busy === m.id ? 'Deactivating…' : 'Deactivate'}
-                          </button>
-                        )
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Machines of this license"
+            columns={[
+              'Machine',
+              'Platform',
+              'IP',
+              'Activated',
+              'Last seen',
+              { label: 'Actions', hidden: true },
+            ]}
+          >
+            {rows.map((m) => (
+              <tr key={m.id}>
+                <td>
+                  {m.name && <div>{m.name}</div>}
+                  <code className="small">{m.fingerprint}</code>
+                  {m.isVm && <span className="chip">VM</span>}
+                </td>
+                <td>{m.platform ?? '—'}</td>
+                <td>{m.ip ?? '—'}</td>
+                <td>{formatDate(m.createdAt)}</td>
+                <td>{formatDate(m.lastSeenAt)}</td>
+                <td>
+                  {m.deactivatedAt ? (
+                    <span className="muted">deactivated {formatDate(m.deactivatedAt)}</span>
+                  ) : (
+                    canManage && (
+                      <button
+                        type="button"
+                        className="danger small"
+                        disabled={busy === m.id}
+                        onClick={() => deactivate(m)}
+                        aria-label={`Deactivate machine ${m.name ?? m.fingerprint}`}
+                      >
+                        {busy === m.id ? 'Deactivating…' : 'Deactivate'}
+                      </button>
+                    )
+                  )}
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </Loaded>
     </section>

@@ -11,6 +11,7 @@ import {
   post,
 } from '../api';
 import { download, toCsv } from '../csv';
+import { DataTable } from '../data-table';
 import { takeFlash } from '../flash';
 import { FormError } from '../form-footer';
 import { Loaded } from '../loaded';
@@ -448,45 +449,38 @@ export function LicensesPage() {
       >
         {(rows, data) => (
           <>
-            <div className="table-wrap" aria-busy={list.loading}>
-              <table className="licenses">
-                <caption className="sr-only">
-                  Licenses, {filters.order === 'asc' ? 'oldest' : 'newest'} first
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Key</th>
-                    <th scope="col">State</th>
-                    <th scope="col">Policy</th>
-                    <th scope="col">Customer / email</th>
-                    <th scope="col" className="num">
-                      Machines
-                    </th>
-                    <th scope="col">Expires</th>
-                    <th scope="col">Created</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.map((l) => (
-                    <tr key={l.id}>
-                      <td>
-                        <Link href={`/licenses/${l.id}`} className="mono">
-                          {l.key}
-                        </Link>
-                      </td>
-                      <td>
-                        <StatusBadge status={l.status} />
-                      </td>
-                      <td>{policyName(l.policyId)}</td>
-                      <td>{[customerName(l.customerId), l.email].filter(Boolean).join(' · ') || '—'}</td>
-                      <td className="num">{l.activationCount}</td>
-                      <td>{l.expiresAt ? formatDay(l.expiresAt) : 'never'}</td>
-                      <td>{formatDay(l.createdAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption={`Licenses, ${filters.order === 'asc' ? 'oldest' : 'newest'} first`}
+              columns={[
+                'Key',
+                'State',
+                'Policy',
+                'Customer / email',
+                { label: 'Machines', numeric: true },
+                'Expires',
+                'Created',
+              ]}
+              className="licenses"
+              busy={list.loading}
+            >
+              {rows.map((l) => (
+                <tr key={l.id}>
+                  <td>
+                    <Link href={`/licenses/${l.id}`} className="mono">
+                      {l.key}
+                    </Link>
+                  </td>
+                  <td>
+                    <StatusBadge status={l.status} />
+                  </td>
+                  <td>{policyName(l.policyId)}</td>
+                  <td>{[customerName(l.customerId), l.email].filter(Boolean).join(' · ') || '—'}</td>
+                  <td className="num">{l.activationCount}</td>
+                  <td>{l.expiresAt ? formatDay(l.expiresAt) : 'never'}</td>
+                  <td>{formatDay(l.createdAt)}</td>
+                </tr>
+              ))}
+            </DataTable>
             <nav className="pager" aria-label="Pages">
               <button type="button" className="secondary" onClick={previous} disabled={!filters.after}>
                 Previous

@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { del, get, type Message, type Page, post } from '../api';
+import { DataTable } from '../data-table';
 import { FeedbackNote, useFeedback } from '../feedback';
 import { FormFooter } from '../form-footer';
 import { Loaded } from '../loaded';
@@ -126,44 +127,32 @@ export function MessagesPage() {
       >
         {(rows) => (
           <>
-            <div className="table-wrap">
-              <table>
-                <caption className="sr-only">Messages, newest first</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Channel</th>
-                    <th scope="col">Message</th>
-                    <th scope="col">Posted</th>
-                    <th scope="col">
-                      <span className="sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.map((m) => (
-                    <tr key={m.id}>
-                      <td>
-                        <code>{m.channel}</code>
-                      </td>
-                      <td className="message-content">{m.content}</td>
-                      <td>{formatDate(m.createdAt)}</td>
-                      <td>
-                        {canWrite && (
-                          <button
-                            type="button"
-                            className="danger small"
-                            aria-label={`Delete message ${m.id} in ${m.channel}`}
-                            onClick={() => remove(m)}
-                          >
-                            Delete
-                          </button>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption="Messages, newest first"
+              columns={['Channel', 'Message', 'Posted', { label: 'Actions', hidden: true }]}
+            >
+              {rows.map((m) => (
+                <tr key={m.id}>
+                  <td>
+                    <code>{m.channel}</code>
+                  </td>
+                  <td className="message-content">{m.content}</td>
+                  <td>{formatDate(m.createdAt)}</td>
+                  <td>
+                    {canWrite && (
+                      <button
+                        type="button"
+                        className="danger small"
+                        aria-label={`Delete message ${m.id} in ${m.channel}`}
+                        onClick={() => remove(m)}
+                      >
+                        Delete
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
             {cursor && (
               <button type="button" className="secondary" onClick={loadMore} disabled={loadingMore}>
                 {loadingMore ? 'Loading…' : 'Show older messages'}

@@ -11,6 +11,7 @@ import {
   patch,
   post,
 } from '../api';
+import { DataTable } from '../data-table';
 import { FormError, FormFooter } from '../form-footer';
 import { Loaded } from '../loaded';
 import { Link } from '../router';
@@ -243,46 +244,35 @@ function Events({ connection }: { connection: PaymentConnection }) {
   return (
     <>
       {refresh}
-      <div className="table-wrap">
-        <table>
-          <caption className="sr-only">Latest events of {connection.name}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Event</th>
-              <th scope="col">Status</th>
-              <th scope="col">What it did</th>
-              <th scope="col">Licenses</th>
-              <th scope="col">Received</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.data.map((e) => (
-              <tr key={e.id}>
-                <td>
-                  <code>{e.providerEventType}</code>
-                  <br />
-                  <small className="muted mono">{e.providerEventId}</small>
-                </td>
-                <td>
-                  <span className={`badge badge-payment-${e.status}`}>{e.status}</span>
-                </td>
-                <td>{e.status === 'failed' ? (e.error ?? 'failed') : (e.outcome ?? '—')}</td>
-                <td>
-                  {e.licenseIds.length === 0
-                    ? '—'
-                    : e.licenseIds.map((id, i) => (
-                        <span key={id}>
-                          {i > 0 && ', '}
-                          <Link href={`/licenses/${id}`}>#{id}</Link>
-                        </span>
-                      ))}
-                </td>
-                <td>{formatDate(e.receivedAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption={`Latest events of ${connection.name}`}
+        columns={['Event', 'Status', 'What it did', 'Licenses', 'Received']}
+      >
+        {list.data.data.map((e) => (
+          <tr key={e.id}>
+            <td>
+              <code>{e.providerEventType}</code>
+              <br />
+              <small className="muted mono">{e.providerEventId}</small>
+            </td>
+            <td>
+              <span className={`badge badge-payment-${e.status}`}>{e.status}</span>
+            </td>
+            <td>{e.status === 'failed' ? (e.error ?? 'failed') : (e.outcome ?? '—')}</td>
+            <td>
+              {e.licenseIds.length === 0
+                ? '—'
+                : e.licenseIds.map((id, i) => (
+                    <span key={id}>
+                      {i > 0 && ', '}
+                      <Link href={`/licenses/${id}`}>#{id}</Link>
+                    </span>
+                  ))}
+            </td>
+            <td>{formatDate(e.receivedAt)}</td>
+          </tr>
+        ))}
+      </DataTable>
     </>
   );
 }

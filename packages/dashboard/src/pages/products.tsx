@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { getAll, type Policy, type Product, post } from '../api';
+import { DataTable } from '../data-table';
 import { flashOn, takeFlash } from '../flash';
 import { FormError } from '../form-footer';
 import { Loaded } from '../loaded';
@@ -69,34 +70,21 @@ export function ProductsPage() {
         empty={<Empty title="No products yet">Create your first product above, then give it a policy.</Empty>}
       >
         {(rows, catalog) => (
-          <div className="table-wrap">
-            <table>
-              <caption className="sr-only">Products</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Product</th>
-                  <th scope="col">Code</th>
-                  <th scope="col">Policies</th>
-                  <th scope="col">Created</th>
+          <DataTable caption="Products" columns={['Product', 'Code', 'Policies', 'Created']}>
+            {rows.map((product) => {
+              const policies = catalog.policies.filter((p) => p.productId === product.id);
+              return (
+                <tr key={product.id}>
+                  <td>
+                    <Link href={`/products/${product.id}`}>{product.name}</Link>
+                  </td>
+                  <td>{product.code ?? '—'}</td>
+                  <td>{policies.length === 0 ? 'none yet' : policies.map((p) => p.name).join(', ')}</td>
+                  <td>{formatDay(product.createdAt)}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {rows.map((product) => {
-                  const policies = catalog.policies.filter((p) => p.productId === product.id);
-                  return (
-                    <tr key={product.id}>
-                      <td>
-                        <Link href={`/products/${product.id}`}>{product.name}</Link>
-                      </td>
-                      <td>{product.code ?? '—'}</td>
-                      <td>{policies.length === 0 ? 'none yet' : policies.map((p) => p.name).join(', ')}</td>
-                      <td>{formatDay(product.createdAt)}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+              );
+            })}
+          </DataTable>
         )}
       </Loaded>
     </>

@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { del, getAll, patch, post, type Reseller } from '../api';
+import { DataTable } from '../data-table';
 import { FeedbackNote, useFeedback } from '../feedback';
 import { FormFooter } from '../form-footer';
 import { Loaded } from '../loaded';
@@ -127,66 +128,53 @@ export function ResellersPage() {
       <FeedbackNote feedback={notice.feedback} />
       <Loaded state={resellers} rows={(d) => d} empty={<Empty title="No resellers yet" />}>
         {(rows) => (
-          <div className="table-wrap">
-            <table>
-              <caption className="sr-only">Resellers</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Contact</th>
-                  <th scope="col">Description</th>
-                  <th scope="col">Since</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((r) => (
-                  <tr key={r.id}>
-                    <td>
-                      {r.url ? (
-                        <a href={r.url} rel="noopener noreferrer" target="_blank">
-                          {r.name}
-                        </a>
-                      ) : (
-                        r.name
-                      )}
-                    </td>
-                    <td>{[r.email, r.phone].filter(Boolean).join(' · ') || '—'}</td>
-                    <td>{r.description ?? '—'}</td>
-                    <td>{formatDay(r.createdAt)}</td>
-                    <td>
-                      {canWrite && (
-                        <div className="actions">
-                          <button
-                            type="button"
-                            className="secondary small"
-                            aria-label={`Edit reseller ${r.name}`}
-                            onClick={() => {
-                              notice.clear();
-                              clear();
-                              setEditing(r);
-                            }}
-                          >
-                            Edit
-                          </button>
-                          <button
-                            type="button"
-                            className="danger small"
-                            aria-label={`Delete reseller ${r.name}`}
-                            onClick={() => remove(r)}
-                          >
-                            Delete
-                          </button>
-                        </div>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Resellers"
+            columns={['Name', 'Contact', 'Description', 'Since', { label: 'Actions', hidden: true }]}
+          >
+            {rows.map((r) => (
+              <tr key={r.id}>
+                <td>
+                  {r.url ? (
+                    <a href={r.url} rel="noopener noreferrer" target="_blank">
+                      {r.name}
+                    </a>
+                  ) : (
+                    r.name
+                  )}
+                </td>
+                <td>{[r.email, r.phone].filter(Boolean).join(' · ') || '—'}</td>
+                <td>{r.description ?? '—'}</td>
+                <td>{formatDay(r.createdAt)}</td>
+                <td>
+                  {canWrite && (
+                    <div className="actions">
+                      <button
+                        type="button"
+                        className="secondary small"
+                        aria-label={`Edit reseller ${r.name}`}
+                        onClick={() => {
+                          notice.clear();
+                          clear();
+                          setEditing(r);
+                        }}
+                      >
+                        Edit
+                      </button>
+                      <button
+                        type="button"
+                        className="danger small"
+                        aria-label={`Delete reseller ${r.name}`}
+                        onClick={() => remove(r)}
+                      >
+                        Delete
+                      </button>
+                    </div>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </Loaded>
       <DialogFor title="Edit reseller" item={editing} onClose={() => setEditing(null)}>

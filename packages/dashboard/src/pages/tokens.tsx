@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { del, get, getAll, type Product, post, type Token } from '../api';
+import { DataTable } from '../data-table';
 import { FormError, FormFooter } from '../form-footer';
 import { SCOPES } from '../generated/server-catalog';
 import { Loaded } from '../loaded';
@@ -142,61 +143,47 @@ export function TokensPage() {
       <FormError error={error} />
       <Loaded state={tokens} rows={(d) => d.data} empty={<Empty title="No tokens" />}>
         {(rows) => (
-          <div className="table-wrap">
-            <table>
-              <caption className="sr-only">API tokens</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Prefix</th>
-                  <th scope="col">Scopes</th>
-                  <th scope="col">Locks</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((t) => (
-                  <tr key={t.id} className={t.revokedAt ? 'revoked' : undefined}>
-                    <td>{t.name}</td>
-                    <td>
-                      <code>{t.prefix}…</code>
-                    </td>
-                    <td className="scopes-cell">{t.scopes.join(', ')}</td>
-                    <td>
-                      {[
-                        t.productIds.length ? `products ${t.productIds.join(', ')}` : '',
-                        t.licenseId ? `license #${t.licenseId}` : '',
-                        t.ipAllowlist.length ? `IPs ${t.ipAllowlist.join(', ')}` : '',
-                        t.bindToFirstIp ? 'first IP' : '',
-                      ]
-                        .filter(Boolean)
-                        .join(' · ') || '—'}
-                    </td>
-                    <td>{t.expiresAt ? formatDate(t.expiresAt) : 'never'}</td>
-                    <td>
-                      {t.revokedAt ? (
-                        <span className="muted">revoked {formatDate(t.revokedAt)}</span>
-                      ) : (
-                        canWrite && (
-                          <button
-                            type="button"
-                            className="danger small"
-                            onClick={() => revoke(t)}
-                            aria-label={`Revoke token ${t.name}`}
-                          >
-                            Revoke
-                          </button>
-                        )
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="API tokens"
+            columns={['Name', 'Prefix', 'Scopes', 'Locks', 'Expires', { label: 'Actions', hidden: true }]}
+          >
+            {rows.map((t) => (
+              <tr key={t.id} className={t.revokedAt ? 'revoked' : undefined}>
+                <td>{t.name}</td>
+                <td>
+                  <code>{t.prefix}…</code>
+                </td>
+                <td className="scopes-cell">{t.scopes.join(', ')}</td>
+                <td>
+                  {[
+                    t.productIds.length ? `products ${t.productIds.join(', ')}` : '',
+                    t.licenseId ? `license #${t.licenseId}` : '',
+                    t.ipAllowlist.length ? `IPs ${t.ipAllowlist.join(', ')}` : '',
+                    t.bindToFirstIp ? 'first IP' : '',
+                  ]
+                    .filter(Boolean)
+                    .join(' · ') || '—'}
+                </td>
+                <td>{t.expiresAt ? formatDate(t.expiresAt) : 'never'}</td>
+                <td>
+                  {t.revokedAt ? (
+                    <span className="muted">revoked {formatDate(t.revokedAt)}</span>
+                  ) : (
+                    canWrite && (
+                      <button
+                        type="button"
+                        className="danger small"
+                        onClick={() => revoke(t)}
+                        aria-label={`Revoke token ${t.name}`}
+                      >
+                        Revoke
+                      </button>
+                    )
+                  )}
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </Loaded>
     </>

@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { type DashboardUser, del, get, patch, post, type Role } from '../api';
+import { DataTable } from '../data-table';
 import { FeedbackNote, useFeedback } from '../feedback';
 import { FormFooter } from '../form-footer';
 import { Loaded } from '../loaded';
@@ -219,70 +220,57 @@ export function UsersPage() {
       <FeedbackNote feedback={notice.feedback} />
       <Loaded state={users} rows={(d) => d.data} empty={<Empty title="No users" />}>
         {(rows) => (
-          <div className="table-wrap">
-            <table>
-              <caption className="sr-only">Dashboard users</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Last sign-in</th>
-                  <th scope="col">Since</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((u) => (
-                  <tr key={u.id}>
-                    <td>
-                      {u.email} {u.id === me && <span className="muted">(you)</span>}
-                    </td>
-                    <td>
-                      <select
-                        aria-label={`Role of ${u.email}`}
-                        value={u.role}
-                        onChange={(e) => changeRole(u, e.target.value as Role)}
-                      >
-                        {ROLES.map((r) => (
-                          <option key={r.value} value={r.value}>
-                            {r.value}
-                          </option>
-                        ))}
-                      </select>
-                    </td>
-                    <td>{u.lastSignInAt ? formatDate(u.lastSignInAt) : 'never'}</td>
-                    <td>{formatDate(u.createdAt)}</td>
-                    <td>
-                      <div className="actions">
-                        <button
-                          type="button"
-                          className="secondary small"
-                          aria-label={`Set a new password for ${u.email}`}
-                          onClick={() => {
-                            notice.clear();
-                            created.clear();
-                            setPasswordFor(u);
-                          }}
-                        >
-                          Set password
-                        </button>
-                        <button
-                          type="button"
-                          className="danger small"
-                          aria-label={`Delete user ${u.email}`}
-                          onClick={() => remove(u)}
-                        >
-                          Delete
-                        </button>
-                      </div>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Dashboard users"
+            columns={['Email', 'Role', 'Last sign-in', 'Since', { label: 'Actions', hidden: true }]}
+          >
+            {rows.map((u) => (
+              <tr key={u.id}>
+                <td>
+                  {u.email} {u.id === me && <span className="muted">(you)</span>}
+                </td>
+                <td>
+                  <select
+                    aria-label={`Role of ${u.email}`}
+                    value={u.role}
+                    onChange={(e) => changeRole(u, e.target.value as Role)}
+                  >
+                    {ROLES.map((r) => (
+                      <option key={r.value} value={r.value}>
+                        {r.value}
+                      </option>
+                    ))}
+                  </select>
+                </td>
+                <td>{u.lastSignInAt ? formatDate(u.lastSignInAt) : 'never'}</td>
+                <td>{formatDate(u.createdAt)}</td>
+                <td>
+                  <div className="actions">
+                    <button
+                      type="button"
+                      className="secondary small"
+                      aria-label={`Set a new password for ${u.email}`}
+                      onClick={() => {
+                        notice.clear();
+                        created.clear();
+                        setPasswordFor(u);
+                      }}
+                    >
+                      Set password
+                    </button>
+                    <button
+                      type="button"
+                      className="danger small"
+                      aria-label={`Delete user ${u.email}`}
+                      onClick={() => remove(u)}
+                    >
+                      Delete
+                    </button>
+                  </div>
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </Loaded>
       <DialogFor

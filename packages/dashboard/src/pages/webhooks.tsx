@@ -10,6 +10,7 @@ import {
   type Webhook,
   type WebhookDelivery,
 } from '../api';
+import { DataTable } from '../data-table';
 import { FormFooter } from '../form-footer';
 import { Loaded } from '../loaded';
 import { useCan } from '../session';
@@ -150,45 +151,36 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
       <button type="button" className="link" onClick={list.reload}>
         Refresh deliveries
       </button>
-      <div className="table-wrap">
-        <table>
-          <caption className="sr-only">Recent deliveries to {webhook.url}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Event</th>
-              <th scope="col">Status</th>
-              <th scope="col" className="num">
-                Attempts
-              </th>
-              <th scope="col">Last answer</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.data.map((d) => (
-              <tr key={d.id}>
-                <td>
-                  <code>{d.eventType}</code>
-                </td>
-                <td>{d.status}</td>
-                <td className="num">{d.attemptCount}</td>
-                <td>{d.lastStatusCode ?? d.lastError ?? '—'}</td>
-                <td>{formatDate(d.createdAt)}</td>
-                <td>
-                  {canWrite && (
-                    <button type="button" className="secondary small" onClick={() => redeliver(d)}>
-                      Redeliver
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption={`Recent deliveries to ${webhook.url}`}
+        columns={[
+          'Event',
+          'Status',
+          { label: 'Attempts', numeric: true },
+          'Last answer',
+          'Created',
+          { label: 'Actions', hidden: true },
+        ]}
+      >
+        {list.data.data.map((d) => (
+          <tr key={d.id}>
+            <td>
+              <code>{d.eventType}</code>
+            </td>
+            <td>{d.status}</td>
+            <td className="num">{d.attemptCount}</td>
+            <td>{d.lastStatusCode ?? d.lastError ?? '—'}</td>
+            <td>{formatDate(d.createdAt)}</td>
+            <td>
+              {canWrite && (
+                <button type="button" className="secondary small" onClick={() => redeliver(d)}>
+                  Redeliver
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     </>
   );
 }
