@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { type Customer, del, get, getAll, type LicenseList, type Policy, type Product, patch } from '../api';
 import { DataTable } from '../data-table';
+import { type Notice, NoticeNote } from '../feedback';
 import { flashOn, takeFlash } from '../flash';
 import { FormFooter } from '../form-footer';
 import { Link, navigate } from '../router';
@@ -18,8 +19,6 @@ import {
   useAsync,
 } from '../ui';
 import { BulkCreate, pagerText } from './licenses';
-
-type Notice = { text: string; error?: boolean };
 
 function EditCustomer({ customer, onSaved }: { customer: Customer; onSaved: (customer: Customer) => void }) {
   const [form, setForm] = useState({
@@ -159,11 +158,7 @@ export function CustomerPage({ id }: { id: number }) {
       >
         Customer #{customer.id} · since {formatDay(customer.createdAt)}
       </PageHeader>
-      {notice && (
-        <p className={`note ${notice.error ? 'error' : 'success'}`} role={notice.error ? 'alert' : 'status'}>
-          {notice.text}
-        </p>
-      )}
+      <NoticeNote notice={notice} />
       <section className="card" aria-labelledby="customer-details">
         <h2 id="customer-details">Details</h2>
         <dl className="pairs">

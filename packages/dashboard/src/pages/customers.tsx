@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { type Customer, getAll, post } from '../api';
 import { DataTable } from '../data-table';
+import { SuccessNote } from '../feedback';
 import { takeFlash } from '../flash';
 import { FormError } from '../form-footer';
 import { Loaded } from '../loaded';
@@ -40,11 +41,7 @@ export function CustomersPage() {
   return (
     <>
       <PageHeader title="Customers">Who holds your licenses.</PageHeader>
-      {notice && (
-        <p className="note success" role="status">
-          {notice}
-        </p>
-      )}
+      <SuccessNote text={notice} />
       {canWrite && (
         <form className="card inline-form" onSubmit={create} aria-labelledby="new-customer">
           <h2 id="new-customer">New customer</h2>

@@ -17,6 +17,7 @@ import {
   post,
 } from '../api';
 import { DataTable } from '../data-table';
+import { type Notice, NoticeNote, SuccessNote } from '../feedback';
 import { flashOn } from '../flash';
 import { FormError, FormFooter } from '../form-footer';
 import { Loaded } from '../loaded';
@@ -36,8 +37,6 @@ import {
   useAsync,
 } from '../ui';
 import { EventTable } from './events';
-
-type Notice = { text: string; error?: boolean };
 
 function Machines({ licenseId, onChange }: { licenseId: number; onChange: (text: string) => void }) {
   const canManage = useCan('machines:write');
@@ -244,11 +243,7 @@ function DataObjects({ licenseId }: { licenseId: number }) {
             Add
           </button>
           <FormError error={error} />
-          {added && (
-            <p className="note success" role="status">
-              {added}
-            </p>
-          )}
+          <SuccessNote text={added} />
         </form>
       )}
     </section>
@@ -588,14 +583,7 @@ export function LicensePage({ id }: { id: number }) {
       >
         License #{current.id} · <StatusBadge status={current.status} />
       </PageHeader>
-      {message && (
-        <p
-          className={`note ${message.error ? 'error' : 'success'}`}
-          role={message.error ? 'alert' : 'status'}
-        >
-          {message.text}
-        </p>
-      )}
+      <NoticeNote notice={message} />
       <div className="columns">
         <section className="card" aria-labelledby="state-title">
           <h2 id="state-title">State</h2>

@@ -12,6 +12,7 @@ import {
 } from '../api';
 import { download, toCsv } from '../csv';
 import { DataTable } from '../data-table';
+import { SuccessNote } from '../feedback';
 import { takeFlash } from '../flash';
 import { FormError } from '../form-footer';
 import { Loaded } from '../loaded';
@@ -419,11 +420,7 @@ export function LicensesPage() {
           </select>
         </div>
       </form>
-      {notice && (
-        <p className="note success" role="status">
-          {notice}
-        </p>
-      )}
+      <SuccessNote text={notice} />
       <Loaded
         state={list}
         rows={(d) => d.page.data}

@@ -12,6 +12,7 @@ import {
   post,
 } from '../api';
 import { DataTable } from '../data-table';
+import { type Notice, NoticeNote } from '../feedback';
 import { FormError, FormFooter } from '../form-footer';
 import { Loaded } from '../loaded';
 import { Link } from '../router';
@@ -30,8 +31,6 @@ import {
 } from '../ui';
 
 type Provider = PaymentConnection['provider'];
-type Notice = { text: string; error?: boolean };
-
 const PROVIDERS: Array<{ value: Provider; label: string; secretHint: string; itemLabel: string }> = [
   {
     value: 'stripe',
@@ -417,11 +416,7 @@ export function PaymentsPage() {
           }}
         />
       )}
-      {notice && (
-        <p className={`note ${notice.error ? 'error' : 'success'}`} role={notice.error ? 'alert' : 'status'}>
-          {notice.text}
-        </p>
-      )}
+      <NoticeNote notice={notice} />
       <Loaded
         state={connections}
         rows={(d) => d.data}

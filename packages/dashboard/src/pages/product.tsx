@@ -12,6 +12,7 @@ import {
   patch,
   post,
 } from '../api';
+import { type Notice, NoticeNote } from '../feedback';
 import { flashOn, takeFlash } from '../flash';
 import { FormFooter } from '../form-footer';
 import { Link, navigate } from '../router';
@@ -352,8 +353,6 @@ function PolicyLicenseCount({ policyId }: { policyId: number }) {
   );
 }
 
-type Notice = { text: string; error?: boolean };
-
 export function ProductPage({ id }: { id: number }) {
   const canWriteProduct = useCan('products:write');
   const canWritePolicy = useCan('policies:write');
@@ -461,11 +460,7 @@ export function ProductPage({ id }: { id: number }) {
         Product #{product.id}
         {product.code ? ` · code ${product.code}` : ''}
       </PageHeader>
-      {notice && (
-        <p className={`note ${notice.error ? 'error' : 'success'}`} role={notice.error ? 'alert' : 'status'}>
-          {notice.text}
-        </p>
-      )}
+      <NoticeNote notice={notice} />
       {canWriteProduct && (
         <form className="card inline-form" onSubmit={rename} aria-label="Rename product">
           <Field label="Product name">

@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { getAll, type Policy, type Product, post } from '../api';
 import { DataTable } from '../data-table';
+import { SuccessNote } from '../feedback';
 import { flashOn, takeFlash } from '../flash';
 import { FormError } from '../form-footer';
 import { Loaded } from '../loaded';
@@ -42,11 +43,7 @@ export function ProductsPage() {
       <PageHeader title="Products & policies">
         A product is an app you license; its policies set the rules its keys follow.
       </PageHeader>
-      {notice && (
-        <p className="note success" role="status">
-          {notice}
-        </p>
-      )}
+      <SuccessNote text={notice} />
       {canWrite && (
         <form className="card inline-form" onSubmit={create} aria-labelledby="new-product">
           <h2 id="new-product">New product</h2>

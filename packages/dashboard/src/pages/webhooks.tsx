@@ -11,6 +11,7 @@ import {
   type WebhookDelivery,
 } from '../api';
 import { DataTable } from '../data-table';
+import { type Notice, NoticeNote } from '../feedback';
 import { FormFooter } from '../form-footer';
 import { Loaded } from '../loaded';
 import { useCan } from '../session';
@@ -26,9 +27,6 @@ import {
   PageHeader,
   useAsync,
 } from '../ui';
-
-/** GET /v1/webhooks (the server's OpenAPI document: Webhook). */
-type Notice = { text: string; error?: boolean };
 
 const eventTypesOf = (text: string) => text.split(/[\s,]+/).filter(Boolean);
 
@@ -143,11 +141,7 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
   if (list.data.data.length === 0) return <p className="muted">No deliveries yet.</p>;
   return (
     <>
-      {notice && (
-        <p className={`note ${notice.error ? 'error' : 'success'}`} role={notice.error ? 'alert' : 'status'}>
-          {notice.text}
-        </p>
-      )}
+      <NoticeNote notice={notice} />
       <button type="button" className="link" onClick={list.reload}>
         Refresh deliveries
       </button>
@@ -278,11 +272,7 @@ export function WebhooksPage() {
           <FormFooter error={createError} label="Add endpoint" />
         </form>
       )}
-      {notice && (
-        <p className={`note ${notice.error ? 'error' : 'success'}`} role={notice.error ? 'alert' : 'status'}>
-          {notice.text}
-        </p>
-      )}
+      <NoticeNote notice={notice} />
       <Loaded state={hooks} rows={(d) => d.data} empty={<Empty title="No webhook endpoints" />}>
         {(rows) => (
           <ul className="cards single">
