@@ -2,12 +2,7 @@ import { type Feedback, FeedbackNote } from './feedback';
 
 /** The server's reason for refusing a form, read out as an alert; nothing while there is none. */
 export function FormError({ error }: { error: string | null | undefined }) {
-  if (!error) return null;
-  return (
-    <p className="note error" role="alert">
-      {error}
-    </p>
-  );
+  return <FeedbackNote feedback={error ? { kind: 'error', text: error } : null} />;
 }
 
 export interface SubmitRowProps {
