@@ -42,3 +42,20 @@ export function FeedbackNote({ feedback }: { feedback: Feedback | null }) {
     </p>
   );
 }
+
+/** What a page keeps to say after an action it ran itself: a success, or (with `error`) a refusal. */
+export interface Notice {
+  text: string;
+  error?: boolean;
+}
+
+export function NoticeNote({ notice }: { notice: Notice | null }) {
+  return (
+    <FeedbackNote feedback={notice && { kind: notice.error ? 'error' : 'success', text: notice.text }} />
+  );
+}
+
+/** A success line (the flash a page was sent here with, what was just added), or nothing. */
+export function SuccessNote({ text }: { text: string | null }) {
+  return <FeedbackNote feedback={text ? { kind: 'success', text } : null} />;
+}

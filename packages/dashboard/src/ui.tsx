@@ -163,6 +163,28 @@ export function Dialog({
   );
 }
 
+/**
+ * A dialog about one item (the webhook being edited, the user getting a new password): open while there is
+ * one, and its body is given the item, so it never renders for none.
+ */
+export function DialogFor<T>({
+  title,
+  item,
+  onClose,
+  children,
+}: {
+  title: string;
+  item: T | null;
+  onClose: () => void;
+  children: (item: T) => ReactNode;
+}) {
+  return (
+    <Dialog title={title} open={item !== null} onClose={onClose}>
+      {item !== null && children(item)}
+    </Dialog>
+  );
+}
+
 export function Progress({ value, max, label }: { value: number; max: number; label: string }) {
   return (
     <div className="progress-wrap">

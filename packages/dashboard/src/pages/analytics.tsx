@@ -1,7 +1,9 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { type AnalyticsEvent, get, getAll, type Page, type Product } from '../api';
+import { DataTable } from '../data-table';
+import { Loaded } from '../loaded';
 import { Link, setQuery, useLocation } from '../router';
-import { Empty, ErrorNote, formatDate, formatNumber, Loading, PageHeader, useAsync } from '../ui';
+import { Empty, formatDate, formatNumber, PageHeader, useAsync } from '../ui';
 
 /** An event an app registered (Cryptolens' ai/RegisterEvent), as GET /v1/analytics-events shows it. */
 /** Feature-usage analytics: read-only, newest first, filtered by product, feature and event. */
@@ -89,86 +91,75 @@ export function AnalyticsPage() {
           </button>
         )}
       </form>
-      {events.error ? (
-        <ErrorNote error={events.error} onRetry={events.reload} />
-      ) : !events.data ? (
-        <Loading label="Loading events…" />
-      ) : events.data.data.length === 0 ? (
-        <Empty title={filtered ? 'No events match' : 'No events yet'}>
-          Apps register events with Cryptolens’ <code>ai/RegisterEvent</code> at{' '}
-          <code>/cryptolens/api/ai/RegisterEvent</code>.
-        </Empty>
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table>
-              <caption className="sr-only">Analytics events, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Product</th>
-                  <th scope="col">Feature</th>
-                  <th scope="col">Event</th>
-                  <th scope="col">Value</th>
-                  <th scope="col">License</th>
-                  <th scope="col">Machine</th>
-                  <th scope="col">Metadata</th>
+      <Loaded
+        state={events}
+        rows={(d) => d.data}
+        loadingLabel="Loading events…"
+        empty={
+          <Empty title={filtered ? 'No events match' : 'No events yet'}>
+            Apps register events with Cryptolens’ <code>ai/RegisterEvent</code> at{' '}
+            <code>/cryptolens/api/ai/RegisterEvent</code>.
+          </Empty>
+        }
+      >
+        {(rows, data) => (
+          <>
+            <DataTable
+              caption="Analytics events, newest first"
+              columns={['When', 'Product', 'Feature', 'Event', 'Value', 'License', 'Machine', 'Metadata']}
+            >
+              {rows.map((e) => (
+                <tr key={e.id}>
+                  <td>{formatDate(e.createdAt)}</td>
+                  <td>
+                    {e.productId === null ? (
+                      '—'
+                    ) : (
+                      <Link href={`/products/${e.productId}`}>{productName(e.productId)}</Link>
+                    )}
+                  </td>
+                  <td>{e.featureName ?? '—'}</td>
+                  <td>{e.eventName ?? '—'}</td>
+                  <td>
+                    {e.value === 0 && !e.currency
+                      ? '—'
+                      : `${formatNumber(e.value)}${e.currency ? ` ${e.currency}` : ''}`}
+                  </td>
+                  <td>
+                    {e.licenseId === null ? (
+                      '—'
+                    ) : (
+                      <Link href={`/licenses/${e.licenseId}`}>
+                        <code>{e.key ?? `license #${e.licenseId}`}</code>
+                      </Link>
+                    )}
+                  </td>
+                  <td>{e.machineCode ? <code>{e.machineCode}</code> : '—'}</td>
+                  <td>{e.metadata ? <code>{e.metadata}</code> : '—'}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {events.data.data.map((e) => (
-                  <tr key={e.id}>
-                    <td>{formatDate(e.createdAt)}</td>
-                    <td>
-                      {e.productId === null ? (
-                        '—'
-                      ) : (
-                        <Link href={`/products/${e.productId}`}>{productName(e.productId)}</Link>
-                      )}
-                    </td>
-                    <td>{e.featureName ?? '—'}</td>
-                    <td>{e.eventName ?? '—'}</td>
-                    <td>
-                      {e.value === 0 && !e.currency
-                        ? '—'
-                        : `${formatNumber(e.value)}${e.currency ? ` ${e.currency}` : ''}`}
-                    </td>
-                    <td>
-                      {e.licenseId === null ? (
-                        '—'
-                      ) : (
-                        <Link href={`/licenses/${e.licenseId}`}>
-                          <code>{e.key ?? `license #${e.licenseId}`}</code>
-                        </Link>
-                      )}
-                    </td>
-                    <td>{e.machineCode ? <code>{e.machineCode}</code> : '—'}</td>
-                    <td>{e.metadata ? <code>{e.metadata}</code> : '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <nav className="pager" aria-label="Pages">
-            <button
-              type="button"
-              className="secondary"
-              disabled={!filters.after}
-              onClick={() => setQuery({ after: null }, false)}
-            >
-              Newest
-            </button>
-            <button
-              type="button"
-              className="secondary"
-              disabled={!events.data.nextCursor}
-              onClick={() => setQuery({ after: events.data?.nextCursor ?? null }, false)}
-            >
-              Older
-            </button>
-          </nav>
-        </>
-      )}
+              ))}
+            </DataTable>
+            <nav className="pager" aria-label="Pages">
+              <button
+                type="button"
+                className="secondary"
+                disabled={!filters.after}
+                onClick={() => setQuery({ after: null }, false)}
+              >
+                Newest
+              </button>
+              <button
+                type="button"
+                className="secondary"
+                disabled={!data.nextCursor}
+                onClick={() => setQuery({ after: data.nextCursor ?? null }, false)}
+              >
+                Older
+              </button>
+            </nav>
+          </>
+        )}
+      </Loaded>
     </>
   );
 }

@@ -1,6 +1,9 @@
 import { type FormEvent, useState } from 'react';
 import { type Customer, del, get, getAll, type LicenseList, type Policy, type Product, patch } from '../api';
+import { DataTable } from '../data-table';
+import { type Notice, NoticeNote } from '../feedback';
 import { flashOn, takeFlash } from '../flash';
+import { FormFooter } from '../form-footer';
 import { Link, navigate } from '../router';
 import { useCan } from '../session';
 import {
@@ -16,8 +19,6 @@ import {
   useAsync,
 } from '../ui';
 import { BulkCreate, pagerText } from './licenses';
-
-type Notice = { text: string; error?: boolean };
 
 function EditCustomer({ customer, onSaved }: { customer: Customer; onSaved: (customer: Customer) => void }) {
   const [form, setForm] = useState({
@@ -78,16 +79,7 @@ function EditCustomer({ customer, onSaved }: { customer: Customer; onSaved: (cus
           />
         )}
       </Field>
-      {error && (
-        <p className="note error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="actions">
-        <button type="submit" disabled={busy}>
-          {busy ? 'Saving…' : 'Save customer'}
-        </button>
-      </div>
+      <FormFooter error={error} busy={busy} label="Save customer" />
     </form>
   );
 }
@@ -166,11 +158,7 @@ export function CustomerPage({ id }: { id: number }) {
       >
         Customer #{customer.id} · since {formatDay(customer.createdAt)}
       </PageHeader>
-      {notice && (
-        <p className={`note ${notice.error ? 'error' : 'success'}`} role={notice.error ? 'alert' : 'status'}>
-          {notice.text}
-        </p>
-      )}
+      <NoticeNote notice={notice} />
       <section className="card" aria-labelledby="customer-details">
         <h2 id="customer-details">Details</h2>
         <dl className="pairs">
@@ -196,35 +184,22 @@ export function CustomerPage({ id }: { id: number }) {
         {licenses.data.length === 0 ? (
           <Empty title="No licenses">This customer holds no license yet.</Empty>
         ) : (
-          <div className="table-wrap">
-            <table>
-              <caption className="sr-only">Licenses of {customer.name}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Key</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Policy</th>
-                  <th scope="col">Expires</th>
-                </tr>
-              </thead>
-              <tbody>
-                {licenses.data.map((l) => (
-                  <tr key={l.id}>
-                    <td>
-                      <Link href={`/licenses/${l.id}`} className="mono">
-                        {l.key}
-                      </Link>
-                    </td>
-                    <td>
-                      <StatusBadge status={l.status} />
-                    </td>
-                    <td>{policyName(l.policyId)}</td>
-                    <td>{l.expiresAt ? formatDay(l.expiresAt) : 'never'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable caption={`Licenses of ${customer.name}`} columns={['Key', 'State', 'Policy', 'Expires']}>
+            {licenses.data.map((l) => (
+              <tr key={l.id}>
+                <td>
+                  <Link href={`/licenses/${l.id}`} className="mono">
+                    {l.key}
+                  </Link>
+                </td>
+                <td>
+                  <StatusBadge status={l.status} />
+                </td>
+                <td>{policyName(l.policyId)}</td>
+                <td>{l.expiresAt ? formatDay(l.expiresAt) : 'never'}</td>
+              </tr>
+            ))}
+          </DataTable>
         )}
         {licenses.nextCursor && (
           <Link href={`/licenses?customerId=${id}`}>All licenses of {customer.name}</Link>

@@ -1,9 +1,13 @@
 import { type FormEvent, useState } from 'react';
 import { type Customer, getAll, post } from '../api';
+import { DataTable } from '../data-table';
+import { SuccessNote } from '../feedback';
 import { takeFlash } from '../flash';
+import { FormError } from '../form-footer';
+import { Loaded } from '../loaded';
 import { Link } from '../router';
 import { useCan } from '../session';
-import { Empty, ErrorNote, errorText, Field, formatDay, Loading, PageHeader, useAsync } from '../ui';
+import { Empty, errorText, Field, formatDay, PageHeader, useAsync } from '../ui';
 
 export function CustomersPage() {
   const canWrite = useCan('customers:write');
@@ -37,11 +41,7 @@ export function CustomersPage() {
   return (
     <>
       <PageHeader title="Customers">Who holds your licenses.</PageHeader>
-      {notice && (
-        <p className="note success" role="status">
-          {notice}
-        </p>
-      )}
+      <SuccessNote text={notice} />
       {canWrite && (
         <form className="card inline-form" onSubmit={create} aria-labelledby="new-customer">
           <h2 id="new-customer">New customer</h2>
@@ -77,11 +77,7 @@ export function CustomersPage() {
             )}
           </Field>
           <button type="submit">Add customer</button>
-          {error && (
-            <p className="note error" role="alert">
-              {error}
-            </p>
-          )}
+          <FormError error={error} />
         </form>
       )}
       <div className="filters">
@@ -96,45 +92,32 @@ export function CustomersPage() {
           />
         </div>
       </div>
-      {customers.error ? (
-        <ErrorNote error={customers.error} onRetry={customers.reload} />
-      ) : !customers.data ? (
-        <Loading />
-      ) : shown.length === 0 ? (
-        <Empty title={customers.data.length === 0 ? 'No customers yet' : 'No customer matches'} />
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <caption className="sr-only">Customers</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Company</th>
-                <th scope="col">Since</th>
-                <th scope="col">
-                  <span className="sr-only">Licenses</span>
-                </th>
+      <Loaded
+        state={customers}
+        rows={() => shown}
+        empty={<Empty title={customers.data?.length === 0 ? 'No customers yet' : 'No customer matches'} />}
+      >
+        {(rows) => (
+          <DataTable
+            caption="Customers"
+            columns={['Name', 'Email', 'Company', 'Since', { label: 'Licenses', hidden: true }]}
+          >
+            {rows.map((c) => (
+              <tr key={c.id}>
+                <td>
+                  <Link href={`/customers/${c.id}`}>{c.name}</Link>
+                </td>
+                <td>{c.email ?? '—'}</td>
+                <td>{c.company ?? '—'}</td>
+                <td>{formatDay(c.createdAt)}</td>
+                <td>
+                  <Link href={`/licenses?customerId=${c.id}`}>Licenses</Link>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {shown.map((c) => (
-                <tr key={c.id}>
-                  <td>
-                    <Link href={`/customers/${c.id}`}>{c.name}</Link>
-                  </td>
-                  <td>{c.email ?? '—'}</td>
-                  <td>{c.company ?? '—'}</td>
-                  <td>{formatDay(c.createdAt)}</td>
-                  <td>
-                    <Link href={`/licenses?customerId=${c.id}`}>Licenses</Link>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </DataTable>
+        )}
+      </Loaded>
     </>
   );
 }

@@ -15,7 +15,11 @@ import {
   type Product,
   post,
 } from '../api';
+import { DataTable } from '../data-table';
 import { FeedbackNote, useFeedback } from '../feedback';
+import { SubmitRow } from '../form-footer';
+import { Loaded } from '../loaded';
+import { ProductPicker } from '../product-picker';
 import { useCan } from '../session';
 import { Empty, ErrorNote, Field, formatDate, Loading, PageHeader, useAsync } from '../ui';
 
@@ -168,11 +172,7 @@ function SettingsForm({
           ))}
           <small className="muted">Messages of a kind left out are marked failed as disabled.</small>
         </fieldset>
-        {canWrite && (
-          <div className="actions">
-            <button type="submit">Save settings</button>
-          </div>
-        )}
+        {canWrite && <SubmitRow label="Save settings" />}
       </fieldset>
       <FeedbackNote feedback={feedback.feedback} />
     </form>
@@ -207,23 +207,14 @@ function TestEmail({ products }: { products: Product[] }) {
       <Field label="To">
         {(p) => <input {...p} type="email" required value={to} onChange={(e) => setTo(e.target.value)} />}
       </Field>
-      <Field label="Template of">
-        {(p) => (
-          <select {...p} value={productId} onChange={(e) => setProductId(e.target.value)}>
-            <option value="">The account</option>
-            {products.map((product) => (
-              <option key={product.id} value={product.id}>
-                {product.name}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-      <div className="actions">
-        <button type="submit" disabled={busy}>
-          {busy ? 'Sending…' : 'Send a test email'}
-        </button>
-      </div>
+      <ProductPicker
+        label="Template of"
+        noneLabel="The account"
+        products={products}
+        value={productId}
+        onChange={setProductId}
+      />
+      <SubmitRow label="Send a test email" busy={busy} busyLabel="Sending…" />
       <FeedbackNote feedback={feedback.feedback} />
     </form>
   );
@@ -331,18 +322,13 @@ function Templates({ products }: { products: Product[] }) {
     <section className="card stack" aria-labelledby="email-templates">
       <h2 id="email-templates">Templates</h2>
       <div className="actions wrap">
-        <Field label="Templates of">
-          {(p) => (
-            <select {...p} value={productId} onChange={(e) => choose(() => setProductId(e.target.value))}>
-              <option value="">The account (default for every product)</option>
-              {products.map((product) => (
-                <option key={product.id} value={product.id}>
-                  {product.name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <ProductPicker
+          label="Templates of"
+          noneLabel="The account (default for every product)"
+          products={products}
+          value={productId}
+          onChange={(id) => choose(() => setProductId(id))}
+        />
         <Field label="Message">
           {(p) => (
             <select {...p} value={kind} onChange={(e) => choose(() => setKind(e.target.value as EmailKind))}>
@@ -405,65 +391,50 @@ function Outbox() {
         </button>
       </div>
       <FeedbackNote feedback={feedback.feedback} />
-      {list.error ? (
-        <ErrorNote error={list.error} onRetry={list.reload} />
-      ) : !list.data ? (
-        <Loading />
-      ) : list.data.data.length === 0 ? (
-        <Empty title="No messages" />
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <caption className="sr-only">Email messages, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Created</th>
-                <th scope="col">Message</th>
-                <th scope="col">To</th>
-                <th scope="col">Subject</th>
-                <th scope="col">Status</th>
-                <th scope="col" className="num">
-                  Attempts
-                </th>
-                <th scope="col">Last error</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
+      <Loaded state={list} rows={(d) => d.data} empty={<Empty title="No messages" />}>
+        {(rows) => (
+          <DataTable
+            caption="Email messages, newest first"
+            columns={[
+              'Created',
+              'Message',
+              'To',
+              'Subject',
+              'Status',
+              { label: 'Attempts', numeric: true },
+              'Last error',
+              { label: 'Actions', hidden: true },
+            ]}
+          >
+            {rows.map((m) => (
+              <tr key={m.id}>
+                <td>{formatDate(m.createdAt)}</td>
+                <td>{labelOf(m.kind)}</td>
+                <td>{m.to}</td>
+                <td>{m.subject ?? '—'}</td>
+                <td>
+                  {m.status}
+                  {m.status === 'pending' && m.nextAttemptAt ? ` (next ${formatDate(m.nextAttemptAt)})` : ''}
+                </td>
+                <td className="num">{m.attemptCount}</td>
+                <td>{m.lastError ?? '—'}</td>
+                <td>
+                  {canWrite && m.status !== 'sent' && (
+                    <button
+                      type="button"
+                      className="secondary small"
+                      aria-label={`Retry message ${m.id} to ${m.to}`}
+                      onClick={() => retry(m)}
+                    >
+                      Retry
+                    </button>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {list.data.data.map((m) => (
-                <tr key={m.id}>
-                  <td>{formatDate(m.createdAt)}</td>
-                  <td>{labelOf(m.kind)}</td>
-                  <td>{m.to}</td>
-                  <td>{m.subject ?? '—'}</td>
-                  <td>
-                    {m.status}
-                    {m.status === 'pending' && m.nextAttemptAt
-                      ? ` (next ${formatDate(m.nextAttemptAt)})`
-                      : ''}
-                  </td>
-                  <td className="num">{m.attemptCount}</td>
-                  <td>{m.lastError ?? '—'}</td>
-                  <td>
-                    {canWrite && m.status !== 'sent' && (
-                      <button
-                        type="button"
-                        className="secondary small"
-                        aria-label={`Retry message ${m.id} to ${m.to}`}
-                        onClick={() => retry(m)}
-                      >
-                        Retry
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </DataTable>
+        )}
+      </Loaded>
     </section>
   );
 }

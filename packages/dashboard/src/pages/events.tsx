@@ -1,7 +1,9 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { type DomainEvent, get, type Page } from '../api';
+import { DataTable } from '../data-table';
+import { Loaded } from '../loaded';
 import { Link, setQuery, useLocation } from '../router';
-import { Empty, ErrorNote, formatDate, Loading, PageHeader, useAsync } from '../ui';
+import { Empty, formatDate, PageHeader, useAsync } from '../ui';
 
 const TYPES = [
   'license.created',
@@ -32,44 +34,28 @@ function who(event: DomainEvent): string {
   return via || '—';
 }
 
-export function EventTable({ events }: { events: DomainEvent[] }) {
+export function EventTable({ events }: { events: readonly DomainEvent[] }) {
   return (
-    <div className="table-wrap">
-      <table>
-        <caption className="sr-only">Events, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Event</th>
-            <th scope="col">Subject</th>
-            <th scope="col">By</th>
-            <th scope="col">IP</th>
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((e) => (
-            <tr key={e.id}>
-              <td>{formatDate(e.createdAt)}</td>
-              <td>
-                <code>{e.type}</code>
-                {e.code && <span className="chip">{e.code}</span>}
-              </td>
-              <td>
-                {e.licenseId !== null && (
-                  <Link href={`/licenses/${e.licenseId}`}>license #{e.licenseId}</Link>
-                )}
-                {e.machineId !== null && <span> · machine #{e.machineId}</span>}
-                {e.licenseId === null && e.productId !== null && (
-                  <Link href={`/products/${e.productId}`}>product #{e.productId}</Link>
-                )}
-              </td>
-              <td>{who(e)}</td>
-              <td>{e.ip ?? '—'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable caption="Events, newest first" columns={['When', 'Event', 'Subject', 'By', 'IP']}>
+      {events.map((e) => (
+        <tr key={e.id}>
+          <td>{formatDate(e.createdAt)}</td>
+          <td>
+            <code>{e.type}</code>
+            {e.code && <span className="chip">{e.code}</span>}
+          </td>
+          <td>
+            {e.licenseId !== null && <Link href={`/licenses/${e.licenseId}`}>license #{e.licenseId}</Link>}
+            {e.machineId !== null && <span> · machine #{e.machineId}</span>}
+            {e.licenseId === null && e.productId !== null && (
+              <Link href={`/products/${e.productId}`}>product #{e.productId}</Link>
+            )}
+          </td>
+          <td>{who(e)}</td>
+          <td>{e.ip ?? '—'}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -154,43 +140,39 @@ export function EventsPage() {
           </button>
         )}
       </form>
-      {events.error ? (
-        <ErrorNote error={events.error} onRetry={events.reload} />
-      ) : !events.data ? (
-        <Loading label="Loading events…" />
-      ) : events.data.data.length === 0 ? (
-        <Empty title="No events match">Try another type or a wider range.</Empty>
-      ) : (
-        <>
-          <EventTable events={events.data.data} />
-          <nav className="pager" aria-label="Pages">
-            <button
-              type="button"
-              className="secondary"
-              disabled={!filters.after}
-              onClick={() => setQuery({ after: null, from: null }, false)}
-            >
-              Newest
-            </button>
-            <span className="muted" role="status">
-              {eventRange(from, events.data.data.length, events.data.nextCursor !== null)}
-            </span>
-            <button
-              type="button"
-              className="secondary"
-              disabled={!events.data.nextCursor}
-              onClick={() =>
-                setQuery(
-                  { after: events.data?.nextCursor ?? null, from: from + (events.data?.data.length ?? 0) },
-                  false,
-                )
-              }
-            >
-              Older
-            </button>
-          </nav>
-        </>
-      )}
+      <Loaded
+        state={events}
+        rows={(d) => d.data}
+        loadingLabel="Loading events…"
+        empty={<Empty title="No events match">Try another type or a wider range.</Empty>}
+      >
+        {(rows, data) => (
+          <>
+            <EventTable events={rows} />
+            <nav className="pager" aria-label="Pages">
+              <button
+                type="button"
+                className="secondary"
+                disabled={!filters.after}
+                onClick={() => setQuery({ after: null, from: null }, false)}
+              >
+                Newest
+              </button>
+              <span className="muted" role="status">
+                {eventRange(from, rows.length, data.nextCursor !== null)}
+              </span>
+              <button
+                type="button"
+                className="secondary"
+                disabled={!data.nextCursor}
+                onClick={() => setQuery({ after: data.nextCursor ?? null, from: from + rows.length }, false)}
+              >
+                Older
+              </button>
+            </nav>
+          </>
+        )}
+      </Loaded>
     </>
   );
 }

@@ -1,8 +1,11 @@
 import { type ChangeEvent, type FormEvent, useEffect, useRef, useState } from 'react';
 import { get, getAll, type ImportJob, type ImportKind, type Page, type Product, post } from '../api';
-import { FeedbackNote, useFeedback } from '../feedback';
+import { DataTable } from '../data-table';
+import { useFeedback } from '../feedback';
+import { FormFooter } from '../form-footer';
+import { Loaded } from '../loaded';
 import { useCan } from '../session';
-import { Empty, ErrorNote, Field, formatDate, formatNumber, Loading, PageHeader, useAsync } from '../ui';
+import { Empty, Field, formatDate, formatNumber, PageHeader, useAsync } from '../ui';
 
 const KINDS: Array<{ value: ImportKind; label: string }> = [
   { value: 'csv', label: 'CSV file' },
@@ -342,42 +345,22 @@ export function ImportsPage() {
               </Field>
             </>
           )}
-          <FeedbackNote feedback={feedback} />
-          <div className="actions">
-            <button type="submit">Start import</button>
-          </div>
+          <FormFooter feedback={feedback} label="Start import" />
         </form>
       )}
-      {jobs.error ? (
-        <ErrorNote error={jobs.error} onRetry={jobs.reload} />
-      ) : !jobs.data ? (
-        <Loading />
-      ) : jobs.data.data.length === 0 ? (
-        <Empty title="No imports yet" />
-      ) : (
-        <div className="table-wrap">
-          <table aria-live="polite">
-            <caption className="sr-only">Import jobs, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col" className="num">
-                  Job
-                </th>
-                <th scope="col">From</th>
-                <th scope="col">Status</th>
-                <th scope="col">Progress</th>
-                <th scope="col">Result</th>
-                <th scope="col">Started</th>
-              </tr>
-            </thead>
-            <tbody>
-              {jobs.data.data.map((job) => (
-                <JobRow key={job.id} job={job} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <Loaded state={jobs} rows={(d) => d.data} empty={<Empty title="No imports yet" />}>
+        {(rows) => (
+          <DataTable
+            caption="Import jobs, newest first"
+            columns={[{ label: 'Job', numeric: true }, 'From', 'Status', 'Progress', 'Result', 'Started']}
+            live
+          >
+            {rows.map((job) => (
+              <JobRow key={job.id} job={job} />
+            ))}
+          </DataTable>
+        )}
+      </Loaded>
     </>
   );
 }

@@ -10,9 +10,12 @@ import {
   patch,
   post,
 } from '../api';
+import { DataTable } from '../data-table';
 import { FeedbackNote, useFeedback } from '../feedback';
+import { FormFooter } from '../form-footer';
+import { Loaded } from '../loaded';
 import { useCan } from '../session';
-import { Dialog, Empty, ErrorNote, Field, formatDay, Loading, PageHeader, useAsync } from '../ui';
+import { Dialog, Empty, ErrorNote, Field, formatDay, PageHeader, useAsync } from '../ui';
 
 /** The form's text, turned into the API's values on submit; empty means "as the policy says". */
 interface Draft {
@@ -315,102 +318,80 @@ export function LicenseTemplatesPage() {
           ) : (
             <>
               <TemplateFields draft={draft} onChange={setDraft} policies={policies} products={products} />
-              <FeedbackNote feedback={created.feedback} />
-              <div className="actions">
-                <button type="submit">Create template</button>
-              </div>
+              <FormFooter feedback={created.feedback} label="Create template" />
             </>
           )}
         </form>
       )}
       <FeedbackNote feedback={notice.feedback} />
-      {templates.error ? (
-        <ErrorNote error={templates.error} onRetry={templates.reload} />
-      ) : !templates.data ? (
-        <Loading />
-      ) : templates.data.length === 0 ? (
-        <Empty title="No license templates yet" />
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <caption className="sr-only">License templates</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Policy</th>
-                <th scope="col">Validity</th>
-                <th scope="col" className="num">
-                  Machines
-                </th>
-                <th scope="col">Features</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
+      <Loaded state={templates} rows={(d) => d} empty={<Empty title="No license templates yet" />}>
+        {(rows) => (
+          <DataTable
+            caption="License templates"
+            columns={[
+              'Name',
+              'Policy',
+              'Validity',
+              { label: 'Machines', numeric: true },
+              'Features',
+              'Created',
+              { label: 'Actions', hidden: true },
+            ]}
+          >
+            {rows.map((t) => (
+              <tr key={t.id}>
+                <td>{t.name}</td>
+                <td>{policyName(t.policyId)}</td>
+                <td>
+                  {t.durationSeconds === null
+                    ? 'policy'
+                    : `${Number((t.durationSeconds / DAY).toFixed(2))} days`}
+                  {t.hasTrialActivation ? ' · from first activation' : ''}
+                </td>
+                <td className="num">{t.maxMachines ?? 'policy'}</td>
+                <td>
+                  {Object.entries(t.features)
+                    .map(([name, value]) => `${name}=${String(value)}`)
+                    .join(', ') || '—'}
+                </td>
+                <td>{formatDay(t.createdAt)}</td>
+                <td>
+                  {canWrite && (
+                    <div className="actions">
+                      <button
+                        type="button"
+                        className="secondary small"
+                        aria-label={`Edit template ${t.name}`}
+                        onClick={() => {
+                          notice.clear();
+                          created.clear();
+                          edited.clear();
+                          setEditDraft(draftOf(t));
+                          setEditing(t);
+                        }}
+                      >
+                        Edit
+                      </button>
+                      <button
+                        type="button"
+                        className="danger small"
+                        aria-label={`Delete template ${t.name}`}
+                        onClick={() => remove(t)}
+                      >
+                        Delete
+                      </button>
+                    </div>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {templates.data.map((t) => (
-                <tr key={t.id}>
-                  <td>{t.name}</td>
-                  <td>{policyName(t.policyId)}</td>
-                  <td>
-                    {t.durationSeconds === null
-                      ? 'policy'
-                      : `${Number((t.durationSeconds / DAY).toFixed(2))} days`}
-                    {t.hasTrialActivation ? ' · from first activation' : ''}
-                  </td>
-                  <td className="num">{t.maxMachines ?? 'policy'}</td>
-                  <td>
-                    {Object.entries(t.features)
-                      .map(([name, value]) => `${name}=${String(value)}`)
-                      .join(', ') || '—'}
-                  </td>
-                  <td>{formatDay(t.createdAt)}</td>
-                  <td>
-                    {canWrite && (
-                      <div className="actions">
-                        <button
-                          type="button"
-                          className="secondary small"
-                          aria-label={`Edit template ${t.name}`}
-                          onClick={() => {
-                            notice.clear();
-                            created.clear();
-                            edited.clear();
-                            setEditDraft(draftOf(t));
-                            setEditing(t);
-                          }}
-                        >
-                          Edit
-                        </button>
-                        <button
-                          type="button"
-                          className="danger small"
-                          aria-label={`Delete template ${t.name}`}
-                          onClick={() => remove(t)}
-                        >
-                          Delete
-                        </button>
-                      </div>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </DataTable>
+        )}
+      </Loaded>
       <Dialog title="Edit template" open={editing !== null} onClose={() => setEditing(null)}>
         <form className="stack" onSubmit={save}>
           <TemplateFields draft={editDraft} onChange={setEditDraft} policies={policies} products={products} />
-          <FeedbackNote feedback={edited.feedback} />
-          <div className="actions">
-            <button type="button" className="secondary" onClick={() => setEditing(null)}>
-              Cancel
-            </button>
-            <button type="submit">Save template</button>
-          </div>
+          <FormFooter feedback={edited.feedback} label="Save template" onCancel={() => setEditing(null)} />
         </form>
       </Dialog>
     </>

@@ -16,7 +16,11 @@ import {
   patch,
   post,
 } from '../api';
+import { DataTable } from '../data-table';
+import { type Notice, NoticeNote, SuccessNote } from '../feedback';
 import { flashOn } from '../flash';
+import { FormError, FormFooter } from '../form-footer';
+import { Loaded } from '../loaded';
 import { Link, navigate } from '../router';
 import { useCan } from '../session';
 import {
@@ -33,8 +37,6 @@ import {
   useAsync,
 } from '../ui';
 import { EventTable } from './events';
-
-type Notice = { text: string; error?: boolean };
 
 function Machines({ licenseId, onChange }: { licenseId: number; onChange: (text: string) => void }) {
   const canManage = useCan('machines:write');
@@ -73,70 +75,61 @@ function Machines({ licenseId, onChange }: { licenseId: number; onChange: (text:
           deactivated
         </label>
       </div>
-      {error && (
-        <p className="note error" role="alert">
-          {error}
-        </p>
-      )}
-      {machines.error ? (
-        <ErrorNote error={machines.error} onRetry={machines.reload} />
-      ) : !machines.data ? (
-        <Loading />
-      ) : machines.data.length === 0 ? (
-        <Empty title="No machines">
-          The key has not been activated{showAll ? '' : ' on any machine right now'}.
-        </Empty>
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <caption className="sr-only">Machines of this license</caption>
-            <thead>
-              <tr>
-                <th scope="col">Machine</th>
-                <th scope="col">Platform</th>
-                <th scope="col">IP</th>
-                <th scope="col">Activated</th>
-                <th scope="col">Last seen</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
+      <FormError error={error} />
+      <Loaded
+        state={machines}
+        rows={(d) => d}
+        empty={
+          <Empty title="No machines">
+            The key has not been activated{showAll ? '' : ' on any machine right now'}.
+          </Empty>
+        }
+      >
+        {(rows) => (
+          <DataTable
+            caption="Machines of this license"
+            columns={[
+              'Machine',
+              'Platform',
+              'IP',
+              'Activated',
+              'Last seen',
+              { label: 'Actions', hidden: true },
+            ]}
+          >
+            {rows.map((m) => (
+              <tr key={m.id}>
+                <td>
+                  {m.name && <div>{m.name}</div>}
+                  <code className="small">{m.fingerprint}</code>
+                  {m.isVm && <span className="chip">VM</span>}
+                </td>
+                <td>{m.platform ?? '—'}</td>
+                <td>{m.ip ?? '—'}</td>
+                <td>{formatDate(m.createdAt)}</td>
+                <td>{formatDate(m.lastSeenAt)}</td>
+                <td>
+                  {m.deactivatedAt ? (
+                    <span className="muted">deactivated {formatDate(m.deactivatedAt)}</span>
+                  ) : (
+                    canManage && (
+                      <button
+                        type="button"
+                        className="danger small"
+                        disabled={busy === m.id}
+                        onClick={() => deactivate(m)}
+                        aria-label={`Deactivate machine ${m.name ?? m.fingerprint}`}
+                      >
+                        {busy === m.id ? 'Deactivating…' : 'Deactivate'}
+                      </button>
+                    )
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {machines.data.map((m) => (
-                <tr key={m.id}>
-                  <td>
-                    {m.name && <div>{m.name}</div>}
-                    <code className="small">{m.fingerprint}</code>
-                    {m.isVm && <span className="chip">VM</span>}
-                  </td>
-                  <td>{m.platform ?? '—'}</td>
-                  <td>{m.ip ?? '—'}</td>
-                  <td>{formatDate(m.createdAt)}</td>
-                  <td>{formatDate(m.lastSeenAt)}</td>
-                  <td>
-                    {m.deactivatedAt ? (
-                      <span className="muted">deactivated {formatDate(m.deactivatedAt)}</span>
-                    ) : (
-                      canManage && (
-                        <button
-                          type="button"
-                          className="danger small"
-                          disabled={busy === m.id}
-                          onClick={() => deactivate(m)}
-                          aria-label={`Deactivate machine ${m.name ?? m.fingerprint}`}
-                        >
-                          {busy === m.id ? 'Deactivating…' : 'Deactivate'}
-                        </button>
-                      )
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </DataTable>
+        )}
+      </Loaded>
     </section>
   );
 }
@@ -217,25 +210,25 @@ function DataObjects({ licenseId }: { licenseId: number }) {
   return (
     <section className="card" aria-labelledby="data-title">
       <h2 id="data-title">Data objects</h2>
-      {objects.error ? (
-        <ErrorNote error={objects.error} onRetry={objects.reload} />
-      ) : !objects.data ? (
-        <Loading />
-      ) : objects.data.data.length === 0 ? (
-        <p className="muted">No data objects on this license.</p>
-      ) : (
-        <dl className="pairs">
-          {objects.data.data.map((o) => (
-            <div key={o.id}>
-              <dt>{o.name}</dt>
-              <dd>
-                {o.intValue}
-                {o.stringValue ? ` · “${o.stringValue}”` : ''}
-              </dd>
-            </div>
-          ))}
-        </dl>
-      )}
+      <Loaded
+        state={objects}
+        rows={(d) => d.data}
+        empty={<p className="muted">No data objects on this license.</p>}
+      >
+        {(rows) => (
+          <dl className="pairs">
+            {rows.map((o) => (
+              <div key={o.id}>
+                <dt>{o.name}</dt>
+                <dd>
+                  {o.intValue}
+                  {o.stringValue ? ` · “${o.stringValue}”` : ''}
+                </dd>
+              </div>
+            ))}
+          </dl>
+        )}
+      </Loaded>
       {canWrite && (
         <form className="inline-form" onSubmit={add} aria-label="Add a data object">
           <Field label="Name">
@@ -249,16 +242,8 @@ function DataObjects({ licenseId }: { licenseId: number }) {
           <button type="submit" className="secondary">
             Add
           </button>
-          {error && (
-            <p className="note error" role="alert">
-              {error}
-            </p>
-          )}
-          {added && (
-            <p className="note success" role="status">
-              {added}
-            </p>
-          )}
+          <FormError error={error} />
+          <SuccessNote text={added} />
         </form>
       )}
     </section>
@@ -478,16 +463,7 @@ function EditLicense({
           </div>
         </fieldset>
       )}
-      {error && (
-        <p className="note error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="actions">
-        <button type="submit" disabled={busy}>
-          {busy ? 'Saving…' : 'Save license'}
-        </button>
-      </div>
+      <FormFooter error={error} busy={busy} label="Save license" />
     </form>
   );
 }
@@ -607,14 +583,7 @@ export function LicensePage({ id }: { id: number }) {
       >
         License #{current.id} · <StatusBadge status={current.status} />
       </PageHeader>
-      {message && (
-        <p
-          className={`note ${message.error ? 'error' : 'success'}`}
-          role={message.error ? 'alert' : 'status'}
-        >
-          {message.text}
-        </p>
-      )}
+      <NoticeNote notice={message} />
       <div className="columns">
         <section className="card" aria-labelledby="state-title">
           <h2 id="state-title">State</h2>
@@ -783,18 +752,18 @@ export function LicensePage({ id }: { id: number }) {
       </div>
       <section className="card" aria-labelledby="history-title">
         <h2 id="history-title">Event history</h2>
-        {events.error ? (
-          <ErrorNote error={events.error} onRetry={events.reload} />
-        ) : !events.data ? (
-          <Loading />
-        ) : events.data.data.length === 0 ? (
-          <p className="muted">Nothing has happened to this license yet.</p>
-        ) : (
-          <>
-            <EventTable events={events.data.data} />
-            <Link href={`/events?licenseId=${id}`}>All events of this license</Link>
-          </>
-        )}
+        <Loaded
+          state={events}
+          rows={(d) => d.data}
+          empty={<p className="muted">Nothing has happened to this license yet.</p>}
+        >
+          {(rows) => (
+            <>
+              <EventTable events={rows} />
+              <Link href={`/events?licenseId=${id}`}>All events of this license</Link>
+            </>
+          )}
+        </Loaded>
       </section>
       <Dialog title="Edit license" open={editing} onClose={() => setEditing(false)}>
         <EditLicense

@@ -11,7 +11,11 @@ import {
   post,
 } from '../api';
 import { download, toCsv } from '../csv';
+import { DataTable } from '../data-table';
+import { SuccessNote } from '../feedback';
 import { takeFlash } from '../flash';
+import { FormError } from '../form-footer';
+import { Loaded } from '../loaded';
 import { Link, setQuery, useLocation } from '../router';
 import { useCan } from '../session';
 import {
@@ -193,11 +197,7 @@ export function BulkCreate({
           {(running || created.length > 0) && (
             <Progress value={created.length} max={target} label="Keys created" />
           )}
-          {error && (
-            <p className="note error" role="alert">
-              {error}
-            </p>
-          )}
+          <FormError error={error} />
           {finished && (
             <p className="note success" role="status">
               {created.length.toLocaleString()} {created.length === 1 ? 'key' : 'keys'} created under{' '}
@@ -420,99 +420,91 @@ export function LicensesPage() {
           </select>
         </div>
       </form>
-      {notice && (
-        <p className="note success" role="status">
-          {notice}
-        </p>
-      )}
-      {list.error ? (
-        <ErrorNote error={list.error} onRetry={list.reload} />
-      ) : !list.data ? (
-        <Loading label="Loading licenses…" />
-      ) : list.data.page.data.length === 0 ? (
-        filtered ? (
-          <Empty title="No license matches">
-            Keys match from their beginning; emails match exactly.{' '}
-            <button
-              type="button"
-              className="link"
-              onClick={() => change({ q: '', productId: '', policyId: '', status: '', customerId: '' })}
+      <SuccessNote text={notice} />
+      <Loaded
+        state={list}
+        rows={(d) => d.page.data}
+        loadingLabel="Loading licenses…"
+        empty={
+          filtered ? (
+            <Empty title="No license matches">
+              Keys match from their beginning; emails match exactly.{' '}
+              <button
+                type="button"
+                className="link"
+                onClick={() => change({ q: '', productId: '', policyId: '', status: '', customerId: '' })}
+              >
+                Clear the filters
+              </button>
+            </Empty>
+          ) : (
+            <Empty title="No licenses yet">
+              Create keys with the button above once a product has a policy.
+            </Empty>
+          )
+        }
+      >
+        {(rows, data) => (
+          <>
+            <DataTable
+              caption={`Licenses, ${filters.order === 'asc' ? 'oldest' : 'newest'} first`}
+              columns={[
+                'Key',
+                'State',
+                'Policy',
+                'Customer / email',
+                { label: 'Machines', numeric: true },
+                'Expires',
+                'Created',
+              ]}
+              className="licenses"
+              busy={list.loading}
             >
-              Clear the filters
-            </button>
-          </Empty>
-        ) : (
-          <Empty title="No licenses yet">
-            Create keys with the button above once a product has a policy.
-          </Empty>
-        )
-      ) : (
-        <>
-          <div className="table-wrap" aria-busy={list.loading}>
-            <table className="licenses">
-              <caption className="sr-only">
-                Licenses, {filters.order === 'asc' ? 'oldest' : 'newest'} first
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Key</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Policy</th>
-                  <th scope="col">Customer / email</th>
-                  <th scope="col" className="num">
-                    Machines
-                  </th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">Created</th>
+              {rows.map((l) => (
+                <tr key={l.id}>
+                  <td>
+                    <Link href={`/licenses/${l.id}`} className="mono">
+                      {l.key}
+                    </Link>
+                  </td>
+                  <td>
+                    <StatusBadge status={l.status} />
+                  </td>
+                  <td>{policyName(l.policyId)}</td>
+                  <td>{[customerName(l.customerId), l.email].filter(Boolean).join(' · ') || '—'}</td>
+                  <td className="num">{l.activationCount}</td>
+                  <td>{l.expiresAt ? formatDay(l.expiresAt) : 'never'}</td>
+                  <td>{formatDay(l.createdAt)}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {list.data.page.data.map((l) => (
-                  <tr key={l.id}>
-                    <td>
-                      <Link href={`/licenses/${l.id}`} className="mono">
-                        {l.key}
-                      </Link>
-                    </td>
-                    <td>
-                      <StatusBadge status={l.status} />
-                    </td>
-                    <td>{policyName(l.policyId)}</td>
-                    <td>{[customerName(l.customerId), l.email].filter(Boolean).join(' · ') || '—'}</td>
-                    <td className="num">{l.activationCount}</td>
-                    <td>{l.expiresAt ? formatDay(l.expiresAt) : 'never'}</td>
-                    <td>{formatDay(l.createdAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <nav className="pager" aria-label="Pages">
-            <button type="button" className="secondary" onClick={previous} disabled={!filters.after}>
-              Previous
-            </button>
-            <span className="muted" role="status">
-              {pagerText(
-                from,
-                list.data.page,
-                counted.error ? {} : counted.data && !counted.loading ? counted.data : 'counting',
-              )}{' '}
-              · {list.data.ms} ms
-            </span>
-            <label className="inline">
-              Per page{' '}
-              <select value={filters.limit} onChange={(e) => change({ limit: e.target.value })}>
-                {['25', '50', '100', '250'].map((n) => (
-                  <option key={n}>{n}</option>
-                ))}
-              </select>
-            </label>
-            <button type="button" className="secondary" onClick={next} disabled={!list.data.page.nextCursor}>
-              Next
-            </button>
-          </nav>
-        </>
-      )}
+              ))}
+            </DataTable>
+            <nav className="pager" aria-label="Pages">
+              <button type="button" className="secondary" onClick={previous} disabled={!filters.after}>
+                Previous
+              </button>
+              <span className="muted" role="status">
+                {pagerText(
+                  from,
+                  data.page,
+                  counted.error ? {} : counted.data && !counted.loading ? counted.data : 'counting',
+                )}{' '}
+                · {data.ms} ms
+              </span>
+              <label className="inline">
+                Per page{' '}
+                <select value={filters.limit} onChange={(e) => change({ limit: e.target.value })}>
+                  {['25', '50', '100', '250'].map((n) => (
+                    <option key={n}>{n}</option>
+                  ))}
+                </select>
+              </label>
+              <button type="button" className="secondary" onClick={next} disabled={!data.page.nextCursor}>
+                Next
+              </button>
+            </nav>
+          </>
+        )}
+      </Loaded>
       <Dialog
         title="Create keys"
         open={bulkOpen}

@@ -1,8 +1,11 @@
 import { type FormEvent, useState } from 'react';
 import { del, get, type Message, type Page, post } from '../api';
+import { DataTable } from '../data-table';
 import { FeedbackNote, useFeedback } from '../feedback';
+import { FormFooter } from '../form-footer';
+import { Loaded } from '../loaded';
 import { useCan } from '../session';
-import { Empty, ErrorNote, Field, formatDate, Loading, PageHeader, useAsync } from '../ui';
+import { Empty, Field, formatDate, PageHeader, useAsync } from '../ui';
 
 const PAGE_SIZE = 50;
 
@@ -90,10 +93,7 @@ export function MessagesPage() {
               />
             )}
           </Field>
-          <FeedbackNote feedback={created.feedback} />
-          <div className="actions">
-            <button type="submit">Post message</button>
-          </div>
+          <FormFooter feedback={created.feedback} label="Post message" />
         </form>
       )}
       <form
@@ -119,59 +119,48 @@ export function MessagesPage() {
         </button>
       </form>
       <FeedbackNote feedback={notice.feedback} />
-      {list.error ? (
-        <ErrorNote error={list.error} onRetry={reload} />
-      ) : !list.data ? (
-        <Loading />
-      ) : messages.length === 0 ? (
-        <Empty title={shownChannel ? `No messages in “${shownChannel}”` : 'No messages yet'} />
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table>
-              <caption className="sr-only">Messages, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Channel</th>
-                  <th scope="col">Message</th>
-                  <th scope="col">Posted</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
+      <Loaded
+        state={list}
+        rows={() => messages}
+        onRetry={reload}
+        empty={<Empty title={shownChannel ? `No messages in “${shownChannel}”` : 'No messages yet'} />}
+      >
+        {(rows) => (
+          <>
+            <DataTable
+              caption="Messages, newest first"
+              columns={['Channel', 'Message', 'Posted', { label: 'Actions', hidden: true }]}
+            >
+              {rows.map((m) => (
+                <tr key={m.id}>
+                  <td>
+                    <code>{m.channel}</code>
+                  </td>
+                  <td className="message-content">{m.content}</td>
+                  <td>{formatDate(m.createdAt)}</td>
+                  <td>
+                    {canWrite && (
+                      <button
+                        type="button"
+                        className="danger small"
+                        aria-label={`Delete message ${m.id} in ${m.channel}`}
+                        onClick={() => remove(m)}
+                      >
+                        Delete
+                      </button>
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {messages.map((m) => (
-                  <tr key={m.id}>
-                    <td>
-                      <code>{m.channel}</code>
-                    </td>
-                    <td className="message-content">{m.content}</td>
-                    <td>{formatDate(m.createdAt)}</td>
-                    <td>
-                      {canWrite && (
-                        <button
-                          type="button"
-                          className="danger small"
-                          aria-label={`Delete message ${m.id} in ${m.channel}`}
-                          onClick={() => remove(m)}
-                        >
-                          Delete
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          {cursor && (
-            <button type="button" className="secondary" onClick={loadMore} disabled={loadingMore}>
-              {loadingMore ? 'Loading…' : 'Show older messages'}
-            </button>
-          )}
-        </>
-      )}
+              ))}
+            </DataTable>
+            {cursor && (
+              <button type="button" className="secondary" onClick={loadMore} disabled={loadingMore}>
+                {loadingMore ? 'Loading…' : 'Show older messages'}
+              </button>
+            )}
+          </>
+        )}
+      </Loaded>
     </>
   );
 }

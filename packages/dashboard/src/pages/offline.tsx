@@ -1,7 +1,8 @@
 import { type ChangeEvent, type FormEvent, useRef, useState } from 'react';
 import { type OfflineAnswer, post } from '../api';
 import { download } from '../csv';
-import { FeedbackNote, useFeedback } from '../feedback';
+import { useFeedback } from '../feedback';
+import { FormFooter } from '../form-footer';
 import { Link } from '../router';
 import { useCan } from '../session';
 import { CopyButton, Field, PageHeader } from '../ui';
@@ -97,10 +98,7 @@ export function OfflinePage() {
               />
             )}
           </Field>
-          <FeedbackNote feedback={feedback} />
-          <div className="actions">
-            <button type="submit">Answer request</button>
-          </div>
+          <FormFooter feedback={feedback} label="Answer request" />
         </form>
       )}
       {answer && (

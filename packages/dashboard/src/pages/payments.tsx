@@ -11,11 +11,15 @@ import {
   patch,
   post,
 } from '../api';
+import { DataTable } from '../data-table';
+import { type Notice, NoticeNote } from '../feedback';
+import { FormError, FormFooter } from '../form-footer';
+import { Loaded } from '../loaded';
 import { Link } from '../router';
 import { useCan } from '../session';
 import {
   CopyButton,
-  Dialog,
+  DialogFor,
   Empty,
   ErrorNote,
   errorText,
@@ -27,8 +31,6 @@ import {
 } from '../ui';
 
 type Provider = PaymentConnection['provider'];
-type Notice = { text: string; error?: boolean };
-
 const PROVIDERS: Array<{ value: Provider; label: string; secretHint: string; itemLabel: string }> = [
   {
     value: 'stripe',
@@ -143,11 +145,7 @@ function EditMappings({
           </button>
         </fieldset>
       ))}
-      {error && (
-        <p className="note error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       <div className="actions wrap">
         <button
           type="button"
@@ -217,16 +215,7 @@ function EditSecret({
           />
         )}
       </Field>
-      {error && (
-        <p className="note error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="actions">
-        <button type="submit" disabled={busy}>
-          {busy ? 'Saving…' : 'Save secret'}
-        </button>
-      </div>
+      <FormFooter error={error} busy={busy} label="Save secret" />
     </form>
   );
 }
@@ -254,46 +243,35 @@ function Events({ connection }: { connection: PaymentConnection }) {
   return (
     <>
       {refresh}
-      <div className="table-wrap">
-        <table>
-          <caption className="sr-only">Latest events of {connection.name}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Event</th>
-              <th scope="col">Status</th>
-              <th scope="col">What it did</th>
-              <th scope="col">Licenses</th>
-              <th scope="col">Received</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.data.map((e) => (
-              <tr key={e.id}>
-                <td>
-                  <code>{e.providerEventType}</code>
-                  <br />
-                  <small className="muted mono">{e.providerEventId}</small>
-                </td>
-                <td>
-                  <span className={`badge badge-payment-${e.status}`}>{e.status}</span>
-                </td>
-                <td>{e.status === 'failed' ? (e.error ?? 'failed') : (e.outcome ?? '—')}</td>
-                <td>
-                  {e.licenseIds.length === 0
-                    ? '—'
-                    : e.licenseIds.map((id, i) => (
-                        <span key={id}>
-                          {i > 0 && ', '}
-                          <Link href={`/licenses/${id}`}>#{id}</Link>
-                        </span>
-                      ))}
-                </td>
-                <td>{formatDate(e.receivedAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption={`Latest events of ${connection.name}`}
+        columns={['Event', 'Status', 'What it did', 'Licenses', 'Received']}
+      >
+        {list.data.data.map((e) => (
+          <tr key={e.id}>
+            <td>
+              <code>{e.providerEventType}</code>
+              <br />
+              <small className="muted mono">{e.providerEventId}</small>
+            </td>
+            <td>
+              <span className={`badge badge-payment-${e.status}`}>{e.status}</span>
+            </td>
+            <td>{e.status === 'failed' ? (e.error ?? 'failed') : (e.outcome ?? '—')}</td>
+            <td>
+              {e.licenseIds.length === 0
+                ? '—'
+                : e.licenseIds.map((id, i) => (
+                    <span key={id}>
+                      {i > 0 && ', '}
+                      <Link href={`/licenses/${id}`}>#{id}</Link>
+                    </span>
+                  ))}
+            </td>
+            <td>{formatDate(e.receivedAt)}</td>
+          </tr>
+        ))}
+      </DataTable>
     </>
   );
 }
@@ -389,14 +367,7 @@ function Connect({ onConnected }: { onConnected: (connection: PaymentConnection)
           </select>
         )}
       </Field>
-      {error && (
-        <p className="note error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="actions">
-        <button type="submit">Connect</button>
-      </div>
+      <FormFooter error={error} label="Connect" />
     </form>
   );
 }
@@ -445,109 +416,105 @@ export function PaymentsPage() {
           }}
         />
       )}
-      {notice && (
-        <p className={`note ${notice.error ? 'error' : 'success'}`} role={notice.error ? 'alert' : 'status'}>
-          {notice.text}
-        </p>
-      )}
-      {connections.error ? (
-        <ErrorNote error={connections.error} onRetry={connections.reload} />
-      ) : !connections.data ? (
-        <Loading />
-      ) : connections.data.data.length === 0 ? (
-        <Empty title="No payment provider connected" />
-      ) : (
-        <ul className="cards single">
-          {connections.data.data.map((connection) => (
-            <li key={connection.id} className="card" aria-label={`Connection ${connection.name}`}>
-              <div className="card-head">
-                <h3>{connection.name}</h3>
-                <span className="badge">{providerOf(connection.provider)?.label}</span>
-              </div>
-              <p>
-                Webhook URL: <code className="mono">{webhookUrlOf(connection)}</code>{' '}
-                <CopyButton text={webhookUrlOf(connection)} label="Copy webhook URL" />
-              </p>
-              {!connection.hasWebhookSecret && (
-                <p className="note warning" role="note" aria-label={`Webhook secret of ${connection.name}`}>
-                  <strong>Webhook secret: not set.</strong> Deliveries are refused until it is (the provider
-                  retries them): create the endpoint at {providerOf(connection.provider)?.label} with the URL
-                  above, then set the signing secret it shows.
+      <NoticeNote notice={notice} />
+      <Loaded
+        state={connections}
+        rows={(d) => d.data}
+        empty={<Empty title="No payment provider connected" />}
+      >
+        {(rows) => (
+          <ul className="cards single">
+            {rows.map((connection) => (
+              <li key={connection.id} className="card" aria-label={`Connection ${connection.name}`}>
+                <div className="card-head">
+                  <h3>{connection.name}</h3>
+                  <span className="badge">{providerOf(connection.provider)?.label}</span>
+                </div>
+                <p>
+                  Webhook URL: <code className="mono">{webhookUrlOf(connection)}</code>{' '}
+                  <CopyButton text={webhookUrlOf(connection)} label="Copy webhook URL" />
                 </p>
-              )}
-              <p className="muted">
-                {connection.hasWebhookSecret ? `Secret ${connection.webhookSecretHint}` : 'No secret'}
-                {connection.hasApiKey ? ` · API key ${connection.apiKeyHint}` : ''} · refunds{' '}
-                {connection.refundAction === 'revoke' ? 'revoke' : 'suspend'} · since{' '}
-                {formatDate(connection.createdAt)}
-              </p>
-              {connection.mappings.length === 0 ? (
-                <p className="muted">No item mapped yet.</p>
-              ) : (
-                <ul className="mapping-list" aria-label={`Mapping of ${connection.name}`}>
-                  {connection.mappings.map((m) => (
-                    <li key={m.providerItemId}>
-                      <code>{m.providerItemId}</code> → {policyName(m.policyId)}, {m.seatsPerUnit} seat
-                      {m.seatsPerUnit === 1 ? '' : 's'} per unit
-                    </li>
-                  ))}
-                </ul>
-              )}
-              <div className="actions wrap">
-                <button
-                  type="button"
-                  className="secondary small"
-                  aria-expanded={open === connection.id}
-                  onClick={() => setOpen(open === connection.id ? null : connection.id)}
-                >
-                  {open === connection.id ? 'Hide events' : 'Show events'}
-                </button>
-                {canWrite && (
-                  <>
-                    <button
-                      type="button"
-                      className={connection.hasWebhookSecret ? 'secondary small' : 'small'}
-                      aria-label={`${connection.hasWebhookSecret ? 'Replace' : 'Set'} the webhook secret of ${connection.name}`}
-                      onClick={() => setSecretOf(connection)}
-                    >
-                      {connection.hasWebhookSecret ? 'Replace secret' : 'Set webhook secret'}
-                    </button>
-                    <button
-                      type="button"
-                      className="secondary small"
-                      aria-label={`Edit the mapping of ${connection.name}`}
-                      onClick={() => setMapping(connection)}
-                    >
-                      Edit mapping
-                    </button>
-                    <button
-                      type="button"
-                      className="danger small"
-                      aria-label={`Disconnect ${connection.name}`}
-                      onClick={() =>
-                        window.confirm(
-                          `Disconnect ${connection.name}? Its events and purchases are deleted; the licenses stay.`,
-                        ) &&
-                        change(
-                          () => del(`/payment-connections/${connection.id}`),
-                          `${connection.name} disconnected.`,
-                        )
-                      }
-                    >
-                      Disconnect
-                    </button>
-                  </>
+                {!connection.hasWebhookSecret && (
+                  <p className="note warning" role="note" aria-label={`Webhook secret of ${connection.name}`}>
+                    <strong>Webhook secret: not set.</strong> Deliveries are refused until it is (the provider
+                    retries them): create the endpoint at {providerOf(connection.provider)?.label} with the
+                    URL above, then set the signing secret it shows.
+                  </p>
                 )}
-              </div>
-              {open === connection.id && <Events connection={connection} />}
-            </li>
-          ))}
-        </ul>
-      )}
-      <Dialog title="Webhook secret" open={secretOf !== null} onClose={() => setSecretOf(null)}>
-        {secretOf && (
+                <p className="muted">
+                  {connection.hasWebhookSecret ? `Secret ${connection.webhookSecretHint}` : 'No secret'}
+                  {connection.hasApiKey ? ` · API key ${connection.apiKeyHint}` : ''} · refunds{' '}
+                  {connection.refundAction === 'revoke' ? 'revoke' : 'suspend'} · since{' '}
+                  {formatDate(connection.createdAt)}
+                </p>
+                {connection.mappings.length === 0 ? (
+                  <p className="muted">No item mapped yet.</p>
+                ) : (
+                  <ul className="mapping-list" aria-label={`Mapping of ${connection.name}`}>
+                    {connection.mappings.map((m) => (
+                      <li key={m.providerItemId}>
+                        <code>{m.providerItemId}</code> → {policyName(m.policyId)}, {m.seatsPerUnit} seat
+                        {m.seatsPerUnit === 1 ? '' : 's'} per unit
+                      </li>
+                    ))}
+                  </ul>
+                )}
+                <div className="actions wrap">
+                  <button
+                    type="button"
+                    className="secondary small"
+                    aria-expanded={open === connection.id}
+                    onClick={() => setOpen(open === connection.id ? null : connection.id)}
+                  >
+                    {open === connection.id ? 'Hide events' : 'Show events'}
+                  </button>
+                  {canWrite && (
+                    <>
+                      <button
+                        type="button"
+                        className={connection.hasWebhookSecret ? 'secondary small' : 'small'}
+                        aria-label={`${connection.hasWebhookSecret ? 'Replace' : 'Set'} the webhook secret of ${connection.name}`}
+                        onClick={() => setSecretOf(connection)}
+                      >
+                        {connection.hasWebhookSecret ? 'Replace secret' : 'Set webhook secret'}
+                      </button>
+                      <button
+                        type="button"
+                        className="secondary small"
+                        aria-label={`Edit the mapping of ${connection.name}`}
+                        onClick={() => setMapping(connection)}
+                      >
+                        Edit mapping
+                      </button>
+                      <button
+                        type="button"
+                        className="danger small"
+                        aria-label={`Disconnect ${connection.name}`}
+                        onClick={() =>
+                          window.confirm(
+                            `Disconnect ${connection.name}? Its events and purchases are deleted; the licenses stay.`,
+                          ) &&
+                          change(
+                            () => del(`/payment-connections/${connection.id}`),
+                            `${connection.name} disconnected.`,
+                          )
+                        }
+                      >
+                        Disconnect
+                      </button>
+                    </>
+                  )}
+                </div>
+                {open === connection.id && <Events connection={connection} />}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Loaded>
+      <DialogFor title="Webhook secret" item={secretOf} onClose={() => setSecretOf(null)}>
+        {(connection) => (
           <EditSecret
-            connection={secretOf}
+            connection={connection}
             onSaved={(saved) => {
               setSecretOf(null);
               setNotice({ text: `Webhook secret of ${saved.name} saved.` });
@@ -555,12 +522,12 @@ export function PaymentsPage() {
             }}
           />
         )}
-      </Dialog>
-      <Dialog title="Edit mapping" open={mapping !== null} onClose={() => setMapping(null)}>
-        {mapping &&
-          (policies.data ? (
+      </DialogFor>
+      <DialogFor title="Edit mapping" item={mapping} onClose={() => setMapping(null)}>
+        {(connection) =>
+          policies.data ? (
             <EditMappings
-              connection={mapping}
+              connection={connection}
               policies={policies.data}
               onSaved={(saved) => {
                 setMapping(null);
@@ -570,8 +537,9 @@ export function PaymentsPage() {
             />
           ) : (
             <Loading />
-          ))}
-      </Dialog>
+          )
+        }
+      </DialogFor>
     </>
   );
 }

@@ -1,6 +1,7 @@
 import { type ChangeEvent, type FormEvent, useEffect, useState } from 'react';
 import { get, type PortalSettings, put } from '../api';
 import { FeedbackNote, useFeedback } from '../feedback';
+import { SubmitRow } from '../form-footer';
 import { useCan } from '../session';
 import { ErrorNote, Field, Loading, PageHeader, useAsync } from '../ui';
 
@@ -164,9 +165,7 @@ export function PortalPage() {
         </fieldset>
         <FeedbackNote feedback={feedback} />
         {canEdit ? (
-          <div className="actions">
-            <button type="submit">Save settings</button>
-          </div>
+          <SubmitRow label="Save settings" />
         ) : (
           <p className="note">Changing the portal needs the right to manage it.</p>
         )}

@@ -12,7 +12,9 @@ import {
   patch,
   post,
 } from '../api';
+import { type Notice, NoticeNote } from '../feedback';
 import { flashOn, takeFlash } from '../flash';
+import { FormFooter } from '../form-footer';
 import { Link, navigate } from '../router';
 import { useCan } from '../session';
 import {
@@ -317,16 +319,7 @@ function PolicyForm({
           Add feature field
         </button>
       </fieldset>
-      {error && (
-        <p className="note error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="actions">
-        <button type="submit" disabled={busy}>
-          {busy ? 'Saving…' : policy ? 'Save policy' : 'Create policy'}
-        </button>
-      </div>
+      <FormFooter error={error} busy={busy} label={policy ? 'Save policy' : 'Create policy'} />
     </form>
   );
 }
@@ -359,8 +352,6 @@ function PolicyLicenseCount({ policyId }: { policyId: number }) {
     </>
   );
 }
-
-type Notice = { text: string; error?: boolean };
 
 export function ProductPage({ id }: { id: number }) {
   const canWriteProduct = useCan('products:write');
@@ -469,11 +460,7 @@ export function ProductPage({ id }: { id: number }) {
         Product #{product.id}
         {product.code ? ` · code ${product.code}` : ''}
       </PageHeader>
-      {notice && (
-        <p className={`note ${notice.error ? 'error' : 'success'}`} role={notice.error ? 'alert' : 'status'}>
-          {notice.text}
-        </p>
-      )}
+      <NoticeNote notice={notice} />
       {canWriteProduct && (
         <form className="card inline-form" onSubmit={rename} aria-label="Rename product">
           <Field label="Product name">

@@ -1,9 +1,13 @@
 import { type FormEvent, useState } from 'react';
 import { getAll, type Policy, type Product, post } from '../api';
+import { DataTable } from '../data-table';
+import { SuccessNote } from '../feedback';
 import { flashOn, takeFlash } from '../flash';
+import { FormError } from '../form-footer';
+import { Loaded } from '../loaded';
 import { Link, navigate } from '../router';
 import { useCan } from '../session';
-import { Empty, ErrorNote, errorText, Field, formatDay, Loading, PageHeader, useAsync } from '../ui';
+import { Empty, errorText, Field, formatDay, PageHeader, useAsync } from '../ui';
 
 export function ProductsPage() {
   const canWrite = useCan('products:write');
@@ -39,11 +43,7 @@ export function ProductsPage() {
       <PageHeader title="Products & policies">
         A product is an app you license; its policies set the rules its keys follow.
       </PageHeader>
-      {notice && (
-        <p className="note success" role="status">
-          {notice}
-        </p>
-      )}
+      <SuccessNote text={notice} />
       {canWrite && (
         <form className="card inline-form" onSubmit={create} aria-labelledby="new-product">
           <h2 id="new-product">New product</h2>
@@ -58,49 +58,32 @@ export function ProductsPage() {
           <button type="submit" disabled={busy}>
             Create product
           </button>
-          {error && (
-            <p className="note error" role="alert">
-              {error}
-            </p>
-          )}
+          <FormError error={error} />
         </form>
       )}
-      {data.error ? (
-        <ErrorNote error={data.error} onRetry={data.reload} />
-      ) : !data.data ? (
-        <Loading />
-      ) : data.data.products.length === 0 ? (
-        <Empty title="No products yet">Create your first product above, then give it a policy.</Empty>
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <caption className="sr-only">Products</caption>
-            <thead>
-              <tr>
-                <th scope="col">Product</th>
-                <th scope="col">Code</th>
-                <th scope="col">Policies</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.data.products.map((product) => {
-                const policies = data.data?.policies.filter((p) => p.productId === product.id) ?? [];
-                return (
-                  <tr key={product.id}>
-                    <td>
-                      <Link href={`/products/${product.id}`}>{product.name}</Link>
-                    </td>
-                    <td>{product.code ?? '—'}</td>
-                    <td>{policies.length === 0 ? 'none yet' : policies.map((p) => p.name).join(', ')}</td>
-                    <td>{formatDay(product.createdAt)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <Loaded
+        state={data}
+        rows={(d) => d.products}
+        empty={<Empty title="No products yet">Create your first product above, then give it a policy.</Empty>}
+      >
+        {(rows, catalog) => (
+          <DataTable caption="Products" columns={['Product', 'Code', 'Policies', 'Created']}>
+            {rows.map((product) => {
+              const policies = catalog.policies.filter((p) => p.productId === product.id);
+              return (
+                <tr key={product.id}>
+                  <td>
+                    <Link href={`/products/${product.id}`}>{product.name}</Link>
+                  </td>
+                  <td>{product.code ?? '—'}</td>
+                  <td>{policies.length === 0 ? 'none yet' : policies.map((p) => p.name).join(', ')}</td>
+                  <td>{formatDay(product.createdAt)}</td>
+                </tr>
+              );
+            })}
+          </DataTable>
+        )}
+      </Loaded>
     </>
   );
 }

@@ -1,8 +1,11 @@
 import { type FormEvent, useState } from 'react';
 import { del, getAll, patch, post, type Reseller } from '../api';
+import { DataTable } from '../data-table';
 import { FeedbackNote, useFeedback } from '../feedback';
+import { FormFooter } from '../form-footer';
+import { Loaded } from '../loaded';
 import { useCan } from '../session';
-import { Dialog, Empty, ErrorNote, Field, formatDay, Loading, PageHeader, useAsync } from '../ui';
+import { DialogFor, Empty, Field, formatDay, PageHeader, useAsync } from '../ui';
 
 type Draft = { name: string; url: string; email: string; phone: string; description: string };
 const EMPTY: Draft = { name: '', url: '', email: '', phone: '', description: '' };
@@ -73,13 +76,11 @@ function EditReseller({
   return (
     <form className="stack" onSubmit={save}>
       <ResellerFields draft={draft} onChange={setDraft} />
-      <FeedbackNote feedback={feedback?.kind === 'error' ? feedback : null} />
-      <div className="actions">
-        <button type="button" className="secondary" onClick={onClose}>
-          Cancel
-        </button>
-        <button type="submit">Save reseller</button>
-      </div>
+      <FormFooter
+        feedback={feedback?.kind === 'error' ? feedback : null}
+        label="Save reseller"
+        onCancel={onClose}
+      />
     </form>
   );
 }
@@ -121,85 +122,65 @@ export function ResellersPage() {
         <form className="card stack" onSubmit={create} aria-labelledby="new-reseller">
           <h2 id="new-reseller">New reseller</h2>
           <ResellerFields draft={draft} onChange={setDraft} />
-          <FeedbackNote feedback={feedback} />
-          <div className="actions">
-            <button type="submit">Add reseller</button>
-          </div>
+          <FormFooter feedback={feedback} label="Add reseller" />
         </form>
       )}
       <FeedbackNote feedback={notice.feedback} />
-      {resellers.error ? (
-        <ErrorNote error={resellers.error} onRetry={resellers.reload} />
-      ) : !resellers.data ? (
-        <Loading />
-      ) : resellers.data.length === 0 ? (
-        <Empty title="No resellers yet" />
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <caption className="sr-only">Resellers</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Contact</th>
-                <th scope="col">Description</th>
-                <th scope="col">Since</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
+      <Loaded state={resellers} rows={(d) => d} empty={<Empty title="No resellers yet" />}>
+        {(rows) => (
+          <DataTable
+            caption="Resellers"
+            columns={['Name', 'Contact', 'Description', 'Since', { label: 'Actions', hidden: true }]}
+          >
+            {rows.map((r) => (
+              <tr key={r.id}>
+                <td>
+                  {r.url ? (
+                    <a href={r.url} rel="noopener noreferrer" target="_blank">
+                      {r.name}
+                    </a>
+                  ) : (
+                    r.name
+                  )}
+                </td>
+                <td>{[r.email, r.phone].filter(Boolean).join(' · ') || '—'}</td>
+                <td>{r.description ?? '—'}</td>
+                <td>{formatDay(r.createdAt)}</td>
+                <td>
+                  {canWrite && (
+                    <div className="actions">
+                      <button
+                        type="button"
+                        className="secondary small"
+                        aria-label={`Edit reseller ${r.name}`}
+                        onClick={() => {
+                          notice.clear();
+                          clear();
+                          setEditing(r);
+                        }}
+                      >
+                        Edit
+                      </button>
+                      <button
+                        type="button"
+                        className="danger small"
+                        aria-label={`Delete reseller ${r.name}`}
+                        onClick={() => remove(r)}
+                      >
+                        Delete
+                      </button>
+                    </div>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {resellers.data.map((r) => (
-                <tr key={r.id}>
-                  <td>
-                    {r.url ? (
-                      <a href={r.url} rel="noopener noreferrer" target="_blank">
-                        {r.name}
-                      </a>
-                    ) : (
-                      r.name
-                    )}
-                  </td>
-                  <td>{[r.email, r.phone].filter(Boolean).join(' · ') || '—'}</td>
-                  <td>{r.description ?? '—'}</td>
-                  <td>{formatDay(r.createdAt)}</td>
-                  <td>
-                    {canWrite && (
-                      <div className="actions">
-                        <button
-                          type="button"
-                          className="secondary small"
-                          aria-label={`Edit reseller ${r.name}`}
-                          onClick={() => {
-                            notice.clear();
-                            clear();
-                            setEditing(r);
-                          }}
-                        >
-                          Edit
-                        </button>
-                        <button
-                          type="button"
-                          className="danger small"
-                          aria-label={`Delete reseller ${r.name}`}
-                          onClick={() => remove(r)}
-                        >
-                          Delete
-                        </button>
-                      </div>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <Dialog title="Edit reseller" open={editing !== null} onClose={() => setEditing(null)}>
-        {editing && (
+            ))}
+          </DataTable>
+        )}
+      </Loaded>
+      <DialogFor title="Edit reseller" item={editing} onClose={() => setEditing(null)}>
+        {(reseller) => (
           <EditReseller
-            reseller={editing}
+            reseller={reseller}
             onClose={() => setEditing(null)}
             onSaved={(name) => {
               setEditing(null);
@@ -208,7 +189,7 @@ export function ResellersPage() {
             }}
           />
         )}
-      </Dialog>
+      </DialogFor>
     </>
   );
 }

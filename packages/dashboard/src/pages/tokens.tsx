@@ -1,18 +1,12 @@
 import { type FormEvent, useState } from 'react';
 import { del, get, getAll, type Product, post, type Token } from '../api';
+import { DataTable } from '../data-table';
+import { FormError, FormFooter } from '../form-footer';
 import { SCOPES } from '../generated/server-catalog';
+import { Loaded } from '../loaded';
+import { ProductPicker } from '../product-picker';
 import { useCan } from '../session';
-import {
-  CopyButton,
-  Empty,
-  ErrorNote,
-  errorText,
-  Field,
-  formatDate,
-  Loading,
-  PageHeader,
-  useAsync,
-} from '../ui';
+import { CopyButton, Empty, errorText, Field, formatDate, PageHeader, useAsync } from '../ui';
 
 // `*` (every scope) is not offered: a token gets the scopes it needs, one by one.
 const GRANTABLE_SCOPES = SCOPES.filter((scope) => scope !== '*');
@@ -83,18 +77,14 @@ function CreateToken({ products, onCreated }: { products: Product[]; onCreated: 
         ))}
       </fieldset>
       <div className="grid-2">
-        <Field label="Lock to product" hint="Optional">
-          {(p) => (
-            <select {...p} value={productId} onChange={(e) => setProductId(e.target.value)}>
-              <option value="">every product</option>
-              {products.map((product) => (
-                <option key={product.id} value={product.id}>
-                  {product.name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <ProductPicker
+          label="Lock to product"
+          hint="Optional"
+          noneLabel="every product"
+          products={products}
+          value={productId}
+          onChange={setProductId}
+        />
         <Field label="Lock to license id" hint="Optional">
           {(p) => (
             <input
@@ -117,16 +107,7 @@ function CreateToken({ products, onCreated }: { products: Product[]; onCreated: 
         <input type="checkbox" checked={bind} onChange={(e) => setBind(e.target.checked)} /> Bind to the first
         IP that uses it
       </label>
-      {error && (
-        <p className="note error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="actions">
-        <button type="submit" disabled={scopes.length === 0}>
-          Create token
-        </button>
-      </div>
+      <FormFooter error={error} label="Create token" disabled={scopes.length === 0} />
     </form>
   );
 }
@@ -159,74 +140,52 @@ export function TokensPage() {
         <input type="checkbox" checked={showRevoked} onChange={(e) => setShowRevoked(e.target.checked)} />{' '}
         Show revoked
       </label>
-      {error && (
-        <p className="note error" role="alert">
-          {error}
-        </p>
-      )}
-      {tokens.error ? (
-        <ErrorNote error={tokens.error} onRetry={tokens.reload} />
-      ) : !tokens.data ? (
-        <Loading />
-      ) : tokens.data.data.length === 0 ? (
-        <Empty title="No tokens" />
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <caption className="sr-only">API tokens</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Prefix</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Locks</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
+      <FormError error={error} />
+      <Loaded state={tokens} rows={(d) => d.data} empty={<Empty title="No tokens" />}>
+        {(rows) => (
+          <DataTable
+            caption="API tokens"
+            columns={['Name', 'Prefix', 'Scopes', 'Locks', 'Expires', { label: 'Actions', hidden: true }]}
+          >
+            {rows.map((t) => (
+              <tr key={t.id} className={t.revokedAt ? 'revoked' : undefined}>
+                <td>{t.name}</td>
+                <td>
+                  <code>{t.prefix}…</code>
+                </td>
+                <td className="scopes-cell">{t.scopes.join(', ')}</td>
+                <td>
+                  {[
+                    t.productIds.length ? `products ${t.productIds.join(', ')}` : '',
+                    t.licenseId ? `license #${t.licenseId}` : '',
+                    t.ipAllowlist.length ? `IPs ${t.ipAllowlist.join(', ')}` : '',
+                    t.bindToFirstIp ? 'first IP' : '',
+                  ]
+                    .filter(Boolean)
+                    .join(' · ') || '—'}
+                </td>
+                <td>{t.expiresAt ? formatDate(t.expiresAt) : 'never'}</td>
+                <td>
+                  {t.revokedAt ? (
+                    <span className="muted">revoked {formatDate(t.revokedAt)}</span>
+                  ) : (
+                    canWrite && (
+                      <button
+                        type="button"
+                        className="danger small"
+                        onClick={() => revoke(t)}
+                        aria-label={`Revoke token ${t.name}`}
+                      >
+                        Revoke
+                      </button>
+                    )
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {tokens.data.data.map((t) => (
-                <tr key={t.id} className={t.revokedAt ? 'revoked' : undefined}>
-                  <td>{t.name}</td>
-                  <td>
-                    <code>{t.prefix}…</code>
-                  </td>
-                  <td className="scopes-cell">{t.scopes.join(', ')}</td>
-                  <td>
-                    {[
-                      t.productIds.length ? `products ${t.productIds.join(', ')}` : '',
-                      t.licenseId ? `license #${t.licenseId}` : '',
-                      t.ipAllowlist.length ? `IPs ${t.ipAllowlist.join(', ')}` : '',
-                      t.bindToFirstIp ? 'first IP' : '',
-                    ]
-                      .filter(Boolean)
-                      .join(' · ') || '—'}
-                  </td>
-                  <td>{t.expiresAt ? formatDate(t.expiresAt) : 'never'}</td>
-                  <td>
-                    {t.revokedAt ? (
-                      <span className="muted">revoked {formatDate(t.revokedAt)}</span>
-                    ) : (
-                      canWrite && (
-                        <button
-                          type="button"
-                          className="danger small"
-                          onClick={() => revoke(t)}
-                          aria-label={`Revoke token ${t.name}`}
-                        >
-                          Revoke
-                        </button>
-                      )
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </DataTable>
+        )}
+      </Loaded>
     </>
   );
 }

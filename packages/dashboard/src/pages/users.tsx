@@ -1,8 +1,11 @@
 import { type FormEvent, useState } from 'react';
 import { type DashboardUser, del, get, patch, post, type Role } from '../api';
+import { DataTable } from '../data-table';
 import { FeedbackNote, useFeedback } from '../feedback';
+import { FormFooter } from '../form-footer';
+import { Loaded } from '../loaded';
 import { useCan, useSession } from '../session';
-import { Dialog, Empty, ErrorNote, Field, formatDate, Loading, PageHeader, useAsync } from '../ui';
+import { DialogFor, Empty, Field, formatDate, PageHeader, useAsync } from '../ui';
 
 const ROLES: Array<{ value: Role; label: string }> = [
   { value: 'admin', label: 'admin — everything, users included' },
@@ -96,13 +99,11 @@ function SetPassword({
           setRepeat(r);
         }}
       />
-      <FeedbackNote feedback={feedback?.kind === 'error' ? feedback : null} />
-      <div className="actions">
-        <button type="button" className="secondary" onClick={onClose}>
-          Cancel
-        </button>
-        <button type="submit">Set password</button>
-      </div>
+      <FormFooter
+        feedback={feedback?.kind === 'error' ? feedback : null}
+        label="Set password"
+        onCancel={onClose}
+      />
     </form>
   );
 }
@@ -214,96 +215,75 @@ export function UsersPage() {
             onChange={(password, repeat) => setForm({ ...form, password, repeat })}
           />
         </div>
-        <FeedbackNote feedback={created.feedback} />
-        <div className="actions">
-          <button type="submit">Create user</button>
-        </div>
+        <FormFooter feedback={created.feedback} label="Create user" />
       </form>
       <FeedbackNote feedback={notice.feedback} />
-      {users.error ? (
-        <ErrorNote error={users.error} onRetry={users.reload} />
-      ) : !users.data ? (
-        <Loading />
-      ) : users.data.data.length === 0 ? (
-        <Empty title="No users" />
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <caption className="sr-only">Dashboard users</caption>
-            <thead>
-              <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Last sign-in</th>
-                <th scope="col">Since</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.data.data.map((u) => (
-                <tr key={u.id}>
-                  <td>
-                    {u.email} {u.id === me && <span className="muted">(you)</span>}
-                  </td>
-                  <td>
-                    <select
-                      aria-label={`Role of ${u.email}`}
-                      value={u.role}
-                      onChange={(e) => changeRole(u, e.target.value as Role)}
+      <Loaded state={users} rows={(d) => d.data} empty={<Empty title="No users" />}>
+        {(rows) => (
+          <DataTable
+            caption="Dashboard users"
+            columns={['Email', 'Role', 'Last sign-in', 'Since', { label: 'Actions', hidden: true }]}
+          >
+            {rows.map((u) => (
+              <tr key={u.id}>
+                <td>
+                  {u.email} {u.id === me && <span className="muted">(you)</span>}
+                </td>
+                <td>
+                  <select
+                    aria-label={`Role of ${u.email}`}
+                    value={u.role}
+                    onChange={(e) => changeRole(u, e.target.value as Role)}
+                  >
+                    {ROLES.map((r) => (
+                      <option key={r.value} value={r.value}>
+                        {r.value}
+                      </option>
+                    ))}
+                  </select>
+                </td>
+                <td>{u.lastSignInAt ? formatDate(u.lastSignInAt) : 'never'}</td>
+                <td>{formatDate(u.createdAt)}</td>
+                <td>
+                  <div className="actions">
+                    <button
+                      type="button"
+                      className="secondary small"
+                      aria-label={`Set a new password for ${u.email}`}
+                      onClick={() => {
+                        notice.clear();
+                        created.clear();
+                        setPasswordFor(u);
+                      }}
                     >
-                      {ROLES.map((r) => (
-                        <option key={r.value} value={r.value}>
-                          {r.value}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td>{u.lastSignInAt ? formatDate(u.lastSignInAt) : 'never'}</td>
-                  <td>{formatDate(u.createdAt)}</td>
-                  <td>
-                    <div className="actions">
-                      <button
-                        type="button"
-                        className="secondary small"
-                        aria-label={`Set a new password for ${u.email}`}
-                        onClick={() => {
-                          notice.clear();
-                          created.clear();
-                          setPasswordFor(u);
-                        }}
-                      >
-                        Set password
-                      </button>
-                      <button
-                        type="button"
-                        className="danger small"
-                        aria-label={`Delete user ${u.email}`}
-                        onClick={() => remove(u)}
-                      >
-                        Delete
-                      </button>
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <Dialog
+                      Set password
+                    </button>
+                    <button
+                      type="button"
+                      className="danger small"
+                      aria-label={`Delete user ${u.email}`}
+                      onClick={() => remove(u)}
+                    >
+                      Delete
+                    </button>
+                  </div>
+                </td>
+              </tr>
+            ))}
+          </DataTable>
+        )}
+      </Loaded>
+      <DialogFor
         title={passwordFor ? `New password for ${passwordFor.email}` : 'New password'}
-        open={passwordFor !== null}
+        item={passwordFor}
         onClose={() => setPasswordFor(null)}
       >
-        {passwordFor && (
+        {(user) => (
           <SetPassword
-            user={passwordFor}
-            isSelf={passwordFor.id === me}
+            user={user}
+            isSelf={user.id === me}
             onClose={() => setPasswordFor(null)}
             onDone={async () => {
-              const user = passwordFor;
               setPasswordFor(null);
               if (user.id === me) {
                 await signOut();
@@ -314,7 +294,7 @@ export function UsersPage() {
             }}
           />
         )}
-      </Dialog>
+      </DialogFor>
     </>
   );
 }

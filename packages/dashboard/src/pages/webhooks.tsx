@@ -10,10 +10,14 @@ import {
   type Webhook,
   type WebhookDelivery,
 } from '../api';
+import { DataTable } from '../data-table';
+import { type Notice, NoticeNote } from '../feedback';
+import { FormFooter } from '../form-footer';
+import { Loaded } from '../loaded';
 import { useCan } from '../session';
 import {
   CopyButton,
-  Dialog,
+  DialogFor,
   Empty,
   ErrorNote,
   errorText,
@@ -23,9 +27,6 @@ import {
   PageHeader,
   useAsync,
 } from '../ui';
-
-/** GET /v1/webhooks (the server's OpenAPI document: Webhook). */
-type Notice = { text: string; error?: boolean };
 
 const eventTypesOf = (text: string) => text.split(/[\s,]+/).filter(Boolean);
 
@@ -113,16 +114,7 @@ function EditWebhook({ webhook, onSaved }: { webhook: Webhook; onSaved: (saved: 
           Every record an import writes, not only its summary
         </label>
       </fieldset>
-      {error && (
-        <p className="note error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="actions">
-        <button type="submit" disabled={busy}>
-          {busy ? 'Saving…' : 'Save endpoint'}
-        </button>
-      </div>
+      <FormFooter error={error} busy={busy} label="Save endpoint" />
     </form>
   );
 }
@@ -149,53 +141,40 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
   if (list.data.data.length === 0) return <p className="muted">No deliveries yet.</p>;
   return (
     <>
-      {notice && (
-        <p className={`note ${notice.error ? 'error' : 'success'}`} role={notice.error ? 'alert' : 'status'}>
-          {notice.text}
-        </p>
-      )}
+      <NoticeNote notice={notice} />
       <button type="button" className="link" onClick={list.reload}>
         Refresh deliveries
       </button>
-      <div className="table-wrap">
-        <table>
-          <caption className="sr-only">Recent deliveries to {webhook.url}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Event</th>
-              <th scope="col">Status</th>
-              <th scope="col" className="num">
-                Attempts
-              </th>
-              <th scope="col">Last answer</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.data.map((d) => (
-              <tr key={d.id}>
-                <td>
-                  <code>{d.eventType}</code>
-                </td>
-                <td>{d.status}</td>
-                <td className="num">{d.attemptCount}</td>
-                <td>{d.lastStatusCode ?? d.lastError ?? '—'}</td>
-                <td>{formatDate(d.createdAt)}</td>
-                <td>
-                  {canWrite && (
-                    <button type="button" className="secondary small" onClick={() => redeliver(d)}>
-                      Redeliver
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption={`Recent deliveries to ${webhook.url}`}
+        columns={[
+          'Event',
+          'Status',
+          { label: 'Attempts', numeric: true },
+          'Last answer',
+          'Created',
+          { label: 'Actions', hidden: true },
+        ]}
+      >
+        {list.data.data.map((d) => (
+          <tr key={d.id}>
+            <td>
+              <code>{d.eventType}</code>
+            </td>
+            <td>{d.status}</td>
+            <td className="num">{d.attemptCount}</td>
+            <td>{d.lastStatusCode ?? d.lastError ?? '—'}</td>
+            <td>{formatDate(d.createdAt)}</td>
+            <td>
+              {canWrite && (
+                <button type="button" className="secondary small" onClick={() => redeliver(d)}>
+                  Redeliver
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     </>
   );
 }
@@ -290,109 +269,94 @@ export function WebhooksPage() {
               />
             )}
           </Field>
-          {createError && (
-            <p className="note error" role="alert">
-              {createError}
-            </p>
-          )}
-          <div className="actions">
-            <button type="submit">Add endpoint</button>
-          </div>
+          <FormFooter error={createError} label="Add endpoint" />
         </form>
       )}
-      {notice && (
-        <p className={`note ${notice.error ? 'error' : 'success'}`} role={notice.error ? 'alert' : 'status'}>
-          {notice.text}
-        </p>
-      )}
-      {hooks.error ? (
-        <ErrorNote error={hooks.error} onRetry={hooks.reload} />
-      ) : !hooks.data ? (
-        <Loading />
-      ) : hooks.data.data.length === 0 ? (
-        <Empty title="No webhook endpoints" />
-      ) : (
-        <ul className="cards single">
-          {hooks.data.data.map((hook) => (
-            <li key={hook.id} className="card">
-              <div className="card-head">
-                <h3 className="mono">{hook.url}</h3>
-                <span className={`badge ${hook.isEnabled ? 'badge-active' : 'badge-expired'}`}>
-                  {hook.isEnabled ? 'enabled' : 'disabled'}
-                </span>
-              </div>
-              <p className="muted">
-                {hook.description ? `${hook.description} · ` : ''}
-                {hook.eventTypes.join(', ')}
-                {hook.productIds.length > 0
-                  ? ` · ${hook.productIds.length} product${hook.productIds.length === 1 ? '' : 's'}`
-                  : ''}
-                {hook.includeImportRecords ? ' · import records' : ''} · since {formatDate(hook.createdAt)}
-              </p>
-              <div className="actions wrap">
-                <button
-                  type="button"
-                  className="secondary small"
-                  aria-expanded={open === hook.id}
-                  onClick={() => setOpen(open === hook.id ? null : hook.id)}
-                >
-                  {open === hook.id ? 'Hide deliveries' : 'Show deliveries'}
-                </button>
-                {canWrite && (
-                  <>
-                    <button
-                      type="button"
-                      className="secondary small"
-                      disabled={!hook.isEnabled}
-                      title={hook.isEnabled ? undefined : 'Enable the endpoint to send it a test event'}
-                      aria-label={`Send a test event to ${hook.url}`}
-                      onClick={() => test(hook)}
-                    >
-                      Send a test event
-                    </button>
-                    <button
-                      type="button"
-                      className="secondary small"
-                      aria-label={`Edit endpoint ${hook.url}`}
-                      onClick={() => setEditing(hook)}
-                    >
-                      Edit
-                    </button>
-                    <button
-                      type="button"
-                      className="secondary small"
-                      onClick={() =>
-                        change(
-                          () => patch(`/webhooks/${hook.id}`, { isEnabled: !hook.isEnabled }),
-                          `Endpoint ${hook.url} ${hook.isEnabled ? 'disabled' : 'enabled'}.`,
-                        )
-                      }
-                    >
-                      {hook.isEnabled ? 'Disable' : 'Enable'}
-                    </button>
-                    <button
-                      type="button"
-                      className="danger small"
-                      aria-label={`Delete endpoint ${hook.url}`}
-                      onClick={() =>
-                        window.confirm(`Delete the endpoint ${hook.url}? Its delivery log goes with it.`) &&
-                        change(() => del(`/webhooks/${hook.id}`), `Endpoint ${hook.url} deleted.`)
-                      }
-                    >
-                      Delete
-                    </button>
-                  </>
-                )}
-              </div>
-              {open === hook.id && <Deliveries key={generation} webhook={hook} />}
-            </li>
-          ))}
-        </ul>
-      )}
-      <Dialog title="Edit endpoint" open={editing !== null} onClose={() => setEditing(null)}>
-        {editing && (
+      <NoticeNote notice={notice} />
+      <Loaded state={hooks} rows={(d) => d.data} empty={<Empty title="No webhook endpoints" />}>
+        {(rows) => (
+          <ul className="cards single">
+            {rows.map((hook) => (
+              <li key={hook.id} className="card">
+                <div className="card-head">
+                  <h3 className="mono">{hook.url}</h3>
+                  <span className={`badge ${hook.isEnabled ? 'badge-active' : 'badge-expired'}`}>
+                    {hook.isEnabled ? 'enabled' : 'disabled'}
+                  </span>
+                </div>
+                <p className="muted">
+                  {hook.description ? `${hook.description} · ` : ''}
+                  {hook.eventTypes.join(', ')}
+                  {hook.productIds.length > 0
+                    ? ` · ${hook.productIds.length} product${hook.productIds.length === 1 ? '' : 's'}`
+                    : ''}
+                  {hook.includeImportRecords ? ' · import records' : ''} · since {formatDate(hook.createdAt)}
+                </p>
+                <div className="actions wrap">
+                  <button
+                    type="button"
+                    className="secondary small"
+                    aria-expanded={open === hook.id}
+                    onClick={() => setOpen(open === hook.id ? null : hook.id)}
+                  >
+                    {open === hook.id ? 'Hide deliveries' : 'Show deliveries'}
+                  </button>
+                  {canWrite && (
+                    <>
+                      <button
+                        type="button"
+                        className="secondary small"
+                        disabled={!hook.isEnabled}
+                        title={hook.isEnabled ? undefined : 'Enable the endpoint to send it a test event'}
+                        aria-label={`Send a test event to ${hook.url}`}
+                        onClick={() => test(hook)}
+                      >
+                        Send a test event
+                      </button>
+                      <button
+                        type="button"
+                        className="secondary small"
+                        aria-label={`Edit endpoint ${hook.url}`}
+                        onClick={() => setEditing(hook)}
+                      >
+                        Edit
+                      </button>
+                      <button
+                        type="button"
+                        className="secondary small"
+                        onClick={() =>
+                          change(
+                            () => patch(`/webhooks/${hook.id}`, { isEnabled: !hook.isEnabled }),
+                            `Endpoint ${hook.url} ${hook.isEnabled ? 'disabled' : 'enabled'}.`,
+                          )
+                        }
+                      >
+                        {hook.isEnabled ? 'Disable' : 'Enable'}
+                      </button>
+                      <button
+                        type="button"
+                        className="danger small"
+                        aria-label={`Delete endpoint ${hook.url}`}
+                        onClick={() =>
+                          window.confirm(`Delete the endpoint ${hook.url}? Its delivery log goes with it.`) &&
+                          change(() => del(`/webhooks/${hook.id}`), `Endpoint ${hook.url} deleted.`)
+                        }
+                      >
+                        Delete
+                      </button>
+                    </>
+                  )}
+                </div>
+                {open === hook.id && <Deliveries key={generation} webhook={hook} />}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Loaded>
+      <DialogFor title="Edit endpoint" item={editing} onClose={() => setEditing(null)}>
+        {(webhook) => (
           <EditWebhook
-            webhook={editing}
+            webhook={webhook}
             onSaved={(saved) => {
               setEditing(null);
               setNotice({ text: `Endpoint ${saved.url} saved.` });
@@ -400,7 +364,7 @@ export function WebhooksPage() {
             }}
           />
         )}
-      </Dialog>
+      </DialogFor>
     </>
   );
 }
