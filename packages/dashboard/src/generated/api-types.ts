@@ -84,13 +84,13 @@ export interface DomainEvent {
   createdAt: string;
 }
 
-/** What a message is for; each kind's templates may name these variables: license_delivered: licenseKey, productName, policyName, customerName, expiresAt, maxMachines; license_renewed: licenseKey, productName, policyName, customerName, expiresAt, maxMachines; license_expiring_soon: licenseKey, productName, policyName, customerName, expiresAt, maxMachines; license_expired: licenseKey, productName, policyName, customerName, expiresAt, maxMachines; portal_sign_in: signInUrl, customerName, expiresInMinutes; test: none */
+/** What a message is for; each kind's templates may name these variables: license_delivered: licenseKey, productName, policyName, customerName, expiresAt, maxMachines, portalUrl; license_renewed: licenseKey, productName, policyName, customerName, expiresAt, maxMachines, portalUrl; license_expiring_soon: licenseKey, productName, policyName, customerName, expiresAt, maxMachines, portalUrl; license_expired: licenseKey, productName, policyName, customerName, expiresAt, maxMachines, portalUrl; portal_sign_in: signInUrl, customerName, expiresInMinutes; test: none */
 export type EmailKind = 'license_delivered' | 'license_renewed' | 'license_expiring_soon' | 'license_expired' | 'portal_sign_in' | 'test';
 
 /** A message of the outbox. */
 export interface EmailMessage {
   id: number;
-  /** What a message is for; each kind's templates may name these variables: license_delivered: licenseKey, productName, policyName, customerName, expiresAt, maxMachines; license_renewed: licenseKey, productName, policyName, customerName, expiresAt, maxMachines; license_expiring_soon: licenseKey, productName, policyName, customerName, expiresAt, maxMachines; license_expired: licenseKey, productName, policyName, customerName, expiresAt, maxMachines; portal_sign_in: signInUrl, customerName, expiresInMinutes; test: none */
+  /** What a message is for; each kind's templates may name these variables: license_delivered: licenseKey, productName, policyName, customerName, expiresAt, maxMachines, portalUrl; license_renewed: licenseKey, productName, policyName, customerName, expiresAt, maxMachines, portalUrl; license_expiring_soon: licenseKey, productName, policyName, customerName, expiresAt, maxMachines, portalUrl; license_expired: licenseKey, productName, policyName, customerName, expiresAt, maxMachines, portalUrl; portal_sign_in: signInUrl, customerName, expiresInMinutes; test: none */
   kind: EmailKind;
   to: string;
   productId: number | null;
@@ -139,7 +139,7 @@ export type EmailStatus = 'pending' | 'sent' | 'failed';
 
 /** The template a kind of message uses for a product. */
 export interface EmailTemplate {
-  /** What a message is for; each kind's templates may name these variables: license_delivered: licenseKey, productName, policyName, customerName, expiresAt, maxMachines; license_renewed: licenseKey, productName, policyName, customerName, expiresAt, maxMachines; license_expiring_soon: licenseKey, productName, policyName, customerName, expiresAt, maxMachines; license_expired: licenseKey, productName, policyName, customerName, expiresAt, maxMachines; portal_sign_in: signInUrl, customerName, expiresInMinutes; test: none */
+  /** What a message is for; each kind's templates may name these variables: license_delivered: licenseKey, productName, policyName, customerName, expiresAt, maxMachines, portalUrl; license_renewed: licenseKey, productName, policyName, customerName, expiresAt, maxMachines, portalUrl; license_expiring_soon: licenseKey, productName, policyName, customerName, expiresAt, maxMachines, portalUrl; license_expired: licenseKey, productName, policyName, customerName, expiresAt, maxMachines, portalUrl; portal_sign_in: signInUrl, customerName, expiresInMinutes; test: none */
   kind: EmailKind;
   /** The product; null: the account's default */
   productId: number | null;
