@@ -33,6 +33,8 @@ describe('the SMTP transport', () => {
     const [arrived] = await smtp.waitForMessages(1);
     expect(arrived?.envelope).toEqual({ from: 'sales@acme.test', to: ['c@customer.test'], user: 'acme' });
     expect(arrived?.parsed.subject).toBe('Hello');
+    // `none` is plain text: the test server's record of encryption says so.
+    expect(arrived?.secure).toBe(false);
   });
 
   it("reports a refused sign-in with the server's words, as permanent", async () => {

@@ -2,6 +2,8 @@
 // It listens on 127.0.0.1 (a free port), writes each message it takes to the options' directory as
 // <n>.eml with its envelope in <n>.json, and prints `listening <port>` once ready. `failures` are answers
 // given to the first messages, in order (e.g. a 451 then a 550); `failAlways` answers every message so.
+// `tls` ({ mode: 'starttls' | 'implicit', key, cert }) speaks TLS with that certificate; each envelope records
+// whether the session was encrypted (`secure`) when the message came.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
@@ -18,10 +20,12 @@ function refusal({ code, message }) {
   return error;
 }
 
+const tls = options.tls ?? null;
 const server = new SMTPServer({
-  secure: false,
+  secure: tls?.mode === 'implicit',
+  ...(tls ? { key: tls.key, cert: tls.cert } : {}),
   // `starttls`: offer STARTTLS with smtp-server's own self-signed certificate, which clients must refuse.
-  disabledCommands: options.starttls ? [] : ['STARTTLS'],
+  disabledCommands: options.starttls || tls?.mode === 'starttls' ? [] : ['STARTTLS'],
   authOptional: !options.auth,
   allowInsecureAuth: true,
   logger: false,
@@ -44,6 +48,7 @@ const server = new SMTPServer({
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
           to: session.envelope.rcptTo.map((r) => r.address),
           user: session.user ?? null,
+          secure: session.secure === true,
         }),
       );
       // Written whole, then named: a reader never sees half a message.

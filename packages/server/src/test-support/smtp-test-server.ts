@@ -20,6 +20,11 @@ export interface SmtpTestServerOptions {
   auth?: { user: string; pass: string };
   /** Offers STARTTLS, with a self-signed certificate no client should trust. */
   starttls?: boolean;
+  /**
+   * Speaks TLS with this key and certificate (e.g. from createTestCertificateAuthority): after STARTTLS, which
+   * is then offered, or from the first byte (`implicit`, as on port 465).
+   */
+  tls?: { mode: 'starttls' | 'implicit'; key: string; cert: string };
 }
 
 export interface ReceivedEmail {
@@ -28,6 +33,8 @@ export interface ReceivedEmail {
   /** The message as it arrived, parsed. */
   parsed: ParsedMail;
   raw: string;
+  /** Whether the session was encrypted (TLS from the start or after STARTTLS) when the message arrived. */
+  secure: boolean;
 }
 
 export interface SmtpTestServer {
@@ -73,8 +80,10 @@ export async function startSmtpTestServer(options: SmtpTestServerOptions = {}): 
     return Promise.all(
       names.map(async (name) => {
         const raw = readFileSync(join(dir, name), 'utf8');
-        const envelope = JSON.parse(readFileSync(join(dir, name.replace(/\.eml$/, '.json')), 'utf8'));
-        return { envelope, raw, parsed: await simpleParser(raw) };
+        const { secure, ...envelope } = JSON.parse(
+          readFileSync(join(dir, name.replace(/\.eml$/, '.json')), 'utf8'),
+        );
+        return { envelope, secure, raw, parsed: await simpleParser(raw) };
       }),
     );
   }
