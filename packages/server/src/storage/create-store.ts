@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Repositories, Store } from '../core/ports.js';
+import { atomicWriteRunsAlone } from './atomic-write-runs-alone.js';
 import type { DatabaseAdapter } from './database-adapter.js';
 import { firstContact } from './database-failures.js';
 import { migrateToLatest } from './migrate.js';
@@ -128,12 +129,11 @@ export function createStore(location: DatabaseLocation, options: StoreOptions = 
   const transactions = requestTransactions({
     begin,
     repositoriesOver: over,
-    // A write atomic by itself: where every statement is a round trip (PostgreSQL) it runs alone, as the one
-    // statement it is there (its reads may come from the read cache: its guard catches what changed since);
-    // in process (SQLite) it joins the group commit, whose shared fsync is what a commit costs there.
-    writeAlone: adapter.runsInProcess
-      ? (work) => begin((executor) => work(over(executor)))
-      : (work) => work(direct),
+    // A write atomic by itself (atomic-write-runs-alone.ts says where it runs alone): alone, its reads may
+    // come from the read cache, as its guard catches what changed since; else it joins the group commit.
+    writeAlone: atomicWriteRunsAlone(adapter)
+      ? (work) => work(direct)
+      : (work) => begin((executor) => work(over(executor))),
   });
   // The feed starts once the schema (and its triggers) exist; until then the cache answers nothing.
   let feed: ChangeFeed | null = null;

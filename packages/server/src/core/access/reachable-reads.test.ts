@@ -18,7 +18,8 @@ const tokenOf = (overrides: Partial<ApiTokenRecord>): Principal => ({
 
 /**
  * The read use cases surfaces call instead of reading the store: each decides what the caller's locks reach,
- * and answers for a thing out of reach exactly as for a missing one.
+ * and answers for a thing out of reach exactly as for a missing one, or refuses it before looking where the use
+ * says so; a surface only words the refusal (Cryptolens says "Access denied." where core says FORBIDDEN).
  */
 describe.each(await testDialects())('core reads that decide access, on %s', (dialect) => {
   let store: Awaited<ReturnType<typeof createTestStore>>;
@@ -89,6 +90,23 @@ describe.each(await testDialects())('core reads that decide access, on %s', (dia
     expect(all.map((p) => p.id)).toEqual(products.map((p) => p.id));
   });
 
+  it('products: a locked-away one is refused before its existence is looked at; a missing one is null', async () => {
+    const [first, second] = products as [Product, Product];
+    await expect(k.catalog.findProductOrDeny(lockedToFirstProduct(), second.id)).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    await expect(k.catalog.findProductOrDeny(lockedToFirstProduct(), 424_242)).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    expect(await k.catalog.findProductOrDeny(lockedToFirstProduct(), first.id)).toMatchObject({
+      id: first.id,
+    });
+    expect(await k.catalog.findProductOrDeny(operatorPrincipal, 424_242)).toBeNull();
+    const listed = [];
+    for await (const product of k.catalog.eachProduct(lockedToFirstProduct())) listed.push(product.id);
+    expect(listed).toEqual([first.id]);
+  });
+
   it('finds licenses and their views only where the caller reaches, in the order asked', async () => {
     const [first, second, third] = licenses as [License, License, License];
     expect(await k.licenses.find(lockedToFirstLicense(), first.id)).toEqual(first);
@@ -103,6 +121,30 @@ describe.each(await testDialects())('core reads that decide access, on %s', (dia
     ]);
     expect(await k.licenses.findView(lockedToFirstLicense(), third.id)).toBeNull();
     expect(k.licenses.stateOf(first)).toEqual({ license: first, status: 'active' });
+  });
+
+  it('licenses: exact keys only, states and relations of reachable licenses only', async () => {
+    const [first, second, third] = licenses as [License, License, License];
+    expect(await k.licenses.getByExactKey(operatorPrincipal, first.key)).toMatchObject({ id: first.id });
+    await expect(k.licenses.getByExactKey(operatorPrincipal, first.key.toLowerCase())).rejects.toMatchObject({
+      code: 'LICENSE_NOT_FOUND',
+    });
+    await expect(k.licenses.getByExactKey(lockedToFirstProduct(), third.key)).rejects.toMatchObject({
+      code: 'LICENSE_NOT_FOUND',
+    });
+    const states = [];
+    for await (const state of k.licenses.eachState(lockedToFirstProduct(), {})) states.push(state);
+    // Each with its own policy's rules.
+    expect(states.map((s) => [s.license.id, s.rules.maxMachines, s.status])).toEqual([
+      [first.id, 2, 'active'],
+      [second.id, (policies[1] as Policy).maxMachines, 'active'],
+    ]);
+    await expect(k.licenses.relationsOf(lockedToFirstProduct(), third)).rejects.toMatchObject({
+      code: 'LICENSE_NOT_FOUND',
+    });
+    // The second license never holds a machine here.
+    const view = await k.licenses.viewOf(lockedToFirstProduct(), second);
+    expect(view.seatHolders).toEqual([]);
   });
 
   it('finds machines, their history and trial extensions through the license or policy they belong to', async () => {
@@ -135,11 +177,17 @@ describe.each(await testDialects())('core reads that decide access, on %s', (dia
     expect(await k.verifiedTrials.findExtension(lockedToFirstLicense(), extension.id)).toBeNull();
   });
 
-  it('reads the audit log only as far as the caller reaches', async () => {
-    const [first, , third] = licenses as [License, License, License];
-    const page = { before: null, limit: 10 };
+  it('reads the audit log only as far as the caller reaches, leaving out events about unreachable licenses', async () => {
+    const [first, second, third] = licenses as [License, License, License];
+    const page = { before: null, limit: 100 };
     await expect(k.events.list(lockedToFirstProduct(), {}, page)).rejects.toMatchObject({
       code: 'FORBIDDEN',
+    });
+    await expect(
+      k.events.list(lockedToFirstLicense(), { productId: (products[0] as Product).id }, page),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(k.events.list(lockedToFirstLicense(), { licenseId: third.id }, page)).rejects.toMatchObject({
+      code: 'LICENSE_NOT_FOUND',
     });
     await expect(k.events.list(lockedToFirstProduct(), { licenseId: third.id }, page)).rejects.toMatchObject({
       code: 'LICENSE_NOT_FOUND',
@@ -150,6 +198,13 @@ describe.each(await testDialects())('core reads that decide access, on %s', (dia
     const own = await k.events.list(lockedToFirstProduct(), { licenseId: first.id }, page);
     expect(own.map((e) => e.type)).toContain('license.created');
     expect(own.every((e) => e.licenseId === first.id)).toBe(true);
+    const keyLocked = await k.events.list(lockedToFirstLicense(), { licenseId: first.id }, page);
+    expect(keyLocked.map((e) => e.type)).toContain('license.created');
+
+    const everything = await k.events.list(operatorPrincipal, {}, page);
+    const shown = await k.events.aboutLicenses(lockedToFirstProduct(), everything);
+    expect(new Set(shown.map((e) => e.license.id))).toEqual(new Set([first.id, second.id]));
+    expect(shown.every((e) => e.event.licenseId === e.license.id)).toBe(true);
   });
 
   it('lists license templates of reachable products, the cursor moving past hidden ones', async () => {
@@ -229,6 +284,53 @@ describe.each(await testDialects())('core reads that decide access, on %s', (dia
       code: 'NOT_FOUND',
       message: `policy ${c.id} does not exist`,
     });
+  });
+
+  // After the template listings above: the template made here would show in their pages.
+  it('customers and templates need the reach their use needs; resellers only a credential', async () => {
+    const [, second] = products as [Product, Product];
+    const customer = await k.customers.create(actor, { name: 'Ada' });
+    await expect(k.customers.find(lockedToFirstProduct(), customer.id)).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    await expect(k.customers.find(lockedToFirstProduct(), 424_242)).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    expect(await k.customers.find(operatorPrincipal, customer.id)).toMatchObject({ name: 'Ada' });
+
+    const reseller = await k.resellers.create(actor, { name: 'Shop' });
+    expect(await k.resellers.find(lockedToFirstLicense(), reseller.id)).toMatchObject({ name: 'Shop' });
+    await expect(k.resellers.find(null, reseller.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+
+    const template = await k.licenseTemplates.create(actor, {
+      name: 't',
+      policyId: (policies[0] as Policy).id,
+    });
+    expect(await k.licenseTemplates.find(lockedToFirstProduct(), template.id)).toMatchObject({
+      id: template.id,
+    });
+    expect(await k.licenseTemplates.find(lockedToFirstProduct(), 424_242)).toBeNull();
+    await expect(
+      k.licenseTemplates.find(tokenOf({ productIds: [second.id] }), template.id),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(k.licenseTemplates.find(lockedToFirstLicense(), template.id)).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+  });
+
+  it('data objects: one whose owner the caller may not reach is refused', async () => {
+    const object = await k.dataObjects.create(actor, {
+      ownerType: 'license',
+      ownerId: (licenses[2] as License).id,
+      name: 'n',
+      stringValue: '',
+      intValue: 1,
+    });
+    await expect(k.dataObjects.find(lockedToFirstLicense(), object.id)).rejects.toMatchObject({
+      code: 'LICENSE_NOT_FOUND',
+    });
+    expect(await k.dataObjects.find(operatorPrincipal, object.id)).toMatchObject({ id: object.id });
+    expect(await k.dataObjects.find(operatorPrincipal, 424_242)).toBeNull();
   });
 
   it('takes a license key as a credential only when its policy allows it, refusing alike otherwise', async () => {

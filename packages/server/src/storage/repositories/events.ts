@@ -30,14 +30,14 @@ export const toEventRow = (e: Omit<DomainEvent, 'id'>) => ({
   created_at: e.createdAt.getTime(),
 });
 
-export function eventRepository(db: Kysely<Database>): EventRepository {
+/**
+ * Reading the event log. Appending is the webhook outbox's (webhook-outbox.ts, through event-inserts.ts): an
+ * event is never written without queuing its deliveries, so this side has no writes.
+ */
+export type EventLogReads = Pick<EventRepository, 'list'>;
+
+export function eventRepository(db: Kysely<Database>): EventLogReads {
   return {
-    async append(event) {
-      await db.insertInto('events').values(toEventRow(event)).execute();
-    },
-    async appendMany(events) {
-      if (events.length > 0) await db.insertInto('events').values(events.map(toEventRow)).execute();
-    },
     async list(filter, { before, limit }) {
       let query = db.selectFrom('events').selectAll().orderBy('id', 'desc').limit(limit);
       if (before !== null) query = query.where('id', '<', before);

@@ -5,6 +5,7 @@ import type { DomainEvent } from '../../core/model.js';
 import { fromFlag, fromJson } from '../columns.js';
 import type { Database } from '../schema/index.js';
 import { insertEvents } from './event-inserts.js';
+import type { EventLogReads } from './events.js';
 
 const CHUNK = 500;
 
@@ -13,7 +14,7 @@ const CHUNK = 500;
  * that wants them, in the same transaction (one is opened when the caller has none), so an event is never
  * recorded without its deliveries nor a delivery queued for an event that rolled back.
  */
-export function withWebhookOutbox(db: Kysely<Database>, events: EventRepository): EventRepository {
+export function withWebhookOutbox(db: Kysely<Database>, events: EventLogReads): EventRepository {
   async function appendAll(trx: Kysely<Database>, batch: Omit<DomainEvent, 'id'>[]): Promise<void> {
     const endpoints = await trx
       .selectFrom('webhook_endpoints')
