@@ -6,44 +6,23 @@ export interface TemplateText {
   htmlBody: string;
 }
 
+/** What every message about a license may name (license-email-variables.ts fills them; the dispatcher `portalUrl`). */
+const LICENSE_VARIABLES = [
+  'licenseKey',
+  'productName',
+  'policyName',
+  'customerName',
+  'expiresAt',
+  'maxMachines',
+  'portalUrl',
+] as const;
+
 /** The names each kind's templates may use; a template may name others, which render empty. */
 export const TEMPLATE_VARIABLES: Record<EmailKind, readonly string[]> = {
-  license_delivered: [
-    'licenseKey',
-    'productName',
-    'policyName',
-    'customerName',
-    'expiresAt',
-    'maxMachines',
-    'portalUrl',
-  ],
-  license_renewed: [
-    'licenseKey',
-    'productName',
-    'policyName',
-    'customerName',
-    'expiresAt',
-    'maxMachines',
-    'portalUrl',
-  ],
-  license_expiring_soon: [
-    'licenseKey',
-    'productName',
-    'policyName',
-    'customerName',
-    'expiresAt',
-    'maxMachines',
-    'portalUrl',
-  ],
-  license_expired: [
-    'licenseKey',
-    'productName',
-    'policyName',
-    'customerName',
-    'expiresAt',
-    'maxMachines',
-    'portalUrl',
-  ],
+  license_delivered: LICENSE_VARIABLES,
+  license_renewed: LICENSE_VARIABLES,
+  license_expiring_soon: LICENSE_VARIABLES,
+  license_expired: LICENSE_VARIABLES,
   portal_sign_in: ['signInUrl', 'customerName', 'expiresInMinutes'],
   test: [],
 };
