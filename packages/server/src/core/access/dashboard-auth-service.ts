@@ -7,6 +7,7 @@ import { hashToken } from '../signing/secrets.js';
 import type { Actor } from './actor.js';
 import type { DashboardRole, DashboardSession, DashboardUser } from './dashboard-ports.js';
 import { isDashboardRole, scopesOfRole } from './dashboard-roles.js';
+import { signInEmail } from './email-address.js';
 import { generatePassword, hashPassword, verifyPassword } from './password-hash.js';
 import { assertAdministrator } from './principal.js';
 import type { Scope } from './scopes.js';
@@ -22,16 +23,6 @@ export interface AuthenticatedSession {
   user: DashboardUser;
   session: DashboardSession;
   scopes: Scope[];
-}
-
-function normalizeEmail(email: string): string {
-  const trimmed = email.trim().toLowerCase();
-  if (trimmed.length < 3 || trimmed.length > 320 || !/^[^\s@]+@[^\s@]+$/.test(trimmed)) {
-    throw new DomainError('INVALID_INPUT', 'give an email address such as name@example.com', {
-      field: 'email',
-    });
-  }
-  return trimmed;
 }
 
 function checkPassword(password: string): void {
@@ -58,7 +49,7 @@ async function findUser(tx: Repositories, who: UserRef): Promise<DashboardUser> 
   const found =
     'id' in who
       ? await tx.dashboardUsers.findById(who.id)
-      : await tx.dashboardUsers.findByEmail(normalizeEmail(who.email));
+      : await tx.dashboardUsers.findByEmail(signInEmail(who.email));
   if (!found) {
     throw new DomainError('NOT_FOUND', `no dashboard user ${'id' in who ? who.id : who.email}`);
   }
@@ -108,7 +99,7 @@ export class DashboardAuthService {
     input: { email: string; password: string; role: string },
   ): Promise<DashboardUser> {
     assertAdministrator(actor.principal, 'write');
-    const email = normalizeEmail(input.email);
+    const email = signInEmail(input.email);
     const role = roleOf(input.role);
     checkPassword(input.password);
     const passwordHash = await hashPassword(input.password);

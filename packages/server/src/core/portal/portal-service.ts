@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Actor } from '../access/actor.js';
+import { signInEmail } from '../access/email-address.js';
 import { licenseNotFound } from '../access/principal.js';
 import type { Clock } from '../clock.js';
 import type { PurchaseStatus } from '../commerce/commerce-ports.js';
@@ -61,16 +62,6 @@ const ACTION_WORDS: Record<PortalAction, string> = {
   offlineActivation: 'answering offline activation requests',
 };
 
-function normalizeEmail(email: string): string {
-  const trimmed = email.trim().toLowerCase();
-  if (trimmed.length < 3 || trimmed.length > 320 || !/^[^\s@]+@[^\s@]+$/.test(trimmed)) {
-    throw new DomainError('INVALID_INPUT', 'give an email address such as name@example.com', {
-      field: 'email',
-    });
-  }
-  return trimmed;
-}
-
 const signedOut = () =>
   new DomainError('UNAUTHENTICATED', 'your portal session has ended; ask for a new sign-in link');
 
@@ -113,7 +104,7 @@ export class PortalService {
    */
   async requestSignIn(input: { email: string; ip: string | null }): Promise<SignInRequestOutcome> {
     await this.enabledSettings();
-    const email = normalizeEmail(input.email);
+    const email = signInEmail(input.email);
     await this.throttle.charge(email, input.ip ?? '');
     const { store, clock, secretBox } = this.deps;
     const publicUrl = this.deps.settings.publicUrl;
