@@ -119,22 +119,36 @@ export class EmailDispatcher {
         }),
       );
       if (claimed.length === 0) break;
-      const settings = await this.deps.store.emailSettings.get();
-      await Promise.all(claimed.map((message) => this.send(message, settings).catch(this.onError)));
+      // Read once for the batch: every message of it is sent with the same setup.
+      const [settings, portalUrl] = await Promise.all([
+        this.deps.store.emailSettings.get(),
+        this.portalUrl(),
+      ]);
+      await Promise.all(
+        claimed.map((message) => this.send(message, settings, portalUrl).catch(this.onError)),
+      );
       total += claimed.length;
       if (claimed.length < this.batch) break;
     }
     return total;
   }
 
-  private async send(message: EmailMessage, settings: EmailSettings | null): Promise<void> {
-    const outcome = await this.attempt(message, settings);
+  private async send(
+    message: EmailMessage,
+    settings: EmailSettings | null,
+    portalUrl: string,
+  ): Promise<void> {
+    const outcome = await this.attempt(message, settings, portalUrl);
     await this.deps.store.transaction((tx) =>
       tx.emailOutbox.completeAttempt({ id: message.id, owner: this.owner, outcome }),
     );
   }
 
-  private async attempt(message: EmailMessage, settings: EmailSettings | null): Promise<EmailAttemptOutcome> {
+  private async attempt(
+    message: EmailMessage,
+    settings: EmailSettings | null,
+    portalUrl: string,
+  ): Promise<EmailAttemptOutcome> {
     const { store, clock, secretBox, engine, transport } = this.deps;
     const now = clock.now();
     const unchanged = { subject: message.subject, sentAt: null, isAttempt: false };
@@ -169,7 +183,7 @@ export class EmailDispatcher {
       store.emailTemplates.find(null, message.kind),
     ]);
     const template = effectiveTemplate(message.kind, message.productId, own, account);
-    const variables = { portalUrl: await this.portalUrl(), ...message.variables };
+    const variables = { portalUrl, ...message.variables };
     let mail: OutgoingMail;
     let subject: string;
     try {
