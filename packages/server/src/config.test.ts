@@ -19,6 +19,8 @@ describe('loadConfig', () => {
     expect(
       loadConfig({ KEYWARD_SECRET: SECRET, KEYWARD_PG_PREPARED_STATEMENTS: 'off' }).preparedStatements,
     ).toBe(false);
+    expect(config.pgPoolSize).toBe(10);
+    expect(loadConfig({ KEYWARD_SECRET: SECRET, KEYWARD_PG_POOL_SIZE: '40' }).pgPoolSize).toBe(40);
   });
 
   it.each([
@@ -38,6 +40,8 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'postgres://h/db' }, /required with PostgreSQL/],
     [{ LOG_LEVEL: 'loud', KEYWARD_SECRET: SECRET }, /LOG_LEVEL/],
     [{ RATE_LIMIT_PER_IP: '-1', KEYWARD_SECRET: SECRET }, /RATE_LIMIT_PER_IP/],
+    [{ KEYWARD_PG_POOL_SIZE: '0', KEYWARD_SECRET: SECRET }, /KEYWARD_PG_POOL_SIZE/],
+    [{ KEYWARD_PG_POOL_SIZE: 'ten', KEYWARD_SECRET: SECRET }, /KEYWARD_PG_POOL_SIZE/],
     [{ KEYWARD_PG_PREPARED_STATEMENTS: 'maybe', KEYWARD_SECRET: SECRET }, /KEYWARD_PG_PREPARED_STATEMENTS/],
     [{ KEYWARD_LEASE_SWEEP_SECONDS: '0', KEYWARD_SECRET: SECRET }, /KEYWARD_LEASE_SWEEP_SECONDS/],
     [{ KEYWARD_LEASE_SWEEP_SECONDS: '2.5', KEYWARD_SECRET: SECRET }, /KEYWARD_LEASE_SWEEP_SECONDS/],

@@ -27,6 +27,8 @@ export interface Config {
   durability: Durability;
   /** PostgreSQL: keep the server's statements prepared per connection (KEYWARD_PG_PREPARED_STATEMENTS=off). */
   preparedStatements: boolean;
+  /** PostgreSQL: connections each server process keeps open (KEYWARD_PG_POOL_SIZE). */
+  pgPoolSize: number;
   /** Internal addresses webhooks and imports may reach (KEYWARD_ALLOW_PRIVATE_DESTINATIONS); default none. */
   destinations: DestinationRules;
   /** How often lapsed floating leases are freed and announced (KEYWARD_LEASE_SWEEP_SECONDS). */
@@ -204,6 +206,16 @@ function parseLeaseSweepSeconds(value: string | undefined): number {
   return seconds;
 }
 
+const DEFAULT_PG_POOL_SIZE = 10;
+
+function parsePgPoolSize(value: string | undefined): number {
+  if (value === undefined || value === '') return DEFAULT_PG_POOL_SIZE;
+  const size = Number(value);
+  if (!/^\d+$/.test(value.trim()) || size < 1 || size > 1000)
+    throw new ConfigError(`KEYWARD_PG_POOL_SIZE must be a whole number from 1 to 1000, not "${value}"`);
+  return size;
+}
+
 const DEFAULT_CACHE_ENTRIES = 50_000;
 const MAX_CACHE_ENTRIES = 10_000_000;
 
@@ -290,6 +302,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       env.KEYWARD_PG_PREPARED_STATEMENTS,
       true,
     ),
+    pgPoolSize: parsePgPoolSize(env.KEYWARD_PG_POOL_SIZE),
     destinations: parseDestinations(env.KEYWARD_ALLOW_PRIVATE_DESTINATIONS),
     leaseSweepSeconds: parseLeaseSweepSeconds(env.KEYWARD_LEASE_SWEEP_SECONDS),
     cacheEntries: parseCacheEntries(env.KEYWARD_CACHE_ENTRIES),

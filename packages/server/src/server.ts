@@ -43,6 +43,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const store = createStore(config.database, {
     durability: config.durability,
     preparedStatements: config.preparedStatements,
+    poolSize: config.pgPoolSize,
+    backgroundThreads: true,
     cacheEntries: config.cacheEntries,
     log: (message) => app?.log.warn(message),
   });
