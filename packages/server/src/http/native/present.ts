@@ -1,6 +1,15 @@
 import type { ApiTokenRecord } from '../../core/access/token-ports.js';
+import type { LicenseStatus } from '../../core/licenses/license-status.js';
 import type { LicenseWithStatus } from '../../core/licenses/license-view.js';
-import type { Customer, DataObject, DomainEvent, Machine, Policy, Product } from '../../core/model.js';
+import type {
+  Customer,
+  DataObject,
+  DomainEvent,
+  License,
+  Machine,
+  Policy,
+  Product,
+} from '../../core/model.js';
 import type { ReachablePage } from '../../core/paged.js';
 import type { PublicSigningKey } from '../../core/signing/signing-key-service.js';
 
@@ -14,8 +23,25 @@ export const presentPolicy = (p: Policy) => ({ ...p, createdAt: p.createdAt.toIS
 
 export const presentCustomer = (c: Customer) => ({ ...c, createdAt: c.createdAt.toISOString() });
 
-/** A license as core states it: its status comes from core, read at the instant core read the license. */
-export const presentLicense = ({ license: l, status }: LicenseWithStatus) => ({
+/**
+ * Presenting a license copies it and formats six instants: ~10 µs with a machine, most of a cached validation's
+ * own work. The read cache's licenses and machines are frozen and shared by every request until they change,
+ * so the presentation of a frozen one is kept beside it (by identity, and for a license with the status it was
+ * presented with, the one part that is not its own) and frozen in turn. Anything else is presented afresh.
+ */
+function keptFor<T extends object, V, R>(present: (value: T, variant: V) => R): (value: T, variant: V) => R {
+  const kept = new WeakMap<T, { variant: V; presented: R }>();
+  return (value, variant) => {
+    if (!Object.isFrozen(value)) return present(value, variant);
+    const known = kept.get(value);
+    if (known && known.variant === variant) return known.presented;
+    const presented = Object.freeze(present(value, variant));
+    kept.set(value, { variant, presented });
+    return presented;
+  };
+}
+
+const presentedLicense = keptFor((l: License, status: LicenseStatus) => ({
   ...l,
   status,
   expiresAt: iso(l.expiresAt),
@@ -24,16 +50,21 @@ export const presentLicense = ({ license: l, status }: LicenseWithStatus) => ({
   createdAt: l.createdAt.toISOString(),
   updatedAt: l.updatedAt.toISOString(),
   lastValidatedAt: iso(l.lastValidatedAt),
-});
+}));
 
-export const presentMachine = (m: Machine) => ({
+/** A license as core states it: its status comes from core, read at the instant core read the license. */
+export const presentLicense = ({ license, status }: LicenseWithStatus) => presentedLicense(license, status);
+
+const presentedMachine = keptFor((m: Machine, _: null) => ({
   ...m,
   createdAt: m.createdAt.toISOString(),
   lastSeenAt: m.lastSeenAt.toISOString(),
   leaseExpiresAt: iso(m.leaseExpiresAt),
   expiresAt: iso(m.expiresAt),
   deactivatedAt: iso(m.deactivatedAt),
-});
+}));
+
+export const presentMachine = (m: Machine) => presentedMachine(m, null);
 
 export const presentDataObject = (d: DataObject) => ({ ...d });
 
