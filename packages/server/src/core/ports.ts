@@ -14,6 +14,7 @@ import type { LicenseRepositories } from './licenses/license-ports.js';
 import type { LicenseTemplateRepositories } from './licenses/license-template-ports.js';
 import type { MachineRepositories } from './machines/machine-ports.js';
 import type { MessageRepositories } from './messages/message-ports.js';
+import type { DomainEvent } from './model.js';
 import type { IdempotencyRepositories } from './operations/idempotency-ports.js';
 import type { PortalRepositories } from './portal/portal-ports.js';
 import type { SigningKeyRepositories } from './signing/signing-key-ports.js';
@@ -60,6 +61,13 @@ export interface UnitOfWork {
   rollback(): Promise<void>;
 }
 
+/** Validation's bookkeeping, written as one batch: its events, and when licenses were last validated. */
+export interface BookkeepingBatch {
+  events: Array<Omit<DomainEvent, 'id'>>;
+  /** Each license validated in the batch takes the batch's latest validation time. */
+  validated: { ids: number[]; at: Date } | null;
+}
+
 export interface Store extends Repositories {
   readonly dialect: 'sqlite' | 'postgres';
   /**
@@ -81,6 +89,11 @@ export interface Store extends Repositories {
    * its transactions join it, so what it changed and what it recorded about it commit together.
    */
   unitOfWork(): UnitOfWork;
+  /**
+   * Writes a batch of bookkeeping in one transaction of its own, never in the caller's unit of work. The store
+   * may write it from a thread of its own, off the event loop (the SQLite server does).
+   */
+  writeBookkeeping(batch: BookkeepingBatch): Promise<void>;
   /** Runs work outside the caller's unit of work: background work that must not commit or roll back with it. */
   detached<T>(work: () => T): T;
   /** Cheap round trip for readiness checks. */

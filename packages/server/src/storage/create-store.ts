@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
-import type { Repositories, Store } from '../core/ports.js';
+import type { BookkeepingBatch, Repositories, Store } from '../core/ports.js';
 import { atomicWriteRunsAlone } from './atomic-write-runs-alone.js';
+import { writeBookkeepingBatch } from './bookkeeping-batch.js';
 import type { DatabaseAdapter } from './database-adapter.js';
 import { firstContact } from './database-failures.js';
 import { migrateToLatest } from './migrate.js';
@@ -135,6 +136,16 @@ export function createStore(location: DatabaseLocation, options: StoreOptions = 
       ? (work) => work(direct)
       : (work) => begin((executor) => work(over(executor))),
   });
+  const writeInline = (batch: BookkeepingBatch) =>
+    transactions.detached(() => begin((executor) => writeBookkeepingBatch(over(executor), batch)));
+  const writeElsewhere = database.bookkeepingWriter(writeInline, options.log ?? (() => {}));
+  const writeBookkeeping = writeElsewhere
+    ? async (batch: BookkeepingBatch) => {
+        await writeElsewhere(batch);
+        // What the change marks do for a write on this connection.
+        if (batch.validated) cache?.apply({ validated: batch.validated });
+      }
+    : writeInline;
   // The feed starts once the schema (and its triggers) exist; until then the cache answers nothing.
   let feed: ChangeFeed | null = null;
   const store = {
@@ -151,12 +162,13 @@ export function createStore(location: DatabaseLocation, options: StoreOptions = 
     atomicWrite: transactions.atomicWrite,
     unitOfWork: transactions.unitOfWork,
     detached: transactions.detached,
+    writeBookkeeping,
     async ping() {
       await sql`select 1`.execute(db);
     },
     async close() {
       await feed?.stop();
-      await db.destroy();
+      await database.close();
     },
   };
   // Reads inside a request's unit of work go to its transaction (request-transactions.ts).

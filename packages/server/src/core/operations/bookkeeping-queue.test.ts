@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NOW, secondsAfter } from '../../test-support/domain-fixtures.js';
 import { operatorPrincipal } from '../access/principal.js';
 import { type NewEvent, newEvent } from '../events/record-event.js';
-import type { Store } from '../ports.js';
+import type { BookkeepingBatch, Store } from '../ports.js';
 import { BookkeepingQueue } from './bookkeeping-queue.js';
 
 interface Write {
@@ -10,16 +10,14 @@ interface Write {
   touched: { ids: number[]; at: Date } | null;
 }
 
-/** A Store that records each transaction's writes; `failNext` makes the next transaction throw. */
+/** A Store that records each batch written; `failOnce` makes the next write throw. */
 function fakeStore() {
   const writes: Write[] = [];
   const log: string[] = [];
   let failNext: Error | null = null;
   let gate: Promise<void> | null = null;
   const store = {
-    detached: <T>(work: () => T): T => work(),
-    async transaction<T>(work: (tx: unknown) => Promise<T>): Promise<T> {
-      const write: Write = { events: [], touched: null };
+    async writeBookkeeping(batch: BookkeepingBatch): Promise<void> {
       log.push(`begin ${writes.length + 1}`);
       if (gate) await gate;
       if (failNext) {
@@ -28,22 +26,8 @@ function fakeStore() {
         log.push('rollback');
         throw error;
       }
-      const tx = {
-        events: {
-          appendMany: async (events: NewEvent[]) => {
-            write.events.push(...events);
-          },
-        },
-        licenses: {
-          touchValidated: async (ids: number[], at: Date) => {
-            write.touched = { ids, at };
-          },
-        },
-      };
-      const result = await work(tx);
-      writes.push(write);
+      writes.push({ events: [...batch.events], touched: batch.validated });
       log.push(`commit ${writes.length}`);
-      return result;
     },
   };
   return {

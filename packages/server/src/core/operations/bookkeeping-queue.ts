@@ -43,17 +43,12 @@ export class BookkeepingQueue {
 
   private async write(events: NewEvent[], validated: Map<number, Date>): Promise<void> {
     try {
-      // Never inside the unit of work of the request that happened to fill the queue: what is queued here
-      // must not roll back with it (nor wait for it).
-      await this.store.detached(() =>
-        this.store.transaction(async (tx) => {
-          await tx.events.appendMany(events);
-          // One statement per batch: each license gets the batch's latest time, at most one interval late.
-          if (validated.size === 0) return;
-          const latest = Math.max(...[...validated.values()].map((d) => d.getTime()));
-          await tx.licenses.touchValidated([...validated.keys()], new Date(latest));
-        }),
-      );
+      // One time per batch: each license gets the batch's latest, at most one interval late.
+      const latest = Math.max(...[...validated.values()].map((d) => d.getTime()));
+      await this.store.writeBookkeeping({
+        events,
+        validated: validated.size === 0 ? null : { ids: [...validated.keys()], at: new Date(latest) },
+      });
     } catch (error) {
       this.options.onError(error);
     }

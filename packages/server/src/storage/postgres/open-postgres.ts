@@ -34,16 +34,20 @@ export function openPostgres(url: string, options: OpenOptions): OpenDatabase {
     client.on('error', () => {});
     client.query(`set synchronous_commit = ${options.durability === 'fast' ? 'off' : 'on'}`).catch(() => {});
   });
+  const db = new Kysely<Database>({
+    dialect: withDriverFailuresTranslated(
+      new PostgresDialect({
+        pool: options.preparedStatements === false ? pool : withNamedStatements(pool),
+      }),
+    ),
+  });
   return {
-    db: new Kysely<Database>({
-      dialect: withDriverFailuresTranslated(
-        new PostgresDialect({
-          pool: options.preparedStatements === false ? pool : withNamedStatements(pool),
-        }),
-      ),
-    }),
+    db,
     adapter: postgresAdapter(url),
     followChanges: (cache, log) => listenForChanges(url, cache, log),
     sqlite: null,
+    // node-postgres writes without blocking the event loop.
+    bookkeepingWriter: () => null,
+    close: () => db.destroy(),
   };
 }

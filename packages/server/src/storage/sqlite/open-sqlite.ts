@@ -8,9 +8,11 @@ import { withDriverFailuresTranslated } from '../driver-failures.js';
 import type { OpenDatabase, OpenOptions } from '../opened-database.js';
 import { createPrivateFile } from '../private-files.js';
 import type { Database } from '../schema/index.js';
+import { type BookkeepingThread, startBookkeepingThread } from './bookkeeping-thread.js';
 import { sqliteAdapter } from './sqlite-adapter.js';
 import { followChangeLog } from './sqlite-change-feed.js';
 import { immediateSqliteDialect } from './sqlite-dialect.js';
+import { checkpointInBackground } from './wal-checkpointer.js';
 
 /**
  * SQLite silently opens a file it may not write read-only, and the first write (or the WAL switch) then fails
@@ -52,10 +54,33 @@ export function openSqlite(path: string, options: OpenOptions): OpenDatabase {
   sqlite.pragma(options.durability === 'fast' ? 'synchronous = NORMAL' : 'synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  const connection = sqlite;
+  const inBackground = options.backgroundThreads === true && path !== ':memory:';
+  if (inBackground) connection.pragma('wal_autocheckpoint = 0');
+  const checkpointer = inBackground
+    ? checkpointInBackground(path, () => connection.open && connection.pragma('wal_autocheckpoint = 1000'))
+    : null;
+  let bookkeeping: BookkeepingThread | null = null;
+  const db = new Kysely<Database>({ dialect: withDriverFailuresTranslated(immediateSqliteDialect(sqlite)) });
   return {
-    db: new Kysely<Database>({ dialect: withDriverFailuresTranslated(immediateSqliteDialect(sqlite)) }),
+    db,
     adapter,
-    followChanges: (cache) => followChangeLog(sqlite as Sqlite.Database, cache),
+    followChanges: (cache) => followChangeLog(connection, cache),
     sqlite,
+    bookkeepingWriter(inline, log) {
+      if (!inBackground) return null;
+      bookkeeping = startBookkeepingThread(
+        { path, durability: options.durability ?? 'full' },
+        inline,
+        (error) =>
+          log(`the bookkeeping thread failed (${error.message}); writing bookkeeping on the main connection`),
+      );
+      return bookkeeping ? (batch) => (bookkeeping as BookkeepingThread).write(batch) : null;
+    },
+    async close() {
+      await bookkeeping?.stop();
+      await checkpointer?.stop();
+      await db.destroy();
+    },
   };
 }
