@@ -91,6 +91,8 @@ export function startBookkeepingThread(
       await Promise.allSettled([...inFlight]);
       if (isDead) return;
       isStopping = true;
+      // Unreferenced while it runs, so it never holds the process open; a stop is waited for.
+      worker.ref();
       worker.postMessage('stop');
       await exited;
     },

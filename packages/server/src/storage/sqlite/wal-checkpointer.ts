@@ -51,6 +51,8 @@ export function checkpointInBackground(path: string, onFailure: (error: Error) =
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
     async stop() {
+      // Unreferenced while it runs, so it never holds the process open; a stop is waited for.
+      worker.ref();
       worker.postMessage('stop');
       await exited;
     },
