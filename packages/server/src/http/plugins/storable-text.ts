@@ -6,19 +6,38 @@ import { DomainError } from '../../core/domain-error.js';
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const isUnstorable = (text: string) => text.includes('\u0000') || LONE_SURROGATE.test(text);
 
+interface Visit {
+  value: unknown;
+  /** The key or index that leads here from `parent`; the whole path is spelled out only for a finding. */
+  step: string;
+  parent: Visit | null;
+}
+
+function pathOf(visit: Visit): string {
+  const steps: string[] = [];
+  for (let at: Visit | null = visit; at !== null; at = at.parent) steps.push(at.step);
+  return steps.reverse().join('.');
+}
+
 /** Where in a request value the first text that no database can store faithfully sits; null when none. */
-function findUnstorable(value: unknown, path: string): string | null {
-  const pending: Array<[unknown, string]> = [[value, path]];
+export function findUnstorable(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return isUnstorable(value) ? path : null;
+  if (value === null || typeof value !== 'object') return null;
+  // Iteratively, so that no depth of nesting can exhaust the stack.
+  const pending: Visit[] = [{ value, step: path, parent: null }];
   while (pending.length > 0) {
-    const [current, where] = pending.pop() as [unknown, string];
+    const visit = pending.pop() as Visit;
+    const current = visit.value;
     if (typeof current === 'string') {
-      if (isUnstorable(current)) return where;
+      if (isUnstorable(current)) return pathOf(visit);
     } else if (Array.isArray(current)) {
-      for (const [index, item] of current.entries()) pending.push([item, `${where}.${index}`]);
+      for (let index = 0; index < current.length; index++)
+        pending.push({ value: current[index], step: String(index), parent: visit });
     } else if (current !== null && typeof current === 'object') {
-      for (const [key, item] of Object.entries(current)) {
-        if (isUnstorable(key)) return `${where}.(a key)`;
-        pending.push([item, `${where}.${key}`]);
+      for (const key in current) {
+        if (!Object.hasOwn(current, key)) continue;
+        if (isUnstorable(key)) return `${pathOf(visit)}.(a key)`;
+        pending.push({ value: (current as Record<string, unknown>)[key], step: key, parent: visit });
       }
     }
   }
