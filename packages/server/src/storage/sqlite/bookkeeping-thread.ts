@@ -43,7 +43,12 @@ export function startBookkeepingThread(
   onFailure: (error: Error) => void,
 ): BookkeepingThread | null {
   if (!existsSync(fileURLToPath(WORKER_FILE))) return null;
-  const worker = new Worker(WORKER_FILE, { workerData: data });
+  // A batch is a few hundred small events: a small young generation is plenty, and V8's default for a thread
+  // (sized like the main thread's) added ~40 MB to the process.
+  const worker = new Worker(WORKER_FILE, {
+    workerData: data,
+    resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
+  });
   worker.unref();
   const sent = new Map<number, Sent>();
   let nextId = 0;
