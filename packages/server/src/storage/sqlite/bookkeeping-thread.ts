@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { BookkeepingBatch } from '../../core/ports.js';
 
-/** What the bookkeeping thread is started with (bookkeeping-worker.ts). */
+/** What the bookkeeping thread is started with (../bookkeeping-worker.ts). */
 export interface BookkeepingWorkerData {
   path: string;
   durability: 'full' | 'fast';
@@ -23,7 +23,8 @@ interface Sent {
   reject: (error: Error) => void;
 }
 
-const WORKER_FILE = new URL('./bookkeeping-worker.js', import.meta.url);
+// The thread's entry composes a store of its own, so it sits beside create-store.ts, above this folder.
+const WORKER_FILE = new URL('../bookkeeping-worker.js', import.meta.url);
 
 /**
  * Validation's bookkeeping is the one write every validation makes: a batch of events and `lastValidatedAt`

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { createStore } from '../create-store.js';
-import type { BookkeepingReply, BookkeepingWorkerData } from './bookkeeping-thread.js';
+import { createStore } from './create-store.js';
+import type { BookkeepingReply, BookkeepingWorkerData } from './sqlite/bookkeeping-thread.js';
 
 /**
- * The bookkeeping thread (bookkeeping-thread.ts): its own connection to the server's SQLite file, writing each
+ * The bookkeeping thread (sqlite/bookkeeping-thread.ts): its own connection to the server's SQLite file, writing each
  * batch it is sent in one transaction, as the server's connection would, and answering when it is committed.
  */
 const data = workerData as BookkeepingWorkerData;
