@@ -76,7 +76,10 @@ const randomMember = (spec: LoadSpec) => () => Math.floor(Math.random() * spec.p
 /** Drives the server for `seconds`, or for one request per member of the population in order (`sweep`). */
 async function drive(spec: LoadSpec, length: { seconds: number } | 'sweep'): Promise<LoadResult> {
   let next = 0;
-  const render = renderer(spec, length === 'sweep' ? () => next++ % spec.population.count : randomMember(spec));
+  const render = renderer(
+    spec,
+    length === 'sweep' ? () => next++ % spec.population.count : randomMember(spec),
+  );
   let mismatches = 0;
   let firstMismatch: string | null = null;
   const result = await autocannon({
