@@ -30,7 +30,7 @@ import { assertExpressible } from './expressible-instant.js';
 import { keySearchForm } from './key-search.js';
 import { checkLicenseChange, type LicenseChangeGuards } from './license-change-checks.js';
 import { generateLicenseKey } from './license-key.js';
-import type { LicenseFilter, NewLicense } from './license-ports.js';
+import type { LicenseFilter, LicenseWithSeats, NewLicense } from './license-ports.js';
 import { assertNotRevoked, licenseStatus } from './license-status.js';
 import {
   type LicenseState,
@@ -308,9 +308,14 @@ export class LicenseService {
    */
   async findView(principal: Principal | null, id: number): Promise<LicenseView | null> {
     // One read of the license with its policy and machines (one round trip, or none from the read cache).
-    const found = await this.deps.store.licenses.findWithSeatsById(id);
+    return this.reachableView(principal, await this.deps.store.licenses.findWithSeatsById(id));
+  }
+
+  /** The view of a license read with its seats, or null when there is none or the caller may not reach it. */
+  private reachableView(principal: Principal | null, found: LicenseWithSeats | null): LicenseView | null {
     if (!found?.policy || !canAccessLicense(principal, found.license)) return null;
-    return licenseView({ ...found, policy: found.policy, now: this.deps.clock.now() });
+    const { license, policy, machines } = found;
+    return licenseView({ license, policy, machines, now: this.deps.clock.now() });
   }
 
   /** The license with this id if the caller may reach it; null otherwise, as for a missing one. */
@@ -401,9 +406,10 @@ export class LicenseService {
    * methods of a machine code start with.
    */
   async findViewByKey(principal: Principal | null, key: string): Promise<LicenseView | null> {
-    const found = key === '' ? null : await this.deps.store.licenses.findWithSeats(key);
-    if (!found?.policy || !canAccessLicense(principal, found.license)) return null;
-    return licenseView({ ...found, policy: found.policy, now: this.deps.clock.now() });
+    return this.reachableView(
+      principal,
+      key === '' ? null : await this.deps.store.licenses.findWithSeats(key),
+    );
   }
 
   /**

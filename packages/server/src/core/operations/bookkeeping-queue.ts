@@ -44,11 +44,14 @@ export class BookkeepingQueue {
   private async write(events: NewEvent[], validated: Map<number, Date>): Promise<void> {
     try {
       // One time per batch: each license gets the batch's latest, at most one interval late.
-      const latest = Math.max(...[...validated.values()].map((d) => d.getTime()));
-      await this.store.writeBookkeeping({
-        events,
-        validated: validated.size === 0 ? null : { ids: [...validated.keys()], at: new Date(latest) },
-      });
+      const touched =
+        validated.size === 0
+          ? null
+          : {
+              ids: [...validated.keys()],
+              at: new Date(Math.max(...[...validated.values()].map((d) => d.getTime()))),
+            };
+      await this.store.writeBookkeeping({ events, validated: touched });
     } catch (error) {
       this.options.onError(error);
     }

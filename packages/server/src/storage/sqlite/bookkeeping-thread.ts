@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { BookkeepingBatch } from '../../core/ports.js';
+import type { OpenOptions } from '../opened-database.js';
 
 /** What the bookkeeping thread is started with (../bookkeeping-worker.ts). */
 export interface BookkeepingWorkerData {
   path: string;
-  durability: 'full' | 'fast';
+  durability: NonNullable<OpenOptions['durability']>;
 }
 
 export type BookkeepingReply = { id: number; error: string | null };
