@@ -50,6 +50,16 @@ export interface PurchaseEvent {
   periodEndsAt: Date | null;
 }
 
+/** A buyer the event names only by the provider's customer id, if at all (a cancellation, a refund). */
+export function buyerById(providerCustomerId: string | null): PurchaseBuyer {
+  return { providerCustomerId, email: null, name: null };
+}
+
+/** An event's fields naming nothing but its buyer: each adapter adds what its provider's event names. */
+export function namingOnly(buyer: PurchaseBuyer): Omit<PurchaseEvent, 'change'> {
+  return { buyer, orderId: null, subscriptionId: null, paymentIds: [], items: [], periodEndsAt: null };
+}
+
 /** A verified webhook, translated: `purchase` is null for event types Keyward does not act on (kept, ignored). */
 export interface ReceivedPaymentEvent {
   /** The provider's event id: the same id twice is one event. */

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { PurchaseEvent } from '../../core/commerce/purchase-event.js';
+import { namingOnly, type PurchaseEvent } from '../../core/commerce/purchase-event.js';
 import { headerValue } from './header-value.js';
 import {
   id,
@@ -73,7 +73,7 @@ function translate(eventName: string, objectId: string, attributes: Attributes):
     case 'subscription_cancelled':
     case 'subscription_expired':
       return {
-        ...empty(buyerOf(attributes)),
+        ...namingOnly(buyerOf(attributes)),
         change: 'subscription_canceled',
         subscriptionId: objectId,
         periodEndsAt: isoTime(attributes.ends_at, 'ends_at'),
@@ -82,7 +82,7 @@ function translate(eventName: string, objectId: string, attributes: Attributes):
       // `refunded` is the whole order; a partial refund keeps status `paid` and the purchase standing.
       return attributes.status === 'refunded'
         ? {
-            ...empty(buyerOf(attributes)),
+            ...namingOnly(buyerOf(attributes)),
             change: 'payment_reversed',
             orderId: objectId,
             paymentIds: [objectId],
@@ -91,7 +91,7 @@ function translate(eventName: string, objectId: string, attributes: Attributes):
     case 'subscription_payment_refunded':
       return attributes.status === 'refunded'
         ? {
-            ...empty(buyerOf(attributes)),
+            ...namingOnly(buyerOf(attributes)),
             change: 'payment_reversed',
             subscriptionId: id(attributes.subscription_id, 'subscription_id'),
             paymentIds: [objectId],
@@ -110,7 +110,7 @@ function translate(eventName: string, objectId: string, attributes: Attributes):
 function orderCreated(orderId: string, attributes: Attributes): PurchaseEvent {
   const item = record(attributes.first_order_item, 'first_order_item');
   return {
-    ...empty(buyerOf(attributes)),
+    ...namingOnly(buyerOf(attributes)),
     change: 'purchase_completed',
     orderId,
     paymentIds: [orderId],
@@ -146,7 +146,7 @@ function subscriptionCreated(subscriptionId: string, attributes: Attributes): Pu
  */
 function subscriptionRenewed(invoiceId: string, attributes: Attributes): PurchaseEvent {
   return {
-    ...empty(buyerOf(attributes)),
+    ...namingOnly(buyerOf(attributes)),
     change: 'subscription_renewed',
     subscriptionId: id(attributes.subscription_id, 'subscription_id'),
     paymentIds: [invoiceId],
@@ -172,7 +172,7 @@ function subscriptionState(subscriptionId: string, attributes: Attributes): Omit
       ? 1
       : quantity(record(item, 'first_subscription_item').quantity, 'first_subscription_item.quantity');
   return {
-    ...empty(buyerOf(attributes)),
+    ...namingOnly(buyerOf(attributes)),
     orderId: optionalId(attributes.order_id, 'order_id'),
     subscriptionId,
     items: [{ providerItemId: id(attributes.variant_id, 'variant_id'), quantity: count }],
@@ -188,8 +188,4 @@ function buyerOf(attributes: Attributes): PurchaseEvent['buyer'] {
     email: optionalText(attributes.user_email, 'user_email'),
     name: optionalText(attributes.user_name, 'user_name'),
   };
-}
-
-function empty(buyer: PurchaseEvent['buyer']): Omit<PurchaseEvent, 'change'> {
-  return { buyer, orderId: null, subscriptionId: null, paymentIds: [], items: [], periodEndsAt: null };
 }

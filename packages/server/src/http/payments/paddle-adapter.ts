@@ -8,7 +8,7 @@ import {
   type TransactionNotification,
   Webhooks,
 } from '@paddle/paddle-node-sdk';
-import type { PurchaseEvent } from '../../core/commerce/purchase-event.js';
+import { buyerById, namingOnly, type PurchaseEvent } from '../../core/commerce/purchase-event.js';
 import { headerValue } from './header-value.js';
 import { MalformedPaymentEvent } from './malformed-payment-event.js';
 import {
@@ -128,7 +128,7 @@ function transactionCompleted(transaction: TransactionNotification): PurchaseEve
   const transactionId = id(transaction.id, 'transaction.id');
   return {
     change,
-    buyer: { providerCustomerId: optionalId(transaction.customerId, 'customer_id'), email: null, name: null },
+    buyer: buyerById(optionalId(transaction.customerId, 'customer_id')),
     orderId: transactionId,
     subscriptionId: optionalId(transaction.subscriptionId, 'subscription_id'),
     paymentIds: [transactionId],
@@ -149,16 +149,9 @@ function transactionCompleted(transaction: TransactionNotification): PurchaseEve
 
 function canceled(subscription: SubscriptionNotification, periodEndsAt: Date): PurchaseEvent {
   return {
+    ...namingOnly(buyerById(optionalId(subscription.customerId, 'customer_id'))),
     change: 'subscription_canceled',
-    buyer: {
-      providerCustomerId: optionalId(subscription.customerId, 'customer_id'),
-      email: null,
-      name: null,
-    },
-    orderId: null,
     subscriptionId: id(subscription.id, 'subscription.id'),
-    paymentIds: [],
-    items: [],
     periodEndsAt,
   };
 }
@@ -172,28 +165,20 @@ function adjustment(adjustment: AdjustmentNotification): PurchaseEvent | null {
     (adjustment.action === 'refund' && adjustment.type === 'full') || adjustment.action === 'chargeback';
   if (!isReversal || adjustment.status !== 'approved') return null;
   return {
+    ...namingOnly(buyerById(optionalId(adjustment.customerId, 'customer_id'))),
     change: 'payment_reversed',
-    buyer: { providerCustomerId: optionalId(adjustment.customerId, 'customer_id'), email: null, name: null },
-    orderId: null,
     subscriptionId: optionalId(adjustment.subscriptionId, 'subscription_id'),
     paymentIds: [id(adjustment.transactionId, 'transaction_id')],
-    items: [],
-    periodEndsAt: null,
   };
 }
 
 function customerUpdated(customer: CustomerNotification): PurchaseEvent {
   return {
-    change: 'customer_updated',
-    buyer: {
+    ...namingOnly({
       providerCustomerId: id(customer.id, 'customer.id'),
       email: optionalText(customer.email, 'customer.email'),
       name: optionalText(customer.name, 'customer.name'),
-    },
-    orderId: null,
-    subscriptionId: null,
-    paymentIds: [],
-    items: [],
-    periodEndsAt: null,
+    }),
+    change: 'customer_updated',
   };
 }

@@ -1,5 +1,10 @@
 import type Stripe from 'stripe';
-import type { PurchaseEvent, PurchaseItem } from '../../core/commerce/purchase-event.js';
+import {
+  buyerById,
+  namingOnly,
+  type PurchaseEvent,
+  type PurchaseItem,
+} from '../../core/commerce/purchase-event.js';
 import {
   epochSeconds,
   id,
@@ -194,16 +199,9 @@ function subscriptionDeleted(subscription: Stripe.Subscription, eventCreated: nu
 
 function canceled(subscription: Stripe.Subscription, periodEndsAt: Date | null): PurchaseEvent {
   return {
+    ...namingOnly(buyerById(optionalIdOf(subscription.customer, 'subscription.customer'))),
     change: 'subscription_canceled',
-    buyer: {
-      providerCustomerId: optionalIdOf(subscription.customer, 'subscription.customer'),
-      email: null,
-      name: null,
-    },
-    orderId: null,
     subscriptionId: id(subscription.id, 'subscription.id'),
-    paymentIds: [],
-    items: [],
     periodEndsAt,
   };
 }
@@ -232,7 +230,7 @@ async function disputeCreated(dispute: Stripe.Dispute, api: StripeLookups): Prom
   return reversed(
     chargeId ?? id(dispute.id, 'dispute.id'),
     optionalIdOf(dispute.payment_intent, 'dispute.payment_intent'),
-    { providerCustomerId: null, email: null, name: null },
+    buyerById(null),
     api,
   );
 }
@@ -249,13 +247,9 @@ async function reversed(
 ): Promise<PurchaseEvent> {
   const invoiceIds = paymentIntentId === null ? [] : await api.invoicesPaidBy(paymentIntentId);
   return {
+    ...namingOnly(buyer),
     change: 'payment_reversed',
-    buyer,
-    orderId: null,
-    subscriptionId: null,
     paymentIds: present([paymentIntentId, ...invoiceIds, chargeId]),
-    items: [],
-    periodEndsAt: null,
   };
 }
 
