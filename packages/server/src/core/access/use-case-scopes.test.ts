@@ -824,6 +824,7 @@ const WITHOUT_SCOPE: Record<string, string> = {
   'analytics.reachableProduct': 'private: analytics.register and list run it',
   'machines.lock': 'private: activation and heartbeat run it',
   'machines.freeSeat': 'private: every deactivation runs it',
+  'licenses.reachableView': 'private: the lookups findView and findViewByKey run it',
   'licenses.reachableViews': 'private: viewsOf, and the lookups findView and viewOf, run it',
   'catalog.reachablePolicy': 'private: catalog.readPolicy, updatePolicy and deletePolicy run it',
   'productSetup.insertPolicy': 'private: productSetup.createProduct and createPolicy run it',
