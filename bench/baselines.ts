@@ -51,6 +51,7 @@ export async function measureBaseline(
       body: '{"key":"{key}","fingerprint":"{fp}"}',
       population,
       expect: EXPECT[kind],
+      serverPid: child.pid,
     });
     return { result, rssMb: peak(), bytes };
   } finally {

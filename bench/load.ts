@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { cpuSecondsOf } from './process-cpu.js';
 
 /**
  * The load generator, run as a process of its own so that it never shares an event loop with the server or
@@ -30,6 +31,8 @@ export interface LoadSpec {
    * leave a fifth of ten thousand unseen (the read cache would then be measured cold).
    */
   sweep?: boolean;
+  /** The server's process: its CPU time over the measured run is reported per request. */
+  serverPid?: number;
 }
 
 export interface LoadResult {
@@ -41,6 +44,8 @@ export interface LoadResult {
   errors: number;
   timeouts: number;
   firstMismatch: string | null;
+  /** The server's CPU time (all its threads) per answered request over the measured run; null if unknown. */
+  serverCpuUsPerRequest: number | null;
 }
 
 export const KEY_DIGITS = 7;
@@ -110,6 +115,7 @@ async function drive(spec: LoadSpec, length: { seconds: number } | 'sweep'): Pro
     errors: result.errors,
     timeouts: result.timeouts,
     firstMismatch,
+    serverCpuUsPerRequest: null,
   };
 }
 
@@ -117,7 +123,11 @@ async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '') as LoadSpec;
   if (spec.sweep) await drive(spec, 'sweep');
   if (spec.warmupSeconds > 0) await drive(spec, { seconds: spec.warmupSeconds });
+  const cpuBefore = spec.serverPid === undefined ? null : cpuSecondsOf(spec.serverPid);
   const result = await drive(spec, { seconds: spec.durationSeconds });
+  const cpuAfter = spec.serverPid === undefined ? null : cpuSecondsOf(spec.serverPid);
+  if (cpuBefore !== null && cpuAfter !== null && result.requests > 0)
+    result.serverCpuUsPerRequest = ((cpuAfter - cpuBefore) * 1e6) / result.requests;
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

@@ -130,7 +130,7 @@ async function seed(server: RunningServer, database: BenchDatabase, count: numbe
 function record(
   name: string,
   database: string | null,
-  result: { rps: number; p50Ms: number | null; p99Ms: number | null },
+  result: { rps: number; p50Ms: number | null; p99Ms: number | null; serverCpuUsPerRequest?: number | null },
   rss: number | null,
   baseline: Scenario | null,
 ): Scenario {
@@ -141,13 +141,14 @@ function record(
     p50Ms: result.p50Ms === null ? null : round(result.p50Ms, 2),
     p99Ms: result.p99Ms === null ? null : round(result.p99Ms, 2),
     rssMb: rss === null ? null : round(rss, 0),
+    cpuUsPerRequest: result.serverCpuUsPerRequest == null ? null : round(result.serverCpuUsPerRequest, 0),
     baseline: baseline?.name ?? null,
     ratio: baseline ? round(result.rps / baseline.rps, 3) : null,
   };
   scenarios.push(scenario);
   log(
     `  ${name} [${database ?? '-'}]: ${scenario.rps} rps, p50 ${scenario.p50Ms} ms, p99 ${scenario.p99Ms} ms, ` +
-      `rss ${scenario.rssMb} MB${baseline ? `, ${scenario.ratio}× ${baseline.name}` : ''}`,
+      `rss ${scenario.rssMb} MB, cpu ${scenario.cpuUsPerRequest} µs/req${baseline ? `, ${scenario.ratio}× ${baseline.name}` : ''}`,
   );
   return scenario;
 }
@@ -253,7 +254,7 @@ async function measure(
 ): Promise<Scenario | null> {
   if (!needed && !wanted(name)) return null;
   const peak = rssSampler(server.child.pid as number);
-  const result = await load({ url: server.url, ...spec });
+  const result = await load({ url: server.url, ...spec, serverPid: server.child.pid });
   return record(name, database, result, peak(), baseline ?? null);
 }
 

@@ -8,6 +8,8 @@ export interface Scenario {
   p50Ms: number | null;
   p99Ms: number | null;
   rssMb: number | null;
+  /** The server's CPU time (all threads) per request, in microseconds: steadier than req/s on a shared machine. */
+  cpuUsPerRequest: number | null;
   /** The name of the baseline measured in the same run that `ratio` divides by. */
   baseline: string | null;
   ratio: number | null;
