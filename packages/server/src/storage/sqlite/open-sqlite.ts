@@ -11,7 +11,7 @@ import type { Database } from '../schema/index.js';
 import { type BookkeepingThread, startBookkeepingThread } from './bookkeeping-thread.js';
 import { sqliteAdapter } from './sqlite-adapter.js';
 import { followChangeLog } from './sqlite-change-feed.js';
-import { immediateSqliteDialect } from './sqlite-dialect.js';
+import { BUSY_TIMEOUT_MS, immediateSqliteDialect } from './sqlite-dialect.js';
 import { checkpointInBackground } from './wal-checkpointer.js';
 
 /**
@@ -53,7 +53,7 @@ export function openSqlite(path: string, options: OpenOptions): OpenDatabase {
   // crash of the process but may lose the last commits on power loss.
   sqlite.pragma(options.durability === 'fast' ? 'synchronous = NORMAL' : 'synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   const connection = sqlite;
   const inBackground = options.backgroundThreads === true && path !== ':memory:';
   if (inBackground) connection.pragma('wal_autocheckpoint = 0');

@@ -11,19 +11,50 @@ import {
 } from 'kysely';
 import { forwardingProxy } from '../forwarding-proxy.js';
 
+/** How long a write waits for SQLite's write lock before failing as busy. */
+export const BUSY_TIMEOUT_MS = 5000;
+/** The longest pause between two tries for the write lock. */
+const LONGEST_LOCK_PAUSE_MS = 16;
+
+const isBusy = (error: unknown) =>
+  String((error as { code?: unknown })?.code ?? '').startsWith('SQLITE_BUSY');
+const pause = (ms: number) => new Promise((resume) => setTimeout(resume, ms));
+
 /**
  * SQLite's default deferred transactions take the write lock only at their first write, and a read-then-write
  * transaction then fails with SQLITE_BUSY instead of waiting when another process wrote meanwhile.
- * `BEGIN IMMEDIATE` takes the write lock up front and waits for it (busy_timeout), so writers serialize
- * across processes as they do inside one.
+ * `BEGIN IMMEDIATE` takes the write lock up front, so writers serialize across processes as they do inside one.
+ *
+ * It is tried without SQLite's busy handler, which waits by sleeping the calling thread: while another
+ * connection held the lock (the bookkeeping thread committing a batch, another process), the whole event loop
+ * stood still, and every request with it. A busy lock is waited for here between turns of the event loop
+ * instead, for at most BUSY_TIMEOUT_MS as before.
  */
 class ImmediateTransactionDriver extends SqliteDriver {
   constructor(private readonly database: BetterSqlite3.Database) {
     super({ database });
   }
 
+  /** SQLite applies `busy_timeout` when the pragma is prepared, so a kept statement would not set it again. */
+  private setBusyTimeout(ms: number): void {
+    this.database.pragma(`busy_timeout = ${ms}`);
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    const deadline = Date.now() + BUSY_TIMEOUT_MS;
+    for (let wait = 1; ; wait = Math.min(wait * 2, LONGEST_LOCK_PAUSE_MS)) {
+      this.setBusyTimeout(0);
+      try {
+        await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+        return;
+      } catch (error) {
+        if (!isBusy(error) || Date.now() >= deadline) throw error;
+      } finally {
+        // Statements outside a transaction still wait in SQLite, as they always have.
+        this.setBusyTimeout(BUSY_TIMEOUT_MS);
+      }
+      await pause(wait);
+    }
   }
 
   /**
