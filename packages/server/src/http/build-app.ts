@@ -26,6 +26,7 @@ import { PAYMENT_WEBHOOK_PREFIX, paymentWebhooks } from './payments/payment-webh
 import { registerAuthentication } from './plugins/authenticate.js';
 import { frameworkErrors, registerErrorHandler } from './plugins/error-handler.js';
 import { registerIdempotency } from './plugins/idempotency.js';
+import { lazyRequestLogger } from './plugins/lazy-request-logger.js';
 import { registerMaintenanceMode } from './plugins/maintenance.js';
 import { type RateLimitOptions, registerRateLimits } from './plugins/rate-limits.js';
 import { registerNativeJsonParser, registerRequestLimits } from './plugins/request-limits.js';
@@ -88,6 +89,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     // Requests are logged once, by route pattern, in request-logging.ts: raw URLs can hold keys.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
+    childLoggerFactory: lazyRequestLogger,
     requestIdHeader: false,
     trustProxy: options.trustProxy,
     bodyLimit: options.bodyLimitBytes ?? 4 * 1024 * 1024,

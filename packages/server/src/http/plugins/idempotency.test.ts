@@ -286,14 +286,37 @@ describe('every write of the native API replays its first answer', () => {
   });
   afterAll(() => t.dispose());
 
-  /** Signing in and out answer with cookies: a replay cannot stand for them (plugins/idempotency.ts). */
-  const EXEMPT = new Set(['POST /v1/session', 'DELETE /v1/session']);
+  /**
+   * Signing in and out answer with cookies: a replay cannot stand for them (plugins/idempotency.ts). A
+   * validation changes nothing a retry could repeat, and answers as of now (routes/validation.ts).
+   */
+  const VALIDATIONS = ['POST /v1/licenses/:id/actions/validate', 'POST /v1/licenses/actions/validate-key'];
+  const EXEMPT = new Set(['POST /v1/session', 'DELETE /v1/session', ...VALIDATIONS]);
   const writes = ROUTE_SECURITY_CASES.filter(
     (c) => c.method !== 'GET' && !EXEMPT.has(routeKey(c.method, c.route)),
   );
 
   it('covers the writes of the security table', () => {
     expect(writes.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it.each(VALIDATIONS)('%s answers each request afresh, Idempotency-Key or not', async (name) => {
+    const routeCase = ROUTE_SECURITY_CASES.find((c) => routeKey(c.method, c.route) === name);
+    if (!routeCase) throw new Error(`${name} is not in the security table`);
+    const { url, payload } = await routeCase.request(ctx);
+    const send = () =>
+      t.call({
+        method: routeCase.method,
+        url,
+        payload: { ...(payload as object), nonce: 'same-nonce' },
+        headers: { 'idempotency-key': `validation:${name}` },
+      });
+    const first = await send();
+    t.clock.advance(1);
+    const second = await send();
+    expect(first.statusCode, first.body).toBe(200);
+    expect(second.headers['idempotent-replayed']).toBeUndefined();
+    expect(second.json().ts).not.toBe(first.json().ts);
   });
 
   it.each(writes.map((c) => [routeKey(c.method, c.route), c] as const))('%s', async (_name, routeCase) => {

@@ -86,34 +86,34 @@ export function registerIdempotency(app: FastifyInstance, keyward: Keyward): voi
       if (body === null) return reply.send();
       return reply.type('application/json; charset=utf-8').send(body);
     };
-    const preHandler = route.preHandler;
-    route.preHandler = preHandler ? [...[preHandler].flat(), claim] : claim;
+    // The first onSend hook: nothing before it reads the database while the request's transaction is open.
+    const finish = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+      const idempotent = running.get(request);
+      if (!idempotent) return payload;
+      running.delete(request);
+      const body = payload === undefined || payload === null || payload === '' ? null : payload;
+      await idempotent.finish({
+        statusCode: reply.statusCode,
+        body: body === null || typeof body === 'string' ? body : undefined,
+      });
+      return payload;
+    };
+    // A request that ended without an answer passing onSend (aborted) keeps nothing.
+    const abandon = async (request: FastifyRequest) => {
+      const idempotent = running.get(request);
+      if (!idempotent) return;
+      running.delete(request);
+      await idempotent.abandon();
+    };
+    // On the routes that honour the header only: the others do not pay for three hooks per request.
+    route.preHandler = [...[route.preHandler ?? []].flat(), claim];
+    route.onSend = [finish, ...[route.onSend ?? []].flat()];
+    route.onResponse = [...[route.onResponse ?? []].flat(), abandon];
     const handler = route.handler;
     route.handler = function idempotentHandler(this: FastifyInstance, request, reply) {
       const idempotent = running.get(request);
       if (!idempotent) return handler.call(this, request, reply);
       return idempotent.run(async () => handler.call(this, request, reply));
     };
-  });
-
-  // The first onSend hook: nothing before it reads the database while the request's transaction is open.
-  app.addHook('onSend', async (request, reply, payload) => {
-    const idempotent = running.get(request);
-    if (!idempotent) return payload;
-    running.delete(request);
-    const body = payload === undefined || payload === null || payload === '' ? null : payload;
-    await idempotent.finish({
-      statusCode: reply.statusCode,
-      body: body === null || typeof body === 'string' ? body : undefined,
-    });
-    return payload;
-  });
-
-  // A request that ended without an answer passing onSend (aborted) keeps nothing.
-  app.addHook('onResponse', async (request) => {
-    const idempotent = running.get(request);
-    if (!idempotent) return;
-    running.delete(request);
-    await idempotent.abandon();
   });
 }

@@ -43,6 +43,12 @@ function present(
   };
 }
 
+/**
+ * A validation changes nothing that a retry could repeat, and its answer must be of now: a replayed one would
+ * carry the first answer's outcome and `ts`. So Idempotency-Key does not apply here (idempotency.ts).
+ */
+const NOT_IDEMPOTENT = false;
+
 const scopeOf = (body: Static<typeof ValidateBody>) => ({
   fingerprint: body.fingerprint,
   productId: body.productId,
@@ -53,7 +59,11 @@ export function validationRoutes(app: App, keyward: Keyward): void {
   app.post(
     '/licenses/:id/actions/validate',
     {
-      config: { auth: { scope: 'licenses:validate', license: true, method: 'key/getkey' }, signed: true },
+      config: {
+        auth: { scope: 'licenses:validate', license: true, method: 'key/getkey' },
+        signed: true,
+        idempotent: NOT_IDEMPOTENT,
+      },
       schema: {
         tags,
         summary: 'Validate a license by id',
@@ -81,6 +91,7 @@ export function validationRoutes(app: App, keyward: Keyward): void {
       config: {
         auth: { scope: 'licenses:validate', license: true, optional: true, method: 'key/getkey' },
         signed: true,
+        idempotent: NOT_IDEMPOTENT,
       },
       schema: {
         tags,
