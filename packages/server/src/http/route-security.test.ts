@@ -92,10 +92,15 @@ describe('every native API route has a security case', () => {
     }
   });
 
-  it('makes every write of the native API honour Idempotency-Key, but signing in and out', async () => {
+  it('makes every write of the native API honour Idempotency-Key, but signing in and out and validations', async () => {
     const writes = v1.filter((r) => r.method !== 'GET');
     const exempt = writes.filter((r) => !isIdempotentRoute({ ...r, config: { idempotent: r.idempotent } }));
-    expect(exempt.map((r) => routeKey(r.method, r.url))).toEqual(['POST /v1/session', 'DELETE /v1/session']);
+    expect(exempt.map((r) => routeKey(r.method, r.url)).sort()).toEqual([
+      'DELETE /v1/session',
+      'POST /v1/licenses/:id/actions/validate',
+      'POST /v1/licenses/actions/validate-key',
+      'POST /v1/session',
+    ]);
     // The OpenAPI document shows the header on each of them (plugins/idempotency.ts adds it).
     const document = (await t.call({ method: 'GET', url: '/openapi.json', token: null })).json() as {
       paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }> }>>;
