@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { cpuSecondsOf } from './process-cpu.js';
+import { cpuSecondsOf, cpuSecondsOfCommand } from './process-cpu.js';
 
 /**
  * The load generator, run as a process of its own so that it never shares an event loop with the server or
@@ -33,6 +33,8 @@ export interface LoadSpec {
   sweep?: boolean;
   /** The server's process: its CPU time over the measured run is reported per request. */
   serverPid?: number;
+  /** The database's processes by command name (`postgres`), reported the same way. */
+  databaseCommand?: string;
 }
 
 export interface LoadResult {
@@ -46,6 +48,8 @@ export interface LoadResult {
   firstMismatch: string | null;
   /** The server's CPU time (all its threads) per answered request over the measured run; null if unknown. */
   serverCpuUsPerRequest: number | null;
+  /** The database processes' CPU time per answered request over the measured run; null if none or unknown. */
+  databaseCpuUsPerRequest: number | null;
 }
 
 export const KEY_DIGITS = 7;
@@ -116,6 +120,7 @@ async function drive(spec: LoadSpec, length: { seconds: number } | 'sweep'): Pro
     timeouts: result.timeouts,
     firstMismatch,
     serverCpuUsPerRequest: null,
+    databaseCpuUsPerRequest: null,
   };
 }
 
@@ -123,11 +128,17 @@ async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '') as LoadSpec;
   if (spec.sweep) await drive(spec, 'sweep');
   if (spec.warmupSeconds > 0) await drive(spec, { seconds: spec.warmupSeconds });
-  const cpuBefore = spec.serverPid === undefined ? null : cpuSecondsOf(spec.serverPid);
+  const cpu = () => ({
+    server: spec.serverPid === undefined ? null : cpuSecondsOf(spec.serverPid),
+    database: spec.databaseCommand === undefined ? null : cpuSecondsOfCommand(spec.databaseCommand),
+  });
+  const before = cpu();
   const result = await drive(spec, { seconds: spec.durationSeconds });
-  const cpuAfter = spec.serverPid === undefined ? null : cpuSecondsOf(spec.serverPid);
-  if (cpuBefore !== null && cpuAfter !== null && result.requests > 0)
-    result.serverCpuUsPerRequest = ((cpuAfter - cpuBefore) * 1e6) / result.requests;
+  const after = cpu();
+  const perRequest = (from: number | null, to: number | null) =>
+    from === null || to === null || result.requests === 0 ? null : ((to - from) * 1e6) / result.requests;
+  result.serverCpuUsPerRequest = perRequest(before.server, after.server);
+  result.databaseCpuUsPerRequest = perRequest(before.database, after.database);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

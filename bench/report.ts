@@ -39,11 +39,11 @@ export function markdownTable(results: Results): string {
       `${info.memoryGb} GB, ${info.os}, Node ${info.node}; load average at start ${info.loadAverageAtStart.join(' ')}` +
       `${info.loadAverageAtEnd ? `, at the end ${info.loadAverageAtEnd.join(' ')}` : ''}.`,
     '',
-    '| scenario | database | req/s | p50 ms | p99 ms | peak RSS MB | server CPU µs/req | baseline | ratio |',
-    '|---|---|--:|--:|--:|--:|--:|---|--:|',
+    '| scenario | database | req/s | p50 ms | p99 ms | peak RSS MB | server CPU µs/req | database CPU µs/req | baseline | ratio |',
+    '|---|---|--:|--:|--:|--:|--:|--:|---|--:|',
     ...results.scenarios.map(
       (s) =>
-        `| ${s.name} | ${cell(s.database)} | ${s.rps} | ${cell(s.p50Ms)} | ${cell(s.p99Ms)} | ${cell(s.rssMb)} | ${cell(s.cpuUsPerRequest)} | ${cell(s.baseline)} | ${cell(s.ratio)} |`,
+        `| ${s.name} | ${cell(s.database)} | ${s.rps} | ${cell(s.p50Ms)} | ${cell(s.p99Ms)} | ${cell(s.rssMb)} | ${cell(s.cpuUsPerRequest)} | ${cell(s.databaseCpuUsPerRequest ?? null)} | ${cell(s.baseline)} | ${cell(s.ratio)} |`,
     ),
   ];
   if (results.roundTrips.length > 0) {

@@ -130,7 +130,13 @@ async function seed(server: RunningServer, database: BenchDatabase, count: numbe
 function record(
   name: string,
   database: string | null,
-  result: { rps: number; p50Ms: number | null; p99Ms: number | null; serverCpuUsPerRequest?: number | null },
+  result: {
+    rps: number;
+    p50Ms: number | null;
+    p99Ms: number | null;
+    serverCpuUsPerRequest?: number | null;
+    databaseCpuUsPerRequest?: number | null;
+  },
   rss: number | null,
   baseline: Scenario | null,
 ): Scenario {
@@ -142,13 +148,16 @@ function record(
     p99Ms: result.p99Ms === null ? null : round(result.p99Ms, 2),
     rssMb: rss === null ? null : round(rss, 0),
     cpuUsPerRequest: result.serverCpuUsPerRequest == null ? null : round(result.serverCpuUsPerRequest, 0),
+    databaseCpuUsPerRequest:
+      result.databaseCpuUsPerRequest == null ? null : round(result.databaseCpuUsPerRequest, 0),
     baseline: baseline?.name ?? null,
     ratio: baseline ? round(result.rps / baseline.rps, 3) : null,
   };
   scenarios.push(scenario);
   log(
     `  ${name} [${database ?? '-'}]: ${scenario.rps} rps, p50 ${scenario.p50Ms} ms, p99 ${scenario.p99Ms} ms, ` +
-      `rss ${scenario.rssMb} MB, cpu ${scenario.cpuUsPerRequest} µs/req${baseline ? `, ${scenario.ratio}× ${baseline.name}` : ''}`,
+      `rss ${scenario.rssMb} MB, cpu ${scenario.cpuUsPerRequest} µs/req` +
+      `${scenario.databaseCpuUsPerRequest == null ? '' : ` (database ${scenario.databaseCpuUsPerRequest})`}${baseline ? `, ${scenario.ratio}× ${baseline.name}` : ''}`,
   );
   return scenario;
 }
@@ -254,7 +263,12 @@ async function measure(
 ): Promise<Scenario | null> {
   if (!needed && !wanted(name)) return null;
   const peak = rssSampler(server.child.pid as number);
-  const result = await load({ url: server.url, ...spec, serverPid: server.child.pid });
+  const result = await load({
+    url: server.url,
+    ...spec,
+    serverPid: server.child.pid,
+    ...(database === 'postgres' ? { databaseCommand: 'postgres' } : {}),
+  });
   return record(name, database, result, peak(), baseline ?? null);
 }
 

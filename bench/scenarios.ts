@@ -10,6 +10,8 @@ export interface Scenario {
   rssMb: number | null;
   /** The server's CPU time (all threads) per request, in microseconds: steadier than req/s on a shared machine. */
   cpuUsPerRequest: number | null;
+  /** The same for the database's processes when they run on this machine (PostgreSQL); null otherwise. */
+  databaseCpuUsPerRequest?: number | null;
   /** The name of the baseline measured in the same run that `ratio` divides by. */
   baseline: string | null;
   ratio: number | null;
