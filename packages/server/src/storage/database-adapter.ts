@@ -82,6 +82,9 @@ export interface DatabaseAdapter {
    */
   addChangeFeed(db: Kysely<unknown>): Promise<void>;
 
+  /** Migration 021: the change feed's triggers as row triggers, where they were statement triggers. */
+  useRowChangeTriggers(db: Kysely<unknown>): Promise<void>;
+
   /**
    * The schema Kysely's migration bookkeeping tables belong in, or null where the database has no schemas to
    * choose from (Kysely otherwise takes such tables in any schema of the database for its own).

@@ -19,6 +19,7 @@ import * as emailOutbox from './migrations/017-email-outbox.js';
 import * as commerce from './migrations/018-commerce.js';
 import * as email from './migrations/019-email.js';
 import * as portal from './migrations/020-portal.js';
+import * as rowChangeTriggers from './migrations/021-row-change-triggers.js';
 
 type MigrationModule = { up(db: Kysely<unknown>, adapter: DatabaseAdapter): Promise<void> };
 
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '018-commerce': commerce,
   '019-email': email,
   '020-portal': portal,
+  '021-row-change-triggers': rowChangeTriggers,
 };
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */

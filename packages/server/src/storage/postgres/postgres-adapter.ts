@@ -2,7 +2,7 @@ import { type Kysely, type SqlBool, sql } from 'kysely';
 import type { DatabaseAdapter } from '../database-adapter.js';
 import { likeKeyFragments } from './key-fragment-search.js';
 import { addPostgresKeySearch } from './key-search-schema.js';
-import { addPostgresChangeFeed } from './postgres-change-feed.js';
+import { addPostgresChangeFeed, useRowChangeTriggers } from './postgres-change-feed.js';
 import { explainPostgresFailure, probePostgres } from './postgres-failures.js';
 
 /** The schema unqualified names resolve to: the first existing one of the connection's search_path. */
@@ -41,6 +41,7 @@ export function postgresAdapter(url: string): DatabaseAdapter {
       table.addColumn('id', options?.big ? 'bigserial' : 'serial', (c) => c.primaryKey()),
     addKeySearch: addPostgresKeySearch,
     addChangeFeed: addPostgresChangeFeed,
+    useRowChangeTriggers,
     migrationTableSchema: currentSchema,
     checkReachable: () => probePostgres(url),
     explainFailure: (error) => explainPostgresFailure(error, url),

@@ -31,6 +31,8 @@ export function sqliteAdapter(path: string): DatabaseAdapter {
     addAutoIncrementId: (table) => table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement()),
     addKeySearch: addSqliteKeySearch,
     addChangeFeed: addSqliteChangeFeed,
+    // Migration 016's triggers are row triggers on SQLite already.
+    useRowChangeTriggers: async () => {},
     migrationTableSchema: async () => null,
     // Opened in process (open-sqlite.ts), where a file it cannot use already failed.
     checkReachable: async () => {},
