@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { cpuSecondsOf, cpuSecondsOfCommand } from './process-cpu.js';
+import { cpuSecondsBetween, cpuSecondsByProcess, cpuSecondsOf } from './process-cpu.js';
 
 /**
  * The load generator, run as a process of its own so that it never shares an event loop with the server or
@@ -130,15 +130,17 @@ async function main(): Promise<void> {
   if (spec.warmupSeconds > 0) await drive(spec, { seconds: spec.warmupSeconds });
   const cpu = () => ({
     server: spec.serverPid === undefined ? null : cpuSecondsOf(spec.serverPid),
-    database: spec.databaseCommand === undefined ? null : cpuSecondsOfCommand(spec.databaseCommand),
+    database: spec.databaseCommand === undefined ? null : cpuSecondsByProcess(spec.databaseCommand),
   });
   const before = cpu();
   const result = await drive(spec, { seconds: spec.durationSeconds });
   const after = cpu();
-  const perRequest = (from: number | null, to: number | null) =>
-    from === null || to === null || result.requests === 0 ? null : ((to - from) * 1e6) / result.requests;
-  result.serverCpuUsPerRequest = perRequest(before.server, after.server);
-  result.databaseCpuUsPerRequest = perRequest(before.database, after.database);
+  const perRequest = (seconds: number | null) =>
+    seconds === null || result.requests === 0 ? null : (seconds * 1e6) / result.requests;
+  result.serverCpuUsPerRequest = perRequest(
+    before.server === null || after.server === null ? null : after.server - before.server,
+  );
+  result.databaseCpuUsPerRequest = perRequest(cpuSecondsBetween(before.database, after.database));
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

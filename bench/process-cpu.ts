@@ -12,8 +12,7 @@ const TICKS_PER_SECOND = (() => {
 
 /**
  * The CPU time a process has used so far, user and system, all its threads, in seconds (Linux /proc; null
- * elsewhere). Unlike requests per second, CPU per request barely moves when other work shares the machine:
- * it compares builds and scenarios run minutes apart.
+ * elsewhere): per request, it says what a request costs the server, its background threads included.
  */
 export function cpuSecondsOf(pid: number | string): number | null {
   try {
@@ -28,18 +27,18 @@ export function cpuSecondsOf(pid: number | string): number | null {
 }
 
 /**
- * The CPU time used so far by every process of one command name (`postgres`: the database server and each of
- * its connections' backends), in seconds; null where /proc is not there or no such process runs here. A backend that ended in between takes
- * its time with it, so this reads low when connections come and go (the server keeps its pool open).
+ * The CPU time used so far by each process of one command name (`postgres`: the database server, its
+ * background processes and each connection's backend), in seconds by process id; null where /proc is not
+ * there or no such process runs here.
  */
-export function cpuSecondsOfCommand(command: string): number | null {
+export function cpuSecondsByProcess(command: string): Map<string, number> | null {
   let entries: string[];
   try {
     entries = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
   } catch {
     return null;
   }
-  let total: number | null = null;
+  const times = new Map<string, number>();
   for (const pid of entries) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -47,7 +46,25 @@ export function cpuSecondsOfCommand(command: string): number | null {
     } catch {
       continue; // it ended meanwhile
     }
-    total = (total ?? 0) + (cpuSecondsOf(pid) ?? 0);
+    const seconds = cpuSecondsOf(pid);
+    if (seconds !== null) times.set(pid, seconds);
+  }
+  return times.size === 0 ? null : times;
+}
+
+/**
+ * The CPU time the processes alive at both readings used between them. One that started or ended in between
+ * (an autovacuum worker, another client's backend) is left out: its time cannot be split at the readings.
+ */
+export function cpuSecondsBetween(
+  before: Map<string, number> | null,
+  after: Map<string, number> | null,
+): number | null {
+  if (!before || !after) return null;
+  let total = 0;
+  for (const [pid, seconds] of after) {
+    const from = before.get(pid);
+    if (from !== undefined) total += seconds - from;
   }
   return total;
 }
