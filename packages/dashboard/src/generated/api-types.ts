@@ -273,7 +273,7 @@ export interface License {
   createdAt: string;
   /** When it last changed */
   updatedAt: string;
-  /** When it was last validated; null = never */
+  /** When it was last validated, to the minute (a validation less than a minute after the time recorded keeps it); null = never */
   lastValidatedAt: string | null;
 }
 

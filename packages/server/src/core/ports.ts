@@ -64,8 +64,11 @@ export interface UnitOfWork {
 /** Validation's bookkeeping, written as one batch: its events, and when licenses were last validated. */
 export interface BookkeepingBatch {
   events: Array<Omit<DomainEvent, 'id'>>;
-  /** Each license validated in the batch takes the batch's latest validation time. */
-  validated: { ids: number[]; at: Date } | null;
+  /**
+   * Each license validated in the batch takes the batch's latest validation time, unless the time it holds is
+   * `renewedIfBefore` or later (core/licenses/last-validated.ts).
+   */
+  validated: { ids: number[]; at: Date; renewedIfBefore: Date } | null;
 }
 
 export interface Store extends Repositories {

@@ -463,16 +463,18 @@ describe.each(dialects)('store contract on %s', (dialect) => {
       expect(ids(await store.licenses.list({ productId: product.id }, page))).toEqual([license.id]);
     });
 
-    it('touches lastValidatedAt of the given licenses only', async () => {
+    it('touches lastValidatedAt of the given licenses only, where it is older than asked', async () => {
       const { policy } = await catalog(store);
       const a = await store.licenses.insert(licenseInput(policy));
-      const b = await store.licenses.insert(licenseInput(policy));
+      const b = await store.licenses.insert(licenseInput(policy, { lastValidatedAt: at(100) }));
       const c = await store.licenses.insert(licenseInput(policy, { lastValidatedAt: at(1) }));
-      await store.licenses.touchValidated([], at(9));
-      await store.licenses.touchValidated([a.id, b.id], at(7_777));
+      const recent = await store.licenses.insert(licenseInput(policy, { lastValidatedAt: at(7_000) }));
+      await store.licenses.touchValidated([], at(9), at(9));
+      await store.licenses.touchValidated([a.id, b.id, recent.id], at(7_777), at(5_000));
       expect((await store.licenses.findById(a.id))?.lastValidatedAt).toEqual(at(7_777));
       expect((await store.licenses.findById(b.id))?.lastValidatedAt).toEqual(at(7_777));
       expect(await store.licenses.findById(c.id)).toEqual(c);
+      expect(await store.licenses.findById(recent.id)).toEqual(recent);
     });
 
     it('deletes a license with its machines and index rows; a deleted customer only detaches', async () => {

@@ -54,8 +54,11 @@ export interface LicenseRepository {
   countUpTo(filter: LicenseFilter, input: { now: Date; max: number }): Promise<number>;
   update(id: number, changes: Partial<Omit<License, 'id' | 'createdAt'>>): Promise<License>;
   delete(id: number): Promise<boolean>;
-  /** Bookkeeping after validations, batched off the response path. */
-  touchValidated(ids: number[], at: Date): Promise<void>;
+  /**
+   * Bookkeeping after validations, batched off the response path: sets `lastValidatedAt` to `at` on those of
+   * the licenses whose time is null or before `renewedIfBefore`.
+   */
+  touchValidated(ids: number[], at: Date, renewedIfBefore: Date): Promise<void>;
   /** The per-machine trial key of a product, if one was issued to this fingerprint. */
   findTrial(productId: number, fingerprint: string): Promise<License | null>;
 }

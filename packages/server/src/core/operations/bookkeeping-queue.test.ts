@@ -7,7 +7,7 @@ import { BookkeepingQueue } from './bookkeeping-queue.js';
 
 interface Write {
   events: NewEvent[];
-  touched: { ids: number[]; at: Date } | null;
+  touched: { ids: number[]; at: Date; renewedIfBefore: Date } | null;
 }
 
 /** A Store that records each batch written; `failOnce` makes the next write throw. */
@@ -52,6 +52,8 @@ function fakeStore() {
 }
 
 const actor = { tokenId: 3, ip: '203.0.113.5', via: 'native', principal: operatorPrincipal };
+/** The touch a batch asks for: the licenses, their new time, and renewed only if a minute older. */
+const touch = (ids: number[], at: Date) => ({ ids, at, renewedIfBefore: new Date(at.getTime() - 60_000) });
 const validated = (licenseId: number | null, at: Date = NOW) =>
   newEvent('license.validated', actor, at, { licenseId, code: 'VALID' });
 
@@ -83,9 +85,7 @@ describe('BookkeepingQueue', () => {
     await vi.advanceTimersByTimeAsync(999);
     expect(fake.writes).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
-    expect(fake.writes).toEqual([
-      { events: [first, second], touched: { ids: [101, 102], at: secondsAfter(5) } },
-    ]);
+    expect(fake.writes).toEqual([{ events: [first, second], touched: touch([101, 102], secondsAfter(5)) }]);
   });
 
   it('flushes early when the batch is full, and the interval then writes nothing more', async () => {
@@ -101,7 +101,7 @@ describe('BookkeepingQueue', () => {
     const event = validated(101);
     queue.record(event, { touchLicense: true });
     await queue.flush();
-    expect(fake.writes).toEqual([{ events: [event], touched: { ids: [101], at: NOW } }]);
+    expect(fake.writes).toEqual([{ events: [event], touched: touch([101], NOW) }]);
     await queue.flush();
     await vi.advanceTimersByTimeAsync(5000);
     expect(fake.log).toEqual(['begin 1', 'commit 1']);
@@ -111,7 +111,7 @@ describe('BookkeepingQueue', () => {
     queue.record(validated(101, secondsAfter(1)), { touchLicense: true });
     queue.record(validated(101, secondsAfter(9)), { touchLicense: true });
     await queue.flush();
-    expect(fake.writes[0]?.touched).toEqual({ ids: [101], at: secondsAfter(9) });
+    expect(fake.writes[0]?.touched).toEqual(touch([101], secondsAfter(9)));
   });
 
   it('touches no license for events that do not ask for it or have none', async () => {
@@ -131,7 +131,7 @@ describe('BookkeepingQueue', () => {
     const later = validated(102);
     queue.record(later, { touchLicense: true });
     await queue.flush();
-    expect(fake.writes).toEqual([{ events: [later], touched: { ids: [102], at: NOW } }]);
+    expect(fake.writes).toEqual([{ events: [later], touched: touch([102], NOW) }]);
     expect(errors).toEqual([failure]);
   });
 

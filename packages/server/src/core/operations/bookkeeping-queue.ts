@@ -1,4 +1,5 @@
 import type { NewEvent } from '../events/record-event.js';
+import { renewedIfBefore } from '../licenses/last-validated.js';
 import type { Store } from '../ports.js';
 
 /**
@@ -43,14 +44,14 @@ export class BookkeepingQueue {
 
   private async write(events: NewEvent[], validated: Map<number, Date>): Promise<void> {
     try {
-      // One time per batch: each license gets the batch's latest, at most one interval late.
+      // One time per batch: each license gets the batch's latest, at most one interval late, and only where the
+      // time it holds is older than the granularity kept.
+      const latest =
+        validated.size === 0 ? null : new Date(Math.max(...[...validated.values()].map((d) => d.getTime())));
       const touched =
-        validated.size === 0
+        latest === null
           ? null
-          : {
-              ids: [...validated.keys()],
-              at: new Date(Math.max(...[...validated.values()].map((d) => d.getTime()))),
-            };
+          : { ids: [...validated.keys()], at: latest, renewedIfBefore: renewedIfBefore(latest) };
       await this.store.writeBookkeeping({ events, validated: touched });
     } catch (error) {
       this.options.onError(error);

@@ -403,7 +403,8 @@ export const License = Type.Object(
     createdAt: CreatedAt,
     updatedAt: instant('When it last changed', EXAMPLE.updatedAt),
     lastValidatedAt: Nullable(Timestamp, {
-      description: 'When it was last validated; null = never',
+      description:
+        'When it was last validated, to the minute (a validation less than a minute after the time recorded keeps it); null = never',
       examples: [EXAMPLE.validatedAt],
     }),
   },

@@ -84,7 +84,7 @@ describe.runIf(await postgresAvailable())('the change feed’s row triggers (Pos
         sql`update licenses set notes = notes where id = ${license.id}`.execute(store.database.db),
       ),
     ).toEqual([]);
-    expect(await heardFrom(() => store.licenses.touchValidated([license.id], at(3)))).toEqual([]);
+    expect(await heardFrom(() => store.licenses.touchValidated([license.id], at(3), at(3)))).toEqual([]);
   });
 
   it('names both licenses of a machine moved from one to the other', async () => {

@@ -184,7 +184,7 @@ for (const dialect of await testDialects()) {
 
     it('keeps a license cached through validation bookkeeping', async () => {
       const license = await cachedLicense();
-      await writer.licenses.touchValidated([license.id], at(50));
+      await writer.licenses.touchValidated([license.id], at(50), at(0));
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(reader.readCache?.seatsByKey(license.key)).toBeDefined();
     });

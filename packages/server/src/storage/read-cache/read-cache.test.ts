@@ -121,7 +121,7 @@ describe('the read cache', () => {
     expect(cache.seatsById(LICENSE_ID)?.license.lastValidatedAt).toEqual(NOW);
     cache.apply({ validated: { ids: [LICENSE_ID], at: new Date(NOW.getTime() + 59_000) } });
     expect(cache.seatsById(LICENSE_ID)?.license.lastValidatedAt).toEqual(NOW);
-    const later = new Date(NOW.getTime() + 60_000);
+    const later = new Date(NOW.getTime() + 60_001);
     cache.apply({ validated: { ids: [LICENSE_ID], at: later } });
     expect(cache.seatsById(LICENSE_ID)?.license.lastValidatedAt).toEqual(later);
   });

@@ -1,4 +1,5 @@
 import type { ApiTokenRecord } from '../../core/access/token-ports.js';
+import { renewedIfBefore } from '../../core/licenses/last-validated.js';
 import type { LicenseWithSeats } from '../../core/licenses/license-ports.js';
 import type { DataObject, License, Machine, Policy } from '../../core/model.js';
 import type { CacheChange } from './cache-change.js';
@@ -20,9 +21,6 @@ function deepFreeze<T>(value: T): T {
   for (const inner of Object.values(value)) deepFreeze(inner);
   return Object.freeze(value);
 }
-
-/** How stale a cached license's lastValidatedAt may be in the process that validated it. */
-const VALIDATED_AT_GRANULARITY_MS = 60_000;
 
 /** How many recent invalidations are remembered to refuse a load that read before one of them. */
 const REMEMBERED_INVALIDATIONS = 20_000;
@@ -160,15 +158,16 @@ export class ReadCache {
   /**
    * Validation's bookkeeping (the batched `lastValidatedAt` touch) is no change of what decides anything: the
    * cached licenses take the new time in place instead of being dropped, which would empty the cache of every
-   * license in use at each flush. At most once a minute per license: each touch makes a new frozen copy, and
-   * a copy per validation made garbage faster than the answers themselves. Other processes learn the time
-   * only when they next load the license.
+   * license in use at each flush. Renewed as the database renews it (core/licenses/last-validated.ts): each
+   * touch makes a new frozen copy, and a copy per validation made garbage faster than the answers themselves.
+   * Other processes learn the time only when they next load the license.
    */
   private touchValidated(ids: readonly number[], at: Date): void {
+    const renewBefore = renewedIfBefore(at).getTime();
     for (const id of ids) {
       const entry = this.entries.get(id);
       const last = entry?.license.lastValidatedAt?.getTime() ?? Number.NEGATIVE_INFINITY;
-      if (entry && at.getTime() - last >= VALIDATED_AT_GRANULARITY_MS)
+      if (entry && last < renewBefore)
         this.entries.set(
           id,
           Object.freeze({ ...entry, license: Object.freeze({ ...entry.license, lastValidatedAt: at }) }),

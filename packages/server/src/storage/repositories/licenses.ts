@@ -382,12 +382,18 @@ export function licenseRepository(db: Kysely<Database>, adapter: DatabaseAdapter
       const result = await db.deleteFrom('licenses').where('id', '=', id).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     },
-    async touchValidated(ids, at) {
+    async touchValidated(ids, at, renewedIfBefore) {
       if (ids.length === 0) return;
       await db
         .updateTable('licenses')
         .set({ last_validated_at: at.getTime() })
         .where('id', 'in', ids)
+        .where((eb) =>
+          eb.or([
+            eb('last_validated_at', 'is', null),
+            eb('last_validated_at', '<', renewedIfBefore.getTime()),
+          ]),
+        )
         .execute();
     },
     async findTrial(productId, fingerprint) {

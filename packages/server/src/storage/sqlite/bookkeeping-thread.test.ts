@@ -48,7 +48,7 @@ describe('the bookkeeping thread (SQLite server)', () => {
     events: Array.from({ length: count }, (_, i) =>
       newEvent('license.validated', actor, new Date(T0.getTime() + i), { licenseId, code: 'VALID' }),
     ),
-    validated: { ids: [licenseId], at: new Date(T0.getTime() + 60_000) },
+    validated: { ids: [licenseId], at: new Date(T0.getTime() + 60_000), renewedIfBefore: T0 },
   });
 
   it('writes each batch on its own connection and answers once it is committed', async () => {
