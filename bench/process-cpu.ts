@@ -10,20 +10,29 @@ const TICKS_PER_SECOND = (() => {
   }
 })();
 
+/** A process's command name and the CPU time it has used so far, from one reading of /proc/<pid>/stat. */
+function readStat(pid: number | string): { command: string; cpuSeconds: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name is in parentheses and may hold spaces. After it, state is the first field, utime the
+    // twelfth and stime the thirteenth (fields 14 and 15 of proc(5)).
+    const end = stat.lastIndexOf(')');
+    const fields = stat.slice(end + 2).split(' ');
+    return {
+      command: stat.slice(stat.indexOf('(') + 1, end),
+      cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND,
+    };
+  } catch {
+    return null; // no /proc here, or the process ended
+  }
+}
+
 /**
  * The CPU time a process has used so far, user and system, all its threads, in seconds (Linux /proc; null
  * elsewhere): per request, it says what a request costs the server, its background threads included.
  */
-export function cpuSecondsOf(pid: number | string): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The fields after the command name, which is in parentheses and may hold spaces: state is the first,
-    // utime the twelfth and stime the thirteenth (fields 14 and 15 of proc(5)).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-  } catch {
-    return null;
-  }
+export function cpuSecondsOf(pid: number): number | null {
+  return readStat(pid)?.cpuSeconds ?? null;
 }
 
 /**
@@ -40,14 +49,8 @@ export function cpuSecondsByProcess(command: string): Map<string, number> | null
   }
   const times = new Map<string, number>();
   for (const pid of entries) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== command) continue;
-    } catch {
-      continue; // it ended meanwhile
-    }
-    const seconds = cpuSecondsOf(pid);
-    if (seconds !== null) times.set(pid, seconds);
+    const stat = readStat(pid);
+    if (stat?.command === command) times.set(pid, stat.cpuSeconds);
   }
   return times.size === 0 ? null : times;
 }
