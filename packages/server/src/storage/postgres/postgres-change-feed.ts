@@ -6,10 +6,11 @@ import type { ReadCache } from '../read-cache/read-cache.js';
 import { CHANGE_CHANNEL_PREFIX, WATCHED_TABLES, type WatchedTable } from '../read-cache/watched-tables.js';
 
 /**
- * One statement-level trigger per table and event: the changed rows (transition tables) become one NOTIFY
- * in the writing transaction, so it is delivered when, and only if, the change commits. `tg_argv`: the kind,
- * the column naming what changed, the columns whose updates do not count. More ids than one message holds
- * (a bulk insert) say "everything" instead.
+ * Migration 016's function, which migration 021 replaces with row triggers (useRowChangeTriggers, below); a
+ * new database still runs 016 first. One statement-level trigger per table and event: the changed rows
+ * (transition tables) become one NOTIFY in the writing transaction, so it is delivered when, and only if, the
+ * change commits. `tg_argv`: the kind, the column naming what changed, the columns whose updates do not count.
+ * More ids than one message holds (a bulk insert) say "everything" instead.
  */
 const NOTIFY_FUNCTION = sql.raw(`
 create or replace function keyward_cache_notify() returns trigger language plpgsql as $fn$

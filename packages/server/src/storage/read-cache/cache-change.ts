@@ -24,8 +24,8 @@ export const MAX_IDS_PER_MESSAGE = 500;
 
 /**
  * A feed message: `*` (everything) or `<kind>:<id>,<id>…` with kind l, m, p or t, as the triggers of
- * migration 016 write it. Anything else is read as "everything": an unreadable message must never leave a
- * stale entry behind.
+ * migrations 016 and 021 write it. Anything else is read as "everything": an unreadable message must never
+ * leave a stale entry behind.
  */
 export function parseChangeMessage(message: string): CacheChange {
   const kind = message.slice(0, 1) as Kind;

@@ -1,7 +1,7 @@
 /**
  * The tables whose rows the read cache holds, and what a change of a row invalidates: the database's own
- * triggers (migration 016) report every insert, update or delete listed here to the other server processes,
- * whichever code or tool made it: the change feed (PostgreSQL NOTIFY, SQLite's `cache_changes` log).
+ * triggers (migrations 016 and 021) report every insert, update or delete listed here to the other server
+ * processes, whichever code or tool made it: the change feed (PostgreSQL NOTIFY, SQLite's `cache_changes` log).
  * `kind`: l (a license, with its machines, products and tags), p (a policy), t (an API token); `ref`: the
  * column naming it. `ignored`: columns whose updates change nothing the cache answers with (validation's
  * bookkeeping, which each process keeps itself).
