@@ -451,6 +451,10 @@ async function awayFromDatabase(databaseUrl: string, requests: Requests): Promis
       counts: [
         { name: `round trips: ${NAMES.validateUnsigned}, cache hit (the same key)`, send: sendValidate },
         { name: `round trips: ${NAMES.activate}`, send: sendActivate },
+        {
+          name: `round trips: ${NAMES.getKey}, cache hit (the same key)`,
+          send: sendFirstKey(requests.getKey),
+        },
       ],
       loads: [
         { name: NAMES.validateUnsigned, spec: requests.validateUnsigned },
@@ -552,6 +556,26 @@ async function sendValidate(server: RunningServer): Promise<void> {
   });
   const text = await response.text();
   if (!response.ok || !text.includes('"valid":true')) throw new Error(`validate: ${response.status} ${text}`);
+}
+
+/** Sends a scenario's request for the first key of its population (placeholders as load.ts fills them). */
+function sendFirstKey(spec: Spec) {
+  return async (server: RunningServer, i: number): Promise<void> => {
+    const fill = (text: string) =>
+      text
+        .replaceAll('{key}', keyOf(KEY_PREFIX, 0))
+        .replaceAll('{id}', String(spec.population.firstId))
+        .replaceAll('{fp}', fingerprintOf(0))
+        .replaceAll('{seq}', String(i + 1));
+    const response = await fetch(`${server.url}${spec.path}`, {
+      method: spec.method,
+      headers: spec.headers,
+      body: fill(spec.body),
+    });
+    const text = await response.text();
+    if (!response.ok || !text.includes(spec.expect))
+      throw new Error(`${spec.path}: ${response.status} ${text}`);
+  };
 }
 
 /** Activates a new machine on the i-th key after the first hundred (one each, far from their seat limit). */

@@ -1,5 +1,6 @@
 import type { CreateTableBuilder, Expression, Kysely, RawBuilder, SelectQueryBuilder, SqlBool } from 'kysely';
 import type { DatabaseAccessError } from './data-paths.js';
+import type { WatchedTable } from './read-cache/watched-tables.js';
 import type { Database } from './schema/index.js';
 
 /** Runs work in one write transaction of its own and answers once it is committed. */
@@ -80,10 +81,13 @@ export interface DatabaseAdapter {
    * Migration 016: triggers that report every change of a table the read cache holds to every process using
    * the database, in the writing transaction (storage/read-cache/watched-tables.ts).
    */
-  addChangeFeed(db: Kysely<unknown>): Promise<void>;
+  addChangeFeed(db: Kysely<unknown>, tables: readonly WatchedTable[]): Promise<void>;
 
   /** Migration 021: the change feed's triggers as row triggers, where they were statement triggers. */
-  useRowChangeTriggers(db: Kysely<unknown>): Promise<void>;
+  useRowChangeTriggers(db: Kysely<unknown>, tables: readonly WatchedTable[]): Promise<void>;
+
+  /** The change feed's triggers on tables the read cache holds since a later migration (022: products). */
+  watchTables(db: Kysely<unknown>, tables: readonly WatchedTable[]): Promise<void>;
 
   /**
    * The schema Kysely's migration bookkeeping tables belong in, or null where the database has no schemas to

@@ -20,6 +20,7 @@ import * as commerce from './migrations/018-commerce.js';
 import * as email from './migrations/019-email.js';
 import * as portal from './migrations/020-portal.js';
 import * as rowChangeTriggers from './migrations/021-row-change-triggers.js';
+import * as watchProducts from './migrations/022-watch-products.js';
 
 type MigrationModule = { up(db: Kysely<unknown>, adapter: DatabaseAdapter): Promise<void> };
 
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '019-email': email,
   '020-portal': portal,
   '021-row-change-triggers': rowChangeTriggers,
+  '022-watch-products': watchProducts,
 };
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DatabaseAdapter } from '../database-adapter.js';
+import { watchedSince } from '../read-cache/watched-tables.js';
 
 /**
  * Every server process keeps licenses, policies and tokens in memory (storage/read-cache/): the database
@@ -7,5 +8,5 @@ import type { DatabaseAdapter } from '../database-adapter.js';
  * process or tool wrote it.
  */
 export async function up(db: Kysely<unknown>, adapter: DatabaseAdapter): Promise<void> {
-  await adapter.addChangeFeed(db);
+  await adapter.addChangeFeed(db, watchedSince(16));
 }

@@ -2,7 +2,11 @@ import { type Kysely, type SqlBool, sql } from 'kysely';
 import type { DatabaseAdapter } from '../database-adapter.js';
 import { likeKeyFragments } from './key-fragment-search.js';
 import { addPostgresKeySearch } from './key-search-schema.js';
-import { addPostgresChangeFeed, useRowChangeTriggers } from './postgres-change-feed.js';
+import {
+  addPostgresChangeFeed,
+  useRowChangeTriggers,
+  watchTablesWithRowTriggers,
+} from './postgres-change-feed.js';
 import { explainPostgresFailure, probePostgres } from './postgres-failures.js';
 
 /** The schema unqualified names resolve to: the first existing one of the connection's search_path. */
@@ -42,6 +46,7 @@ export function postgresAdapter(url: string): DatabaseAdapter {
     addKeySearch: addPostgresKeySearch,
     addChangeFeed: addPostgresChangeFeed,
     useRowChangeTriggers,
+    watchTables: watchTablesWithRowTriggers,
     migrationTableSchema: currentSchema,
     checkReachable: () => probePostgres(url),
     explainFailure: (error) => explainPostgresFailure(error, url),

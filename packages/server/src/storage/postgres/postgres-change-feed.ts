@@ -3,7 +3,7 @@ import pg from 'pg';
 import { MAX_IDS_PER_MESSAGE, parseChangeMessage } from '../read-cache/cache-change.js';
 import type { ChangeFeed } from '../read-cache/change-feed.js';
 import type { ReadCache } from '../read-cache/read-cache.js';
-import { CHANGE_CHANNEL_PREFIX, WATCHED_TABLES, type WatchedTable } from '../read-cache/watched-tables.js';
+import { CHANGE_CHANNEL_PREFIX, type WatchedTable } from '../read-cache/watched-tables.js';
 
 /**
  * Migration 016's function, which migration 021 replaces with row triggers (useRowChangeTriggers, below); a
@@ -46,9 +46,12 @@ end
 $fn$`);
 
 /** Migration 016 on PostgreSQL: the triggers that report every change of a cached table. */
-export async function addPostgresChangeFeed(db: Kysely<unknown>): Promise<void> {
+export async function addPostgresChangeFeed(
+  db: Kysely<unknown>,
+  tables: readonly WatchedTable[],
+): Promise<void> {
   await NOTIFY_FUNCTION.execute(db);
-  for (const { table, kind, ref, events, ignored = [] } of WATCHED_TABLES) {
+  for (const { table, kind, ref, events, ignored = [] } of tables) {
     for (const event of events) {
       const tables =
         event === 'insert'
@@ -71,7 +74,7 @@ export async function addPostgresChangeFeed(db: Kysely<unknown>): Promise<void> 
 /** The transaction's count of notices sent so far (a setting local to the transaction). */
 const NOTICES_SENT = 'keyward.cache_notices';
 
-/** The SQL of a row trigger's function for one watched table and event (migration 021). */
+/** The SQL of a row trigger's function for one watched table and event (migrations 021 and 022). */
 function rowNoticeFunction(
   { table, kind, ref }: WatchedTable,
   event: 'insert' | 'update' | 'delete',
@@ -110,12 +113,29 @@ $fn$`;
  * A transaction sends at most MAX_IDS_PER_MESSAGE notices (500), then one that says "everything": a bulk
  * change costs a listener that many messages at most, and PostgreSQL folds a transaction's identical notices.
  */
-export async function useRowChangeTriggers(db: Kysely<unknown>): Promise<void> {
-  for (const watched of WATCHED_TABLES) {
+export async function useRowChangeTriggers(
+  db: Kysely<unknown>,
+  tables: readonly WatchedTable[],
+): Promise<void> {
+  for (const watched of tables) {
+    for (const event of watched.events) {
+      // Names come from WATCHED_TABLES, never from input.
+      await sql.raw(`drop trigger keyward_cache_${watched.table}_${event} on ${watched.table}`).execute(db);
+    }
+  }
+  await watchTablesWithRowTriggers(db, tables);
+  await sql.raw('drop function keyward_cache_notify()').execute(db);
+}
+
+/** The row triggers (and their functions) that report every change of these tables: migrations 021 and 022. */
+export async function watchTablesWithRowTriggers(
+  db: Kysely<unknown>,
+  tables: readonly WatchedTable[],
+): Promise<void> {
+  for (const watched of tables) {
     const { table, events, ignored = [] } = watched;
     for (const event of events) {
       // Names and arguments come from WATCHED_TABLES, never from input.
-      await sql.raw(`drop trigger keyward_cache_${table}_${event} on ${table}`).execute(db);
       await sql.raw(rowNoticeFunction(watched, event)).execute(db);
       const without = ignored.map((column) => ` - '${column}'`).join('');
       const when =
@@ -130,7 +150,6 @@ export async function useRowChangeTriggers(db: Kysely<unknown>): Promise<void> {
         .execute(db);
     }
   }
-  await sql.raw('drop function keyward_cache_notify()').execute(db);
 }
 
 /** The application_name of a server process's listening connection. */

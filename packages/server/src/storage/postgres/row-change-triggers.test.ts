@@ -77,6 +77,13 @@ describe.runIf(await postgresAvailable())('the change feed’s row triggers (Pos
     ).toContain(`l:${license.id}`);
   });
 
+  it('names a product a change of its row is about (migration 022)', async () => {
+    const product = await store.products.insert({ name: unique('named'), code: null, createdAt: at(0) });
+    expect(await heardFrom(() => store.products.update(product.id, { name: unique('renamed') }))).toEqual([
+      `c:${product.id}`,
+    ]);
+  });
+
   it('says nothing of an update that changes nothing, or only validation’s bookkeeping', async () => {
     const license = await aLicense();
     expect(

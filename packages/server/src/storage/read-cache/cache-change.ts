@@ -1,6 +1,6 @@
 /**
  * What a write changed, as far as the read cache cares: the licenses (with their machines), the machines
- * (known by id only, such as a deactivation), the policies and the API tokens it touched, or `everything`
+ * (known by id only, such as a deactivation), the policies, API tokens and products it touched, or `everything`
  * (a delete that cascades, a bulk change). The same shape arrives from this process's own writes
  * (change-marks.ts) and from other processes over the change feed (the database's triggers).
  */
@@ -9,6 +9,7 @@ export interface CacheChange {
   machines?: readonly number[];
   policies?: readonly number[];
   tokens?: readonly number[];
+  products?: readonly number[];
   /** Data objects known by id only (a delete); a license's own are named by their license. */
   dataObjects?: readonly number[];
   everything?: boolean;
@@ -16,15 +17,15 @@ export interface CacheChange {
   validated?: { ids: readonly number[]; at: Date };
 }
 
-const KINDS = { l: 'licenses', m: 'machines', p: 'policies', t: 'tokens' } as const;
+const KINDS = { l: 'licenses', m: 'machines', p: 'policies', t: 'tokens', c: 'products' } as const;
 type Kind = keyof typeof KINDS;
 
 /** Ids a change feed message may name before it says "everything" instead (a NOTIFY payload is ≤ 8000 bytes). */
 export const MAX_IDS_PER_MESSAGE = 500;
 
 /**
- * A feed message: `*` (everything) or `<kind>:<id>,<id>…` with kind l, m, p or t, as the triggers of
- * migrations 016 and 021 write it. Anything else is read as "everything": an unreadable message must never
+ * A feed message: `*` (everything) or `<kind>:<id>,<id>…` with kind l, m, p, t or c, as the triggers of
+ * migrations 016, 021 and 022 write it. Anything else is read as "everything": an unreadable message must never
  * leave a stale entry behind.
  */
 export function parseChangeMessage(message: string): CacheChange {

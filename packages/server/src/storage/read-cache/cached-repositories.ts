@@ -3,12 +3,13 @@ import type { ReadCache } from './read-cache.js';
 
 /**
  * The store's reads outside a transaction, answered from the read cache where it holds the answer: what
- * validation, activation's read side and every token-authenticated request read. A miss reads the database
+ * validation, activation's read side, the product a Cryptolens request names and every token-authenticated
+ * request read. A miss reads the database
  * and keeps the result (unless it was invalidated meanwhile: read-cache.ts). Reads inside a transaction never
  * come here: a use case deciding under a lock reads the database.
  */
 export function withReadCache(direct: Repositories, cache: ReadCache): Repositories {
-  const { licenses, policies, machines, tokens, dataObjects } = direct;
+  const { licenses, policies, machines, tokens, dataObjects, products } = direct;
   /** A hit, or a load whose result is kept under the ticket taken before it read. */
   async function readThrough<T>(
     hit: T | undefined,
@@ -50,6 +51,15 @@ export function withReadCache(direct: Repositories, cache: ReadCache): Repositor
           cache.policy(id),
           () => policies.findById(id),
           (ticket, found) => cache.storePolicy(ticket, found),
+        ),
+    },
+    products: {
+      ...products,
+      findById: (id) =>
+        readThrough(
+          cache.product(id),
+          () => products.findById(id),
+          (ticket, found) => cache.storeProduct(ticket, found),
         ),
     },
     dataObjects: {

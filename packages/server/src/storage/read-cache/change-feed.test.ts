@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LicenseWithSeats } from '../../core/licenses/license-ports.js';
-import type { License, Policy } from '../../core/model.js';
+import type { License, Policy, Product } from '../../core/model.js';
 import { aToken } from '../../test-support/domain-fixtures.js';
 import { at, licenseInput, machineInput, policyInput, unique } from '../../test-support/store-inputs.js';
 import { createPostgresSchemaUrl, type TestDialect, testDialects } from '../../test-support/test-store.js';
@@ -50,6 +50,7 @@ for (const dialect of await testDialects()) {
     let writer: KeywardStore;
     let drop: () => Promise<void>;
     let policy: Policy;
+    let product: Product;
 
     beforeAll(async () => {
       const database = await SHARED_DATABASES[dialect]();
@@ -59,7 +60,7 @@ for (const dialect of await testDialects()) {
       reader = createStore(database.location, { cacheEntries: 100 });
       await reader.migrate();
       await eventually(async () => reader.readCache?.isLive === true, 5000);
-      const product = await writer.products.insert({ name: unique('feed'), code: null, createdAt: at(0) });
+      product = await writer.products.insert({ name: unique('feed'), code: null, createdAt: at(0) });
       policy = await writer.policies.insert(policyInput(product.id));
     });
 
@@ -180,6 +181,21 @@ for (const dialect of await testDialects()) {
       const license = await cachedLicense();
       await writer.policies.update(policy.id, { maxMachines: 7 });
       await eventually(seen(license, (f) => f.policy?.maxMachines === 7));
+    });
+
+    it('sees a product renamed by another store, by whatever statement, and its own rename at once', async () => {
+      const nameSeen = (name: string) => async () =>
+        (await reader.products.findById(product.id))?.name === name;
+      expect(await eventually(nameSeen(product.name))).toBeLessThan(100);
+      expect(reader.readCache?.product(product.id)).toBeDefined();
+      await writer.products.update(product.id, { name: 'renamed' });
+      expect(await eventually(nameSeen('renamed'))).toBeLessThan(100);
+      await sql`update products set name = 'by a statement' where id = ${product.id}`.execute(
+        writer.database.db,
+      );
+      expect(await eventually(nameSeen('by a statement'))).toBeLessThan(100);
+      await reader.products.update(product.id, { name: 'by the reader' });
+      expect((await reader.products.findById(product.id))?.name).toBe('by the reader');
     });
 
     it('keeps a license cached through validation bookkeeping', async () => {

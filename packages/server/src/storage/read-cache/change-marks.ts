@@ -14,7 +14,7 @@ const everything: Mark = () => ({ everything: true });
 
 /**
  * Every method of the repositories whose tables the read cache holds (licenses, machines, policies, API
- * tokens) or whose deletes cascade into them, and what a call changes. Reads change nothing. A method
+ * tokens, products) or whose deletes cascade into them, and what a call changes. Reads change nothing. A method
  * missing here is a test failure (change-marks.test.ts), so a new write cannot forget to invalidate.
  */
 export const CACHE_MARKS = {
@@ -75,7 +75,13 @@ export const CACHE_MARKS = {
   },
   // A product's delete cascades to its policies and licenses, a customer's or reseller's sets licenses'
   // reference to null: rare enough to forget everything.
-  products: { insert: nothing, findById: nothing, list: nothing, update: nothing, delete: everything },
+  products: {
+    insert: nothing,
+    findById: nothing,
+    list: nothing,
+    update: ([id]) => ({ products: [id] }),
+    delete: everything,
+  },
   customers: {
     insert: nothing,
     findById: nothing,

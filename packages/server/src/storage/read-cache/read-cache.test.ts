@@ -126,6 +126,26 @@ describe('the read cache', () => {
     expect(cache.seatsById(LICENSE_ID)?.license.lastValidatedAt).toEqual(later);
   });
 
+  it('answers a product until it changes, and refuses a load that read before its change', () => {
+    const product = (id: number, name = `product ${id}`) => ({ id, name, code: null, createdAt: NOW });
+    const cache = new ReadCache(2);
+    const before = cache.ticket();
+    cache.storeProduct(cache.ticket(), product(1));
+    cache.storeProduct(cache.ticket(), product(2));
+    expect(cache.product(1)?.name).toBe('product 1');
+    cache.apply({ products: [1] });
+    expect(cache.product(1)).toBeUndefined();
+    expect(cache.product(2)?.name).toBe('product 2');
+    cache.storeProduct(before, product(1, 'read before the change'));
+    expect(cache.product(1)).toBeUndefined();
+    // Bounded like the rest: the one loaded first makes room.
+    cache.storeProduct(cache.ticket(), product(3));
+    cache.storeProduct(cache.ticket(), product(4));
+    expect(cache.product(2)).toBeUndefined();
+    cache.apply({ everything: true });
+    expect(cache.product(4)).toBeUndefined();
+  });
+
   it('invalidates tokens by id', () => {
     const cache = new ReadCache(100);
     cache.storeToken(cache.ticket(), token(1));
@@ -141,6 +161,7 @@ describe('change feed messages', () => {
     expect(parseChangeMessage('l:1,22,333')).toEqual({ licenses: [1, 22, 333] });
     expect(parseChangeMessage('p:4')).toEqual({ policies: [4] });
     expect(parseChangeMessage('t:5')).toEqual({ tokens: [5] });
+    expect(parseChangeMessage('c:6')).toEqual({ products: [6] });
     for (const odd of ['*', '', 'x:1', 'l:', 'l:1,a', 'l1'])
       expect(parseChangeMessage(odd), odd).toEqual({ everything: true });
   });

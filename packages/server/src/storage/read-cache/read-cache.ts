@@ -1,7 +1,7 @@
 import type { ApiTokenRecord } from '../../core/access/token-ports.js';
 import { renewedIfBefore } from '../../core/licenses/last-validated.js';
 import type { LicenseWithSeats } from '../../core/licenses/license-ports.js';
-import type { DataObject, License, Machine, Policy } from '../../core/model.js';
+import type { DataObject, License, Machine, Policy, Product } from '../../core/model.js';
 import type { CacheChange } from './cache-change.js';
 
 export type CachedToken = ApiTokenRecord & { secretHash: string };
@@ -27,7 +27,7 @@ const REMEMBERED_INVALIDATIONS = 20_000;
 
 /**
  * The in-process cache of what validation reads: licenses with their active machines (by key and by id),
- * policies and API tokens, as the database held them. Reads of the store outside a transaction are served
+ * policies, API tokens and products, as the database held them. Reads of the store outside a transaction are served
  * from it (cached-repositories.ts); every change invalidates: this process's own writes when they commit
  * (change-marks.ts), other processes' over the database's change feed (PostgreSQL LISTEN/NOTIFY, SQLite's
  * change log). Derived state is never cached: status, lapsed leases and expiry are decided at each read's
@@ -48,12 +48,13 @@ export class ReadCache {
   private readonly idByKey = new Map<string, number>();
   private readonly licenseOfMachine = new Map<number, number>();
   private readonly policies = new Map<number, Policy>();
+  private readonly products = new Map<number, Product>();
   private readonly tokens = new Map<string, CachedToken>();
   private readonly tokenHashById = new Map<number, string>();
   /** A license's data objects (Cryptolens GetKey shows them), invalidated with the license. */
   private readonly licenseData = new Map<number, DataObject[]>();
   private readonly licenseOfDataObject = new Map<number, number>();
-  /** `l1`, `m7`, `p3`, `t2`, `d5` → the epoch it was last invalidated at, newest last. */
+  /** `l1`, `m7`, `p3`, `t2`, `d5`, `c4` → the epoch it was last invalidated at, newest last. */
   private readonly invalidated = new Map<string, number>();
 
   constructor(
@@ -118,6 +119,10 @@ export class ReadCache {
     return this.live ? this.policies.get(id) : undefined;
   }
 
+  product(id: number): Product | undefined {
+    return this.live ? this.products.get(id) : undefined;
+  }
+
   token(secretHash: string): CachedToken | undefined {
     return this.live ? this.tokens.get(secretHash) : undefined;
   }
@@ -140,6 +145,13 @@ export class ReadCache {
 
   storePolicy(ticket: number, policy: Policy): void {
     if (this.mayStore(ticket, [`p${policy.id}`])) this.policies.set(policy.id, deepFreeze(policy));
+  }
+
+  storeProduct(ticket: number, product: Product): void {
+    if (!this.mayStore(ticket, [`c${product.id}`])) return;
+    this.products.set(product.id, deepFreeze(product));
+    if (this.products.size > this.maxEntries)
+      this.products.delete(this.products.keys().next().value as number);
   }
 
   storeToken(ticket: number, token: CachedToken): void {
@@ -201,6 +213,10 @@ export class ReadCache {
       this.remember(`p${id}`);
       this.policies.delete(id);
     }
+    for (const id of change.products ?? []) {
+      this.remember(`c${id}`);
+      this.products.delete(id);
+    }
     for (const id of change.tokens ?? []) {
       this.remember(`t${id}`);
       const hash = this.tokenHashById.get(id);
@@ -251,6 +267,7 @@ export class ReadCache {
     this.idByKey.clear();
     this.licenseOfMachine.clear();
     this.policies.clear();
+    this.products.clear();
     this.tokens.clear();
     this.tokenHashById.clear();
     this.licenseData.clear();

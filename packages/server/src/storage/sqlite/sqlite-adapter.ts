@@ -2,7 +2,7 @@ import { type SqlBool, sql } from 'kysely';
 import type { DatabaseAdapter } from '../database-adapter.js';
 import { trigramKeyFragments } from './key-fragment-search.js';
 import { addSqliteKeySearch } from './key-search-schema.js';
-import { addSqliteChangeFeed } from './sqlite-change-feed.js';
+import { addSqliteChangeFeed, addSqliteChangeTriggers } from './sqlite-change-feed.js';
 import { explainSqliteFailure } from './sqlite-failures.js';
 import { groupCommitTransactions } from './sqlite-group-commit.js';
 
@@ -33,6 +33,7 @@ export function sqliteAdapter(path: string): DatabaseAdapter {
     addChangeFeed: addSqliteChangeFeed,
     // Migration 016's triggers are row triggers on SQLite already.
     useRowChangeTriggers: async () => {},
+    watchTables: addSqliteChangeTriggers,
     migrationTableSchema: async () => null,
     // Opened in process (open-sqlite.ts), where a file it cannot use already failed.
     checkReachable: async () => {},

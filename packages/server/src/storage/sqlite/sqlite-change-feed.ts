@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { changeOfRow } from '../read-cache/cache-change.js';
 import type { ChangeFeed } from '../read-cache/change-feed.js';
 import type { ReadCache } from '../read-cache/read-cache.js';
-import { WATCHED_TABLES } from '../read-cache/watched-tables.js';
+import type { WatchedTable } from '../read-cache/watched-tables.js';
 
 const NOW_MS = `cast((julianday('now') - 2440587.5) * 86400000 as integer)`;
 
@@ -14,7 +14,10 @@ const NOW_MS = `cast((julianday('now') - 2440587.5) * 86400000 as integer)`;
  * every column but the ignored ones, as the table has them now; a later migration that adds a column
  * recreates the trigger (sqlite-change-feed.test.ts fails until it does).
  */
-export async function addSqliteChangeFeed(db: Kysely<unknown>): Promise<void> {
+export async function addSqliteChangeFeed(
+  db: Kysely<unknown>,
+  tables: readonly WatchedTable[],
+): Promise<void> {
   await sql`create table cache_changes (
     seq integer primary key autoincrement,
     kind text not null,
@@ -22,7 +25,15 @@ export async function addSqliteChangeFeed(db: Kysely<unknown>): Promise<void> {
     at integer not null
   )`.execute(db);
   await sql`create index cache_changes_at on cache_changes (at)`.execute(db);
-  for (const { table, kind, ref, events, ignored = [] } of WATCHED_TABLES) {
+  await addSqliteChangeTriggers(db, tables);
+}
+
+/** The row triggers that log every change of these tables: migrations 016 and 022. */
+export async function addSqliteChangeTriggers(
+  db: Kysely<unknown>,
+  tables: readonly WatchedTable[],
+): Promise<void> {
+  for (const { table, kind, ref, events, ignored = [] } of tables) {
     const { rows } = await sql<{ name: string }>`select name from pragma_table_info(${table})`.execute(db);
     const watched = rows.map((r) => r.name).filter((name) => !ignored.includes(name));
     for (const event of events) {
