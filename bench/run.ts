@@ -69,12 +69,18 @@ function load(
   return runLoad({ ...spec, connections: settings.connections, ...timing });
 }
 
-/** The server; BENCH_PROFILE_DIR=<dir> writes a CPU profile of each server process there when it stops. */
+/**
+ * The server; BENCH_PROFILE_DIR=<dir> writes a CPU profile of each server process there when it stops, and
+ * BENCH_SERVER_NODE_ARGS adds Node options to it (space-separated: `--max-semi-space-size=32`).
+ */
 function startBenchServer(databaseUrl: string, env: Record<string, string> = {}): Promise<RunningServer> {
   return startServer(databaseUrl, {
-    nodeArgs: process.env.BENCH_PROFILE_DIR
-      ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR]
-      : [],
+    nodeArgs: [
+      ...(process.env.BENCH_PROFILE_DIR
+        ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR]
+        : []),
+      ...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+    ],
     env: {
       ...(process.env.KEYWARD_DURABILITY ? { KEYWARD_DURABILITY: process.env.KEYWARD_DURABILITY } : {}),
       ...(process.env.KEYWARD_PG_POOL_SIZE ? { KEYWARD_PG_POOL_SIZE: process.env.KEYWARD_PG_POOL_SIZE } : {}),

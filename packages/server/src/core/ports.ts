@@ -83,8 +83,9 @@ export interface Store extends Repositories {
    * says so, such as machines.activateIfUnchanged), and no other. Outside a unit of work it runs without a
    * transaction around it where every statement is a round trip (PostgreSQL: BEGIN and COMMIT would be two
    * more; its reads lock nothing and see what is committed when each runs), and as one of the store's
-   * transactions where statements run in process (SQLite: its commit shares the group's fsync). Inside a unit
-   * of work it joins the unit, as `transaction` does.
+   * transactions where statements run in process (SQLite: its commit shares the group's fsync). Either way its
+   * reads may be answered from what was committed earlier (the read cache): the write's guard is what makes
+   * that safe. Inside a unit of work it joins the unit, as `transaction` does.
    */
   atomicWrite<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
   /**

@@ -130,11 +130,15 @@ export function createStore(location: DatabaseLocation, options: StoreOptions = 
   const transactions = requestTransactions({
     begin,
     repositoriesOver: over,
-    // A write atomic by itself (atomic-write-runs-alone.ts says where it runs alone): alone, its reads may
-    // come from the read cache, as its guard catches what changed since; else it joins the group commit.
+    // A write atomic by itself (atomic-write-runs-alone.ts says where it runs alone): its reads may come from
+    // the read cache, as its guard catches what changed since; where it does not run alone it joins the group
+    // commit, and a read the cache misses is read in its transaction and not kept.
     writeAlone: atomicWriteRunsAlone(adapter)
       ? (work) => work(direct)
-      : (work) => begin((executor) => work(over(executor))),
+      : (work) =>
+          begin((executor) =>
+            work(cache ? withReadCache(over(executor), cache, { keep: false }) : over(executor)),
+          ),
   });
   const writeInline = (batch: BookkeepingBatch) =>
     transactions.detached(() => begin((executor) => writeBookkeepingBatch(over(executor), batch)));

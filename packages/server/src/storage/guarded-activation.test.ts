@@ -6,10 +6,11 @@ import type { PolicyInput } from '../core/catalog/catalog-service.js';
 import { manualClock } from '../core/clock.js';
 import { isDomainError } from '../core/domain-error.js';
 import { createKeyward, type Keyward } from '../core/keyward.js';
+import type { LicenseWithSeats } from '../core/licenses/license-ports.js';
 import { versionOf } from '../core/machines/license-version.js';
 import type { GuardedActivation } from '../core/machines/machine-ports.js';
 import { optimisticActivation } from '../core/machines/optimistic-activation.js';
-import type { License } from '../core/model.js';
+import type { License, Machine } from '../core/model.js';
 import type { Repositories, Store } from '../core/ports.js';
 import { SecretBox } from '../core/signing/secrets.js';
 import { createTestStore, type TestDialect, testDialects } from '../test-support/test-store.js';
@@ -120,7 +121,7 @@ describe.each(dialects)('optimistic activation on %s', (dialect) => {
    * where the atomic write runs as a transaction that takes the whole database (SQLite), the read and the
    * guarded write run in one member of the group commit and no other write comes between them (a change made
    * there would wait for that member). The races below exist only where there is a window, and are defined
-   * only there.
+   * only there; a read the read cache answers from before another process's write is covered on both.
    */
   const itWithAWindow = (name: string, test: () => Promise<void>) => {
     if (HAS_A_WINDOW.get(dialect)) it(name, test);
@@ -322,6 +323,33 @@ describe.each(dialects)('optimistic activation on %s', (dialect) => {
     expect(await eventsOf('machine.activated', license.id)).toHaveLength(1);
     expect(await store.atomicWrite((tx) => tx.machines.activateIfUnchanged(write))).not.toBeNull();
     expect(await store.machines.listActive(license.id)).toHaveLength(2);
+  });
+
+  it('decides on what the read cache holds, and leaves a stale entry to the guard and the locked path', async () => {
+    const { license } = await licenseWithAMachine({ maxMachines: 2 });
+    const cache = store.readCache;
+    if (!cache) throw new Error('the test store keeps a read cache');
+    const before = (await store.licenses.findWithSeatsById(license.id)) as LicenseWithSeats;
+    // Another process takes the last seat; this one has not heard of it yet (its change feed would tell it
+    // within milliseconds): its cache still holds the license as read before.
+    const { id: _first, ...taken } = before.machines[0] as Machine;
+    await store.transaction(async (tx) => {
+      await tx.machines.insert({ ...taken, fingerprint: 'elsewhere' });
+      await tx.licenses.update(license.id, {
+        activationCount: before.license.activationCount + 1,
+        updatedAt: new Date(before.license.updatedAt.getTime() + 1),
+      });
+    });
+    cache.storeSeats(cache.ticket(), before);
+    expect(await rejection(keyward.machines.activate(actor, license.id, { fingerprint: 'third' }))).toBe(
+      'MACHINE_LIMIT_REACHED',
+    );
+    // The optimistic path decided on the cached read, so its guarded write was tried and refused.
+    expect(observed).toMatchObject({ written: 0, refused: 1 });
+    expect((await store.machines.listActive(license.id)).map((m) => m.fingerprint).sort()).toEqual([
+      'elsewhere',
+      'first',
+    ]);
   });
 
   it('commits or undoes the guarded write with the unit of work it runs in', async () => {

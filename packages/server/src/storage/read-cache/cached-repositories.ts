@@ -4,11 +4,20 @@ import type { ReadCache } from './read-cache.js';
 /**
  * The store's reads outside a transaction, answered from the read cache where it holds the answer: what
  * validation, activation's read side, the product a Cryptolens request names and every token-authenticated
- * request read. A miss reads the database
- * and keeps the result (unless it was invalidated meanwhile: read-cache.ts). Reads inside a transaction never
- * come here: a use case deciding under a lock reads the database.
+ * request read. A miss reads the database and keeps the result (unless it was invalidated meanwhile:
+ * read-cache.ts).
+ *
+ * `keep: false` serves a transaction's reads that may be answered from what was committed before it (an
+ * atomic write, whose guard catches what changed since: Store.atomicWrite): a hit is answered from the cache,
+ * a miss reads in the transaction and keeps nothing, since what a transaction reads may be its own writes or
+ * its group's, not yet committed. Other reads inside a transaction never come here: a use case deciding under
+ * a lock reads the database.
  */
-export function withReadCache(direct: Repositories, cache: ReadCache): Repositories {
+export function withReadCache(
+  direct: Repositories,
+  cache: ReadCache,
+  { keep }: { keep: boolean } = { keep: true },
+): Repositories {
   const { licenses, policies, machines, tokens, dataObjects, products } = direct;
   /** A hit, or a load whose result is kept under the ticket taken before it read. */
   async function readThrough<T>(
@@ -19,7 +28,7 @@ export function withReadCache(direct: Repositories, cache: ReadCache): Repositor
     if (hit) return hit;
     const ticket = cache.ticket();
     const found = await load();
-    if (found) store(ticket, found);
+    if (found && keep) store(ticket, found);
     return found;
   }
   const storeSeats = cache.storeSeats.bind(cache);
