@@ -126,9 +126,11 @@ export function createStore(location: DatabaseLocation, options: StoreOptions = 
   };
   const runner = adapter.transactionRunner(db);
   const begin = marks ? marks.begin(runner) : runner;
+  const beginUnit = marks ? marks.begin(runner, { savepoints: true }) : runner;
   const direct = cache ? withReadCache(over(db), cache) : over(db);
   const transactions = requestTransactions({
     begin,
+    beginUnit,
     repositoriesOver: over,
     // A write atomic by itself (atomic-write-runs-alone.ts says where it runs alone): its reads may come from
     // the read cache, as its guard catches what changed since; where it does not run alone it joins the group

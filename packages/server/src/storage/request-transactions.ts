@@ -65,6 +65,8 @@ interface Context {
  */
 export function requestTransactions(deps: {
   begin: Begin;
+  /** How a unit of work begins its transaction: as `begin`, for work whose savepoints may roll back part of it. */
+  beginUnit?: Begin;
   repositoriesOver: (executor: Executor) => Repositories;
   /** How a write atomic by itself runs outside any unit of work (Store.atomicWrite). */
   writeAlone: <T>(work: (tx: Repositories) => Promise<T>) => Promise<T>;
@@ -93,7 +95,7 @@ export function requestTransactions(deps: {
   function open(unit: Unit): Promise<Frame> {
     unit.opening ??= new Promise<Frame>((resolve, reject) => {
       unit.state = 'open';
-      unit.finished = deps.begin(async (executor) => {
+      unit.finished = (deps.beginUnit ?? deps.begin)(async (executor) => {
         const root: Frame = {
           executor,
           repositories: deps.repositoriesOver(executor),

@@ -24,15 +24,35 @@ export function openPostgres(url: string, options: OpenOptions): OpenDatabase {
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  // Set on every connection, whatever the server's default: `on` waits for the WAL flush before a commit
-  // is acknowledged; `off` (KEYWARD_DURABILITY=fast) may lose the last commits if PostgreSQL itself crashes.
+  // The server processes (backends) serving this pool: the change feed knows this process's own writes by
+  // them, which the change marks have applied already (postgres-change-feed.ts). Until a connection's pid is
+  // known its writes come back as anyone's, which is only a needless invalidation.
+  const backends = new WeakMap<pg.PoolClient, number>();
+  const ownBackends = new Set<number>();
   pool.on('connect', (client) => {
     // The pool listens for errors only on idle clients. A client checked out between two queries (inside a
     // transaction) whose connection PostgreSQL terminates (restart, failover) would emit an unhandled
     // 'error' and crash the process; its next query fails instead (answered as unavailable) and the pool
     // drops it on release.
     client.on('error', () => {});
-    client.query(`set synchronous_commit = ${options.durability === 'fast' ? 'off' : 'on'}`).catch(() => {});
+    // Set on every connection, whatever the server's default: `on` waits for the WAL flush before a commit
+    // is acknowledged; `off` (KEYWARD_DURABILITY=fast) may lose the last commits if PostgreSQL itself crashes.
+    client
+      .query<{ pid: number }>("select pg_backend_pid() as pid, set_config('synchronous_commit', $1, false)", [
+        options.durability === 'fast' ? 'off' : 'on',
+      ])
+      .then(({ rows }) => {
+        const pid = rows[0]?.pid;
+        if (pid === undefined) return;
+        backends.set(client, pid);
+        ownBackends.add(pid);
+        client.on('end', () => ownBackends.delete(pid));
+      })
+      .catch(() => {});
+  });
+  pool.on('remove', (client) => {
+    const pid = backends.get(client);
+    if (pid !== undefined) ownBackends.delete(pid);
   });
   const db = new Kysely<Database>({
     dialect: withDriverFailuresTranslated(
@@ -44,7 +64,7 @@ export function openPostgres(url: string, options: OpenOptions): OpenDatabase {
   return {
     db,
     adapter: postgresAdapter(url),
-    followChanges: (cache, log) => listenForChanges(url, cache, log),
+    followChanges: (cache, log) => listenForChanges(url, cache, log, (pid) => ownBackends.has(pid)),
     sqlite: null,
     // node-postgres writes without blocking the event loop.
     bookkeepingWriter: () => null,

@@ -161,12 +161,20 @@ const PING_TIMEOUT_MS = 2000;
 const RECONNECT_DELAYS_MS = [50, 100, 250, 500, 1000, 2000];
 
 /**
- * Listens on a connection of its own for the triggers' notifications and invalidates the cache with each.
+ * Listens on a connection of its own for the triggers' notifications and invalidates the cache with each,
+ * but those of this process's own writes (PostgreSQL names the backend that sent each notice), which its
+ * change marks applied when they committed.
  * The cache answers only while this connection is known to listen: until LISTEN succeeded, and from the
  * moment the connection fails, ends or stops answering a ping, it is suspended (reads go to the database);
  * a new connection LISTENs, then the cache resumes empty, since what changed while nobody listened is unknown.
  */
-export function listenForChanges(url: string, cache: ReadCache, log: (message: string) => void): ChangeFeed {
+export function listenForChanges(
+  url: string,
+  cache: ReadCache,
+  log: (message: string) => void,
+  /** Whether a backend (by pid) serves this process: its writes' notices are skipped (change-marks.ts). */
+  isOwnBackend: (pid: number) => boolean = () => false,
+): ChangeFeed {
   let stopped = false;
   let current: pg.Client | null = null;
   let attempt = 0;
@@ -199,7 +207,7 @@ export function listenForChanges(url: string, cache: ReadCache, log: (message: s
     current = client;
     let channel = '';
     client.on('notification', (message) => {
-      if (current === client && message.channel === channel)
+      if (current === client && message.channel === channel && !isOwnBackend(message.processId))
         cache.apply(parseChangeMessage(message.payload ?? '*'));
     });
     client.on('error', (error) => lose(client, error.message));

@@ -1,3 +1,6 @@
+import type { LicenseVersion } from '../../core/machines/license-version.js';
+import type { License, Machine } from '../../core/model.js';
+
 /**
  * What a write changed, as far as the read cache cares: the licenses (with their machines), the machines
  * (known by id only, such as a deactivation), the policies, API tokens and products it touched, or `everything`
@@ -15,6 +18,17 @@ export interface CacheChange {
   everything?: boolean;
   /** Validation's bookkeeping: these licenses were last validated at `at` (no change of what decides). */
   validated?: { ids: readonly number[]; at: Date };
+  /**
+   * A guarded activation this process committed (machines.activateIfUnchanged): the license as written, its
+   * new machine, and the version it was decided on. Only from this process's own commits (change-marks.ts):
+   * where a commit is not known to have stood, it is applied as an invalidation of the license instead.
+   */
+  activated?: { license: License; machine: Machine; before: LicenseVersion };
+}
+
+/** The same change as plain invalidations: what it named, with nothing kept in place. */
+export function asInvalidation({ activated, ...change }: CacheChange): CacheChange {
+  return activated ? { ...change, licenses: [...(change.licenses ?? []), activated.license.id] } : change;
 }
 
 const KINDS = { l: 'licenses', m: 'machines', p: 'policies', t: 'tokens', c: 'products' } as const;

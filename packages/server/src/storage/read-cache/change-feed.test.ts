@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Actor } from '../../core/access/actor.js';
+import { operatorPrincipal } from '../../core/access/principal.js';
 import type { LicenseWithSeats } from '../../core/licenses/license-ports.js';
+import type { GuardedActivation } from '../../core/machines/machine-ports.js';
+import { optimisticActivation } from '../../core/machines/optimistic-activation.js';
 import type { License, Policy, Product } from '../../core/model.js';
 import { aToken } from '../../test-support/domain-fixtures.js';
 import { at, licenseInput, machineInput, policyInput, unique } from '../../test-support/store-inputs.js';
@@ -34,6 +38,8 @@ const SHARED_DATABASES: Record<
     return { location: { kind: 'postgres', url }, drop };
   },
 };
+
+const actor: Actor = { tokenId: null, ip: null, via: 'test', principal: operatorPrincipal };
 
 async function eventually(check: () => Promise<boolean>, withinMs = 100): Promise<number> {
   const started = performance.now();
@@ -196,6 +202,58 @@ for (const dialect of await testDialects()) {
       expect(await eventually(nameSeen('by a statement'))).toBeLessThan(100);
       await reader.products.update(product.id, { name: 'by the reader' });
       expect((await reader.products.findById(product.id))?.name).toBe('by the reader');
+    });
+
+    /** A license with free seats that the reader has cached, and the guarded activation of a new machine on it. */
+    async function cachedActivation(
+      fingerprint: string,
+    ): Promise<{ license: License; write: GuardedActivation }> {
+      const seated = await writer.policies.insert({ ...policyInput(product.id), maxMachines: 5 });
+      const license = await cachedLicense({ policyId: seated.id, firstActivatedAt: at(1) });
+      const found = await reader.licenses.findWithSeats(license.key);
+      const write = optimisticActivation({ found, request: { fingerprint }, actor, now: at(10) });
+      if (!write) throw new Error('a new machine on a license with free seats takes the optimistic path');
+      return { license, write };
+    }
+
+    const cachedFingerprints = (license: License) =>
+      reader.readCache?.seatsByKey(license.key)?.machines.map((m) => m.fingerprint);
+
+    it('keeps a license it activated itself cached with the new machine, its own write heard back or not', async () => {
+      const { license, write } = await cachedActivation('own');
+      expect(await reader.atomicWrite((tx) => tx.machines.activateIfUnchanged(write))).not.toBeNull();
+      const first = cachedFingerprints(license)?.[0];
+      expect(cachedFingerprints(license)).toEqual([first, 'own']);
+      // The feed brings the write back; it is this store's own and changes nothing.
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(cachedFingerprints(license)).toEqual([first, 'own']);
+      const cached = reader.readCache?.seatsByKey(license.key) as LicenseWithSeats;
+      const held = await writer.transaction((tx) => tx.licenses.findWithSeatsById(license.id));
+      expect(cached.license).toEqual(held?.license);
+      expect(cached.machines).toEqual(held?.machines);
+      // Another store's change of the same license is still heard.
+      await writer.licenses.update(license.id, { notes: 'elsewhere', updatedAt: at(20) });
+      await eventually(seen(license, (f) => f.license.notes === 'elsewhere'));
+    });
+
+    it('only invalidates an activation whose transaction rolled back, or that a unit of work committed', async () => {
+      const undone = await cachedActivation('undone');
+      await expect(
+        reader.transaction(async (tx) => {
+          await tx.machines.activateIfUnchanged(undone.write);
+          throw new Error('undo');
+        }),
+      ).rejects.toThrow('undo');
+      expect(reader.readCache?.seatsByKey(undone.license.key)).toBeUndefined();
+      expect(await reader.licenses.findWithSeats(undone.license.key)).toMatchObject({ machines: [{}] });
+
+      // A unit's savepoints may undo part of it unseen: what it wrote is read again.
+      const inUnit = await cachedActivation('in a unit');
+      const unit = reader.unitOfWork();
+      await unit.run(() => reader.atomicWrite((tx) => tx.machines.activateIfUnchanged(inUnit.write)));
+      await unit.commit(async () => {});
+      expect(reader.readCache?.seatsByKey(inUnit.license.key)).toBeUndefined();
+      expect((await reader.licenses.findWithSeats(inUnit.license.key))?.machines).toHaveLength(2);
     });
 
     it('keeps a license cached through validation bookkeeping', async () => {

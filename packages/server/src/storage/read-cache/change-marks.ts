@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Repositories } from '../../core/ports.js';
 import type { Database } from '../schema/index.js';
-import type { CacheChange } from './cache-change.js';
+import { asInvalidation, type CacheChange } from './cache-change.js';
 import type { ReadCache } from './read-cache.js';
 
 type Executor = Kysely<Database>;
@@ -41,8 +41,11 @@ export const CACHE_MARKS = {
     }),
   },
   machines: {
-    // Marked whether or not its guard let it write: invalidating needlessly is harmless.
-    activateIfUnchanged: ([input]) => ({ licenses: [input.licenseId] }),
+    // What it wrote is kept in place of the license's entry (read-cache.ts); a refused guard wrote nothing.
+    activateIfUnchanged: ([input], written) =>
+      written
+        ? { activated: { license: written.license, machine: written.machine, before: input.expected } }
+        : null,
     insert: ([input]) => ({ licenses: [input.licenseId] }),
     replace: ([id, input]) => ({ licenses: [input.licenseId], machines: [id] }),
     touch: ([id], machine) => ({ licenses: [machine.licenseId], machines: [id] }),
@@ -138,20 +141,36 @@ function marking<T extends object>(
  * Keeps this process's own writes from being answered stale: a write inside a transaction invalidates what it
  * changed once the transaction has ended (committed, or rolled back: invalidating then is harmless), a write
  * outside one right after it. Invalidating only after the commit matters: a read between the write and the
- * commit still sees the old rows and may cache them, which the invalidation then removes.
+ * commit still sees the old rows and may cache them, which the invalidation then removes. The change feed
+ * does not bring these writes back (each feed knows its own process's writes): the marks are what this
+ * process hears of them.
+ *
+ * A change that keeps what was written (an activation) is kept only once its transaction is known to have
+ * committed with it: after a rollback, and in a transaction whose savepoints may have undone part of it
+ * unseen (`savepoints: true`, a unit of work), it only invalidates.
  */
 export function changeMarks(cache: ReadCache) {
   const pending = new WeakMap<Executor, CacheChange[]>();
   return {
-    begin(runner: Begin): Begin {
+    begin(runner: Begin, options: { savepoints: boolean } = { savepoints: false }): Begin {
       return (work) => {
         const changes: CacheChange[] = [];
+        const settle = (committed: boolean) => {
+          for (const change of changes) cache.apply(committed ? change : asInvalidation(change));
+        };
         return runner((executor) => {
           pending.set(executor, changes);
           return work(executor);
-        }).finally(() => {
-          for (const change of changes) cache.apply(change);
-        });
+        }).then(
+          (value) => {
+            settle(!options.savepoints);
+            return value;
+          },
+          (error: unknown) => {
+            settle(false);
+            throw error;
+          },
+        );
       };
     },
 

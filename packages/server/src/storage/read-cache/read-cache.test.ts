@@ -126,6 +126,42 @@ describe('the read cache', () => {
     expect(cache.seatsById(LICENSE_ID)?.license.lastValidatedAt).toEqual(later);
   });
 
+  it('takes an activation of its own in place when the entry holds the version it was decided on', () => {
+    const before = seats();
+    const activated = (from: LicenseWithSeats) => ({
+      license: aLicense({
+        id: LICENSE_ID,
+        key: `KEY-${LICENSE_ID}`,
+        activationCount: from.license.activationCount + 1,
+        updatedAt: new Date(NOW.getTime() + 1),
+      }),
+      machine: aMachine({ id: 5000, licenseId: LICENSE_ID, fingerprint: 'new' }),
+      before: {
+        activationCount: from.license.activationCount,
+        resetCount: from.license.resetCount,
+        updatedAt: from.license.updatedAt,
+      },
+    });
+    const cache = cached(before);
+    const loading = cache.ticket();
+    cache.apply({ activated: activated(before) });
+    const kept = cache.seatsById(LICENSE_ID);
+    expect(kept?.license.activationCount).toBe(before.license.activationCount + 1);
+    expect(kept?.machines.map((m) => m.id)).toEqual([LICENSE_ID * 10, 5000]);
+    // A load that read before the activation does not overwrite it.
+    cache.storeSeats(loading, before);
+    expect(cache.seatsById(LICENSE_ID)?.machines).toHaveLength(2);
+    // The new machine is known: its deactivation drops the license.
+    cache.apply({ machines: [5000] });
+    expect(cache.seatsById(LICENSE_ID)).toBeUndefined();
+    // An entry of another version (something changed it since the decision) is dropped, not patched.
+    const changed = cached(seats());
+    changed.apply({
+      activated: { ...activated(before), before: { ...activated(before).before, resetCount: 7 } },
+    });
+    expect(changed.seatsById(LICENSE_ID)).toBeUndefined();
+  });
+
   it('answers a product until it changes, and refuses a load that read before its change', () => {
     const product = (id: number, name = `product ${id}`) => ({ id, name, code: null, createdAt: NOW });
     const cache = new ReadCache(2);

@@ -1,6 +1,7 @@
 import type { ApiTokenRecord } from '../../core/access/token-ports.js';
 import { renewedIfBefore } from '../../core/licenses/last-validated.js';
 import type { LicenseWithSeats } from '../../core/licenses/license-ports.js';
+import type { LicenseVersion } from '../../core/machines/license-version.js';
 import type { DataObject, License, Machine, Policy, Product } from '../../core/model.js';
 import type { CacheChange } from './cache-change.js';
 
@@ -21,6 +22,11 @@ function deepFreeze<T>(value: T): T {
   for (const inner of Object.values(value)) deepFreeze(inner);
   return Object.freeze(value);
 }
+
+const isVersion = (license: License, version: LicenseVersion) =>
+  license.activationCount === version.activationCount &&
+  license.resetCount === version.resetCount &&
+  license.updatedAt.getTime() === version.updatedAt.getTime();
 
 /** How many recent invalidations are remembered to refuse a load that read before one of them. */
 const REMEMBERED_INVALIDATIONS = 20_000;
@@ -195,6 +201,7 @@ export class ReadCache {
       this.clear();
       return;
     }
+    if (change.activated) this.keepActivated(change.activated);
     for (const id of change.licenses ?? []) {
       this.remember(`l${id}`);
       this.forgetLicense(id);
@@ -223,6 +230,25 @@ export class ReadCache {
       if (hash !== undefined) this.tokens.delete(hash);
       this.tokenHashById.delete(id);
     }
+  }
+
+  /**
+   * A guarded activation this process committed: the license's entry takes the new count and machine in place
+   * when it still holds the version the activation was decided on, instead of being dropped and read again by
+   * the next request (usually the app validating what it just activated). Anything else that changed the
+   * license since was either heard of (the entry is gone or has another version: it is dropped) or will be,
+   * as its invalidation is on its way; loads that read before the activation store nothing.
+   */
+  private keepActivated({ license, machine, before }: NonNullable<CacheChange['activated']>): void {
+    this.remember(`l${license.id}`);
+    const entry = this.entries.get(license.id);
+    if (!entry || !isVersion(entry.license, before) || entry.license.key !== license.key) {
+      this.forgetLicense(license.id);
+      return;
+    }
+    const machines = [...entry.machines, machine].sort((a, b) => a.id - b.id);
+    this.entries.set(license.id, deepFreeze({ license, machines }));
+    this.licenseOfMachine.set(machine.id, license.id);
   }
 
   private mayStore(ticket: number, names: string[]): boolean {

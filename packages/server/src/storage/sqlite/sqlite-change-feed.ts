@@ -63,18 +63,24 @@ const MAX_ROWS_PER_POLL = 1000;
 
 /**
  * Follows the change log every few milliseconds on the process's own connection and invalidates the cache
- * with each change, own ones included (they were invalidated at commit already). Never while a transaction
- * is open on the connection: it would see that transaction's uncommitted rows, whose numbers a rollback
- * hands out again. A change it may have missed (the log was pruned past where it read, more changes than one
- * read takes, a failed read) forgets everything.
+ * with each change but its own: a temporary trigger, which only this connection has, notes the rows its own
+ * writes log (in their transaction, so a rollback takes the note back too), and their changes were applied by
+ * the change marks when they committed. Never while a transaction is open on the connection: it would see
+ * that transaction's uncommitted rows, whose numbers a rollback hands out again. A change it may have missed
+ * (the log was pruned past where it read, more changes than one read takes, a failed read) forgets everything.
  */
 export function followChangeLog(sqlite: Sqlite.Database, cache: ReadCache): ChangeFeed {
+  sqlite.exec(`create temp table if not exists own_cache_changes (seq integer primary key);
+    create temp trigger if not exists own_cache_changes after insert on main.cache_changes
+    begin insert into own_cache_changes (seq) values (new.seq); end;`);
   const latest = sqlite.prepare<[], { seq: number }>(
     `select coalesce((select seq from sqlite_sequence where name = 'cache_changes'), 0) as seq`,
   );
-  const since = sqlite.prepare<[number, number], { seq: number; kind: string; ref: number }>(
-    'select seq, kind, ref from cache_changes where seq > ? order by seq limit ?',
+  const since = sqlite.prepare<[number, number], { seq: number; kind: string; ref: number; own: number }>(
+    `select c.seq, c.kind, c.ref, o.seq is not null as own from cache_changes c
+    left join own_cache_changes o on o.seq = c.seq where c.seq > ? order by c.seq limit ?`,
   );
+  const forgetOwn = sqlite.prepare<[number]>('delete from own_cache_changes where seq <= ?');
   const prune = sqlite.prepare<[number]>('delete from cache_changes where at < ?');
   let last = (latest.get() as { seq: number }).seq;
   let prunedAt = Date.now();
@@ -88,9 +94,11 @@ export function followChangeLog(sqlite: Sqlite.Database, cache: ReadCache): Chan
       if (rows.length > MAX_ROWS_PER_POLL || (first && first.seq !== last + 1)) {
         cache.apply({ everything: true });
         last = (latest.get() as { seq: number }).seq;
+        forgetOwn.run(last);
       } else {
-        for (const row of rows) cache.apply(changeOfRow(row.kind, row.ref));
+        for (const row of rows) if (!row.own) cache.apply(changeOfRow(row.kind, row.ref));
         last = rows.at(-1)?.seq ?? last;
+        if (rows.some((row) => row.own)) forgetOwn.run(last);
       }
       if (!cache.isLive) cache.resume();
       if (Date.now() - prunedAt > PRUNE_EVERY_MS) {
