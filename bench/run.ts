@@ -457,6 +457,11 @@ async function awayFromDatabase(databaseUrl: string, requests: Requests): Promis
       counts: [
         { name: `round trips: ${NAMES.validateUnsigned}, cache hit (the same key)`, send: sendValidate },
         { name: `round trips: ${NAMES.activate}`, send: sendActivate },
+        // The same licenses again: each was kept in memory by its first activation, as an app's next request finds it.
+        {
+          name: `round trips: ${NAMES.activate}, license in memory (its second machine)`,
+          send: (server: RunningServer, i: number) => sendActivate(server, i, 'again'),
+        },
         {
           name: `round trips: ${NAMES.getKey}, cache hit (the same key)`,
           send: sendFirstKey(requests.getKey),
@@ -586,8 +591,8 @@ function sendFirstKey(spec: Spec) {
 
 /** Activates a new machine on the i-th key after the first hundred (one each, far from their seat limit). */
 const activationRun = Date.now().toString(36);
-async function sendActivate(server: RunningServer, i: number): Promise<void> {
-  const fingerprint = `trips-${activationRun}-${i}`;
+async function sendActivate(server: RunningServer, i: number, round = 'first'): Promise<void> {
+  const fingerprint = `trips-${activationRun}-${round}-${i}`;
   const response = await fetch(`${server.url}/v1/machines`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `License ${keyOf(KEY_PREFIX, 101 + i)}` },
