@@ -32,6 +32,9 @@ export function withReadCache(
     return found;
   }
   const storeSeats = cache.storeSeats.bind(cache);
+  const storePolicy = cache.storePolicy.bind(cache);
+  const storeProduct = cache.storeProduct.bind(cache);
+  const storeToken = cache.storeToken.bind(cache);
   return {
     ...direct,
     licenses: {
@@ -55,21 +58,11 @@ export function withReadCache(
     },
     policies: {
       ...policies,
-      findById: (id) =>
-        readThrough(
-          cache.policy(id),
-          () => policies.findById(id),
-          (ticket, found) => cache.storePolicy(ticket, found),
-        ),
+      findById: (id) => readThrough(cache.policy(id), () => policies.findById(id), storePolicy),
     },
     products: {
       ...products,
-      findById: (id) =>
-        readThrough(
-          cache.product(id),
-          () => products.findById(id),
-          (ticket, found) => cache.storeProduct(ticket, found),
-        ),
+      findById: (id) => readThrough(cache.product(id), () => products.findById(id), storeProduct),
     },
     dataObjects: {
       ...dataObjects,
@@ -87,11 +80,7 @@ export function withReadCache(
     tokens: {
       ...tokens,
       findByHash: (secretHash) =>
-        readThrough(
-          cache.token(secretHash),
-          () => tokens.findByHash(secretHash),
-          (ticket, found) => cache.storeToken(ticket, found),
-        ),
+        readThrough(cache.token(secretHash), () => tokens.findByHash(secretHash), storeToken),
     },
   };
 }
