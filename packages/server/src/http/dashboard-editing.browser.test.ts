@@ -365,6 +365,8 @@ describe.skipIf(!hasChromium)('editing in the dashboard', () => {
     // A disabled endpoint cannot be tested; the button says why.
     await page.getByRole('button', { name: 'Disable' }).click();
     await status(`Endpoint ${receiverUrl} disabled.`);
+    // The notice comes first; the list shows the endpoint disabled once it has reloaded.
+    await page.getByRole('button', { name: 'Enable' }).waitFor();
     expect(await page.getByRole('button', { name: `Send a test event to ${receiverUrl}` }).isDisabled()).toBe(
       true,
     );
