@@ -216,7 +216,7 @@ function parsePgPoolSize(value: string | undefined): number {
   return size;
 }
 
-const DEFAULT_CACHE_ENTRIES = 50_000;
+const DEFAULT_CACHE_ENTRIES = 250_000;
 const MAX_CACHE_ENTRIES = 10_000_000;
 
 function parseCacheEntries(value: string | undefined): number {

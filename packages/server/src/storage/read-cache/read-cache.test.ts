@@ -99,7 +99,7 @@ describe('the read cache', () => {
   });
 
   it('holds at most its bound of licenses, dropping the ones loaded first', () => {
-    const cache = new ReadCache(3);
+    const cache = new ReadCache(3, { decodedEntries: 1 });
     for (let id = 1; id <= 5; id++) cache.storeSeats(cache.ticket(), seats(id));
     expect(cache.size).toBe(3);
     expect(cache.seatsById(1)).toBeUndefined();
@@ -113,6 +113,22 @@ describe('the read cache', () => {
       (found.license as { isSuspended: boolean }).isSuspended = true;
     }).toThrow(TypeError);
     expect(() => (found.machines as unknown[]).push(1)).toThrow(TypeError);
+  });
+
+  it('hands out the same objects at each read until the license changes, and the same content when decoded', () => {
+    const cache = new ReadCache(100, { decodedEntries: 2 });
+    const stored = [1, 2, 3].map((id) => structuredClone(seats(id)));
+    for (const found of stored) cache.storeSeats(cache.ticket(), structuredClone(found));
+    const first = cache.seatsById(3);
+    expect(cache.seatsByKey('KEY-3')?.license).toBe(first?.license);
+    expect(cache.seatsById(3)?.machines).toBe(first?.machines);
+    // License 1 is past the decoded ones: it is decoded afresh, equal to what was stored, and frozen.
+    const decoded = cache.seatsById(1) as LicenseWithSeats;
+    expect(decoded).toStrictEqual(stored[0]);
+    expect(Object.isFrozen(decoded.license) && Object.isFrozen(decoded.machines[0])).toBe(true);
+    expect(cache.seatsById(1)?.license).toBe(decoded.license);
+    cache.apply({ validated: { ids: [3], at: new Date(NOW.getTime() + 3_600_000) } });
+    expect(cache.seatsById(3)?.license).not.toBe(first?.license);
   });
 
   it('takes validation bookkeeping in place instead of dropping the license, at most once a minute', () => {

@@ -4,6 +4,7 @@ import type { LicenseWithSeats } from '../../core/licenses/license-ports.js';
 import type { LicenseVersion } from '../../core/machines/license-version.js';
 import type { DataObject, License, Machine, Policy, Product } from '../../core/model.js';
 import type { CacheChange } from './cache-change.js';
+import { EntryCodec } from './entry-codec.js';
 
 export type CachedToken = ApiTokenRecord & { secretHash: string };
 
@@ -11,6 +12,19 @@ interface Entry {
   license: License;
   machines: Machine[];
 }
+
+/** A decoded entry kept as shared frozen objects, for as long as its license's encoding is the one cached. */
+interface Decoded {
+  encoded: string;
+  entry: Entry;
+}
+
+/**
+ * Licenses kept decoded beside their encodings, by default: a cache hit on one of them decodes nothing and
+ * hands out the same frozen objects as the hit before, whose presentations are kept beside them
+ * (http/native/present.ts). ~1.7 KB each, and as much again for the presentations.
+ */
+const DECODED_ENTRIES = 20_000;
 
 /**
  * Objects handed out from the cache are shared by every request that reads them: frozen, so code that
@@ -39,6 +53,10 @@ const REMEMBERED_INVALIDATIONS = 20_000;
  * change log). Derived state is never cached: status, lapsed leases and expiry are decided at each read's
  * instant from these rows (core/licenses/license-view.ts).
  *
+ * A license with its machines is kept encoded (entry-codec.ts: ~200 bytes against ~1.7 KB as objects, so a
+ * million fit), and the most recently read ones also decoded, as frozen objects shared by the requests that
+ * read them until the license changes.
+ *
  * A load that read the database before an invalidation of what it read must not store its result after it:
  * each load takes a ticket (the count of invalidations so far), and storing is refused when one of its
  * license, policy, machines or token was invalidated since, when everything was, or when the cache stopped
@@ -50,7 +68,11 @@ export class ReadCache {
   /** Loads whose ticket is older than this store nothing: everything was invalidated since. */
   private validFrom = 0;
   private live: boolean;
-  private readonly entries = new Map<number, Entry>();
+  private readonly codec = new EntryCodec();
+  /** License id → the license with its machines, encoded. */
+  private readonly entries = new Map<number, string>();
+  /** Decodings of recently read entries; one is used only while its encoding is still the entry's. */
+  private readonly decoded = new Map<number, Decoded>();
   private readonly idByKey = new Map<string, number>();
   private readonly licenseOfMachine = new Map<number, number>();
   private readonly policies = new Map<number, Policy>();
@@ -63,11 +85,14 @@ export class ReadCache {
   /** `l1`, `m7`, `p3`, `t2`, `d5`, `c4` → the epoch it was last invalidated at, newest last. */
   private readonly invalidated = new Map<string, number>();
 
+  private readonly maxDecoded: number;
+
   constructor(
     private readonly maxEntries: number,
-    options: { live: boolean } = { live: true },
+    options: { live?: boolean; decodedEntries?: number } = {},
   ) {
-    this.live = options.live;
+    this.live = options.live ?? true;
+    this.maxDecoded = options.decodedEntries ?? DECODED_ENTRIES;
   }
 
   /** Whether reads may be answered from the cache now (false while the change feed is down). */
@@ -101,10 +126,42 @@ export class ReadCache {
   }
 
   seatsById(id: number): LicenseWithSeats | undefined {
-    const entry = this.live ? this.entries.get(id) : undefined;
+    const entry = this.live ? this.entry(id) : undefined;
     const policy = entry && this.policies.get(entry.license.policyId);
     if (!entry || !policy) return undefined;
     return { license: entry.license, policy, machines: entry.machines };
+  }
+
+  /** The entry as shared frozen objects: kept from an earlier read while it has not changed, else decoded. */
+  private entry(id: number): Entry | undefined {
+    const encoded = this.entries.get(id);
+    if (encoded === undefined) return undefined;
+    const known = this.decoded.get(id);
+    if (known?.encoded === encoded) return known.entry;
+    return this.keepDecoded(id, encoded, this.codec.decode(encoded));
+  }
+
+  /** The entry, for a change of the cache itself: decoded if need be, without keeping the decoding. */
+  private peek(id: number): Entry | undefined {
+    const encoded = this.entries.get(id);
+    if (encoded === undefined) return undefined;
+    const known = this.decoded.get(id);
+    return known?.encoded === encoded ? known.entry : this.codec.decode(encoded);
+  }
+
+  private keepDecoded(id: number, encoded: string, entry: Entry): Entry {
+    const frozen = deepFreeze(entry);
+    this.decoded.delete(id);
+    this.decoded.set(id, { encoded, entry: frozen });
+    if (this.decoded.size > this.maxDecoded) this.decoded.delete(this.decoded.keys().next().value as number);
+    return frozen;
+  }
+
+  /** Keeps a license with its machines, encoded and, as the freshest read, decoded. */
+  private setEntry(license: License, machines: Machine[]): void {
+    const encoded = this.codec.encode(license, machines);
+    this.entries.set(license.id, encoded);
+    this.keepDecoded(license.id, encoded, { license, machines });
   }
 
   dataObjectsOf(licenseId: number): DataObject[] | undefined {
@@ -139,7 +196,7 @@ export class ReadCache {
     if (!policy || !this.mayStore(ticket, [`l${license.id}`, `p${policy.id}`])) return;
     if (machines.some((m) => this.wasInvalidatedSince(ticket, `m${m.id}`))) return;
     this.forgetLicense(license.id);
-    this.entries.set(license.id, deepFreeze({ license, machines }));
+    this.setEntry(license, machines);
     this.idByKey.set(license.key, license.id);
     for (const machine of machines) this.licenseOfMachine.set(machine.id, license.id);
     this.policies.set(policy.id, deepFreeze(policy));
@@ -183,13 +240,10 @@ export class ReadCache {
   private touchValidated(ids: readonly number[], at: Date): void {
     const renewBefore = renewedIfBefore(at).getTime();
     for (const id of ids) {
-      const entry = this.entries.get(id);
+      const entry = this.peek(id);
       const last = entry?.license.lastValidatedAt?.getTime() ?? Number.NEGATIVE_INFINITY;
       if (entry && last < renewBefore)
-        this.entries.set(
-          id,
-          Object.freeze({ ...entry, license: Object.freeze({ ...entry.license, lastValidatedAt: at }) }),
-        );
+        this.setEntry({ ...entry.license, lastValidatedAt: at }, entry.machines);
     }
   }
 
@@ -241,13 +295,13 @@ export class ReadCache {
    */
   private keepActivated({ license, machine, before }: NonNullable<CacheChange['activated']>): void {
     this.remember(`l${license.id}`);
-    const entry = this.entries.get(license.id);
+    const entry = this.peek(license.id);
     if (!entry || !isVersion(entry.license, before) || entry.license.key !== license.key) {
       this.forgetLicense(license.id);
       return;
     }
     const machines = [...entry.machines, machine].sort((a, b) => a.id - b.id);
-    this.entries.set(license.id, deepFreeze({ license, machines }));
+    this.setEntry(license, machines);
     this.licenseOfMachine.set(machine.id, license.id);
   }
 
@@ -279,9 +333,10 @@ export class ReadCache {
 
   private forgetLicense(id: number): void {
     this.forgetDataObjects(id);
-    const entry = this.entries.get(id);
+    const entry = this.peek(id);
     if (!entry) return;
     this.entries.delete(id);
+    this.decoded.delete(id);
     if (this.idByKey.get(entry.license.key) === id) this.idByKey.delete(entry.license.key);
     for (const machine of entry.machines) this.licenseOfMachine.delete(machine.id);
   }
@@ -290,6 +345,7 @@ export class ReadCache {
     this.epoch += 1;
     this.validFrom = this.epoch;
     this.entries.clear();
+    this.decoded.clear();
     this.idByKey.clear();
     this.licenseOfMachine.clear();
     this.policies.clear();
