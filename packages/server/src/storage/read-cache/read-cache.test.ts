@@ -107,6 +107,20 @@ describe('the read cache', () => {
     expect(cache.seatsById(5)).toBeDefined();
   });
 
+  it('makes room by the license read longest ago, and forgets its key', () => {
+    const cache = new ReadCache(2, { decodedEntries: 1 });
+    cache.storeSeats(cache.ticket(), seats(1));
+    cache.storeSeats(cache.ticket(), seats(2));
+    expect(cache.seatsByKey('KEY-1')).toBeDefined();
+    cache.storeSeats(cache.ticket(), seats(3));
+    expect(cache.seatsByKey('KEY-2')).toBeUndefined();
+    expect(cache.seatsById(1)?.license.key).toBe('KEY-1');
+    expect(cache.seatsById(3)?.license.key).toBe('KEY-3');
+    // A key that moved to another license is not taken from it when the old one goes.
+    cache.storeSeats(cache.ticket(), seats(4, 'KEY-1'));
+    expect(cache.seatsByKey('KEY-1')?.license.id).toBe(4);
+  });
+
   it('hands out frozen objects, so nobody changes what other requests read', () => {
     const found = cached().seatsById(LICENSE_ID) as LicenseWithSeats;
     expect(() => {

@@ -3,6 +3,7 @@ import { renewedIfBefore } from '../../core/licenses/last-validated.js';
 import type { LicenseWithSeats } from '../../core/licenses/license-ports.js';
 import type { LicenseVersion } from '../../core/machines/license-version.js';
 import type { DataObject, License, Machine, Policy, Product } from '../../core/model.js';
+import { LRUCache } from 'lru-cache';
 import type { CacheChange } from './cache-change.js';
 import { EntryCodec } from './entry-codec.js';
 
@@ -60,8 +61,12 @@ const REMEMBERED_INVALIDATIONS = 20_000;
  * A load that read the database before an invalidation of what it read must not store its result after it:
  * each load takes a ticket (the count of invalidations so far), and storing is refused when one of its
  * license, policy, machines or token was invalidated since, when everything was, or when the cache stopped
- * trusting its feed (`suspend`) meanwhile. Bounded: past `maxEntries` licenses (or tokens) the ones loaded
- * first are dropped.
+ * trusting its feed (`suspend`) meanwhile. Bounded: past `maxEntries` the licenses (and their data objects)
+ * read longest ago make room, as do the tokens and products loaded first.
+ *
+ * Licenses are bounded by lru-cache rather than by a Map's first key: a Map keeps a hole for each deleted
+ * entry until it rehashes, and finding its first key walks them, so evicting from a full Map of 250,000
+ * licenses took tens of microseconds, more as the holes piled up.
  */
 export class ReadCache {
   private epoch = 0;
@@ -70,9 +75,9 @@ export class ReadCache {
   private live: boolean;
   private readonly codec = new EntryCodec();
   /** License id → the license with its machines, encoded. */
-  private readonly entries = new Map<number, string>();
+  private readonly entries: LRUCache<number, string>;
   /** Decodings of recently read entries; one is used only while its encoding is still the entry's. */
-  private readonly decoded = new Map<number, Decoded>();
+  private readonly decoded: LRUCache<number, Decoded>;
   private readonly idByKey = new Map<string, number>();
   private readonly licenseOfMachine = new Map<number, number>();
   private readonly policies = new Map<number, Policy>();
@@ -80,19 +85,29 @@ export class ReadCache {
   private readonly tokens = new Map<string, CachedToken>();
   private readonly tokenHashById = new Map<number, string>();
   /** A license's data objects (Cryptolens GetKey shows them), invalidated with the license. */
-  private readonly licenseData = new Map<number, DataObject[]>();
+  private readonly licenseData: LRUCache<number, DataObject[]>;
   private readonly licenseOfDataObject = new Map<number, number>();
   /** `l1`, `m7`, `p3`, `t2`, `d5`, `c4` → the epoch it was last invalidated at, newest last. */
   private readonly invalidated = new Map<string, number>();
-
-  private readonly maxDecoded: number;
 
   constructor(
     private readonly maxEntries: number,
     options: { live?: boolean; decodedEntries?: number } = {},
   ) {
     this.live = options.live ?? true;
-    this.maxDecoded = options.decodedEntries ?? DECODED_ENTRIES;
+    this.entries = new LRUCache({
+      max: maxEntries,
+      dispose: (encoded, id, reason) => {
+        if (reason === 'evict') this.dropIndexesOf(id, this.codec.decode(encoded));
+      },
+    });
+    this.decoded = new LRUCache({ max: options.decodedEntries ?? DECODED_ENTRIES });
+    this.licenseData = new LRUCache({
+      max: maxEntries,
+      dispose: (objects, _, reason) => {
+        if (reason === 'evict') for (const object of objects) this.licenseOfDataObject.delete(object.id);
+      },
+    });
   }
 
   /** Whether reads may be answered from the cache now (false while the change feed is down). */
@@ -143,17 +158,15 @@ export class ReadCache {
 
   /** The entry, for a change of the cache itself: decoded if need be, without keeping the decoding. */
   private peek(id: number): Entry | undefined {
-    const encoded = this.entries.get(id);
+    const encoded = this.entries.peek(id);
     if (encoded === undefined) return undefined;
-    const known = this.decoded.get(id);
+    const known = this.decoded.peek(id);
     return known?.encoded === encoded ? known.entry : this.codec.decode(encoded);
   }
 
   private keepDecoded(id: number, encoded: string, entry: Entry): Entry {
     const frozen = deepFreeze(entry);
-    this.decoded.delete(id);
     this.decoded.set(id, { encoded, entry: frozen });
-    if (this.decoded.size > this.maxDecoded) this.decoded.delete(this.decoded.keys().next().value as number);
     return frozen;
   }
 
@@ -174,8 +187,6 @@ export class ReadCache {
     this.forgetDataObjects(licenseId);
     this.licenseData.set(licenseId, deepFreeze(objects));
     for (const object of objects) this.licenseOfDataObject.set(object.id, licenseId);
-    if (this.licenseData.size > this.maxEntries)
-      this.forgetDataObjects(this.licenseData.keys().next().value as number);
   }
 
   policy(id: number): Policy | undefined {
@@ -200,10 +211,6 @@ export class ReadCache {
     this.idByKey.set(license.key, license.id);
     for (const machine of machines) this.licenseOfMachine.set(machine.id, license.id);
     this.policies.set(policy.id, deepFreeze(policy));
-    if (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value as number;
-      this.forgetLicense(oldest);
-    }
   }
 
   storePolicy(ticket: number, policy: Policy): void {
@@ -327,15 +334,20 @@ export class ReadCache {
   }
 
   private forgetDataObjects(licenseId: number): void {
-    for (const object of this.licenseData.get(licenseId) ?? []) this.licenseOfDataObject.delete(object.id);
+    for (const object of this.licenseData.peek(licenseId) ?? []) this.licenseOfDataObject.delete(object.id);
     this.licenseData.delete(licenseId);
   }
 
   private forgetLicense(id: number): void {
-    this.forgetDataObjects(id);
     const entry = this.peek(id);
-    if (!entry) return;
     this.entries.delete(id);
+    if (entry) this.dropIndexesOf(id, entry);
+    else this.forgetDataObjects(id);
+  }
+
+  /** What points at a license that is no longer kept: its key, its machines, its decoding, its data objects. */
+  private dropIndexesOf(id: number, entry: Entry): void {
+    this.forgetDataObjects(id);
     this.decoded.delete(id);
     if (this.idByKey.get(entry.license.key) === id) this.idByKey.delete(entry.license.key);
     for (const machine of entry.machines) this.licenseOfMachine.delete(machine.id);
