@@ -30,7 +30,11 @@ export const NAMES = {
   /** The same as validateUnsigned, in the same server, right before its database grows. */
   validateBeforeGrowth: (keys: number) =>
     `native validate, unsigned, ${thousands(keys)} keys, before growing`,
+  /** After the growth, once each key has been validated (what a server that has run for a while answers). */
   validateGrown: (keys: number) => `native validate, unsigned, ${thousands(keys)} keys`,
+  /** Right after the growth: nearly every key read for the first time since (the read cache cold). */
+  validateGrownFirstReads: (keys: number) =>
+    `native validate, unsigned, ${thousands(keys)} keys, first reads`,
   /** Scenarios through the latency proxy, PostgreSQL `ms` away each way. */
   away: (name: string, ms: number) => `${name}, ${ms} ms each way`,
   httpBaseline: (bytes: number) => `node:http, fixed ${bytes}-byte JSON`,
