@@ -1,4 +1,5 @@
 import type { License, Machine } from '../../core/model.js';
+import { deepFreeze } from './deep-freeze.js';
 
 /**
  * A cached license with its machines, kept as one compact string instead of a tree of objects: a license
@@ -87,12 +88,6 @@ const INLINE_JSON = 6;
 const MAX_INTERNED_LENGTH = 512;
 /** Distinct interned values kept at most (≤ 32 MB); later values are written in place. */
 const MAX_INTERNED_VALUES = 65_536;
-
-function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
-  for (const inner of Object.values(value)) deepFreeze(inner);
-  return Object.freeze(value);
-}
 
 export interface DecodedEntry {
   license: License;

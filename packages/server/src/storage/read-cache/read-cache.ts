@@ -1,10 +1,11 @@
+import { LRUCache } from 'lru-cache';
 import type { ApiTokenRecord } from '../../core/access/token-ports.js';
 import { renewedIfBefore } from '../../core/licenses/last-validated.js';
 import type { LicenseWithSeats } from '../../core/licenses/license-ports.js';
 import type { LicenseVersion } from '../../core/machines/license-version.js';
 import type { DataObject, License, Machine, Policy, Product } from '../../core/model.js';
-import { LRUCache } from 'lru-cache';
 import type { CacheChange } from './cache-change.js';
+import { deepFreeze } from './deep-freeze.js';
 import { EntryCodec } from './entry-codec.js';
 
 export type CachedToken = ApiTokenRecord & { secretHash: string };
@@ -26,17 +27,6 @@ interface Decoded {
  * (http/native/present.ts). ~1.7 KB each, and as much again for the presentations.
  */
 const DECODED_ENTRIES = 20_000;
-
-/**
- * Objects handed out from the cache are shared by every request that reads them: frozen, so code that
- * changed one in place would fail loudly instead of changing what other requests see.
- */
-function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || value instanceof Date || Object.isFrozen(value))
-    return value;
-  for (const inner of Object.values(value)) deepFreeze(inner);
-  return Object.freeze(value);
-}
 
 const isVersion = (license: License, version: LicenseVersion) =>
   license.activationCount === version.activationCount &&
