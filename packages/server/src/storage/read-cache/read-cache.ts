@@ -6,14 +6,9 @@ import type { LicenseVersion } from '../../core/machines/license-version.js';
 import type { DataObject, License, Machine, Policy, Product } from '../../core/model.js';
 import type { CacheChange } from './cache-change.js';
 import { deepFreeze } from './deep-freeze.js';
-import { EntryCodec } from './entry-codec.js';
+import { type DecodedEntry as Entry, EntryCodec } from './entry-codec.js';
 
 export type CachedToken = ApiTokenRecord & { secretHash: string };
-
-interface Entry {
-  license: License;
-  machines: Machine[];
-}
 
 /** A decoded entry kept as shared frozen objects, for as long as its license's encoding is the one cached. */
 interface Decoded {
@@ -88,7 +83,7 @@ export class ReadCache {
     this.entries = new LRUCache({
       max: maxEntries,
       dispose: (encoded, id, reason) => {
-        if (reason === 'evict') this.dropIndexesOf(id, this.codec.decode(encoded));
+        if (reason === 'evict') this.dropIndexesOf(id, this.decodedOf(id, encoded));
       },
     });
     this.decoded = new LRUCache({ max: options.decodedEntries ?? DECODED_ENTRIES });
@@ -149,7 +144,11 @@ export class ReadCache {
   /** The entry, for a change of the cache itself: decoded if need be, without keeping the decoding. */
   private peek(id: number): Entry | undefined {
     const encoded = this.entries.peek(id);
-    if (encoded === undefined) return undefined;
+    return encoded === undefined ? undefined : this.decodedOf(id, encoded);
+  }
+
+  /** An encoding's decoding: the kept one when it is of this encoding, else decoded now and not kept. */
+  private decodedOf(id: number, encoded: string): Entry {
     const known = this.decoded.peek(id);
     return known?.encoded === encoded ? known.entry : this.codec.decode(encoded);
   }
