@@ -46,6 +46,14 @@ describe('Signer', () => {
     expect(verify(null, Buffer.from(`${message} `), ed25519.publicKeyPem, signature)).toBe(false);
   });
 
+  it('shares one RSA signing among requests for the same bytes, in the thread pool', async () => {
+    const bytes = Buffer.from(`${message} async`);
+    const first = signer.signRsaSha256Async(bytes);
+    expect(signer.signRsaSha256Async(Buffer.from(bytes))).toBe(first);
+    expect(signer.signRsaSha256Async(Buffer.from(`${message} other`))).not.toBe(first);
+    expect(await first).toBe(signer.signRsaSha256(bytes));
+  });
+
   it('signs the same bytes given as string or Buffer', () => {
     expect(signer.signEd25519(Buffer.from(message))).toBe(signer.signEd25519(message));
     expect(signer.signRsaSha256(Buffer.from(message))).toBe(signer.signRsaSha256(message));

@@ -54,9 +54,11 @@ export class Signer {
    * RSA PKCS#1 v1.5 signatures are deterministic: the same bytes always get the same signature. So one is
    * reused exactly when the bytes it covers are identical (the map's key is those bytes, not a digest of
    * them), e.g. the same license fetched twice within the second its SignDate names. Requests in flight
-   * share one signing; a failed signing is not kept.
+   * share one signing; a failed signing is not kept. Kept in two generations, the older dropped whole when
+   * the newer is full: evicting a Map's first key one at a time walks the holes its deleted entries leave.
    */
-  private readonly rsaCache = new Map<string, Promise<string>>();
+  private rsaRecent = new Map<string, Promise<string>>();
+  private rsaOlder = new Map<string, Promise<string>>();
 
   constructor(privateKeysPem: Record<SigningAlgorithm, string>) {
     this.ed25519 = createPrivateKey(privateKeysPem.ed25519);
@@ -81,15 +83,17 @@ export class Signer {
   /** RSA PKCS#1 v1.5 with SHA-256, base64, computed in the thread pool or reused for identical bytes. */
   signRsaSha256Async(data: Buffer): Promise<string> {
     const key = data.toString('latin1');
-    const cached = this.rsaCache.get(key);
+    const cached = this.rsaRecent.get(key) ?? this.rsaOlder.get(key);
     if (cached) return cached;
     const signing = signInPool('sha256', data, this.rsa);
-    if (this.rsaCache.size >= RSA_CACHE_ENTRIES) {
-      // Oldest first: Map keeps insertion order.
-      this.rsaCache.delete(this.rsaCache.keys().next().value as string);
+    if (this.rsaRecent.size >= RSA_CACHE_ENTRIES / 2) {
+      this.rsaOlder = this.rsaRecent;
+      this.rsaRecent = new Map();
     }
-    this.rsaCache.set(key, signing);
-    signing.catch(() => this.rsaCache.delete(key));
+    this.rsaRecent.set(key, signing);
+    signing.catch(() => {
+      for (const kept of [this.rsaRecent, this.rsaOlder]) if (kept.get(key) === signing) kept.delete(key);
+    });
     return signing;
   }
 

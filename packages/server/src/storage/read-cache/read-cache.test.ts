@@ -204,12 +204,49 @@ describe('the read cache', () => {
     expect(cache.product(2)?.name).toBe('product 2');
     cache.storeProduct(before, product(1, 'read before the change'));
     expect(cache.product(1)).toBeUndefined();
-    // Bounded like the rest: the one loaded first makes room.
+    // Bounded like the rest: the one read longest ago makes room.
     cache.storeProduct(cache.ticket(), product(3));
+    expect(cache.product(2)?.name).toBe('product 2');
     cache.storeProduct(cache.ticket(), product(4));
-    expect(cache.product(2)).toBeUndefined();
+    expect(cache.product(3)).toBeUndefined();
+    expect(cache.product(2)?.name).toBe('product 2');
     cache.apply({ everything: true });
     expect(cache.product(4)).toBeUndefined();
+  });
+
+  it('makes room among tokens by the one read longest ago, and forgets its id with it', () => {
+    const cache = new ReadCache(2);
+    cache.storeToken(cache.ticket(), token(1));
+    cache.storeToken(cache.ticket(), token(2));
+    expect(cache.token('hash-1')?.id).toBe(1);
+    cache.storeToken(cache.ticket(), token(3));
+    expect(cache.token('hash-2')).toBeUndefined();
+    expect(cache.token('hash-1')?.id).toBe(1);
+    // A token whose secret changed is kept under its new hash only.
+    cache.storeToken(cache.ticket(), { ...token(1), secretHash: 'hash-1b' });
+    expect(cache.token('hash-1')).toBeUndefined();
+    cache.storeToken(cache.ticket(), token(4));
+    cache.apply({ tokens: [1] });
+    expect(cache.token('hash-1b')).toBeUndefined();
+    expect(cache.token('hash-4')?.id).toBe(4);
+  });
+
+  it('forgets the invalidation made longest ago first, counting a name invalidated again as new', () => {
+    const cache = new ReadCache(100);
+    const ticket = cache.ticket();
+    cache.apply({ licenses: [LICENSE_ID] });
+    const afterFirst = cache.ticket();
+    for (let id = 1_000; id < 20_999; id++) cache.apply({ licenses: [id] });
+    cache.apply({ licenses: [LICENSE_ID] });
+    // Two more push out the oldest two: licenses 1,000 and 1,001, not the license invalidated again.
+    cache.apply({ licenses: [50_000] });
+    cache.apply({ licenses: [50_001] });
+    cache.storeSeats(afterFirst, seats());
+    expect(cache.seatsById(LICENSE_ID), 'its newest invalidation is remembered').toBeUndefined();
+    cache.storeSeats(ticket, seats(2));
+    expect(cache.seatsById(2), 'loads older than what was forgotten store nothing').toBeUndefined();
+    cache.storeSeats(cache.ticket(), seats());
+    expect(cache.seatsById(LICENSE_ID)?.license.id).toBe(LICENSE_ID);
   });
 
   it('invalidates tokens by id', () => {

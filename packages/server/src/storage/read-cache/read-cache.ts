@@ -46,12 +46,12 @@ const REMEMBERED_INVALIDATIONS = 20_000;
  * A load that read the database before an invalidation of what it read must not store its result after it:
  * each load takes a ticket (the count of invalidations so far), and storing is refused when one of its
  * license, policy, machines or token was invalidated since, when everything was, or when the cache stopped
- * trusting its feed (`suspend`) meanwhile. Bounded: past `maxEntries` the licenses (and their data objects)
- * read longest ago make room, as do the tokens and products loaded first.
+ * trusting its feed (`suspend`) meanwhile. Bounded: past `maxEntries` the licenses (and their data objects),
+ * tokens and products read longest ago make room; past 20,000 invalidations the oldest is forgotten.
  *
- * Licenses are bounded by lru-cache rather than by a Map's first key: a Map keeps a hole for each deleted
- * entry until it rehashes, and finding its first key walks them, so evicting from a full Map of 250,000
- * licenses took tens of microseconds, more as the holes piled up.
+ * Every bound is lru-cache's rather than a Map's first key: a Map keeps a hole for each deleted entry until it
+ * rehashes, and finding its first key walks them, so evicting from a full Map of 250,000 licenses took tens of
+ * microseconds, more as the holes piled up.
  */
 export class ReadCache {
   private epoch = 0;
@@ -66,19 +66,22 @@ export class ReadCache {
   private readonly idByKey = new Map<string, number>();
   private readonly licenseOfMachine = new Map<number, number>();
   private readonly policies = new Map<number, Policy>();
-  private readonly products = new Map<number, Product>();
-  private readonly tokens = new Map<string, CachedToken>();
+  private readonly products: LRUCache<number, Product>;
+  private readonly tokens: LRUCache<string, CachedToken>;
   private readonly tokenHashById = new Map<number, string>();
   /** A license's data objects (Cryptolens GetKey shows them), invalidated with the license. */
   private readonly licenseData: LRUCache<number, DataObject[]>;
   private readonly licenseOfDataObject = new Map<number, number>();
-  /** `l1`, `m7`, `p3`, `t2`, `d5`, `c4` → the epoch it was last invalidated at, newest last. */
-  private readonly invalidated = new Map<string, number>();
+  /** `l1`, `m7`, `p3`, `t2`, `d5`, `c4` → the epoch it was last invalidated at; the oldest is forgotten first. */
+  private readonly invalidated = new LRUCache<string, number>({
+    max: REMEMBERED_INVALIDATIONS,
+    dispose: (at, _, reason) => {
+      // What is forgotten can no longer refuse a load: loads older than it store nothing.
+      if (reason === 'evict') this.validFrom = Math.max(this.validFrom, at);
+    },
+  });
 
-  constructor(
-    private readonly maxEntries: number,
-    options: { live?: boolean; decodedEntries?: number } = {},
-  ) {
+  constructor(maxEntries: number, options: { live?: boolean; decodedEntries?: number } = {}) {
     this.live = options.live ?? true;
     this.entries = new LRUCache({
       max: maxEntries,
@@ -87,6 +90,14 @@ export class ReadCache {
       },
     });
     this.decoded = new LRUCache({ max: options.decodedEntries ?? DECODED_ENTRIES });
+    this.products = new LRUCache({ max: maxEntries });
+    this.tokens = new LRUCache({
+      max: maxEntries,
+      dispose: (token, hash, reason) => {
+        if (reason === 'evict' && this.tokenHashById.get(token.id) === hash)
+          this.tokenHashById.delete(token.id);
+      },
+    });
     this.licenseData = new LRUCache({
       max: maxEntries,
       dispose: (objects, _, reason) => {
@@ -209,8 +220,6 @@ export class ReadCache {
   storeProduct(ticket: number, product: Product): void {
     if (!this.mayStore(ticket, [`c${product.id}`])) return;
     this.products.set(product.id, deepFreeze(product));
-    if (this.products.size > this.maxEntries)
-      this.products.delete(this.products.keys().next().value as number);
   }
 
   storeToken(ticket: number, token: CachedToken): void {
@@ -219,11 +228,6 @@ export class ReadCache {
     if (previous !== undefined) this.tokens.delete(previous);
     this.tokens.set(token.secretHash, deepFreeze(token));
     this.tokenHashById.set(token.id, token.secretHash);
-    if (this.tokens.size > this.maxEntries) {
-      const [hash, oldest] = this.tokens.entries().next().value as [string, CachedToken];
-      this.tokens.delete(hash);
-      this.tokenHashById.delete(oldest.id);
-    }
   }
 
   /**
@@ -308,18 +312,12 @@ export class ReadCache {
   }
 
   private wasInvalidatedSince(ticket: number, name: string): boolean {
-    return (this.invalidated.get(name) ?? -1) > ticket;
+    return (this.invalidated.peek(name) ?? -1) > ticket;
   }
 
+  /** Notes an invalidation; a name invalidated again moves to the newest, so the oldest time is forgotten first. */
   private remember(name: string): void {
-    this.invalidated.delete(name);
     this.invalidated.set(name, this.epoch);
-    if (this.invalidated.size > REMEMBERED_INVALIDATIONS) {
-      // What is forgotten can no longer refuse a load: loads older than it store nothing.
-      const [oldest, at] = this.invalidated.entries().next().value as [string, number];
-      this.invalidated.delete(oldest);
-      this.validFrom = Math.max(this.validFrom, at);
-    }
   }
 
   private forgetDataObjects(licenseId: number): void {
