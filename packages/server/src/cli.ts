@@ -14,6 +14,7 @@ import { systemActor } from './core/access/actor.js';
 import { systemClock } from './core/clock.js';
 import { createKeyward, type Keyward } from './core/keyward.js';
 import { SecretBox } from './core/signing/secrets.js';
+import { applyHeapGrowth } from './heap-growth.js';
 import { emailDelivery } from './http/email-delivery.js';
 import { registerImportCommand } from './import/import-command.js';
 import type { RunningServer } from './server.js';
@@ -69,9 +70,12 @@ async function serve(options: { workers?: number } = {}): Promise<void> {
       return runCluster(options.workers as number, (message) => process.stderr.write(`${message}\n`));
     }
   }
+  const config = loadConfig();
+  const heapGrowth = applyHeapGrowth(config.heapGrowthPercent) ? `${config.heapGrowthPercent}%` : "V8's own";
   // Loaded only here, so the other commands start without the HTTP stack.
   const { startServer } = await import('./server.js');
-  const server = await startServer(loadConfig());
+  const server = await startServer(config);
+  server.app.log.info({ heapGrowth }, 'heap growth past what is live before a full collection');
   const banner = firstStartBanner(server);
   if (banner) {
     // Standard output carries the log (JSON lines that log shippers collect and index): the credentials go

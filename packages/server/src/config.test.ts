@@ -46,6 +46,9 @@ describe('loadConfig', () => {
     [{ KEYWARD_LEASE_SWEEP_SECONDS: '0', KEYWARD_SECRET: SECRET }, /KEYWARD_LEASE_SWEEP_SECONDS/],
     [{ KEYWARD_LEASE_SWEEP_SECONDS: '2.5', KEYWARD_SECRET: SECRET }, /KEYWARD_LEASE_SWEEP_SECONDS/],
     [{ KEYWARD_LEASE_SWEEP_SECONDS: '3601', KEYWARD_SECRET: SECRET }, /KEYWARD_LEASE_SWEEP_SECONDS/],
+    [{ KEYWARD_HEAP_GROWTH_PERCENT: '5', KEYWARD_SECRET: SECRET }, /KEYWARD_HEAP_GROWTH_PERCENT/],
+    [{ KEYWARD_HEAP_GROWTH_PERCENT: '1001', KEYWARD_SECRET: SECRET }, /KEYWARD_HEAP_GROWTH_PERCENT/],
+    [{ KEYWARD_HEAP_GROWTH_PERCENT: '50%', KEYWARD_SECRET: SECRET }, /KEYWARD_HEAP_GROWTH_PERCENT/],
     [
       { KEYWARD_ALLOW_PRIVATE_DESTINATIONS: 'yes', KEYWARD_SECRET: SECRET },
       /KEYWARD_ALLOW_PRIVATE_DESTINATIONS/,
@@ -105,6 +108,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ KEYWARD_SECRET: SECRET }).leaseSweepSeconds).toBe(5);
     expect(loadConfig({ KEYWARD_SECRET: SECRET, KEYWARD_LEASE_SWEEP_SECONDS: '30' }).leaseSweepSeconds).toBe(
       30,
+    );
+  });
+
+  it('grows the heap by half past what is live unless KEYWARD_HEAP_GROWTH_PERCENT says otherwise', () => {
+    expect(loadConfig({ KEYWARD_SECRET: SECRET }).heapGrowthPercent).toBe(50);
+    expect(loadConfig({ KEYWARD_SECRET: SECRET, KEYWARD_HEAP_GROWTH_PERCENT: '0' }).heapGrowthPercent).toBe(
+      0,
+    );
+    expect(loadConfig({ KEYWARD_SECRET: SECRET, KEYWARD_HEAP_GROWTH_PERCENT: '100' }).heapGrowthPercent).toBe(
+      100,
     );
   });
 

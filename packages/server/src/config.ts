@@ -35,6 +35,8 @@ export interface Config {
   leaseSweepSeconds: number;
   /** Licenses (and tokens) kept in memory by each server process (KEYWARD_CACHE_ENTRIES; 0 keeps none). */
   cacheEntries: number;
+  /** How far the heap grows past what is live before a full collection (KEYWARD_HEAP_GROWTH_PERCENT; 0: V8's). */
+  heapGrowthPercent: number;
   /**
    * The server's address as customers reach it (KEYWARD_PUBLIC_URL), without a trailing slash: the base of the
    * links the customer portal mails. Null when unset; links are never built from a request's Host header.
@@ -229,6 +231,18 @@ function parseCacheEntries(value: string | undefined): number {
   return entries;
 }
 
+const DEFAULT_HEAP_GROWTH_PERCENT = 50;
+
+function parseHeapGrowthPercent(value: string | undefined): number {
+  if (value === undefined || value === '') return DEFAULT_HEAP_GROWTH_PERCENT;
+  const percent = Number(value);
+  if (!/^\d+$/.test(value.trim()) || (percent !== 0 && (percent < 10 || percent > 1000)))
+    throw new ConfigError(
+      `KEYWARD_HEAP_GROWTH_PERCENT must be 0 (V8's own growth) or a whole number from 10 to 1000, not "${value}"`,
+    );
+  return percent;
+}
+
 /**
  * KEYWARD_PUBLIC_URL: the origin customers reach the server at, http(s), with no path, query or fragment: the
  * portal's page and its API live at fixed paths from the root (/portal/, /portal/api, /assets), as the
@@ -306,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     destinations: parseDestinations(env.KEYWARD_ALLOW_PRIVATE_DESTINATIONS),
     leaseSweepSeconds: parseLeaseSweepSeconds(env.KEYWARD_LEASE_SWEEP_SECONDS),
     cacheEntries: parseCacheEntries(env.KEYWARD_CACHE_ENTRIES),
+    heapGrowthPercent: parseHeapGrowthPercent(env.KEYWARD_HEAP_GROWTH_PERCENT),
     publicUrl: parsePublicUrl(env.KEYWARD_PUBLIC_URL),
     stripeApiUrl: parseStripeApiUrl(env.KEYWARD_STRIPE_API_URL),
   };

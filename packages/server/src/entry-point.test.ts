@@ -10,7 +10,7 @@ import {
   waitUntilReady,
 } from './test-support/server-process.js';
 
-/** The `keyward` command sizes libuv's thread pool before anything starts it (see keyward.cts). */
+/** The `keyward` command sizes libuv's thread pool before anything starts it (see keyward.cts), and the heap's growth. */
 describe('the keyward entry point', () => {
   let server: ServerProcess | undefined;
   let dir: string | undefined;
@@ -19,7 +19,7 @@ describe('the keyward entry point', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function threadPoolSizeLogged(env: Record<string, string>): Promise<string> {
+  async function logged(env: Record<string, string>, message: string): Promise<Record<string, unknown>> {
     ensureBuilt();
     const [port] = await freePorts(1);
     dir = mkdtempSync(join(tmpdir(), 'keyward-entry-'));
@@ -32,10 +32,15 @@ describe('the keyward entry point', () => {
     const line = server.output
       .join('')
       .split('\n')
-      .find((text) => text.includes('libuv thread pool'));
+      .find((text) => text.includes(message));
     expect(line, server.output.join('')).toBeDefined();
-    return JSON.parse(line as string).threadPoolSize;
+    return JSON.parse(line as string);
   }
+
+  const threadPoolSizeLogged = async (env: Record<string, string>) =>
+    (await logged(env, 'libuv thread pool')).threadPoolSize;
+  const heapGrowthLogged = async (env: Record<string, string>) =>
+    (await logged(env, 'heap growth')).heapGrowth;
 
   it('leaves one core to the event loop by default', async () => {
     expect(await threadPoolSizeLogged({})).toBe(String(Math.max(1, availableParallelism() - 1)));
@@ -43,5 +48,13 @@ describe('the keyward entry point', () => {
 
   it('keeps the size an operator set', async () => {
     expect(await threadPoolSizeLogged({ UV_THREADPOOL_SIZE: '6' })).toBe('6');
+  });
+
+  it('lets the heap grow by half past what is live', async () => {
+    expect(await heapGrowthLogged({})).toBe('50%');
+  });
+
+  it('leaves the heap growth to V8 when the operator sets 0', async () => {
+    expect(await heapGrowthLogged({ KEYWARD_HEAP_GROWTH_PERCENT: '0' })).toBe("V8's own");
   });
 });
