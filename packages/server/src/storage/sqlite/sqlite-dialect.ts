@@ -9,6 +9,7 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import { forwardingProxy } from '../forwarding-proxy.js';
 
 /** How long a write waits for SQLite's write lock before failing as busy. */
@@ -81,16 +82,13 @@ const LONGEST_CACHED_SQL = 2000;
  * synchronously (`all`/`run`); nothing here iterates a statement lazily.
  */
 function withStatementCache(database: BetterSqlite3.Database): BetterSqlite3.Database {
-  const statements = new Map<string, BetterSqlite3.Statement>();
+  // The text used longest ago is the likeliest to be a one-off. lru-cache rather than a Map's first key,
+  // which walks the holes its deleted entries leave.
+  const statements = new LRUCache<string, BetterSqlite3.Statement>({ max: STATEMENT_CACHE_SIZE });
   const prepare = (sql: string) => {
     if (sql.length > LONGEST_CACHED_SQL) return database.prepare(sql);
     let statement = statements.get(sql);
     if (!statement) {
-      if (statements.size >= STATEMENT_CACHE_SIZE) {
-        // The oldest text is the likeliest to be a one-off; Map keeps insertion order.
-        const [oldest] = statements.keys();
-        if (oldest !== undefined) statements.delete(oldest);
-      }
       statement = database.prepare(sql);
       statements.set(sql, statement);
     }
