@@ -21,7 +21,7 @@ describe('KEYWARD_DURABILITY', () => {
     expect(() => loadConfig(env({ KEYWARD_DURABILITY: 'none' }))).toThrow(ConfigError);
   });
 
-  it('opens SQLite in WAL mode with synchronous=FULL, or NORMAL when fast', async () => {
+  it('opens SQLite in WAL mode with synchronous=FULL, or NORMAL when fast, and temporary storage in memory', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'keyward-durability-'));
     try {
       for (const [durability, expected] of [
@@ -36,6 +36,8 @@ describe('KEYWARD_DURABILITY', () => {
         const sqlite = store.database.sqlite;
         expect(sqlite?.pragma('journal_mode', { simple: true })).toBe('wal');
         expect(sqlite?.pragma('synchronous', { simple: true })).toBe(expected);
+        // Statement journals stay in memory: spilled to temporary files, they cost a write call per page.
+        expect(sqlite?.pragma('temp_store', { simple: true })).toBe(2);
         await store.close();
       }
     } finally {

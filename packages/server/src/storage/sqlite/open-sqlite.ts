@@ -54,6 +54,10 @@ export function openSqlite(path: string, options: OpenOptions): OpenDatabase {
   sqlite.pragma(options.durability === 'fast' ? 'synchronous = NORMAL' : 'synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  // A statement that may change several rows inside a transaction journals the pages it changes (so it alone
+  // can be undone), in a temporary file once past 64 KiB: bookkeeping batches and activations' groups did, a
+  // write call per page. Kept in memory, the journal lasts as long as its statement.
+  sqlite.pragma('temp_store = MEMORY');
   const connection = sqlite;
   const inBackground = options.backgroundThreads === true && path !== ':memory:';
   if (inBackground) connection.pragma('wal_autocheckpoint = 0');
