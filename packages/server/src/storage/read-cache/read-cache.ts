@@ -28,6 +28,13 @@ const isVersion = (license: License, version: LicenseVersion) =>
   license.resetCount === version.resetCount &&
   license.updatedAt.getTime() === version.updatedAt.getTime();
 
+/**
+ * A bound by count for a cache that usually holds far fewer: lru-cache sets aside its arrays for `max` entries
+ * when it is made (~7 MB for 250,000), and counted by `maxSize` they grow as entries come instead. The
+ * licenses, which fill the bound on a busy server, keep `max`.
+ */
+const upTo = (entries: number) => ({ maxSize: entries, sizeCalculation: () => 1 });
+
 /** How many recent invalidations are remembered to refuse a load that read before one of them. */
 const REMEMBERED_INVALIDATIONS = 20_000;
 
@@ -90,16 +97,16 @@ export class ReadCache {
       },
     });
     this.decoded = new LRUCache({ max: options.decodedEntries ?? DECODED_ENTRIES });
-    this.products = new LRUCache({ max: maxEntries });
+    this.products = new LRUCache({ ...upTo(maxEntries) });
     this.tokens = new LRUCache({
-      max: maxEntries,
+      ...upTo(maxEntries),
       dispose: (token, hash, reason) => {
         if (reason === 'evict' && this.tokenHashById.get(token.id) === hash)
           this.tokenHashById.delete(token.id);
       },
     });
     this.licenseData = new LRUCache({
-      max: maxEntries,
+      ...upTo(maxEntries),
       dispose: (objects, _, reason) => {
         if (reason === 'evict') for (const object of objects) this.licenseOfDataObject.delete(object.id);
       },
