@@ -2,6 +2,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createPostgresSchemaUrl, POSTGRES_URL, postgresAvailable } from '../test-support/test-store.js';
 import { createStore } from './create-store.js';
+import { wasDroppedMeanwhile } from './migrate.js';
 
 /**
  * Kysely finds its bookkeeping tables by listing every schema's tables; another tenant of the database
@@ -37,5 +38,21 @@ describe.runIf(await postgresAvailable())('migrating while other schemas come an
       await churning;
       await churn.end();
     }
+  });
+});
+
+describe('a listing that met a drop', () => {
+  it('is tried again when a schema, a table or a relation read from the catalog vanished meanwhile', () => {
+    const failed = (code: string, message = '') => Object.assign(new Error(message), { code });
+    // As CI met it: a neighbouring test schema's table, dropped while Kysely listed the tables.
+    expect(
+      wasDroppedMeanwhile(failed('42P01', 'relation "t_ecd58aaa4b9f.portal_sign_in_links" does not exist')),
+    ).toBe(true);
+    expect(wasDroppedMeanwhile(failed('3F000', 'schema "churn_1_2" does not exist'))).toBe(true);
+    expect(wasDroppedMeanwhile(failed('XX000', 'could not open relation with OID 16384'))).toBe(true);
+    // Anything else is a real failure, reported at once.
+    expect(wasDroppedMeanwhile(failed('XX000', 'invalid page in block 3'))).toBe(false);
+    expect(wasDroppedMeanwhile(failed('42601', 'syntax error at or near "tabel"'))).toBe(false);
+    expect(wasDroppedMeanwhile(new Error('connection refused'))).toBe(false);
   });
 });

@@ -73,13 +73,26 @@ export async function migrateToLatest(db: Kysely<unknown>, adapter: DatabaseAdap
       return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
     } catch (error) {
       // Kysely checks for its bookkeeping tables by listing the tables of every schema in the database; a
-      // schema that someone else drops during that listing fails it (invalid_schema_name, 3F000). Migrations
-      // run in a transaction, so nothing is half done, and looking again is safe.
-      const isSchemaDroppedMeanwhile = (error as { code?: unknown }).code === '3F000';
-      if (!isSchemaDroppedMeanwhile || attempt === 10) {
+      // schema or table that someone else drops during that listing fails it. Migrations run in a
+      // transaction, so nothing is half done, and looking again is safe.
+      if (!wasDroppedMeanwhile(error) || attempt === 10) {
         throw error instanceof Error ? error : new Error(String(error));
       }
       await new Promise((done) => setTimeout(done, 20 * attempt));
     }
   }
+}
+
+/**
+ * How PostgreSQL fails a catalog listing when another session drops what it lists: the schema
+ * (invalid_schema_name, 3F000), a table (undefined_table, 42P01, seen naming a neighbouring schema's table),
+ * or the relation behind a catalog row already read (an internal error naming its OID).
+ */
+export function wasDroppedMeanwhile(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (code === '3F000' || code === '42P01') return true;
+  return (
+    code === 'XX000' &&
+    /could not open relation with OID|cache lookup failed for relation/.test(String(message))
+  );
 }
