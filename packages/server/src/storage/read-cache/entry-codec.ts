@@ -11,10 +11,10 @@ import { deepFreeze } from './deep-freeze.js';
  * The string holds bytes (one per character, so V8 stores it one byte per character): each field in a fixed
  * order, the order of the tables below. A field starts with a tag: absent (optional fields never set), null,
  * false, true, a value in the field's own encoding, interned JSON, or JSON written out in place. Numbers are
- * zigzag varints, instants 8-byte doubles of their milliseconds, texts UTF-8 with their length in front. Structured fields (products, overrides,
- * features, tags…) are JSON interned in a table the cache shares: most licenses hold the same few values
- * (`[]`, `{}`, the same overrides), so each costs a varint, and the decoded value is one frozen object every
- * license with it shares.
+ * zigzag varints, instants 8-byte doubles of their milliseconds, texts UTF-8 with their length in front.
+ * Structured fields (products, overrides, features, tags…) are JSON interned in a table the cache shares: most
+ * licenses hold the same few values (`[]`, `{}`, the same overrides), so each costs a varint, and the decoded
+ * value is one frozen object every license with it shares.
  */
 
 type FieldKind = 'int' | 'instant' | 'flag' | 'text' | 'json';

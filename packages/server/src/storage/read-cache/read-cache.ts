@@ -97,7 +97,7 @@ export class ReadCache {
       },
     });
     this.decoded = new LRUCache({ max: options.decodedEntries ?? DECODED_ENTRIES });
-    this.products = new LRUCache({ ...upTo(maxEntries) });
+    this.products = new LRUCache(upTo(maxEntries));
     this.tokens = new LRUCache({
       ...upTo(maxEntries),
       dispose: (token, hash, reason) => {
@@ -108,7 +108,7 @@ export class ReadCache {
     this.licenseData = new LRUCache({
       ...upTo(maxEntries),
       dispose: (objects, _, reason) => {
-        if (reason === 'evict') for (const object of objects) this.licenseOfDataObject.delete(object.id);
+        if (reason === 'evict') this.unindexDataObjects(objects);
       },
     });
   }
@@ -328,8 +328,12 @@ export class ReadCache {
   }
 
   private forgetDataObjects(licenseId: number): void {
-    for (const object of this.licenseData.peek(licenseId) ?? []) this.licenseOfDataObject.delete(object.id);
+    this.unindexDataObjects(this.licenseData.peek(licenseId) ?? []);
     this.licenseData.delete(licenseId);
+  }
+
+  private unindexDataObjects(objects: readonly DataObject[]): void {
+    for (const object of objects) this.licenseOfDataObject.delete(object.id);
   }
 
   private forgetLicense(id: number): void {
